@@ -1,0 +1,881 @@
+//! The nom parser. One function per rule of the EBNF in `grammar.md`, named alike.
+//!
+//! The expression rules parse their first operand once and then loop over `(operator, operand)`
+//! pairs, so nothing is ever re-parsed and parsing time is linear in the input length. Recursion
+//! happens only through `(` and is bounded by [`ParseOptions::max_depth`]; chains of `NOT` are read
+//! in a loop. Errors are raised as [`nom::Err::Failure`] carrying a [`Diagnostic`], so no
+//! alternative is tried after a committed choice fails.
+
+use std::cell::{Cell, RefCell};
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::character::complete::{char, multispace0, multispace1, satisfy};
+use nom::combinator::{recognize, value};
+use nom::error::{ErrorKind, ParseError};
+use nom::multi::separated_list1;
+use nom::{IResult, Parser};
+
+use crate::ast::{Bound, CmpOp, Expr, ExprKind, Field, Form, Predicate, Query, Term, Value};
+use crate::error::{Code, Diagnostic, Diagnostics};
+use crate::span::Span;
+
+/// The default cap on nesting of parentheses and `NOT`.
+pub const DEFAULT_MAX_DEPTH: usize = 128;
+/// The largest nesting cap [`ParseOptions::max_depth`] accepts; larger values are lowered to it so
+/// that no setting can make the parser (or code walking the tree) overflow the stack.
+pub const MAX_DEPTH_LIMIT: usize = 1000;
+/// The default cap on filter length in bytes (1 MiB).
+pub const DEFAULT_MAX_LEN: usize = 1 << 20;
+
+/// Limits applied while parsing.
+///
+/// ```
+/// use fimql::ParseOptions;
+/// let opts = ParseOptions::default().max_depth(4);
+/// assert!(opts.parse("((((action:Create))))").is_ok());
+/// let err = opts.parse("(((((action:Create)))))").unwrap_err();
+/// assert_eq!(err.diagnostics()[0].code.as_str(), "too-deep");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseOptions {
+    max_depth: usize,
+    max_len: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_len: DEFAULT_MAX_LEN,
+        }
+    }
+}
+
+impl ParseOptions {
+    /// Caps nesting of `(` and `NOT` at `depth` levels (at least 1, at most [`MAX_DEPTH_LIMIT`]).
+    pub fn max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth.clamp(1, MAX_DEPTH_LIMIT);
+        self
+    }
+
+    /// Caps the filter at `bytes` bytes.
+    pub fn max_len(mut self, bytes: usize) -> Self {
+        self.max_len = bytes;
+        self
+    }
+
+    /// The nesting cap in effect.
+    pub fn depth_limit(&self) -> usize {
+        self.max_depth
+    }
+
+    /// The length cap in effect.
+    pub fn len_limit(&self) -> usize {
+        self.max_len
+    }
+
+    /// Parses `src` with these limits.
+    pub fn parse(&self, src: &str) -> Result<Query, Diagnostics> {
+        if src.len() > self.max_len {
+            let d = Diagnostic::error(
+                Code::TooLong,
+                Span::new(floor_boundary(src, self.max_len), src.len()),
+                format!(
+                    "the filter is {} bytes long; the limit is {} bytes",
+                    src.len(),
+                    self.max_len
+                ),
+            )
+            .with_help("split the filter, or raise the limit with ParseOptions::max_len");
+            return Err(Diagnostics(vec![d]));
+        }
+        let p = FilterParser {
+            src,
+            max_depth: self.max_depth,
+            depth: Cell::new(0),
+            recovered: RefCell::new(Vec::new()),
+        };
+        let result = p.filter(src);
+        let mut diags = p.recovered.into_inner();
+        match result {
+            Ok((_, expr)) if diags.is_empty() => Ok(Query { expr }),
+            Ok(_) => Err(Diagnostics(diags)),
+            Err(nom::Err::Failure(f) | nom::Err::Error(f)) => {
+                diags.push(f.diag.unwrap_or_else(|| {
+                    let at = src.len() - f.rest_len.min(src.len());
+                    Diagnostic::error(Code::UnexpectedToken, Span::at(at), "unexpected input")
+                }));
+                diags.sort_by_key(|d| d.span.start);
+                Err(Diagnostics(diags))
+            }
+            Err(nom::Err::Incomplete(_)) => Err(Diagnostics(vec![Diagnostic::error(
+                Code::UnexpectedToken,
+                Span::at(src.len()),
+                "unexpected end of filter",
+            )])),
+        }
+    }
+}
+
+/// Parses a filter with the default limits.
+///
+/// ```
+/// let q = fimql::parse("action:Create AND severity>=4").unwrap();
+/// assert_eq!(q.to_string(), "action:Create AND severity>=4");
+/// ```
+pub fn parse(src: &str) -> Result<Query, Diagnostics> {
+    ParseOptions::default().parse(src)
+}
+
+fn floor_boundary(s: &str, mut at: usize) -> usize {
+    at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The error carried through nom: where it happened and, for committed failures, the diagnostic.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    rest_len: usize,
+    diag: Option<Diagnostic>,
+}
+
+impl ParseError<&str> for Failure {
+    fn from_error_kind(input: &str, _kind: ErrorKind) -> Self {
+        Failure {
+            rest_len: input.len(),
+            diag: None,
+        }
+    }
+
+    fn append(_input: &str, _kind: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+type R<'a, T> = IResult<&'a str, T, Failure>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kw {
+    And,
+    Or,
+    Not,
+}
+
+/// `ws = { " " | "\t" | "\r" | "\n" }`
+fn ws(i: &str) -> R<'_, &str> {
+    multispace0(i)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '.'
+}
+
+/// `keyword = "AND" | "OR" | "NOT"` (any case, as a whole word).
+fn keyword(i: &str) -> R<'_, Kw> {
+    let (rest, w) = take_while1(is_word_char)(i)?;
+    match kw_of(w) {
+        Some(k) => Ok((rest, k)),
+        None => Err(nom::Err::Error(Failure::from_error_kind(i, ErrorKind::Tag))),
+    }
+}
+
+fn kw_of(w: &str) -> Option<Kw> {
+    if w.eq_ignore_ascii_case("and") {
+        Some(Kw::And)
+    } else if w.eq_ignore_ascii_case("or") {
+        Some(Kw::Or)
+    } else if w.eq_ignore_ascii_case("not") {
+        Some(Kw::Not)
+    } else {
+        None
+    }
+}
+
+/// `ident = ( letter | "_" ) { letter | digit | "_" }`
+fn ident(i: &str) -> R<'_, &str> {
+    recognize((
+        satisfy(|c| c.is_ascii_alphabetic() || c == '_'),
+        take_while(|c: char| c.is_ascii_alphanumeric() || c == '_'),
+    ))
+    .parse(i)
+}
+
+/// `field = ident { "." ident }`
+fn field(i: &str) -> R<'_, &str> {
+    recognize(separated_list1(char('.'), ident)).parse(i)
+}
+
+/// `cmp = ">=" | "<=" | ">" | "<"`
+fn cmp(i: &str) -> R<'_, CmpOp> {
+    alt((
+        value(CmpOp::Ge, tag(">=")),
+        value(CmpOp::Le, tag("<=")),
+        value(CmpOp::Gt, tag(">")),
+        value(CmpOp::Lt, tag("<")),
+    ))
+    .parse(i)
+}
+
+/// Whether a bare word of this text would end at `c` (before looking at `..` and parentheses).
+fn ends_word(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '[' | ']' | ',' | ':' | '"' | '\'' | '`')
+}
+
+struct FilterParser<'a> {
+    src: &'a str,
+    max_depth: usize,
+    depth: Cell<usize>,
+    recovered: RefCell<Vec<Diagnostic>>,
+}
+
+impl<'a> FilterParser<'a> {
+    fn off(&self, i: &str) -> usize {
+        self.src.len() - i.len()
+    }
+
+    fn span(&self, from: &str, to: &str) -> Span {
+        Span::new(self.off(from), self.off(to))
+    }
+
+    fn fail<T>(&self, d: Diagnostic) -> R<'a, T> {
+        Err(nom::Err::Failure(Failure {
+            rest_len: 0,
+            diag: Some(d),
+        }))
+    }
+
+    /// The extent of the next token, for error spans: a word, a quoted string start, or one char.
+    fn token_at(&self, i: &str) -> Span {
+        let start = self.off(i);
+        let len = match i.chars().next() {
+            None => 0,
+            Some(c) if is_word_char(c) => i.find(|c| !is_word_char(c)).unwrap_or(i.len()),
+            Some(c) => c.len_utf8(),
+        };
+        Span::new(start, start + len)
+    }
+
+    fn enter(&self, at: Span) -> Result<(), nom::Err<Failure>> {
+        let d = self.depth.get() + 1;
+        if d > self.max_depth {
+            return Err(nom::Err::Failure(Failure {
+                rest_len: 0,
+                diag: Some(
+                    Diagnostic::error(
+                        Code::TooDeep,
+                        at,
+                        format!("parentheses and NOT nest deeper than {} levels", self.max_depth),
+                    )
+                    .with_help("simplify the filter, or raise ParseOptions::max_depth"),
+                ),
+            }));
+        }
+        self.depth.set(d);
+        Ok(())
+    }
+
+    fn leave(&self, n: usize) {
+        self.depth.set(self.depth.get() - n);
+    }
+
+    /// `filter = ws or_expr ws EOF`
+    fn filter(&self, i: &'a str) -> R<'a, Expr> {
+        let (i, _) = ws(i)?;
+        if i.is_empty() {
+            return self.fail(
+                Diagnostic::error(Code::EmptyFilter, Span::new(0, self.src.len()), "the filter is empty")
+                    .with_help("write at least one term, e.g. `action:Create`"),
+            );
+        }
+        let (i, e) = self.or_expr(i)?;
+        let (i, _) = ws(i)?;
+        if i.starts_with(')') {
+            return self.fail(
+                Diagnostic::error(Code::UnexpectedToken, self.token_at(i), "unmatched `)`")
+                    .with_help("remove it, or add the `(` it was meant to close"),
+            );
+        }
+        if !i.is_empty() {
+            return self.fail(Diagnostic::error(
+                Code::UnexpectedToken,
+                self.token_at(i),
+                "expected `AND`, `OR` or the end of the filter",
+            ));
+        }
+        Ok((i, e))
+    }
+
+    /// `or_expr = and_expr { OR and_expr }`
+    fn or_expr(&self, i: &'a str) -> R<'a, Expr> {
+        let (mut i, first) = self.and_expr(i)?;
+        let mut items = vec![first];
+        loop {
+            let (j, _) = ws(i)?;
+            match keyword(j) {
+                Ok((k, Kw::Or)) => {
+                    let (k, e) = self.and_expr(k)?;
+                    items.push(e);
+                    i = k;
+                }
+                _ => break,
+            }
+        }
+        Ok((i, join(items, false)))
+    }
+
+    /// `and_expr = unary { AND unary }`; a term that follows another with no operator is reported
+    /// (`missing-operator`) and read as if `AND` stood between them.
+    fn and_expr(&self, i: &'a str) -> R<'a, Expr> {
+        let (mut i, first) = self.unary(i)?;
+        let mut items = vec![first];
+        loop {
+            let (j, _) = ws(i)?;
+            match keyword(j) {
+                Ok((k, Kw::And)) => {
+                    let (k, e) = self.unary(k)?;
+                    items.push(e);
+                    i = k;
+                    continue;
+                }
+                Ok((_, Kw::Or)) => break,
+                Ok((_, Kw::Not)) => {}
+                Err(_) => match j.chars().next() {
+                    None | Some(')') => break,
+                    Some(c) if c == '(' || c == '_' || c.is_ascii_alphabetic() => {}
+                    Some(_) => {
+                        return self.fail(Diagnostic::error(
+                            Code::UnexpectedToken,
+                            self.token_at(j),
+                            format!("expected `AND`, `OR` or `)`, found `{}`", snippet(j)),
+                        ));
+                    }
+                },
+            }
+            // Two terms side by side.
+            let (k, e) = self.unary(j)?;
+            let gap = self.span(i, j);
+            self.recovered.borrow_mut().push(
+                Diagnostic::error(Code::MissingOperator, self.span(j, k), "expected `AND` or `OR` between terms")
+                    .with_label(Span::at(gap.start), "the previous term ends here")
+                    .with_help(format!(
+                        "insert `AND` to require both terms (or `OR` for either): `... AND {}`",
+                        snippet(j)
+                    )),
+            );
+            items.push(e);
+            i = k;
+        }
+        Ok((i, join(items, true)))
+    }
+
+    /// `unary = NOT unary | primary` (read as a loop over `NOT`s).
+    fn unary(&self, i: &'a str) -> R<'a, Expr> {
+        let mut nots = Vec::new();
+        let mut i = i;
+        loop {
+            let (j, _) = ws(i)?;
+            match keyword(j) {
+                Ok((k, Kw::Not)) => {
+                    let at = self.span(j, k);
+                    if let Err(e) = self.enter(at) {
+                        self.leave(nots.len());
+                        return Err(e);
+                    }
+                    nots.push(at.start);
+                    i = k;
+                }
+                _ => break,
+            }
+        }
+        let r = self.primary(i);
+        self.leave(nots.len());
+        let (i, mut e) = r?;
+        while let Some(start) = nots.pop() {
+            let span = Span::new(start, e.span.end);
+            e = Expr {
+                kind: ExprKind::Not(Box::new(e)),
+                span,
+            };
+        }
+        Ok((i, e))
+    }
+
+    /// `primary = "(" or_expr ")" | term`
+    fn primary(&self, i: &'a str) -> R<'a, Expr> {
+        let (i, _) = ws(i)?;
+        if let Some(rest) = i.strip_prefix('(') {
+            let open = self.span(i, rest);
+            self.enter(open)?;
+            let r = self.or_expr(rest);
+            self.leave(1);
+            let (j, e) = r?;
+            let (j, _) = ws(j)?;
+            return match j.strip_prefix(')') {
+                Some(k) => Ok((k, e)),
+                None => self.fail(
+                    Diagnostic::error(Code::UnclosedParen, open, "this `(` is never closed")
+                        .with_label(Span::at(self.off(j)), "expected `)` here"),
+                ),
+            };
+        }
+        if i.is_empty() {
+            return self.fail(
+                Diagnostic::error(Code::ExpectedTerm, Span::at(self.off(i)), "expected a term, found the end of the filter")
+                    .with_help("add a term such as `action:Create`, or remove the trailing operator"),
+            );
+        }
+        if let Ok((_, k)) = keyword(i) {
+            let name = match k {
+                Kw::And => "AND",
+                Kw::Or => "OR",
+                Kw::Not => "NOT",
+            };
+            return self.fail(
+                Diagnostic::error(Code::ExpectedTerm, self.token_at(i), format!("expected a term, found `{name}`"))
+                    .with_help("two operators in a row: remove one, or put a term between them"),
+            );
+        }
+        if i.starts_with(')') {
+            return self.fail(Diagnostic::error(
+                Code::ExpectedTerm,
+                self.token_at(i),
+                "expected a term, found `)`",
+            ));
+        }
+        self.term(i)
+    }
+
+    /// `term = field ws ":" ws value_expr | field ws cmp ws scalar`
+    fn term(&self, i: &'a str) -> R<'a, Expr> {
+        let (rest, name) = match field(i) {
+            Ok(ok) => ok,
+            Err(_) => {
+                let mut d = Diagnostic::error(
+                    Code::ExpectedTerm,
+                    self.token_at(i),
+                    format!("expected a term like `field:value`, found `{}`", snippet(i)),
+                );
+                if matches!(i.chars().next(), Some('\'' | '"' | '`')) {
+                    d = d.with_help("a value needs a field in front of it, e.g. `file.name:'report.txt'`");
+                }
+                return self.fail(d);
+            }
+        };
+        let field = Field {
+            name: name.to_string(),
+            span: self.span(i, rest),
+        };
+        let (j, _) = ws(rest)?;
+        if let Some(k) = j.strip_prefix(':') {
+            let (k, _) = ws(k)?;
+            let (k, predicate) = self.value_expr(k)?;
+            let span = field.span.to(predicate.span());
+            return Ok((k, term_expr(field, predicate, span)));
+        }
+        if let Ok((k, op)) = cmp(j) {
+            let (k, _) = ws(k)?;
+            let (k, v) = self.scalar(k, false, "a comparison")?;
+            if v.form == Form::Bare && v.raw == "*" {
+                return self.fail(
+                    Diagnostic::error(Code::ExpectedValue, v.span, "`*` is not a value to compare with")
+                        .with_help(format!("to test that `{name}` is present write `{name}:*`; write `\\*` for a literal star")),
+                );
+            }
+            let span = field.span.to(v.span);
+            return Ok((k, term_expr(field, Predicate::Compare(op, v), span)));
+        }
+        let found = if j.is_empty() {
+            "the end of the filter".to_string()
+        } else {
+            format!("`{}`", snippet(j))
+        };
+        let mut d = Diagnostic::error(
+            Code::UnexpectedToken,
+            self.token_at(j),
+            format!("expected `:` or a comparison after `{name}`, found {found}"),
+        )
+        .with_label(field.span, "this looks like a field name");
+        d = if j.starts_with('=') || j.starts_with("!=") {
+            d.with_help(format!("a term is written `{name}:value`; comparisons are `>`, `>=`, `<`, `<=`"))
+        } else {
+            d.with_help(format!("write a term as `{name}:value`"))
+        };
+        self.fail(d)
+    }
+
+    /// `value_expr = bracket | value_group | scalar` (a bare `*` alone means presence)
+    fn value_expr(&self, i: &'a str) -> R<'a, Predicate> {
+        match i.chars().next() {
+            Some('[') => self.bracket(i),
+            Some('(') => self.value_group(i),
+            _ => {
+                let (j, v) = self.scalar(i, true, "a term")?;
+                if v.form == Form::Bare && v.raw == "*" {
+                    Ok((j, Predicate::Present(v.span)))
+                } else {
+                    Ok((j, Predicate::Value(v)))
+                }
+            }
+        }
+    }
+
+    /// `bracket = range | list`, i.e.
+    /// `"[" ws bound ws ".." ws bound ws "]"` or `"[" ws scalar { ws "," ws scalar } ws "]"`.
+    fn bracket(&self, i: &'a str) -> R<'a, Predicate> {
+        let open = &i[1..];
+        let start = self.off(i);
+        let (j, _) = ws(open)?;
+        let (j, first) = self.bound(j)?;
+        let (j, _) = ws(j)?;
+        if let Some(k) = j.strip_prefix("..") {
+            let (k, _) = ws(k)?;
+            let (k, second) = self.bound(k)?;
+            let (k, _) = ws(k)?;
+            let (k, end) = self.close_bracket(start, k, "`]` to end the range")?;
+            return Ok((k, Predicate::Range(first, second, Span::new(start, end))));
+        }
+        let mut values = vec![self.list_item(first)?];
+        let mut j = j;
+        loop {
+            if let Some(k) = j.strip_prefix(',') {
+                let (k, _) = ws(k)?;
+                let (k, v) = self.scalar(k, false, "a list")?;
+                values.push(self.list_item(Bound::Value(v))?);
+                let (k, _) = ws(k)?;
+                j = k;
+            } else {
+                let what = if values.len() == 1 {
+                    "`..`, `,` or `]`"
+                } else {
+                    "`,` or `]`"
+                };
+                let (k, end) = self.close_bracket(start, j, what)?;
+                return Ok((k, Predicate::List(values, Span::new(start, end))));
+            }
+        }
+    }
+
+    fn close_bracket(&self, start: usize, j: &'a str, what: &str) -> R<'a, usize> {
+        if let Some(k) = j.strip_prefix(']') {
+            return Ok((k, self.off(k)));
+        }
+        if j.is_empty() {
+            return self.fail(
+                Diagnostic::error(Code::UnclosedBracket, Span::new(start, start + 1), "this `[` is never closed")
+                    .with_label(Span::at(self.off(j)), format!("expected {what} here")),
+            );
+        }
+        self.fail(Diagnostic::error(
+            Code::UnexpectedToken,
+            self.token_at(j),
+            format!("expected {what}, found `{}`", snippet(j)),
+        ))
+    }
+
+    fn list_item(&self, b: Bound) -> Result<Value, nom::Err<Failure>> {
+        match b {
+            Bound::Value(v) => Ok(v),
+            Bound::Open(span) => Err(nom::Err::Failure(Failure {
+                rest_len: 0,
+                diag: Some(
+                    Diagnostic::error(Code::ExpectedValue, span, "`*` alone is not a value in a list")
+                        .with_help("`*` means \"present\" only as `field:*`, or an open end of a range `[a..*]`; write `\\*` for a literal star"),
+                ),
+            })),
+        }
+    }
+
+    /// `bound = "*" | scalar`
+    fn bound(&self, i: &'a str) -> R<'a, Bound> {
+        let (j, v) = self.scalar(i, false, "a range")?;
+        if v.form == Form::Bare && v.raw == "*" {
+            Ok((j, Bound::Open(v.span)))
+        } else {
+            Ok((j, Bound::Value(v)))
+        }
+    }
+
+    /// `value_group = "(" ws scalar { ws OR ws scalar } ws ")"`
+    fn value_group(&self, i: &'a str) -> R<'a, Predicate> {
+        let start = self.off(i);
+        let open = Span::new(start, start + 1);
+        let (mut j, _) = ws(&i[1..])?;
+        let mut values = Vec::new();
+        loop {
+            let (k, v) = self.scalar(j, true, "a value group")?;
+            values.push(self.list_item(if v.form == Form::Bare && v.raw == "*" {
+                Bound::Open(v.span)
+            } else {
+                Bound::Value(v)
+            })?);
+            let (k, _) = ws(k)?;
+            if let Some(m) = k.strip_prefix(')') {
+                let end = self.off(m);
+                return Ok((m, Predicate::Group(values, Span::new(start, end))));
+            }
+            match keyword(k) {
+                Ok((m, Kw::Or)) => {
+                    let (m, _) = ws(m)?;
+                    j = m;
+                }
+                _ if k.is_empty() => {
+                    return self.fail(
+                        Diagnostic::error(Code::UnclosedParen, open, "this `(` is never closed")
+                            .with_label(Span::at(self.off(k)), "expected `OR` or `)` here"),
+                    );
+                }
+                other => {
+                    let mut d = Diagnostic::error(
+                        Code::UnexpectedToken,
+                        self.token_at(k),
+                        format!("expected `OR` or `)` in a value group, found `{}`", snippet(k)),
+                    );
+                    if matches!(other, Ok((_, Kw::And))) {
+                        d = d.with_help(
+                            "a value group `field:(a OR b)` only combines values with OR; to require several values write `field:a AND field:b`",
+                        );
+                    }
+                    return self.fail(d);
+                }
+            }
+        }
+    }
+
+    /// `scalar = quoted | bare_words` (one `bare_word` inside brackets and after comparisons).
+    fn scalar(&self, i: &'a str, many_words: bool, within: &str) -> R<'a, Value> {
+        match i.chars().next() {
+            Some(q @ ('\'' | '"' | '`')) => self.quoted(i, q),
+            _ if many_words => self.bare_words(i, within),
+            _ => {
+                let (j, w) = self.bare_word(i)?;
+                let v = self.bare_value(i, j, w, within)?;
+                Ok((j, v))
+            }
+        }
+    }
+
+    /// A bare value of one word, checked: not empty and not a keyword.
+    fn bare_value(&self, i: &'a str, j: &'a str, w: &str, within: &str) -> Result<Value, nom::Err<Failure>> {
+        let span = self.span(i, j);
+        let err = |d: Diagnostic| -> Result<Value, nom::Err<Failure>> {
+            Err(nom::Err::Failure(Failure {
+                rest_len: 0,
+                diag: Some(d),
+            }))
+        };
+        if w.is_empty() {
+            let found = if i.is_empty() {
+                "the end of the filter".to_string()
+            } else {
+                format!("`{}`", snippet(i))
+            };
+            return err(Diagnostic::error(
+                Code::ExpectedValue,
+                self.token_at(i),
+                format!("expected a value in {within}, found {found}"),
+            ));
+        }
+        if kw_of(w).is_some() {
+            return err(Diagnostic::error(
+                Code::ExpectedValue,
+                span,
+                format!("`{w}` is a keyword, not a value"),
+            )
+            .with_help(format!("quote it to mean the word: '{w}'")));
+        }
+        Ok(Value {
+            form: Form::Bare,
+            raw: w.to_string(),
+            span,
+        })
+    }
+
+    /// `bare_words = bare_word { ws1 bare_word }`: after `field:`, a bare value runs over several
+    /// words and stops before a keyword, a word followed by `:` or a comparison (the next term), a
+    /// word starting with `(`, or anything that is not a word.
+    fn bare_words(&self, i: &'a str, within: &str) -> R<'a, Value> {
+        let (mut rest, w) = self.bare_word(i)?;
+        let mut v = self.bare_value(i, rest, w, within)?;
+        loop {
+            let Ok((j, _)) = multispace1::<&str, Failure>(rest) else {
+                break;
+            };
+            if j.starts_with('(') {
+                break;
+            }
+            let (k, w) = self.bare_word(j)?;
+            if w.is_empty() || kw_of(w).is_some() {
+                break;
+            }
+            let (after, _) = ws(k)?;
+            if after.starts_with(':') || after.starts_with('<') || after.starts_with('>') {
+                break;
+            }
+            if let Ok((tail, _)) = field(w) {
+                if tail.starts_with('<') || tail.starts_with('>') {
+                    break;
+                }
+            }
+            v.raw.push(' ');
+            v.raw.push_str(w);
+            v.span.end = self.off(k);
+            rest = k;
+        }
+        Ok((rest, v))
+    }
+
+    /// `bare_word`: characters up to whitespace, one of `[ ] , : " ' `` ` ``, `..`, or a `)` that
+    /// closes nothing opened in the word; `\` escapes the next character. Parentheses balanced
+    /// inside the word belong to it; an unbalanced `(` ends it.
+    fn bare_word(&self, i: &'a str) -> R<'a, &'a str> {
+        let mut opens: Vec<usize> = Vec::new();
+        let mut end = i.len();
+        let mut it = i.char_indices().peekable();
+        while let Some((at, c)) = it.next() {
+            match c {
+                '\\' => {
+                    if it.next().is_none() {
+                        let s = self.off(i) + at;
+                        return self.fail(
+                            Diagnostic::error(Code::DanglingEscape, Span::new(s, s + 1), "a `\\` at the end of the filter escapes nothing")
+                                .with_help("write `\\\\` for a literal backslash, or quote the value"),
+                        );
+                    }
+                }
+                '(' => opens.push(at),
+                ')' => {
+                    if opens.pop().is_none() {
+                        end = at;
+                        break;
+                    }
+                }
+                '.' if i[at + 1..].starts_with('.') => {
+                    end = at;
+                    break;
+                }
+                c if ends_word(c) => {
+                    end = at;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if let Some(&first_open) = opens.first() {
+            end = first_open;
+        }
+        Ok((&i[end..], &i[..end]))
+    }
+
+    /// `quoted = "'" chars "'" | '"' chars '"' | "`" chars "`"` where `\` before the quote or `\`
+    /// escapes it.
+    fn quoted(&self, i: &'a str, q: char) -> R<'a, Value> {
+        let start = self.off(i);
+        let body = &i[1..];
+        let mut it = body.char_indices();
+        let mut escaped_quote_at_end = false;
+        while let Some((at, c)) = it.next() {
+            if c == '\\' {
+                let mut peek = it.clone();
+                match peek.next() {
+                    Some((_, n)) if n == q || n == '\\' => {
+                        escaped_quote_at_end = n == q;
+                        it = peek;
+                    }
+                    _ => escaped_quote_at_end = false,
+                }
+                continue;
+            }
+            escaped_quote_at_end = false;
+            if c == q {
+                let raw = &body[..at];
+                let rest = &body[at + 1..];
+                let span = Span::new(start, self.off(rest));
+                if raw.is_empty() {
+                    return self.fail(
+                        Diagnostic::error(Code::ExpectedValue, span, "empty value")
+                            .with_help("an empty value matches nothing; use `NOT field:*` for a missing field"),
+                    );
+                }
+                let form = match q {
+                    '`' => Form::Backtick,
+                    '"' => Form::Double,
+                    _ => Form::Single,
+                };
+                return Ok((
+                    rest,
+                    Value {
+                        form,
+                        raw: raw.to_string(),
+                        span,
+                    },
+                ));
+            }
+        }
+        let mut d = Diagnostic::error(
+            Code::UnterminatedString,
+            Span::new(start, self.src.len()),
+            format!("this {q}-quoted value is never closed"),
+        );
+        d = if escaped_quote_at_end {
+            d.with_help(format!(
+                "the `\\` before the last `{q}` escapes it; to end a value with a backslash write `\\\\{q}`"
+            ))
+        } else {
+            d.with_help(format!("add the closing `{q}`"))
+        };
+        self.fail(d)
+    }
+}
+
+fn term_expr(field: Field, predicate: Predicate, span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Term(Term {
+            field,
+            predicate,
+            span,
+        }),
+        span,
+    }
+}
+
+/// Builds an n-ary AND (`and`) or OR from operands, flattening operands of the same kind.
+fn join(items: Vec<Expr>, and: bool) -> Expr {
+    if items.len() == 1 {
+        return items.into_iter().next().expect("one item");
+    }
+    let span = items[0].span.to(items[items.len() - 1].span);
+    let mut flat = Vec::with_capacity(items.len());
+    for e in items {
+        match e.kind {
+            ExprKind::And(xs) if and => flat.extend(xs),
+            ExprKind::Or(xs) if !and => flat.extend(xs),
+            kind => flat.push(Expr { kind, span: e.span }),
+        }
+    }
+    Expr {
+        kind: if and {
+            ExprKind::And(flat)
+        } else {
+            ExprKind::Or(flat)
+        },
+        span,
+    }
+}
+
+/// A short excerpt of the input for messages.
+fn snippet(i: &str) -> String {
+    let w: String = i
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .take(24)
+        .collect();
+    if w.is_empty() {
+        i.chars().take(1).collect()
+    } else {
+        w
+    }
+}
