@@ -256,12 +256,18 @@ fn render_span(
     let mut line_no = src[..line_start].matches('\n').count() + 1;
     let mut shown = 0;
     loop {
-        let line_end = src[line_start..].find('\n').map_or(src.len(), |i| line_start + i);
+        let line_end = src[line_start..]
+            .find('\n')
+            .map_or(src.len(), |i| line_start + i);
         let text = &src[line_start..line_end];
         let from = start.max(line_start) - line_start;
         let to = end.min(line_end).max(start.max(line_start)) - line_start;
         let pad: usize = text[..from].chars().map(display_width).sum();
-        let width: usize = text[from..to].chars().map(display_width).sum::<usize>().max(1);
+        let width: usize = text[from..to]
+            .chars()
+            .map(display_width)
+            .sum::<usize>()
+            .max(1);
         let num = if multi_line {
             format!("{line_no:>w$}", w = gutter.len())
         } else {

@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+pub mod catalog;
 pub mod error;
 pub mod parse;
 pub mod print;

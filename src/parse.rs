@@ -268,7 +268,10 @@ impl<'a> FilterParser<'a> {
                     Diagnostic::error(
                         Code::TooDeep,
                         at,
-                        format!("parentheses and NOT nest deeper than {} levels", self.max_depth),
+                        format!(
+                            "parentheses and NOT nest deeper than {} levels",
+                            self.max_depth
+                        ),
                     )
                     .with_help("simplify the filter, or raise ParseOptions::max_depth"),
                 ),
@@ -287,8 +290,12 @@ impl<'a> FilterParser<'a> {
         let (i, _) = ws(i)?;
         if i.is_empty() {
             return self.fail(
-                Diagnostic::error(Code::EmptyFilter, Span::new(0, self.src.len()), "the filter is empty")
-                    .with_help("write at least one term, e.g. `action:Create`"),
+                Diagnostic::error(
+                    Code::EmptyFilter,
+                    Span::new(0, self.src.len()),
+                    "the filter is empty",
+                )
+                .with_help("write at least one term, e.g. `action:Create`"),
             );
         }
         let (i, e) = self.or_expr(i)?;
@@ -359,12 +366,16 @@ impl<'a> FilterParser<'a> {
             let (k, e) = self.unary(j)?;
             let gap = self.span(i, j);
             self.recovered.borrow_mut().push(
-                Diagnostic::error(Code::MissingOperator, self.span(j, k), "expected `AND` or `OR` between terms")
-                    .with_label(Span::at(gap.start), "the previous term ends here")
-                    .with_help(format!(
-                        "insert `AND` to require both terms (or `OR` for either): `... AND {}`",
-                        snippet(j)
-                    )),
+                Diagnostic::error(
+                    Code::MissingOperator,
+                    self.span(j, k),
+                    "expected `AND` or `OR` between terms",
+                )
+                .with_label(Span::at(gap.start), "the previous term ends here")
+                .with_help(format!(
+                    "insert `AND` to require both terms (or `OR` for either): `... AND {}`",
+                    snippet(j)
+                )),
             );
             items.push(e);
             i = k;
@@ -424,8 +435,12 @@ impl<'a> FilterParser<'a> {
         }
         if i.is_empty() {
             return self.fail(
-                Diagnostic::error(Code::ExpectedTerm, Span::at(self.off(i)), "expected a term, found the end of the filter")
-                    .with_help("add a term such as `action:Create`, or remove the trailing operator"),
+                Diagnostic::error(
+                    Code::ExpectedTerm,
+                    Span::at(self.off(i)),
+                    "expected a term, found the end of the filter",
+                )
+                .with_help("add a term such as `action:Create`, or remove the trailing operator"),
             );
         }
         if let Ok((_, k)) = keyword(i) {
@@ -435,8 +450,12 @@ impl<'a> FilterParser<'a> {
                 Kw::Not => "NOT",
             };
             return self.fail(
-                Diagnostic::error(Code::ExpectedTerm, self.token_at(i), format!("expected a term, found `{name}`"))
-                    .with_help("two operators in a row: remove one, or put a term between them"),
+                Diagnostic::error(
+                    Code::ExpectedTerm,
+                    self.token_at(i),
+                    format!("expected a term, found `{name}`"),
+                )
+                .with_help("two operators in a row: remove one, or put a term between them"),
             );
         }
         if i.starts_with(')') {
@@ -460,7 +479,9 @@ impl<'a> FilterParser<'a> {
                     format!("expected a term like `field:value`, found `{}`", snippet(i)),
                 );
                 if matches!(i.chars().next(), Some('\'' | '"' | '`')) {
-                    d = d.with_help("a value needs a field in front of it, e.g. `file.name:'report.txt'`");
+                    d = d.with_help(
+                        "a value needs a field in front of it, e.g. `file.name:'report.txt'`",
+                    );
                 }
                 return self.fail(d);
             }
@@ -500,7 +521,9 @@ impl<'a> FilterParser<'a> {
         )
         .with_label(field.span, "this looks like a field name");
         d = if j.starts_with('=') || j.starts_with("!=") {
-            d.with_help(format!("a term is written `{name}:value`; comparisons are `>`, `>=`, `<`, `<=`"))
+            d.with_help(format!(
+                "a term is written `{name}:value`; comparisons are `>`, `>=`, `<`, `<=`"
+            ))
         } else {
             d.with_help(format!("write a term as `{name}:value`"))
         };
@@ -565,8 +588,12 @@ impl<'a> FilterParser<'a> {
         }
         if j.is_empty() {
             return self.fail(
-                Diagnostic::error(Code::UnclosedBracket, Span::new(start, start + 1), "this `[` is never closed")
-                    .with_label(Span::at(self.off(j)), format!("expected {what} here")),
+                Diagnostic::error(
+                    Code::UnclosedBracket,
+                    Span::new(start, start + 1),
+                    "this `[` is never closed",
+                )
+                .with_label(Span::at(self.off(j)), format!("expected {what} here")),
             );
         }
         self.fail(Diagnostic::error(
@@ -632,7 +659,10 @@ impl<'a> FilterParser<'a> {
                     let mut d = Diagnostic::error(
                         Code::UnexpectedToken,
                         self.token_at(k),
-                        format!("expected `OR` or `)` in a value group, found `{}`", snippet(k)),
+                        format!(
+                            "expected `OR` or `)` in a value group, found `{}`",
+                            snippet(k)
+                        ),
                     );
                     if matches!(other, Ok((_, Kw::And))) {
                         d = d.with_help(
@@ -659,7 +689,13 @@ impl<'a> FilterParser<'a> {
     }
 
     /// A bare value of one word, checked: not empty and not a keyword.
-    fn bare_value(&self, i: &'a str, j: &'a str, w: &str, within: &str) -> Result<Value, nom::Err<Failure>> {
+    fn bare_value(
+        &self,
+        i: &'a str,
+        j: &'a str,
+        w: &str,
+        within: &str,
+    ) -> Result<Value, nom::Err<Failure>> {
         let span = self.span(i, j);
         let err = |d: Diagnostic| -> Result<Value, nom::Err<Failure>> {
             Err(nom::Err::Failure(Failure {
@@ -741,8 +777,12 @@ impl<'a> FilterParser<'a> {
                     if it.next().is_none() {
                         let s = self.off(i) + at;
                         return self.fail(
-                            Diagnostic::error(Code::DanglingEscape, Span::new(s, s + 1), "a `\\` at the end of the filter escapes nothing")
-                                .with_help("write `\\\\` for a literal backslash, or quote the value"),
+                            Diagnostic::error(
+                                Code::DanglingEscape,
+                                Span::new(s, s + 1),
+                                "a `\\` at the end of the filter escapes nothing",
+                            )
+                            .with_help("write `\\\\` for a literal backslash, or quote the value"),
                         );
                     }
                 }
@@ -796,8 +836,9 @@ impl<'a> FilterParser<'a> {
                 let span = Span::new(start, self.off(rest));
                 if raw.is_empty() {
                     return self.fail(
-                        Diagnostic::error(Code::ExpectedValue, span, "empty value")
-                            .with_help("an empty value matches nothing; use `NOT field:*` for a missing field"),
+                        Diagnostic::error(Code::ExpectedValue, span, "empty value").with_help(
+                            "an empty value matches nothing; use `NOT field:*` for a missing field",
+                        ),
                     );
                 }
                 let form = match q {
