@@ -14,6 +14,20 @@ use crate::span::Span;
 pub struct Query {
     /// The root of the tree.
     pub expr: Expr,
+    /// Warnings that only the parser can see, because the tree does not keep parentheses:
+    /// `mixed-and-or` (AND and OR at one level without parentheses). Validation reports them with
+    /// its own findings. Not part of [`Query::eq_ignoring_spans`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::error::Diagnostic>,
+}
+
+impl From<Expr> for Query {
+    fn from(expr: Expr) -> Self {
+        Query {
+            expr,
+            warnings: Vec::new(),
+        }
+    }
 }
 
 impl Query {
@@ -26,6 +40,7 @@ impl Query {
     pub fn without_spans(&self) -> Query {
         let mut q = self.clone();
         q.expr.clear_spans();
+        q.warnings.clear();
         q
     }
 }

@@ -30,6 +30,7 @@
 
 pub mod ast;
 pub mod catalog;
+pub mod date;
 pub mod error;
 pub mod parse;
 pub mod print;

@@ -95,11 +95,16 @@ impl ParseOptions {
             max_depth: self.max_depth,
             depth: Cell::new(0),
             recovered: RefCell::new(Vec::new()),
+            warnings: RefCell::new(Vec::new()),
         };
         let result = p.filter(src);
-        let mut diags = p.recovered.into_inner();
+        let mut diags = std::mem::take(&mut *p.recovered.borrow_mut());
         match result {
-            Ok((_, expr)) if diags.is_empty() => Ok(Query { expr }),
+            Ok((_, expr)) if diags.is_empty() => {
+                let mut warnings = p.warnings.into_inner();
+                warnings.sort_by_key(|d| d.span.start);
+                Ok(Query { expr, warnings })
+            }
             Ok(_) => Err(Diagnostics(diags)),
             Err(nom::Err::Failure(f) | nom::Err::Error(f)) => {
                 diags.push(f.diag.unwrap_or_else(|| {
@@ -230,6 +235,7 @@ struct FilterParser<'a> {
     max_depth: usize,
     depth: Cell<usize>,
     recovered: RefCell<Vec<Diagnostic>>,
+    warnings: RefCell<Vec<Diagnostic>>,
 }
 
 impl<'a> FilterParser<'a> {
@@ -318,25 +324,40 @@ impl<'a> FilterParser<'a> {
 
     /// `or_expr = and_expr { OR and_expr }`
     fn or_expr(&self, i: &'a str) -> R<'a, Expr> {
-        let (mut i, first) = self.and_expr(i)?;
+        let (mut i, (first, mut mixed)) = self.and_expr(i)?;
         let mut items = vec![first];
         loop {
             let (j, _) = ws(i)?;
             match keyword(j) {
                 Ok((k, Kw::Or)) => {
-                    let (k, e) = self.and_expr(k)?;
+                    let (k, (e, and_here)) = self.and_expr(k)?;
+                    mixed |= and_here;
                     items.push(e);
                     i = k;
                 }
                 _ => break,
             }
         }
-        Ok((i, join(items, false)))
+        let e = join(items, false);
+        if mixed && matches!(e.kind, ExprKind::Or(_)) {
+            self.warnings.borrow_mut().push(
+                Diagnostic::warning(
+                    Code::MixedAndOr,
+                    e.span,
+                    "AND and OR are mixed without parentheses",
+                )
+                .with_help(format!(
+                    "AND binds tighter than OR here, but Qualys does not document precedence; say what you mean with parentheses: `{e}`"
+                )),
+            );
+        }
+        Ok((i, e))
     }
 
     /// `and_expr = unary { AND unary }`; a term that follows another with no operator is reported
     /// (`missing-operator`) and read as if `AND` stood between them.
-    fn and_expr(&self, i: &'a str) -> R<'a, Expr> {
+    /// Also says whether two or more operands were joined at this level (not inside parentheses).
+    fn and_expr(&self, i: &'a str) -> R<'a, (Expr, bool)> {
         let (mut i, first) = self.unary(i)?;
         let mut items = vec![first];
         loop {
@@ -380,7 +401,8 @@ impl<'a> FilterParser<'a> {
             items.push(e);
             i = k;
         }
-        Ok((i, join(items, true)))
+        let several = items.len() > 1;
+        Ok((i, (join(items, true), several)))
     }
 
     /// `unary = NOT unary | primary` (read as a loop over `NOT`s).

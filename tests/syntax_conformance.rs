@@ -69,3 +69,19 @@ fn filters_quoted_in_language_md_parse() {
     }
     assert!(n >= 12, "only {n} filters in the block");
 }
+
+#[test]
+fn mixed_and_or_is_noted_by_the_parser_only_without_parentheses() {
+    let q = fimql::parse("action:Create OR action:Delete AND platform:LINUX").unwrap();
+    assert_eq!(q.warnings.len(), 1);
+    assert_eq!(q.warnings[0].code.as_str(), "mixed-and-or");
+    assert_eq!(q.warnings[0].span, fimql::Span::new(0, 49));
+    for clean in [
+        "action:Create OR (action:Delete AND platform:LINUX)",
+        "(action:Create OR action:Delete) AND platform:LINUX",
+        "a:1 OR b:2 OR c:3",
+        "a:1 AND b:2",
+    ] {
+        assert!(fimql::parse(clean).unwrap().warnings.is_empty(), "{clean}");
+    }
+}
