@@ -372,3 +372,29 @@ const BUILTIN: &[Row] = &[
     (Incidents, "markupStatus", Enum, "markupStatus", &[], &["COMPLETED"], Seen, "COMPLETED"),
     (Incidents, "deleted", Boolean, "deleted", &[], &[], Seen, ""),
 ];
+
+/// The integer a value of an integer token stands for: an optional `-` and digits (`+4` and
+/// `4.0` are not integers). `None` when it is not one or does not fit in `i64`.
+///
+/// ```
+/// assert_eq!(fimql::catalog::parse_integer("-12"), Some(-12));
+/// assert_eq!(fimql::catalog::parse_integer("+4"), None);
+/// ```
+pub fn parse_integer(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// The boolean a value of a boolean token stands for: `true` or `false` in any case.
+pub fn parse_boolean(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
