@@ -30,13 +30,19 @@
 
 pub mod ast;
 pub mod catalog;
+pub mod compile;
 pub mod date;
 pub mod error;
+mod eval;
 pub mod parse;
 pub mod print;
 pub mod span;
+pub mod validate;
+pub mod wildcard;
 
 pub use ast::{Bound, CmpOp, Expr, ExprKind, Field, Form, Piece, Predicate, Query, Term, Value};
+pub use catalog::{Catalog, Scope};
+pub use compile::{CompileOptions, Filter, compile, compile_query};
 pub use error::{Code, Diagnostic, Diagnostics, Label, Severity};
 pub use parse::{ParseOptions, parse};
 pub use span::Span;

@@ -1,0 +1,440 @@
+//! Compilation: a parsed filter, a catalog and a clock become a [`Filter`] that evaluation runs.
+//!
+//! Tokens are resolved to JSON paths once (and identical paths shared), values are lowered
+//! (lower-cased needles, wildcard patterns, parsed integers and instants), and nothing of the
+//! syntax tree that evaluation does not need is kept.
+
+use chrono::Utc;
+
+use crate::ast::{Bound, CmpOp, Expr, ExprKind, Form, Piece, Predicate, Query, Value};
+use crate::catalog::{Catalog, Scope, TokenType, parse_boolean, parse_integer};
+use crate::date::{FilterDate, Instant, next_day};
+use crate::error::{Code, Diagnostic, Diagnostics};
+use crate::span::Span;
+
+/// Options for [`compile`].
+#[derive(Clone, Debug, Default)]
+pub struct CompileOptions {
+    /// The scope whose catalog applies.
+    pub scope: Scope,
+    /// The evaluation clock for `now`; the current time when `None`.
+    pub now: Option<Instant>,
+    /// Evaluate unknown dotted names as raw JSON paths, typed as text, instead of rejecting them.
+    pub allow_unknown: bool,
+    /// Treat warnings as errors.
+    pub deny_warnings: bool,
+}
+
+impl CompileOptions {
+    /// Options for a scope.
+    pub fn new(scope: Scope) -> Self {
+        CompileOptions {
+            scope,
+            ..Default::default()
+        }
+    }
+
+    /// Fixes the clock.
+    pub fn now(mut self, now: Instant) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// Accepts unknown tokens as raw JSON paths.
+    pub fn allow_unknown(mut self, yes: bool) -> Self {
+        self.allow_unknown = yes;
+        self
+    }
+
+    /// Treats warnings as errors.
+    pub fn deny_warnings(mut self, yes: bool) -> Self {
+        self.deny_warnings = yes;
+        self
+    }
+}
+
+/// A compiled filter. Evaluate it with [`Filter::matches`] (or the byte-level fast path).
+#[derive(Clone, Debug)]
+pub struct Filter {
+    pub(crate) root: Node,
+    /// Distinct paths read by the filter, each a list of object keys.
+    pub(crate) paths: Vec<Vec<String>>,
+    /// Warnings found while compiling.
+    pub(crate) warnings: Vec<Diagnostic>,
+}
+
+impl Filter {
+    /// The distinct JSON paths the filter reads, as lists of keys (arrays are crossed implicitly).
+    pub fn paths(&self) -> &[Vec<String>] {
+        &self.paths
+    }
+
+    /// Warnings found while compiling (errors make compilation fail).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+}
+
+/// A node of the compiled boolean tree.
+#[derive(Clone, Debug)]
+pub(crate) enum Node {
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+    Term(CTerm),
+}
+
+/// A compiled term: a path index and what a value found there must satisfy.
+#[derive(Clone, Debug)]
+pub(crate) struct CTerm {
+    pub path: usize,
+    pub test: Test,
+}
+
+/// What a term tests on the values at its path; it holds when any value passes.
+#[derive(Clone, Debug)]
+pub(crate) enum Test {
+    /// Some value is present and not null.
+    Present,
+    /// Any of the string tests (text, keyword and enum tokens).
+    Str(Vec<StrTest>),
+    /// Integer tokens: any of the inclusive ranges.
+    Int(Vec<(i128, i128)>),
+    /// Boolean tokens.
+    Bool(bool),
+    /// Date tokens: any of the instant intervals.
+    Date(Vec<Interval>),
+}
+
+/// An interval of instants; `None` is unbounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Interval {
+    pub lo: Option<(Instant, bool)>,
+    pub hi: Option<(Instant, bool)>,
+}
+
+impl Interval {
+    pub fn contains(&self, t: Instant) -> bool {
+        let lo_ok = match self.lo {
+            None => true,
+            Some((b, inclusive)) => t > b || (inclusive && t == b),
+        };
+        let hi_ok = match self.hi {
+            None => true,
+            Some((b, inclusive)) => t < b || (inclusive && t == b),
+        };
+        lo_ok && hi_ok
+    }
+}
+
+/// A lowered string test.
+#[derive(Clone, Debug)]
+pub(crate) enum StrTest {
+    /// Backtick: the whole value, case-sensitive.
+    Exact(String),
+    /// The whole value, case-insensitive (needle lower-cased).
+    EqFold(String),
+    /// A case-insensitive substring (needle lower-cased).
+    ContainsFold(String),
+    /// A case-insensitive wildcard pattern.
+    Wildcard(crate::wildcard::Pattern),
+}
+
+/// Parses, validates and compiles `src` in one call, with the built-in catalog.
+///
+/// ```
+/// use fimql::{CompileOptions, Scope, compile};
+/// let filter = compile("action:Create AND severity>=4", &CompileOptions::new(Scope::Events))?;
+/// let event = serde_json::json!({"data": {"action": "create", "severity": "4"}});
+/// assert!(filter.matches(&event));
+/// # Ok::<(), fimql::Diagnostics>(())
+/// ```
+pub fn compile(src: &str, opts: &CompileOptions) -> Result<Filter, Diagnostics> {
+    let query = crate::parse(src)?;
+    compile_query(&query, &Catalog::builtin(), opts)
+}
+
+/// Compiles a parsed filter against a catalog. Reports the same diagnostics as validation (with
+/// the clock known); fails if any is an error.
+pub fn compile_query(
+    query: &Query,
+    catalog: &Catalog,
+    opts: &CompileOptions,
+) -> Result<Filter, Diagnostics> {
+    let now = opts.now.unwrap_or_else(Utc::now);
+    let vopts = crate::validate::ValidateOptions::new(opts.scope)
+        .now(now)
+        .allow_unknown(opts.allow_unknown)
+        .deny_warnings(opts.deny_warnings);
+    let diags = crate::validate::validate_query(query, catalog, &vopts);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(Diagnostics(diags));
+    }
+    let mut c = Compiler {
+        catalog,
+        scope: opts.scope,
+        allow_unknown: opts.allow_unknown,
+        now,
+        paths: Vec::new(),
+        errors: Vec::new(),
+    };
+    let root = c.expr(&query.expr);
+    if !c.errors.is_empty() {
+        // Validation should have caught these; report rather than guess.
+        return Err(Diagnostics(c.errors));
+    }
+    Ok(Filter {
+        root,
+        paths: c.paths,
+        warnings: diags,
+    })
+}
+
+struct Compiler<'a> {
+    catalog: &'a Catalog,
+    scope: Scope,
+    allow_unknown: bool,
+    now: Instant,
+    paths: Vec<Vec<String>>,
+    errors: Vec<Diagnostic>,
+}
+
+impl Compiler<'_> {
+    fn expr(&mut self, e: &Expr) -> Node {
+        match &e.kind {
+            ExprKind::And(xs) => Node::And(xs.iter().map(|x| self.expr(x)).collect()),
+            ExprKind::Or(xs) => Node::Or(xs.iter().map(|x| self.expr(x)).collect()),
+            ExprKind::Not(x) => Node::Not(Box::new(self.expr(x))),
+            ExprKind::Term(t) => {
+                let (ty, path) = match self.catalog.lookup(self.scope, &t.field.name) {
+                    Some(def) => (
+                        def.ty,
+                        def.segments()
+                            .into_iter()
+                            .map(|(k, _)| k.to_string())
+                            .collect(),
+                    ),
+                    None if self.allow_unknown => (
+                        TokenType::Text,
+                        t.field.name.split('.').map(str::to_string).collect(),
+                    ),
+                    None => {
+                        self.err(
+                            Code::UnknownToken,
+                            t.field.span,
+                            format!("unknown token `{}`", t.field.name),
+                        );
+                        (TokenType::Text, Vec::new())
+                    }
+                };
+                let path = self.intern(path);
+                let test = self.test(ty, &t.predicate);
+                Node::Term(CTerm { path, test })
+            }
+        }
+    }
+
+    fn intern(&mut self, path: Vec<String>) -> usize {
+        if let Some(i) = self.paths.iter().position(|p| *p == path) {
+            return i;
+        }
+        self.paths.push(path);
+        self.paths.len() - 1
+    }
+
+    fn err(&mut self, code: Code, span: Span, message: String) {
+        self.errors.push(Diagnostic::error(code, span, message));
+    }
+
+    fn test(&mut self, ty: TokenType, p: &Predicate) -> Test {
+        if let Predicate::Present(_) = p {
+            return Test::Present;
+        }
+        let values: &[Value] = match p {
+            Predicate::Value(v) => std::slice::from_ref(v),
+            Predicate::List(vs, _) | Predicate::Group(vs, _) => vs,
+            _ => &[],
+        };
+        match ty {
+            TokenType::Text | TokenType::Keyword | TokenType::Enum => {
+                if !values.is_empty() {
+                    return Test::Str(values.iter().map(|v| str_test(ty, v)).collect());
+                }
+                self.err(
+                    Code::TypeMismatch,
+                    p.span(),
+                    format!("ranges and comparisons do not apply to {ty} tokens"),
+                );
+                Test::Str(Vec::new())
+            }
+            TokenType::Boolean => {
+                let b = values
+                    .iter()
+                    .map(|v| parse_boolean(&v.text()))
+                    .collect::<Vec<_>>();
+                match b.as_slice() {
+                    [Some(b)] => Test::Bool(*b),
+                    _ if b.len() > 1 && b.iter().all(Option::is_some) => {
+                        // `[true, false]`: both values; `[true, true]`: one.
+                        if b.iter().any(|x| *x == Some(true)) && b.iter().any(|x| *x == Some(false))
+                        {
+                            Test::Present
+                        } else {
+                            Test::Bool(b[0] == Some(true))
+                        }
+                    }
+                    _ => {
+                        self.err(
+                            Code::TypeMismatch,
+                            p.span(),
+                            "expected `true` or `false`".into(),
+                        );
+                        Test::Bool(false)
+                    }
+                }
+            }
+            TokenType::Integer => Test::Int(self.int_ranges(p, values)),
+            TokenType::Date => Test::Date(self.date_intervals(p, values)),
+        }
+    }
+
+    fn int(&mut self, v: &Value) -> i128 {
+        match parse_integer(&v.text()) {
+            Some(n) if !v.has_wildcards() => i128::from(n),
+            _ => {
+                self.err(
+                    Code::TypeMismatch,
+                    v.span,
+                    format!("`{}` is not an integer", v.text()),
+                );
+                0
+            }
+        }
+    }
+
+    fn int_ranges(&mut self, p: &Predicate, values: &[Value]) -> Vec<(i128, i128)> {
+        const MIN: i128 = i128::MIN;
+        const MAX: i128 = i128::MAX;
+        match p {
+            Predicate::Range(lo, hi, _) => {
+                let lo = lo.value().map_or(MIN, |v| self.int(v));
+                let hi = hi.value().map_or(MAX, |v| self.int(v));
+                vec![(lo, hi)]
+            }
+            Predicate::Compare(op, v) => {
+                let n = self.int(v);
+                vec![match op {
+                    CmpOp::Gt => (n + 1, MAX),
+                    CmpOp::Ge => (n, MAX),
+                    CmpOp::Lt => (MIN, n - 1),
+                    CmpOp::Le => (MIN, n),
+                }]
+            }
+            _ => values
+                .iter()
+                .map(|v| {
+                    let n = self.int(v);
+                    (n, n)
+                })
+                .collect(),
+        }
+    }
+
+    fn date(&mut self, v: &Value) -> Option<(Instant, bool)> {
+        let parsed = FilterDate::parse(&v.text());
+        match parsed
+            .ok()
+            .and_then(|d| Some((d.resolve(self.now)?, d.is_date_only())))
+        {
+            Some(x) if !v.has_wildcards() => Some(x),
+            _ => {
+                self.err(
+                    Code::InvalidDate,
+                    v.span,
+                    format!("`{}` is not a date", v.text()),
+                );
+                None
+            }
+        }
+    }
+
+    fn date_intervals(&mut self, p: &Predicate, values: &[Value]) -> Vec<Interval> {
+        let bound = |c: &mut Self, b: &Bound| match b {
+            Bound::Open(_) => None,
+            Bound::Value(v) => c.date(v).map(|(t, _)| (t, true)),
+        };
+        match p {
+            Predicate::Range(lo, hi, _) => {
+                let iv = Interval {
+                    lo: bound(self, lo),
+                    hi: bound(self, hi),
+                };
+                vec![iv]
+            }
+            Predicate::Compare(op, v) => {
+                let Some((t, _)) = self.date(v) else {
+                    return Vec::new();
+                };
+                vec![match op {
+                    CmpOp::Gt => Interval {
+                        lo: Some((t, false)),
+                        hi: None,
+                    },
+                    CmpOp::Ge => Interval {
+                        lo: Some((t, true)),
+                        hi: None,
+                    },
+                    CmpOp::Lt => Interval {
+                        lo: None,
+                        hi: Some((t, false)),
+                    },
+                    CmpOp::Le => Interval {
+                        lo: None,
+                        hi: Some((t, true)),
+                    },
+                }]
+            }
+            _ => values
+                .iter()
+                .filter_map(|v| {
+                    let (t, date_only) = self.date(v)?;
+                    Some(if date_only {
+                        // A single date-only value is its whole UTC day.
+                        Interval {
+                            lo: Some((t, true)),
+                            hi: next_day(t).map(|end| (end, false)),
+                        }
+                    } else {
+                        Interval {
+                            lo: Some((t, true)),
+                            hi: Some((t, true)),
+                        }
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The string test of a value for a text, keyword or enum token (`language.md` section 3).
+fn str_test(ty: TokenType, v: &Value) -> StrTest {
+    match v.form {
+        Form::Backtick => StrTest::Exact(v.text()),
+        Form::Single | Form::Double => {
+            let needle = v.text().to_lowercase();
+            if ty == TokenType::Text {
+                StrTest::ContainsFold(needle)
+            } else {
+                StrTest::EqFold(needle)
+            }
+        }
+        Form::Bare => {
+            let pieces = v.pattern();
+            if pieces.iter().all(|p| matches!(p, Piece::Literal(_))) {
+                StrTest::EqFold(v.text().to_lowercase())
+            } else {
+                StrTest::Wildcard(crate::wildcard::Pattern::new(&pieces))
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Evaluation of a compiled [`Filter`] against an event (`language.md` section 4).
+//!
+//! An event is a JSON object; if it has a `data` member holding an object (a search-response
+//! element), the filter applies to that. A term holds when any value found at its path passes its
+//! test, where a path crosses arrays at any level (arrays of arrays too). Missing and `null` values
+//! pass no test, so `NOT` of such a term is true: there is no third truth value.
+
+use serde_json::Value as Json;
+
+use crate::compile::{CTerm, Filter, Interval, Node, StrTest, Test};
+use crate::date::{from_epoch_millis, parse_event_date};
+
+/// A value found at a path, borrowed from wherever the event lives.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Leaf<'a> {
+    Null,
+    Bool(bool),
+    /// An integer that fits in `i128` (JSON integers always do).
+    Int(i128),
+    /// Any other number, as its JSON text.
+    Float(f64),
+    Str(&'a str),
+    /// An object (or another value no test reads).
+    Other,
+}
+
+impl Filter {
+    /// Whether the event matches.
+    ///
+    /// ```
+    /// use fimql::{CompileOptions, Scope, compile};
+    /// let f = compile("profiles.rules.name:*CR_* AND NOT action:Delete", &CompileOptions::new(Scope::Events))?;
+    /// let event = serde_json::json!({
+    ///     "sortValues": [],
+    ///     "data": {"action": "Create", "profiles": [{"rules": [{"name": "x"}, {"name": "CR_1"}]}]}
+    /// });
+    /// assert!(f.matches(&event));
+    /// # Ok::<(), fimql::Diagnostics>(())
+    /// ```
+    pub fn matches(&self, event: &Json) -> bool {
+        let root = match event.get("data") {
+            Some(d @ Json::Object(_)) => d,
+            _ => event,
+        };
+        eval(&self.root, &mut |t: &CTerm| {
+            let mut hit = false;
+            walk(root, &self.paths[t.path], &mut |leaf| {
+                hit = hit || leaf_passes(&t.test, leaf);
+                hit
+            });
+            hit
+        })
+    }
+}
+
+/// Evaluates the boolean tree, asking `term` for each term's truth.
+pub(crate) fn eval(node: &Node, term: &mut impl FnMut(&CTerm) -> bool) -> bool {
+    match node {
+        Node::And(xs) => xs.iter().all(|x| eval(x, term)),
+        Node::Or(xs) => xs.iter().any(|x| eval(x, term)),
+        Node::Not(x) => !eval(x, term),
+        Node::Term(t) => term(t),
+    }
+}
+
+/// Calls `f` on every value at `path` below `v`, crossing arrays; stops early when `f` says so.
+fn walk<'a>(v: &'a Json, path: &[String], f: &mut impl FnMut(Leaf<'a>) -> bool) -> bool {
+    match v {
+        Json::Array(items) => items.iter().any(|x| walk(x, path, f)),
+        _ => match path.split_first() {
+            Some((key, rest)) => match v {
+                Json::Object(map) => map.get(key).is_some_and(|x| walk(x, rest, f)),
+                _ => false,
+            },
+            None => f(leaf_of(v)),
+        },
+    }
+}
+
+fn leaf_of(v: &Json) -> Leaf<'_> {
+    match v {
+        Json::Null => Leaf::Null,
+        Json::Bool(b) => Leaf::Bool(*b),
+        Json::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Leaf::Int(i128::from(i))
+            } else if let Some(u) = n.as_u64() {
+                Leaf::Int(i128::from(u))
+            } else {
+                Leaf::Float(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        Json::String(s) => Leaf::Str(s),
+        Json::Array(_) | Json::Object(_) => Leaf::Other,
+    }
+}
+
+/// Whether one value passes a term's test.
+pub(crate) fn leaf_passes(test: &Test, leaf: Leaf<'_>) -> bool {
+    match test {
+        Test::Present => !matches!(leaf, Leaf::Null),
+        Test::Str(tests) => match leaf {
+            Leaf::Str(s) => str_passes(tests, s),
+            Leaf::Bool(b) => str_passes(tests, if b { "true" } else { "false" }),
+            Leaf::Int(i) => str_passes(tests, &i.to_string()),
+            Leaf::Float(f) => str_passes(tests, &float_text(f)),
+            Leaf::Null | Leaf::Other => false,
+        },
+        Test::Int(ranges) => {
+            let n = match leaf {
+                Leaf::Int(i) => i,
+                Leaf::Str(s) => match parse_int_str(s) {
+                    Some(n) => n,
+                    None => return false,
+                },
+                _ => return false,
+            };
+            ranges.iter().any(|&(lo, hi)| lo <= n && n <= hi)
+        }
+        Test::Bool(want) => match leaf {
+            Leaf::Bool(b) => b == *want,
+            Leaf::Str(s) => crate::catalog::parse_boolean(s) == Some(*want),
+            _ => false,
+        },
+        Test::Date(intervals) => {
+            let t = match leaf {
+                Leaf::Str(s) => parse_event_date(s),
+                Leaf::Int(ms) => i64::try_from(ms).ok().and_then(from_epoch_millis),
+                _ => None,
+            };
+            t.is_some_and(|t| intervals.iter().any(|iv: &Interval| iv.contains(t)))
+        }
+    }
+}
+
+/// The JSON text serde_json gives a non-integer number.
+pub(crate) fn float_text(f: f64) -> String {
+    serde_json::Number::from_f64(f).map_or_else(String::new, |n| n.to_string())
+}
+
+/// An integer written as a string: an optional `-` and digits.
+fn parse_int_str(s: &str) -> Option<i128> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || digits.len() > 38 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn str_passes(tests: &[StrTest], s: &str) -> bool {
+    let mut lower: Option<String> = None;
+    tests.iter().any(|t| match t {
+        StrTest::Exact(x) => s == x,
+        StrTest::EqFold(x) => lower.get_or_insert_with(|| s.to_lowercase()) == x,
+        StrTest::ContainsFold(x) => memchr::memmem::find(
+            lower.get_or_insert_with(|| s.to_lowercase()).as_bytes(),
+            x.as_bytes(),
+        )
+        .is_some(),
+        StrTest::Wildcard(p) => p.matches_lower(lower.get_or_insert_with(|| s.to_lowercase())),
+    })
+}

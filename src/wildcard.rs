@@ -1,0 +1,213 @@
+//! Case-insensitive wildcard patterns (`*` any run, `?` one character) matched without
+//! backtracking.
+//!
+//! A pattern is split at its stars into segments. The first segment is anchored at the start of
+//! the value (unless the pattern starts with `*`), the last at the end (unless it ends with `*`),
+//! and the ones between are found leftmost-first, each search starting where the previous match
+//! ended. Taking the leftmost match of each middle segment is always safe, so no choice is ever
+//! revisited: a pattern of literals and stars runs in time linear in the value (plus the pattern),
+//! and a segment holding `?` costs at most its length per position. `*a*a*a*…` cannot blow up.
+
+use memchr::memmem;
+
+use crate::ast::Piece;
+
+/// A lowered wildcard pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    segments: Vec<Segment>,
+    anchored_start: bool,
+    anchored_end: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Segment {
+    parts: Vec<Part>,
+    /// The whole segment when it has no `?`, for a fast substring search.
+    literal: Option<String>,
+    /// Length in characters (fixed, since `?` is exactly one character).
+    chars: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Part {
+    Lit(String),
+    Any(usize),
+}
+
+impl Pattern {
+    /// A pattern from the pieces of a bare value; literals are lower-cased.
+    pub fn new(pieces: &[Piece]) -> Self {
+        let mut segments = Vec::new();
+        let mut cur: Vec<Part> = Vec::new();
+        for p in pieces {
+            match p {
+                Piece::Star => segments.push(std::mem::take(&mut cur)),
+                Piece::One => match cur.last_mut() {
+                    Some(Part::Any(n)) => *n += 1,
+                    _ => cur.push(Part::Any(1)),
+                },
+                Piece::Literal(s) => {
+                    let s = s.to_lowercase();
+                    match cur.last_mut() {
+                        Some(Part::Lit(l)) => l.push_str(&s),
+                        _ => cur.push(Part::Lit(s)),
+                    }
+                }
+            }
+        }
+        segments.push(cur);
+        let anchored_start = !matches!(pieces.first(), Some(Piece::Star));
+        let anchored_end = !matches!(pieces.last(), Some(Piece::Star));
+        let segments = segments
+            .into_iter()
+            .map(|parts| {
+                let chars = parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Lit(s) => s.chars().count(),
+                        Part::Any(n) => *n,
+                    })
+                    .sum();
+                let literal = match parts.as_slice() {
+                    [Part::Lit(s)] => Some(s.clone()),
+                    [] => Some(String::new()),
+                    _ => None,
+                };
+                Segment {
+                    parts,
+                    literal,
+                    chars,
+                }
+            })
+            .collect();
+        Pattern {
+            segments,
+            anchored_start,
+            anchored_end,
+        }
+    }
+
+    /// Whether `value` (already lower-cased) matches the whole pattern.
+    pub fn matches_lower(&self, value: &str) -> bool {
+        let n = self.segments.len();
+        if n == 1 {
+            // No star: the one segment must cover the whole value.
+            return self.segments[0].match_at(value, 0) == Some(value.len());
+        }
+        let mut pos = 0;
+        let mut first = 0;
+        if self.anchored_start {
+            match self.segments[0].match_at(value, 0) {
+                Some(end) => pos = end,
+                None => return false,
+            }
+            first = 1;
+        }
+        let last = if self.anchored_end { n - 1 } else { n };
+        for seg in &self.segments[first..last] {
+            match seg.find(value, pos) {
+                Some(end) => pos = end,
+                None => return false,
+            }
+        }
+        if self.anchored_end {
+            let seg = &self.segments[n - 1];
+            // The last segment has a fixed number of characters: it must start that many
+            // characters before the end, and not before what the others consumed.
+            let Some(start) = nth_char_from_end(value, seg.chars) else {
+                return false;
+            };
+            return start >= pos && seg.match_at(value, start) == Some(value.len());
+        }
+        true
+    }
+}
+
+impl Segment {
+    /// Matches the segment at byte `pos`; the end of the match.
+    fn match_at(&self, value: &str, mut pos: usize) -> Option<usize> {
+        for part in &self.parts {
+            match part {
+                Part::Lit(s) => {
+                    if !value[pos..].starts_with(s.as_str()) {
+                        return None;
+                    }
+                    pos += s.len();
+                }
+                Part::Any(k) => {
+                    let mut it = value[pos..].char_indices();
+                    for _ in 0..*k {
+                        it.next()?;
+                    }
+                    pos = it.next().map_or(value.len(), |(i, _)| pos + i);
+                }
+            }
+        }
+        Some(pos)
+    }
+
+    /// The end of the leftmost match starting at or after `from`.
+    fn find(&self, value: &str, from: usize) -> Option<usize> {
+        if let Some(lit) = &self.literal {
+            return memmem::find(value[from..].as_bytes(), lit.as_bytes())
+                .map(|i| from + i + lit.len());
+        }
+        let mut at = from;
+        loop {
+            if let Some(end) = self.match_at(value, at) {
+                return Some(end);
+            }
+            let c = value[at..].chars().next()?;
+            at += c.len_utf8();
+        }
+    }
+}
+
+/// The byte offset where the last `n` characters of `s` begin.
+fn nth_char_from_end(s: &str, n: usize) -> Option<usize> {
+    if n == 0 {
+        return Some(s.len());
+    }
+    s.char_indices().rev().nth(n - 1).map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::Value;
+
+    fn m(pat: &str, value: &str) -> bool {
+        Pattern::new(&Value::bare(pat).pattern()).matches_lower(&value.to_lowercase())
+    }
+
+    #[test]
+    fn basics() {
+        assert!(m("DESKTOP*", "desktop-ab12"));
+        assert!(!m("DESKTOP*", "web01"));
+        assert!(m("*CR_*", "CR_1"));
+        assert!(m("*cr_*", "my CR_System32"));
+        assert!(m("?.exe", "a.exe"));
+        assert!(!m("?.exe", "ab.exe"));
+        assert!(m("a*b*c", "abc"));
+        assert!(m("a*b*c", "a-b-b-c"));
+        assert!(!m("a*b*c", "a-c-b"));
+        assert!(m("*", ""));
+        assert!(m("a*", "a"));
+        assert!(!m("ab*ba", "aba"));
+        assert!(m("ab*ba", "abba"));
+        assert!(m("notes\\*.txt", "notes*.txt"));
+        assert!(!m("notes\\*.txt", "notes1.txt"));
+        assert!(m("*?b", "ab"));
+        assert!(!m("*?b", "b"));
+        assert!(m("a?*?c", "axyc"));
+        assert!(m("é?*", "éx"));
+    }
+
+    #[test]
+    fn long_patterns_stay_fast() {
+        let pat = "*a".repeat(2000) + "*b";
+        let value = "a".repeat(100_000);
+        assert!(!m(&pat, &value));
+    }
+}
