@@ -57,6 +57,8 @@ impl CompileOptions {
 #[derive(Clone, Debug)]
 pub struct Filter {
     pub(crate) root: Node,
+    /// Number of terms.
+    pub(crate) terms: usize,
     /// Distinct paths read by the filter, each a list of object keys.
     pub(crate) paths: Vec<Vec<String>>,
     /// Warnings found while compiling.
@@ -87,6 +89,8 @@ pub(crate) enum Node {
 /// A compiled term: a path index and what a value found there must satisfy.
 #[derive(Clone, Debug)]
 pub(crate) struct CTerm {
+    /// Index of the term in the filter, left to right.
+    pub id: usize,
     pub path: usize,
     pub test: Test,
 }
@@ -176,6 +180,7 @@ pub fn compile_query(
         allow_unknown: opts.allow_unknown,
         now,
         paths: Vec::new(),
+        terms: 0,
         errors: Vec::new(),
     };
     let root = c.expr(&query.expr);
@@ -185,6 +190,7 @@ pub fn compile_query(
     }
     Ok(Filter {
         root,
+        terms: c.terms,
         paths: c.paths,
         warnings: diags,
     })
@@ -196,6 +202,7 @@ struct Compiler<'a> {
     allow_unknown: bool,
     now: Instant,
     paths: Vec<Vec<String>>,
+    terms: usize,
     errors: Vec<Diagnostic>,
 }
 
@@ -229,7 +236,9 @@ impl Compiler<'_> {
                 };
                 let path = self.intern(path);
                 let test = self.test(ty, &t.predicate);
-                Node::Term(CTerm { path, test })
+                let id = self.terms;
+                self.terms += 1;
+                Node::Term(CTerm { id, path, test })
             }
         }
     }

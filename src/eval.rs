@@ -42,13 +42,11 @@ impl Filter {
             Some(d @ Json::Object(_)) => d,
             _ => event,
         };
+        let mut scratch = Scratch::default();
         eval(&self.root, &mut |t: &CTerm| {
-            let mut hit = false;
             walk(root, &self.paths[t.path], &mut |leaf| {
-                hit = hit || leaf_passes(&t.test, leaf);
-                hit
-            });
-            hit
+                leaf_passes(&t.test, leaf, &mut scratch)
+            })
         })
     }
 }
@@ -96,14 +94,14 @@ fn leaf_of(v: &Json) -> Leaf<'_> {
 }
 
 /// Whether one value passes a term's test.
-pub(crate) fn leaf_passes(test: &Test, leaf: Leaf<'_>) -> bool {
+pub(crate) fn leaf_passes(test: &Test, leaf: Leaf<'_>, scratch: &mut Scratch) -> bool {
     match test {
         Test::Present => !matches!(leaf, Leaf::Null),
         Test::Str(tests) => match leaf {
-            Leaf::Str(s) => str_passes(tests, s),
-            Leaf::Bool(b) => str_passes(tests, if b { "true" } else { "false" }),
-            Leaf::Int(i) => str_passes(tests, &i.to_string()),
-            Leaf::Float(f) => str_passes(tests, &float_text(f)),
+            Leaf::Str(s) => str_passes(tests, s, scratch),
+            Leaf::Bool(b) => str_passes(tests, if b { "true" } else { "false" }, scratch),
+            Leaf::Int(i) => str_passes(tests, &i.to_string(), scratch),
+            Leaf::Float(f) => str_passes(tests, &float_text(f), scratch),
             Leaf::Null | Leaf::Other => false,
         },
         Test::Int(ranges) => {
@@ -147,16 +145,53 @@ fn parse_int_str(s: &str) -> Option<i128> {
     s.parse().ok()
 }
 
-fn str_passes(tests: &[StrTest], s: &str) -> bool {
-    let mut lower: Option<String> = None;
-    tests.iter().any(|t| match t {
-        StrTest::Exact(x) => s == x,
-        StrTest::EqFold(x) => lower.get_or_insert_with(|| s.to_lowercase()) == x,
-        StrTest::ContainsFold(x) => memchr::memmem::find(
-            lower.get_or_insert_with(|| s.to_lowercase()).as_bytes(),
-            x.as_bytes(),
-        )
-        .is_some(),
-        StrTest::Wildcard(p) => p.matches_lower(lower.get_or_insert_with(|| s.to_lowercase())),
-    })
+/// A reusable buffer for lower-casing values, so that testing allocates nothing for ASCII text.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    lower: String,
+}
+
+impl Scratch {
+    /// Makes the buffer hold `s` lower-cased exactly as needles are (`str::to_lowercase`).
+    fn set(&mut self, s: &str) {
+        self.lower.clear();
+        if s.is_ascii() {
+            self.lower
+                .extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            self.lower.push_str(&s.to_lowercase());
+        }
+    }
+}
+
+fn str_passes(tests: &[StrTest], s: &str, scratch: &mut Scratch) -> bool {
+    let mut lowered = false;
+    let mut lower = |scratch: &mut Scratch| {
+        if !lowered {
+            scratch.set(s);
+            lowered = true;
+        }
+    };
+    for t in tests {
+        let hit = match t {
+            StrTest::Exact(x) => s == x,
+            StrTest::EqFold(x) if s.is_ascii() => s.eq_ignore_ascii_case(x),
+            StrTest::EqFold(x) => {
+                lower(scratch);
+                scratch.lower == *x
+            }
+            StrTest::ContainsFold(x) => {
+                lower(scratch);
+                memchr::memmem::find(scratch.lower.as_bytes(), x.as_bytes()).is_some()
+            }
+            StrTest::Wildcard(p) => {
+                lower(scratch);
+                p.matches_lower(&scratch.lower)
+            }
+        };
+        if hit {
+            return true;
+        }
+    }
+    false
 }

@@ -34,6 +34,7 @@ pub mod compile;
 pub mod date;
 pub mod error;
 mod eval;
+pub mod fast;
 pub mod parse;
 pub mod print;
 pub mod span;

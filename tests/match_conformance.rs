@@ -12,10 +12,10 @@ fn run(file: &str) -> usize {
         serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
     let events_file = spec["events"].as_str().unwrap();
     let scope: Scope = spec["scope"].as_str().unwrap().parse().unwrap();
-    let events: Vec<Value> = std::fs::read_to_string(dir.join(events_file))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
+    let text = std::fs::read_to_string(dir.join(events_file)).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let events: Vec<Value> = lines
+        .iter()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let id = |e: &Value| -> String {
@@ -61,6 +61,11 @@ fn run(file: &str) -> usize {
             .map(|v| v.as_str().unwrap().to_string())
             .collect();
         want.sort();
+        if fast != got {
+            failures.push(format!(
+                "{filter:?}: fast path {fast:?}, value path {got:?}"
+            ));
+        }
         if got != want {
             failures.push(format!("{filter:?}: got {got:?}, want {want:?}"));
         }
