@@ -62,7 +62,7 @@ pub(crate) fn eval(node: &Node, term: &mut impl FnMut(&CTerm) -> bool) -> bool {
 }
 
 /// Calls `f` on every value at `path` below `v`, crossing arrays; stops early when `f` says so.
-fn walk<'a>(v: &'a Json, path: &[String], f: &mut impl FnMut(Leaf<'a>) -> bool) -> bool {
+pub(crate) fn walk<'a>(v: &'a Json, path: &[String], f: &mut impl FnMut(Leaf<'a>) -> bool) -> bool {
     match v {
         Json::Array(items) => items.iter().any(|x| walk(x, path, f)),
         _ => match path.split_first() {
@@ -75,7 +75,7 @@ fn walk<'a>(v: &'a Json, path: &[String], f: &mut impl FnMut(Leaf<'a>) -> bool) 
     }
 }
 
-fn leaf_of(v: &Json) -> Leaf<'_> {
+pub(crate) fn leaf_of(v: &Json) -> Leaf<'_> {
     match v {
         Json::Null => Leaf::Null,
         Json::Bool(b) => Leaf::Bool(*b),

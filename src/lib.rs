@@ -35,9 +35,11 @@ pub mod date;
 pub mod error;
 mod eval;
 pub mod fast;
+pub mod group;
 pub mod parse;
 pub mod print;
 pub mod span;
+pub mod stream;
 pub mod validate;
 pub mod wildcard;
 

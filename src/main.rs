@@ -1,1 +1,276 @@
-fn main() {}
+//! The `fimql` command-line tool. This is the only place with stdin, stdout and exit codes.
+
+mod filter_cmd;
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use fimql::catalog::{Catalog, Scope};
+use fimql::validate::{ValidateOptions, validate_query};
+use fimql::{Diagnostic, Diagnostics, Query};
+
+/// Check, format and run Qualys FIM API filters.
+///
+/// A filter looks like `action:Create AND severity>=4` or
+/// ``dateTime:['2022-11-15T16:07:00.000Z'..'2022-12-15T16:07:00.000Z'] AND (action:Content)``.
+/// Pass `-` as FILTER to read the filter from standard input.
+#[derive(Parser, Debug)]
+#[command(name = "fimql", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print a filter in canonical form (or pretty with --pretty).
+    ///
+    /// Exit status: 0 printed, 1 the filter has a syntax error, 2 usage error.
+    Fmt {
+        /// Break long filters over several indented lines.
+        #[arg(long)]
+        pretty: bool,
+        /// Rewrite token aliases to their canonical names and quote multi-word bare values.
+        #[arg(long)]
+        fix: bool,
+        /// Scope whose catalog `--fix` uses for aliases.
+        #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+        scope: ScopeArg,
+        /// The filter, or `-` for standard input.
+        filter: String,
+    },
+    /// Check a filter: syntax, tokens, types, values and dates; all problems in one pass.
+    ///
+    /// Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.
+    Check {
+        /// Which API the filter is for.
+        #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+        scope: ScopeArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Accept unknown tokens (as raw JSON paths).
+        #[arg(long)]
+        allow_unknown: bool,
+        /// The filter, or `-` for standard input.
+        filter: String,
+    },
+    /// List the token catalog.
+    Tokens {
+        /// Only this scope (default: both).
+        #[arg(long, value_enum)]
+        scope: Option<ScopeArg>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Select the events that match a filter from exported files (NDJSON, JSON arrays, pretty
+    /// JSON; gzip read directly).
+    ///
+    /// Matching events are printed one per line: NDJSON lines unchanged, other records as compact
+    /// JSON, in input order. Malformed records are reported on stderr as FILE:LINE: message and
+    /// skipped. Exit status like grep: 0 some event matched, 1 none did, 2 an error occurred (bad
+    /// filter, unreadable file, malformed record).
+    Filter(filter_cmd::FilterArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ScopeArg {
+    Events,
+    Incidents,
+}
+
+impl From<ScopeArg> for Scope {
+    fn from(s: ScopeArg) -> Scope {
+        match s {
+            ScopeArg::Events => Scope::Events,
+            ScopeArg::Incidents => Scope::Incidents,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Fmt {
+            pretty,
+            fix,
+            scope,
+            filter,
+        } => cmd_fmt(&filter, pretty, fix, scope.into()),
+        Command::Check {
+            scope,
+            format,
+            deny_warnings,
+            allow_unknown,
+            filter,
+        } => cmd_check(&filter, scope.into(), format, deny_warnings, allow_unknown),
+        Command::Tokens { scope, format } => cmd_tokens(scope.map(Scope::from), format),
+        Command::Filter(args) => filter_cmd::run(args),
+    };
+    ExitCode::from(code)
+}
+
+/// Reads the filter argument, or standard input for `-` (one trailing newline removed).
+pub(crate) fn filter_text(arg: &str) -> Result<String, u8> {
+    if arg != "-" {
+        return Ok(arg.to_string());
+    }
+    let mut s = String::new();
+    if let Err(e) = io::stdin().read_to_string(&mut s) {
+        eprintln!("fimql: cannot read the filter from standard input: {e}");
+        return Err(2);
+    }
+    if s.ends_with('\n') {
+        s.pop();
+        if s.ends_with('\r') {
+            s.pop();
+        }
+    }
+    Ok(s)
+}
+
+/// Writes to stdout; a closed pipe ends the program quietly.
+pub(crate) fn print_out(text: &str) {
+    let mut out = io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("fimql: cannot write output: {e}");
+        std::process::exit(2);
+    }
+}
+
+pub(crate) fn render_all(diags: &[Diagnostic], src: &str) -> String {
+    Diagnostics(diags.to_vec()).render(src)
+}
+
+fn cmd_fmt(arg: &str, pretty: bool, fix: bool, scope: Scope) -> u8 {
+    let src = match filter_text(arg) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut query: Query = match fimql::parse(&src) {
+        Ok(q) => q,
+        Err(e) => {
+            eprint!("{}", e.render(&src));
+            return 1;
+        }
+    };
+    if fix {
+        let catalog = Catalog::builtin();
+        fimql::validate::fix_aliases(&mut query, &catalog, scope);
+        fimql::validate::quote_spaced_values(&mut query);
+    }
+    if pretty {
+        print_out(&format!("{:#}\n", query.expr));
+    } else {
+        print_out(&format!("{query}\n"));
+    }
+    0
+}
+
+fn cmd_check(arg: &str, scope: Scope, format: Format, deny_warnings: bool, allow_unknown: bool) -> u8 {
+    let src = match filter_text(arg) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let diags = match fimql::parse(&src) {
+        Ok(query) => {
+            let opts = ValidateOptions::new(scope)
+                .deny_warnings(deny_warnings)
+                .allow_unknown(allow_unknown);
+            validate_query(&query, &Catalog::builtin(), &opts)
+        }
+        Err(e) => e.0,
+    };
+    let has_errors = diags.iter().any(Diagnostic::is_error);
+    match format {
+        Format::Json => {
+            let out = serde_json::json!({
+                "filter": src,
+                "scope": scope.as_str(),
+                "valid": !has_errors,
+                "diagnostics": Diagnostics(diags.clone()).to_json(&src),
+            });
+            print_out(&format!("{}\n", serde_json::to_string_pretty(&out).unwrap_or_default()));
+        }
+        Format::Human => {
+            if !diags.is_empty() {
+                eprint!("{}", render_all(&diags, &src));
+            }
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            let warnings = diags.len() - errors;
+            if io::stderr().is_terminal() || !diags.is_empty() {
+                eprintln!(
+                    "{}: {errors} error{}, {warnings} warning{}",
+                    if has_errors { "invalid" } else { "valid" },
+                    if errors == 1 { "" } else { "s" },
+                    if warnings == 1 { "" } else { "s" },
+                );
+            }
+        }
+    }
+    u8::from(has_errors)
+}
+
+fn cmd_tokens(scope: Option<Scope>, format: Format) -> u8 {
+    let catalog = Catalog::builtin();
+    let scopes: Vec<Scope> = match scope {
+        Some(s) => vec![s],
+        None => Scope::ALL.to_vec(),
+    };
+    match format {
+        Format::Json => {
+            let mut obj = serde_json::Map::new();
+            for s in scopes {
+                obj.insert(
+                    s.as_str().to_string(),
+                    serde_json::to_value(catalog.tokens(s)).unwrap_or_default(),
+                );
+            }
+            print_out(&format!("{}\n", serde_json::to_string_pretty(&obj).unwrap_or_default()));
+        }
+        Format::Human => {
+            let mut out = String::new();
+            for s in scopes {
+                out.push_str(&format!("scope {s}\n"));
+                out.push_str(&format!(
+                    "  {:<28} {:<8} {:<9} {:<30} notes\n",
+                    "token", "type", "source", "JSON path"
+                ));
+                for t in catalog.tokens(s) {
+                    let mut notes = Vec::new();
+                    if !t.aliases.is_empty() {
+                        notes.push(format!("aliases: {}", t.aliases.join(", ")));
+                    }
+                    if !t.values.is_empty() {
+                        notes.push(format!("values: {}", t.values.join(", ")));
+                    }
+                    out.push_str(&format!(
+                        "  {:<28} {:<8} {:<9} {:<30} {}\n",
+                        t.name,
+                        t.ty.as_str(),
+                        t.source.as_str(),
+                        t.path,
+                        notes.join("; ")
+                    ));
+                }
+                out.push('\n');
+            }
+            print_out(&out);
+        }
+    }
+    0
+}

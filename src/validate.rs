@@ -34,3 +34,5 @@ impl ValidateOptions {
 pub fn validate_query(_q: &Query, _c: &Catalog, _o: &ValidateOptions) -> Vec<Diagnostic> {
     Vec::new()
 }
+pub fn fix_aliases(_q: &mut Query, _c: &Catalog, _s: Scope) {}
+pub fn quote_spaced_values(_q: &mut Query) {}

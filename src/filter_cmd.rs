@@ -1,0 +1,442 @@
+//! `fimql filter`: stream records from files, evaluate, write matches in input order.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::thread;
+use std::time::Instant as Clock;
+
+use clap::Args;
+use fimql::catalog::{Catalog, Scope};
+use fimql::date::Instant;
+use fimql::fast::Matcher;
+use fimql::group::GroupBy;
+use fimql::stream::{Batch, Item, Layout, RecordReader};
+use fimql::{CompileOptions, Filter};
+use rayon::prelude::*;
+
+use crate::{ScopeArg, filter_text};
+
+#[derive(Args, Debug)]
+pub struct FilterArgs {
+    /// The filter, or `-` to read it from standard input (then FILE must be given).
+    filter: String,
+    /// Input files; standard input when none is given or FILE is `-`.
+    files: Vec<String>,
+    /// Print only the number of matching events.
+    #[arg(long, short = 'c')]
+    count: bool,
+    /// Count matching events per value of TOKEN, like the FIM count API (repeat for nested keys).
+    #[arg(long = "group-by", value_name = "TOKEN")]
+    group_by: Vec<String>,
+    /// Stop after N matching events.
+    #[arg(long, short = 'n', value_name = "N")]
+    limit: Option<u64>,
+    /// Select the events that do NOT match.
+    #[arg(long, short = 'v')]
+    invert: bool,
+    /// Which API the filter is for.
+    #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+    scope: ScopeArg,
+    /// The clock for `now` in the filter, e.g. 2023-01-10T12:00:00Z (default: the current time).
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
+    now: Option<Instant>,
+    /// Evaluate unknown tokens as raw JSON paths (typed as text) instead of rejecting them.
+    #[arg(long)]
+    allow_unknown: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Input layout (default: detected per file from its first line).
+    #[arg(long, value_enum)]
+    input_format: Option<InputFormat>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum InputFormat {
+    Ndjson,
+    Array,
+    Json,
+}
+
+fn parse_now(s: &str) -> Result<Instant, String> {
+    match fimql::date::FilterDate::parse(s) {
+        Ok(d) => d
+            .fixed()
+            .ok_or_else(|| "give a fixed timestamp, not `now`".to_string()),
+        Err(e) => Err(format!("not a timestamp: {}", e.message)),
+    }
+}
+
+/// What happened to one record.
+enum Outcome {
+    Selected,
+    Rejected,
+    Error(String),
+}
+
+/// Output sink; remembers a closed pipe.
+struct Out {
+    w: BufWriter<io::StdoutLock<'static>>,
+}
+
+impl Out {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.w.write_all(bytes)?;
+        self.w.write_all(b"\n")
+    }
+}
+
+struct Totals {
+    selected: u64,
+    records: u64,
+    skipped: u64,
+    errors: bool,
+}
+
+pub fn run(args: FilterArgs) -> u8 {
+    let src = match filter_text(&args.filter) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if args.filter == "-" && (args.files.is_empty() || args.files.iter().any(|f| f == "-")) {
+        eprintln!("fimql: the filter is read from standard input, so give the events as FILE");
+        return 2;
+    }
+    let scope: Scope = args.scope.into();
+    let mut opts = CompileOptions::new(scope).allow_unknown(args.allow_unknown);
+    if let Some(now) = args.now {
+        opts = opts.now(now);
+    }
+    let filter = match fimql::compile(&src, &opts) {
+        Ok(f) => f,
+        Err(e) => {
+            eprint!("{}", e.render(&src));
+            return 2;
+        }
+    };
+    let catalog = Catalog::builtin();
+    let mut group_paths = Vec::new();
+    for token in &args.group_by {
+        match catalog.lookup(scope, token) {
+            Some(def) => group_paths.push(def.segments().iter().map(|(k, _)| k.to_string()).collect()),
+            None if args.allow_unknown => group_paths.push(token.split('.').map(str::to_string).collect()),
+            None => {
+                eprintln!("fimql: --group-by: unknown {scope} token `{token}` (see `fimql tokens`)");
+                return 2;
+            }
+        }
+    }
+    let mut group = (!group_paths.is_empty()).then(|| GroupBy::new(group_paths));
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pool = if jobs > 1 {
+        match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("fimql: cannot start {jobs} threads: {e}");
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    let files: Vec<String> = if args.files.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        args.files.clone()
+    };
+    let total_bytes: u64 = files
+        .iter()
+        .filter(|f| *f != "-")
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let progress = Progress::new(total_bytes, args.quiet);
+    let mut out = Out {
+        w: BufWriter::with_capacity(256 << 10, io::stdout().lock()),
+    };
+    let mut totals = Totals {
+        selected: 0,
+        records: 0,
+        skipped: 0,
+        errors: false,
+    };
+    let layout = args.input_format.map(|f| match f {
+        InputFormat::Ndjson => Layout::Ndjson,
+        InputFormat::Array => Layout::Array,
+        InputFormat::Json => Layout::Concatenated,
+    });
+    let mut matcher = filter.matcher();
+    'files: for name in &files {
+        let display = if name == "-" { "<stdin>" } else { name.as_str() };
+        let rx = match spawn_reader(name, layout) {
+            Ok(rx) => rx,
+            Err(e) => {
+                eprintln!("fimql: {display}: {e}");
+                totals.errors = true;
+                continue;
+            }
+        };
+        for msg in rx {
+            let (batch, layout) = match msg {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("fimql: {display}: {e}");
+                    totals.errors = true;
+                    continue 'files;
+                }
+            };
+            let outcomes = evaluate(&filter, &mut matcher, pool.as_ref(), &batch, args.invert);
+            let stop = emit(&batch, &outcomes, layout, display, &args, &mut group, &mut out, &mut totals);
+            progress.update(&batch, &totals);
+            match stop {
+                Ok(true) => break 'files,
+                Ok(false) => {}
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return 0,
+                Err(e) => {
+                    eprintln!("fimql: cannot write output: {e}");
+                    return 2;
+                }
+            }
+        }
+    }
+    progress.finish();
+    let tail = if args.count {
+        Some(totals.selected.to_string())
+    } else {
+        group.as_ref().map(|g| g.to_json().to_string())
+    };
+    let flushed = match tail {
+        Some(t) => out.write(t.as_bytes()).and_then(|()| out.w.flush()),
+        None => out.w.flush(),
+    };
+    if let Err(e) = flushed {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            return 0;
+        }
+        eprintln!("fimql: cannot write output: {e}");
+        return 2;
+    }
+    if totals.skipped > 0 {
+        eprintln!(
+            "fimql: {} of {} records skipped because they are malformed (see above)",
+            totals.skipped, totals.records
+        );
+    }
+    if totals.errors || totals.skipped > 0 {
+        2
+    } else if totals.selected > 0 {
+        0
+    } else {
+        1
+    }
+}
+
+type BatchMsg = io::Result<(Batch, Layout)>;
+
+/// Reads an input on its own thread, sending batches through a small bounded channel so that at
+/// most a few batches are in memory.
+fn spawn_reader(name: &str, layout: Option<Layout>) -> io::Result<Receiver<BatchMsg>> {
+    let input: Box<dyn io::Read + Send> = if name == "-" {
+        Box::new(io::stdin())
+    } else {
+        let f = File::open(name)?;
+        if f.metadata()?.is_dir() {
+            return Err(io::Error::other("is a directory"));
+        }
+        Box::new(f)
+    };
+    let (tx, rx) = sync_channel::<BatchMsg>(4);
+    thread::spawn(move || {
+        let mut reader = match fimql::stream::open(input) {
+            Ok(r) => match layout {
+                Some(l) => RecordReader::with_layout(r, l),
+                None => RecordReader::new(r),
+            },
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        loop {
+            match reader.next_batch() {
+                Ok(Some(batch)) => {
+                    let layout = reader.layout().unwrap_or(Layout::Ndjson);
+                    if tx.send(Ok((batch, layout))).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
+    Ok(rx)
+}
+
+fn outcome(m: &mut Matcher<'_>, bytes: &[u8], invert: bool) -> Outcome {
+    match m.matches_json(bytes) {
+        Ok(hit) if hit != invert => Outcome::Selected,
+        Ok(_) => Outcome::Rejected,
+        Err(e) => Outcome::Error(e.message),
+    }
+}
+
+fn evaluate(
+    filter: &Filter,
+    matcher: &mut Matcher<'_>,
+    pool: Option<&rayon::ThreadPool>,
+    batch: &Batch,
+    invert: bool,
+) -> Vec<Outcome> {
+    let one = |m: &mut Matcher<'_>, item: &Item| match batch.record(item) {
+        Some(bytes) => outcome(m, bytes, invert),
+        None => Outcome::Rejected,
+    };
+    match pool {
+        None => batch.items.iter().map(|i| one(matcher, i)).collect(),
+        Some(pool) => pool.install(|| {
+            batch
+                .items
+                .par_chunks(64)
+                .map_init(|| filter.matcher(), |m, chunk| chunk.iter().map(|i| one(m, i)).collect::<Vec<_>>())
+                .flatten_iter()
+                .collect()
+        }),
+    }
+}
+
+/// Writes the selected records of a batch, reports malformed ones. `Ok(true)` when the limit is
+/// reached.
+#[allow(clippy::too_many_arguments)]
+fn emit(
+    batch: &Batch,
+    outcomes: &[Outcome],
+    layout: Layout,
+    file: &str,
+    args: &FilterArgs,
+    group: &mut Option<GroupBy>,
+    out: &mut Out,
+    totals: &mut Totals,
+) -> io::Result<bool> {
+    for (item, outcome) in batch.items.iter().zip(outcomes) {
+        let (bytes, line) = match item {
+            Item::Record { line, .. } => (batch.record(item).unwrap_or_default(), *line),
+            Item::Error { line, message } => {
+                eprintln!("{file}:{line}: {message}");
+                totals.skipped += 1;
+                totals.records += 1;
+                continue;
+            }
+        };
+        totals.records += 1;
+        match outcome {
+            Outcome::Rejected => {}
+            Outcome::Error(message) => {
+                eprintln!("{file}:{line}: {}", record_message(message));
+                totals.skipped += 1;
+            }
+            Outcome::Selected => {
+                totals.selected += 1;
+                if let Some(g) = group.as_mut() {
+                    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+                        g.add(&v);
+                    }
+                } else if !args.count {
+                    if layout == Layout::Ndjson {
+                        out.write(bytes)?;
+                    } else {
+                        out.write(&minify(bytes))?;
+                    }
+                }
+                if args.limit.is_some_and(|n| totals.selected >= n) {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// serde_json says "invalid type: integer `5`, expected a JSON object (an event)"; keep that, it
+/// names the problem, and prefix nothing else.
+fn record_message(m: &str) -> String {
+    m.to_string()
+}
+
+/// Removes whitespace outside strings.
+fn minify(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut in_string = false;
+    let mut escape = false;
+    for &b in bytes {
+        if in_string {
+            out.push(b);
+            if escape {
+                escape = false;
+            } else if b == b'\\' {
+                escape = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if !b.is_ascii_whitespace() {
+            if b == b'"' {
+                in_string = true;
+            }
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// A progress bar on stderr for large inputs, only on a terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    started: Clock,
+}
+
+impl Progress {
+    fn new(total: u64, quiet: bool) -> Self {
+        let show = !quiet && io::stderr().is_terminal() && total > 4 << 20;
+        let bar = show.then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            let style = indicatif::ProgressStyle::with_template(
+                "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar
+        });
+        Progress {
+            bar,
+            started: Clock::now(),
+        }
+    }
+
+    fn update(&self, batch: &Batch, totals: &Totals) {
+        if let Some(bar) = &self.bar {
+            bar.inc(batch.consumed);
+            let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!(
+                "{:.0} events/s, {} matches",
+                totals.records as f64 / secs,
+                totals.selected
+            ));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,494 @@
+//! Streaming records out of exported event files, with bounded memory.
+//!
+//! Three layouts are recognised per input, from its first non-blank line:
+//! - **NDJSON**: the first line starts with `{` and ends with `}`: one record per line, blank lines
+//!   ignored. Records keep their original bytes.
+//! - **array**: the input starts with `[`: one JSON array whose elements are records (the events
+//!   search response).
+//! - **concatenated**: anything else, e.g. pretty-printed objects one after another.
+//!
+//! Gzip input (by its magic bytes) is decompressed on the fly. Records are handed out in batches of
+//! about [`BATCH_BYTES`]; a batch owns its bytes, so memory stays bounded by the batch size plus
+//! the largest single record (capped at [`MAX_RECORD_BYTES`]). The reader only splits: it does not
+//! parse records, so a malformed record is found by whoever parses it, with its line number.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use memchr::memchr;
+
+/// The target size of a batch, in bytes.
+pub const BATCH_BYTES: usize = 1 << 20;
+/// The largest record accepted, in bytes; a longer one is reported and skipped.
+pub const MAX_RECORD_BYTES: usize = 64 << 20;
+
+/// How an input is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// One record per line.
+    Ndjson,
+    /// One JSON array of records.
+    Array,
+    /// JSON values one after another, separated by whitespace (e.g. pretty-printed objects).
+    Concatenated,
+}
+
+/// One item of a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// A record: a byte range of [`Batch::bytes`] and the 1-based line where it starts.
+    Record {
+        /// Start offset in the batch's bytes.
+        start: usize,
+        /// End offset in the batch's bytes.
+        end: usize,
+        /// Line of the record's first byte in the input.
+        line: u64,
+    },
+    /// Something that is not a record, found while splitting (e.g. a record over the size cap).
+    Error {
+        /// Line where it starts.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A run of consecutive items with the bytes they refer to.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The bytes of the records.
+    pub bytes: Vec<u8>,
+    /// Records and errors in input order.
+    pub items: Vec<Item>,
+    /// How many input bytes (after decompression) this batch covers.
+    pub consumed: u64,
+}
+
+impl Batch {
+    /// The bytes of a record item.
+    pub fn record(&self, item: &Item) -> Option<&[u8]> {
+        match item {
+            Item::Record { start, end, .. } => Some(&self.bytes[*start..*end]),
+            Item::Error { .. } => None,
+        }
+    }
+}
+
+/// Opens an input, transparently decompressing gzip.
+pub fn open(reader: impl Read + Send + 'static) -> io::Result<Box<dyn BufRead + Send>> {
+    let mut buf = BufReader::with_capacity(256 << 10, reader);
+    let head = buf.fill_buf()?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(BufReader::with_capacity(
+            256 << 10,
+            flate2::bufread::MultiGzDecoder::new(buf),
+        )))
+    } else {
+        Ok(Box::new(buf))
+    }
+}
+
+/// Splits an input into batches of records.
+///
+/// ```
+/// use fimql::stream::{Item, RecordReader};
+/// let input = "{\"a\":1}\n\n{\"a\":2}\n";
+/// let mut r = RecordReader::new(input.as_bytes());
+/// let batch = r.next_batch().unwrap().unwrap();
+/// let lines: Vec<u64> = batch.items.iter().map(|i| match i { Item::Record { line, .. } => *line, _ => 0 }).collect();
+/// assert_eq!(lines, vec![1, 3]);
+/// assert_eq!(batch.record(&batch.items[1]).unwrap(), b"{\"a\":2}");
+/// ```
+pub struct RecordReader<R> {
+    inner: R,
+    layout: Option<Layout>,
+    /// Bytes read but not yet handed out.
+    pending: Vec<u8>,
+    /// Line number of `pending[0]`.
+    line: u64,
+    eof: bool,
+    /// For array and concatenated layouts: the scanner's state at `pending[scan_pos]`.
+    scan: Scanner,
+    /// In NDJSON: dropping the rest of an over-long line.
+    discarding: bool,
+}
+
+/// Scanner state for array and concatenated layouts.
+#[derive(Clone, Debug, Default)]
+struct Scanner {
+    /// Whether the outer `[` of an array has been seen (array layout).
+    in_array: bool,
+    /// Offset of the record being scanned, in `pending`, and its line.
+    record: Option<(usize, u64)>,
+    /// Nesting depth inside the current record.
+    depth: usize,
+    in_string: bool,
+    escape: bool,
+    /// The current record is a scalar (not an object, array or string).
+    scalar: bool,
+    /// Where scanning resumes in `pending`, and the line there.
+    pos: usize,
+    pos_line: u64,
+}
+
+impl<R: BufRead> RecordReader<R> {
+    /// A reader that detects the layout from the input.
+    pub fn new(inner: R) -> Self {
+        RecordReader {
+            inner,
+            layout: None,
+            pending: Vec::new(),
+            line: 1,
+            eof: false,
+            scan: Scanner {
+                pos_line: 1,
+                ..Scanner::default()
+            },
+            discarding: false,
+        }
+    }
+
+    /// A reader for a known layout.
+    pub fn with_layout(inner: R, layout: Layout) -> Self {
+        let mut r = RecordReader::new(inner);
+        r.layout = Some(layout);
+        r
+    }
+
+    /// The layout, once known (after the first batch).
+    pub fn layout(&self) -> Option<Layout> {
+        self.layout
+    }
+
+    /// Reads more input into `pending`; false at end of input.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        let chunk = self.inner.fill_buf()?;
+        if chunk.is_empty() {
+            self.eof = true;
+            return Ok(false);
+        }
+        let n = chunk.len();
+        self.pending.extend_from_slice(chunk);
+        self.inner.consume(n);
+        Ok(true)
+    }
+
+    fn detect(&mut self) -> io::Result<Layout> {
+        loop {
+            let first = self.pending.iter().position(|b| !b.is_ascii_whitespace());
+            if let Some(i) = first {
+                if self.pending[i] == b'[' {
+                    return Ok(Layout::Array);
+                }
+                if let Some(nl) = memchr(b'\n', &self.pending[i..]) {
+                    let line = self.pending[i..i + nl].trim_ascii();
+                    return Ok(if line.starts_with(b"{") && line.ends_with(b"}") {
+                        Layout::Ndjson
+                    } else {
+                        Layout::Concatenated
+                    });
+                }
+            }
+            if !self.fill()? {
+                let rest = self.pending.trim_ascii();
+                return Ok(if rest.starts_with(b"[") {
+                    Layout::Array
+                } else if rest.starts_with(b"{") && rest.ends_with(b"}") {
+                    Layout::Ndjson
+                } else {
+                    Layout::Concatenated
+                });
+            }
+        }
+    }
+
+    /// The next batch, or `None` at the end of the input.
+    pub fn next_batch(&mut self) -> io::Result<Option<Batch>> {
+        let layout = match self.layout {
+            Some(l) => l,
+            None => {
+                let l = self.detect()?;
+                self.layout = Some(l);
+                l
+            }
+        };
+        let batch = match layout {
+            Layout::Ndjson => self.next_ndjson()?,
+            Layout::Array | Layout::Concatenated => self.next_scanned(layout == Layout::Array)?,
+        };
+        Ok(batch)
+    }
+
+    fn next_ndjson(&mut self) -> io::Result<Option<Batch>> {
+        loop {
+            // Hand out everything up to the last newline once there is enough of it, or at EOF.
+            let have_line = memchr::memrchr(b'\n', &self.pending);
+            let enough = self.pending.len() >= BATCH_BYTES;
+            if (enough && have_line.is_some()) || self.eof {
+                let cut = if self.eof {
+                    self.pending.len()
+                } else {
+                    have_line.map_or(0, |i| i + 1)
+                };
+                if cut == 0 && self.eof {
+                    return Ok(None);
+                }
+                let rest = self.pending.split_off(cut);
+                let bytes = std::mem::replace(&mut self.pending, rest);
+                let mut batch = Batch {
+                    consumed: bytes.len() as u64,
+                    bytes,
+                    items: Vec::new(),
+                };
+                let mut start = 0;
+                while start < batch.bytes.len() {
+                    let end = memchr(b'\n', &batch.bytes[start..]).map_or(batch.bytes.len(), |i| start + i);
+                    let line = self.line;
+                    self.line += 1;
+                    if self.discarding {
+                        self.discarding = false;
+                    } else if !batch.bytes[start..end].trim_ascii().is_empty() {
+                        let mut e = end;
+                        if e > start && batch.bytes[e - 1] == b'\r' {
+                            e -= 1;
+                        }
+                        batch.items.push(Item::Record { start, end: e, line });
+                    }
+                    start = end + 1;
+                }
+                if batch.bytes.last() != Some(&b'\n') && !batch.bytes.is_empty() {
+                    // The last line had no newline (EOF): the count above went one too far.
+                    self.line -= 1;
+                }
+                return Ok(Some(batch));
+            }
+            if have_line.is_none() && self.pending.len() > MAX_RECORD_BYTES {
+                // One line longer than the cap: report it and drop it up to its newline.
+                let line = self.line;
+                self.pending.clear();
+                self.discarding = true;
+                self.skip_to_newline()?;
+                return Ok(Some(Batch {
+                    bytes: Vec::new(),
+                    items: vec![Item::Error {
+                        line,
+                        message: format!("record longer than {MAX_RECORD_BYTES} bytes; skipped"),
+                    }],
+                    consumed: 0,
+                }));
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Drops input up to and including the next newline (the newline is left for the line count).
+    fn skip_to_newline(&mut self) -> io::Result<()> {
+        loop {
+            let chunk = self.inner.fill_buf()?;
+            if chunk.is_empty() {
+                self.eof = true;
+                self.discarding = false;
+                self.line += 1;
+                return Ok(());
+            }
+            if let Some(i) = memchr(b'\n', chunk) {
+                self.inner.consume(i);
+                self.pending.clear();
+                // `pending` now starts at the newline ending the dropped line.
+                let nl = [b'\n'];
+                self.pending.extend_from_slice(&nl);
+                self.inner.consume(1);
+                return Ok(());
+            }
+            let n = chunk.len();
+            self.inner.consume(n);
+        }
+    }
+
+    /// Array and concatenated layouts: scan for value boundaries.
+    fn next_scanned(&mut self, array: bool) -> io::Result<Option<Batch>> {
+        let mut items: Vec<(usize, usize, u64)> = Vec::new();
+        let mut errors: Vec<(usize, Item)> = Vec::new();
+        loop {
+            self.scan_pending(array, &mut items, &mut errors);
+            let cut = match self.scan.record {
+                Some((start, _)) => start,
+                None => self.scan.pos,
+            };
+            let record_too_long = self
+                .scan
+                .record
+                .is_some_and(|(start, _)| self.scan.pos - start > MAX_RECORD_BYTES);
+            if record_too_long {
+                let (_, line) = self.scan.record.take().unwrap_or((0, self.line));
+                errors.push((
+                    items.len(),
+                    Item::Error {
+                        line,
+                        message: format!("record longer than {MAX_RECORD_BYTES} bytes; the rest of the input is skipped"),
+                    },
+                ));
+                self.pending.clear();
+                self.scan.pos = 0;
+                self.eof = true;
+                // Drain the input without keeping it.
+                while !self.inner.fill_buf()?.is_empty() {
+                    let n = self.inner.fill_buf()?.len();
+                    self.inner.consume(n);
+                }
+                return Ok(Some(self.make_batch(0, items, errors)));
+            }
+            if (cut >= BATCH_BYTES && !items.is_empty()) || (self.eof && self.scan.pos >= self.pending.len()) {
+                if self.eof {
+                    if let Some((start, line)) = self.scan.record.take() {
+                        // An unterminated record at the end: hand it out to be reported.
+                        items.push((start, self.pending.len(), line));
+                    }
+                    let all = self.pending.len();
+                    if items.is_empty() && errors.is_empty() {
+                        self.pending.clear();
+                        self.scan.pos = 0;
+                        return Ok(None);
+                    }
+                    return Ok(Some(self.make_batch(all, items, errors)));
+                }
+                return Ok(Some(self.make_batch(cut, items, errors)));
+            }
+            self.fill()?;
+        }
+    }
+
+    fn make_batch(&mut self, cut: usize, items: Vec<(usize, usize, u64)>, errors: Vec<(usize, Item)>) -> Batch {
+        let rest = self.pending.split_off(cut.min(self.pending.len()));
+        let bytes = std::mem::replace(&mut self.pending, rest);
+        self.scan.pos -= cut.min(self.scan.pos);
+        if let Some((start, line)) = self.scan.record {
+            self.scan.record = Some((start - cut, line));
+        }
+        let mut out = Vec::with_capacity(items.len() + errors.len());
+        let mut errors = errors.into_iter().peekable();
+        for (i, (start, end, line)) in items.into_iter().enumerate() {
+            while errors.peek().is_some_and(|(at, _)| *at <= i) {
+                out.extend(errors.next().map(|(_, e)| e));
+            }
+            out.push(Item::Record { start, end, line });
+        }
+        out.extend(errors.map(|(_, e)| e));
+        Batch {
+            consumed: bytes.len() as u64,
+            bytes,
+            items: out,
+        }
+    }
+
+    /// Advances the scanner over `pending`, collecting complete records.
+    fn scan_pending(&mut self, array: bool, items: &mut Vec<(usize, usize, u64)>, errors: &mut Vec<(usize, Item)>) {
+        let s = &mut self.scan;
+        let buf = &self.pending;
+        while s.pos < buf.len() {
+            let b = buf[s.pos];
+            let at = s.pos;
+            s.pos += 1;
+            if b == b'\n' {
+                s.pos_line += 1;
+            }
+            match s.record {
+                None => {
+                    if b.is_ascii_whitespace() {
+                        continue;
+                    }
+                    if array && !s.in_array {
+                        if b == b'[' {
+                            s.in_array = true;
+                        } else {
+                            errors.push((
+                                items.len(),
+                                Item::Error {
+                                    line: s.pos_line,
+                                    message: format!("expected `[` to start an array of events, found `{}`", b as char),
+                                },
+                            ));
+                            // Treat the rest as concatenated values.
+                            s.in_array = true;
+                            s.record = Some((at, s.pos_line));
+                            s.scalar = !matches!(b, b'{' | b'[' | b'"');
+                            s.depth = usize::from(matches!(b, b'{' | b'['));
+                            s.in_string = b == b'"';
+                        }
+                        continue;
+                    }
+                    if array && b == b',' {
+                        continue;
+                    }
+                    if array && b == b']' {
+                        s.in_array = false;
+                        continue;
+                    }
+                    s.record = Some((at, s.pos_line));
+                    s.escape = false;
+                    match b {
+                        b'{' | b'[' => {
+                            s.depth = 1;
+                            s.scalar = false;
+                            s.in_string = false;
+                        }
+                        b'"' => {
+                            s.depth = 0;
+                            s.scalar = false;
+                            s.in_string = true;
+                        }
+                        _ => {
+                            s.depth = 0;
+                            s.scalar = true;
+                            s.in_string = false;
+                        }
+                    }
+                }
+                Some((start, line)) => {
+                    if s.in_string {
+                        if s.escape {
+                            s.escape = false;
+                        } else if b == b'\\' {
+                            s.escape = true;
+                        } else if b == b'"' {
+                            s.in_string = false;
+                            if s.depth == 0 {
+                                items.push((start, s.pos, line));
+                                s.record = None;
+                            }
+                        }
+                        continue;
+                    }
+                    if s.scalar {
+                        let ends = b.is_ascii_whitespace() || matches!(b, b',' | b']' | b'[' | b'{' | b'"');
+                        if ends {
+                            items.push((start, at, line));
+                            s.record = None;
+                            // Re-read the delimiter outside the record.
+                            s.pos = at;
+                            if b == b'\n' {
+                                s.pos_line -= 1;
+                            }
+                        }
+                        continue;
+                    }
+                    match b {
+                        b'"' => s.in_string = true,
+                        b'{' | b'[' => s.depth += 1,
+                        b'}' | b']' => {
+                            s.depth -= 1;
+                            if s.depth == 0 {
+                                items.push((start, s.pos, line));
+                                s.record = None;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+}
