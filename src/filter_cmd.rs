@@ -175,15 +175,15 @@ pub fn run(args: FilterArgs) -> u8 {
     let mut matcher = filter.matcher();
     'files: for name in &files {
         let display = if name == "-" { "<stdin>" } else { name.as_str() };
-        let rx = match spawn_reader(name, layout) {
-            Ok(rx) => rx,
+        let reader = match spawn_reader(name, layout) {
+            Ok(r) => r,
             Err(e) => {
                 eprintln!("fimql: {display}: {e}");
                 totals.errors = true;
                 continue;
             }
         };
-        for msg in rx {
+        for msg in &reader.rx {
             let (batch, layout) = match msg {
                 Ok(b) => b,
                 Err(e) => {
@@ -195,6 +195,7 @@ pub fn run(args: FilterArgs) -> u8 {
             let outcomes = evaluate(&filter, &mut matcher, pool.as_ref(), &batch, args.invert);
             let stop = emit(&batch, &outcomes, layout, display, &args, &mut group, &mut out, &mut totals);
             progress.update(&batch, &totals);
+            let _ = reader.recycle.send(batch.bytes);
             match stop {
                 Ok(true) => break 'files,
                 Ok(false) => {}
@@ -242,7 +243,12 @@ type BatchMsg = io::Result<(Batch, Layout)>;
 
 /// Reads an input on its own thread, sending batches through a small bounded channel so that at
 /// most a few batches are in memory.
-fn spawn_reader(name: &str, layout: Option<Layout>) -> io::Result<Receiver<BatchMsg>> {
+struct Reader {
+    rx: Receiver<BatchMsg>,
+    recycle: std::sync::mpsc::Sender<Vec<u8>>,
+}
+
+fn spawn_reader(name: &str, layout: Option<Layout>) -> io::Result<Reader> {
     let input: Box<dyn io::Read + Send> = if name == "-" {
         Box::new(io::stdin())
     } else {
@@ -253,6 +259,7 @@ fn spawn_reader(name: &str, layout: Option<Layout>) -> io::Result<Receiver<Batch
         Box::new(f)
     };
     let (tx, rx) = sync_channel::<BatchMsg>(4);
+    let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     thread::spawn(move || {
         let mut reader = match fimql::stream::open(input) {
             Ok(r) => match layout {
@@ -265,6 +272,9 @@ fn spawn_reader(name: &str, layout: Option<Layout>) -> io::Result<Receiver<Batch
             }
         };
         loop {
+            while let Ok(buf) = recycle_rx.try_recv() {
+                reader.recycle(buf);
+            }
             match reader.next_batch() {
                 Ok(Some(batch)) => {
                     let layout = reader.layout().unwrap_or(Layout::Ndjson);
@@ -280,7 +290,7 @@ fn spawn_reader(name: &str, layout: Option<Layout>) -> io::Result<Receiver<Batch
             }
         }
     });
-    Ok(rx)
+    Ok(Reader { rx, recycle: recycle_tx })
 }
 
 fn outcome(m: &mut Matcher<'_>, bytes: &[u8], invert: bool) -> Outcome {

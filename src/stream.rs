@@ -12,7 +12,7 @@
 //! the largest single record (capped at [`MAX_RECORD_BYTES`]). The reader only splits: it does not
 //! parse records, so a malformed record is found by whoever parses it, with its line number.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 
 use memchr::memchr;
 
@@ -74,17 +74,18 @@ impl Batch {
     }
 }
 
-/// Opens an input, transparently decompressing gzip.
-pub fn open(reader: impl Read + Send + 'static) -> io::Result<Box<dyn BufRead + Send>> {
-    let mut buf = BufReader::with_capacity(256 << 10, reader);
-    let head = buf.fill_buf()?;
+/// Opens an input, transparently decompressing gzip (recognised by its magic bytes).
+pub fn open(mut reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
+    let mut head = Vec::with_capacity(2);
+    (&mut reader).take(2).read_to_end(&mut head)?;
+    let whole = io::Cursor::new(head.clone()).chain(reader);
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(
+        Ok(Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
             256 << 10,
-            flate2::bufread::MultiGzDecoder::new(buf),
-        )))
+            whole,
+        ))))
     } else {
-        Ok(Box::new(buf))
+        Ok(Box::new(whole))
     }
 }
 
@@ -111,6 +112,8 @@ pub struct RecordReader<R> {
     scan: Scanner,
     /// In NDJSON: dropping the rest of an over-long line.
     discarding: bool,
+    /// Buffers handed back by the consumer, for reuse.
+    free: Vec<Vec<u8>>,
 }
 
 /// Scanner state for array and concatenated layouts.
@@ -131,7 +134,7 @@ struct Scanner {
     pos_line: u64,
 }
 
-impl<R: BufRead> RecordReader<R> {
+impl<R: Read> RecordReader<R> {
     /// A reader that detects the layout from the input.
     pub fn new(inner: R) -> Self {
         RecordReader {
@@ -145,7 +148,35 @@ impl<R: BufRead> RecordReader<R> {
                 ..Scanner::default()
             },
             discarding: false,
+            free: Vec::new(),
         }
+    }
+
+    /// Hands a batch's bytes back for reuse, so that reading allocates (and faults in) no new
+    /// memory once a few batches are in flight.
+    pub fn recycle(&mut self, bytes: Vec<u8>) {
+        if self.free.len() < 8 {
+            self.free.push(bytes);
+        }
+    }
+
+    fn fresh_buffer(&mut self) -> Vec<u8> {
+        match self.free.pop() {
+            Some(mut v) => {
+                v.clear();
+                v
+            }
+            None => Vec::with_capacity(BATCH_BYTES + (64 << 10)),
+        }
+    }
+
+    /// Splits `pending` at `cut`: returns the bytes before it and keeps the rest, in a reused
+    /// buffer.
+    fn take_pending(&mut self, cut: usize) -> Vec<u8> {
+        let mut next = self.fresh_buffer();
+        next.extend_from_slice(&self.pending[cut..]);
+        self.pending.truncate(cut);
+        std::mem::replace(&mut self.pending, next)
     }
 
     /// A reader for a known layout.
@@ -160,19 +191,17 @@ impl<R: BufRead> RecordReader<R> {
         self.layout
     }
 
-    /// Reads more input into `pending`; false at end of input.
+    /// Reads more input into `pending` (up to about a batch); false at end of input.
     fn fill(&mut self) -> io::Result<bool> {
         if self.eof {
             return Ok(false);
         }
-        let chunk = self.inner.fill_buf()?;
-        if chunk.is_empty() {
+        let want = (BATCH_BYTES + (64 << 10)).saturating_sub(self.pending.len()).max(64 << 10);
+        let n = (&mut self.inner).take(want as u64).read_to_end(&mut self.pending)?;
+        if n == 0 {
             self.eof = true;
             return Ok(false);
         }
-        let n = chunk.len();
-        self.pending.extend_from_slice(chunk);
-        self.inner.consume(n);
         Ok(true)
     }
 
@@ -236,8 +265,7 @@ impl<R: BufRead> RecordReader<R> {
                 if cut == 0 && self.eof {
                     return Ok(None);
                 }
-                let rest = self.pending.split_off(cut);
-                let bytes = std::mem::replace(&mut self.pending, rest);
+                let bytes = self.take_pending(cut);
                 let mut batch = Batch {
                     consumed: bytes.len() as u64,
                     bytes,
@@ -284,27 +312,23 @@ impl<R: BufRead> RecordReader<R> {
         }
     }
 
-    /// Drops input up to and including the next newline (the newline is left for the line count).
+    /// Drops input up to the next newline, which is kept in `pending` for the line count.
     fn skip_to_newline(&mut self) -> io::Result<()> {
+        let mut chunk = Vec::with_capacity(64 << 10);
         loop {
-            let chunk = self.inner.fill_buf()?;
-            if chunk.is_empty() {
+            chunk.clear();
+            let n = (&mut self.inner).take(64 << 10).read_to_end(&mut chunk)?;
+            if n == 0 {
                 self.eof = true;
                 self.discarding = false;
                 self.line += 1;
                 return Ok(());
             }
-            if let Some(i) = memchr(b'\n', chunk) {
-                self.inner.consume(i);
+            if let Some(i) = memchr(b'\n', &chunk) {
                 self.pending.clear();
-                // `pending` now starts at the newline ending the dropped line.
-                let nl = [b'\n'];
-                self.pending.extend_from_slice(&nl);
-                self.inner.consume(1);
+                self.pending.extend_from_slice(&chunk[i..]);
                 return Ok(());
             }
-            let n = chunk.len();
-            self.inner.consume(n);
         }
     }
 
@@ -335,10 +359,7 @@ impl<R: BufRead> RecordReader<R> {
                 self.scan.pos = 0;
                 self.eof = true;
                 // Drain the input without keeping it.
-                while !self.inner.fill_buf()?.is_empty() {
-                    let n = self.inner.fill_buf()?.len();
-                    self.inner.consume(n);
-                }
+                io::copy(&mut self.inner, &mut io::sink())?;
                 return Ok(Some(self.make_batch(0, items, errors)));
             }
             if (cut >= BATCH_BYTES && !items.is_empty()) || (self.eof && self.scan.pos >= self.pending.len()) {
@@ -362,8 +383,7 @@ impl<R: BufRead> RecordReader<R> {
     }
 
     fn make_batch(&mut self, cut: usize, items: Vec<(usize, usize, u64)>, errors: Vec<(usize, Item)>) -> Batch {
-        let rest = self.pending.split_off(cut.min(self.pending.len()));
-        let bytes = std::mem::replace(&mut self.pending, rest);
+        let bytes = self.take_pending(cut.min(self.pending.len()));
         self.scan.pos -= cut.min(self.scan.pos);
         if let Some((start, line)) = self.scan.record {
             self.scan.record = Some((start - cut, line));
