@@ -35,8 +35,13 @@ pub mod error;
 pub mod parse;
 pub mod print;
 pub mod span;
+pub mod validate;
 
 pub use ast::{Bound, CmpOp, Expr, ExprKind, Field, Form, Piece, Predicate, Query, Term, Value};
 pub use error::{Code, Diagnostic, Diagnostics, Label, Severity};
 pub use parse::{ParseOptions, parse};
 pub use span::Span;
+pub use validate::{
+    ValidateOptions, Validated, fix_aliases, quote_spaced_values, validate, validate_query,
+    validate_with,
+};
