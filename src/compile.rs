@@ -166,7 +166,8 @@ pub fn compile_query(
     opts: &CompileOptions,
 ) -> Result<Filter, Diagnostics> {
     let now = opts.now.unwrap_or_else(Utc::now);
-    let vopts = crate::validate::ValidateOptions::new(opts.scope)
+    let vopts = crate::validate::ValidateOptions::new()
+        .scope(opts.scope)
         .now(now)
         .allow_unknown(opts.allow_unknown)
         .deny_warnings(opts.deny_warnings);
@@ -285,8 +286,7 @@ impl Compiler<'_> {
                     [Some(b)] => Test::Bool(*b),
                     _ if b.len() > 1 && b.iter().all(Option::is_some) => {
                         // `[true, false]`: both values; `[true, true]`: one.
-                        if b.iter().any(|x| *x == Some(true)) && b.iter().any(|x| *x == Some(false))
-                        {
+                        if b.contains(&Some(true)) && b.contains(&Some(false)) {
                             Test::Present
                         } else {
                             Test::Bool(b[0] == Some(true))

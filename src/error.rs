@@ -87,6 +87,7 @@ codes! {
     /// An enum value the catalog does not know (warning): `action:Creat`.
     UnknownValue = "unknown-value",
     /// A date before 2017-01-01, which the API rejects (warning).
+    #[serde(rename = "date-before-2017")]
     DateBefore2017 = "date-before-2017",
     /// AND and OR mixed at one level without parentheses (warning).
     MixedAndOr = "mixed-and-or",
@@ -317,7 +318,7 @@ fn display_width(_c: char) -> usize {
     1
 }
 
-/// One or more diagnostics; the error type of [`crate::parse`]. At least one is an error.
+/// One or more diagnostics; the error type of [`crate::parse()`]. At least one is an error.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}", first_message(.0))]
 pub struct Diagnostics(pub Vec<Diagnostic>);

@@ -122,10 +122,16 @@ pub fn run(args: FilterArgs) -> u8 {
     let mut group_paths = Vec::new();
     for token in &args.group_by {
         match catalog.lookup(scope, token) {
-            Some(def) => group_paths.push(def.segments().iter().map(|(k, _)| k.to_string()).collect()),
-            None if args.allow_unknown => group_paths.push(token.split('.').map(str::to_string).collect()),
+            Some(def) => {
+                group_paths.push(def.segments().iter().map(|(k, _)| k.to_string()).collect())
+            }
+            None if args.allow_unknown => {
+                group_paths.push(token.split('.').map(str::to_string).collect())
+            }
             None => {
-                eprintln!("fimql: --group-by: unknown {scope} token `{token}` (see `fimql tokens`)");
+                eprintln!(
+                    "fimql: --group-by: unknown {scope} token `{token}` (see `fimql tokens`)"
+                );
                 return 2;
             }
         }
@@ -174,7 +180,11 @@ pub fn run(args: FilterArgs) -> u8 {
     });
     let mut matcher = filter.matcher();
     'files: for name in &files {
-        let display = if name == "-" { "<stdin>" } else { name.as_str() };
+        let display = if name == "-" {
+            "<stdin>"
+        } else {
+            name.as_str()
+        };
         let reader = match spawn_reader(name, layout) {
             Ok(r) => r,
             Err(e) => {
@@ -193,7 +203,16 @@ pub fn run(args: FilterArgs) -> u8 {
                 }
             };
             let outcomes = evaluate(&filter, &mut matcher, pool.as_ref(), &batch, args.invert);
-            let stop = emit(&batch, &outcomes, layout, display, &args, &mut group, &mut out, &mut totals);
+            let stop = emit(
+                &batch,
+                &outcomes,
+                layout,
+                display,
+                &args,
+                &mut group,
+                &mut out,
+                &mut totals,
+            );
             progress.update(&batch, &totals);
             let _ = reader.recycle.send(batch.bytes);
             match stop {
@@ -290,7 +309,10 @@ fn spawn_reader(name: &str, layout: Option<Layout>) -> io::Result<Reader> {
             }
         }
     });
-    Ok(Reader { rx, recycle: recycle_tx })
+    Ok(Reader {
+        rx,
+        recycle: recycle_tx,
+    })
 }
 
 fn outcome(m: &mut Matcher<'_>, bytes: &[u8], invert: bool) -> Outcome {
@@ -318,7 +340,10 @@ fn evaluate(
             batch
                 .items
                 .par_chunks(64)
-                .map_init(|| filter.matcher(), |m, chunk| chunk.iter().map(|i| one(m, i)).collect::<Vec<_>>())
+                .map_init(
+                    || filter.matcher(),
+                    |m, chunk| chunk.iter().map(|i| one(m, i)).collect::<Vec<_>>(),
+                )
                 .flatten_iter()
                 .collect()
         }),

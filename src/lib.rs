@@ -49,3 +49,7 @@ pub use compile::{CompileOptions, Filter, compile, compile_query};
 pub use error::{Code, Diagnostic, Diagnostics, Label, Severity};
 pub use parse::{ParseOptions, parse};
 pub use span::Span;
+pub use validate::{
+    ValidateOptions, Validated, fix_aliases, quote_spaced_values, validate, validate_query,
+    validate_with,
+};

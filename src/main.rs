@@ -181,14 +181,21 @@ fn cmd_fmt(arg: &str, pretty: bool, fix: bool, scope: Scope) -> u8 {
     0
 }
 
-fn cmd_check(arg: &str, scope: Scope, format: Format, deny_warnings: bool, allow_unknown: bool) -> u8 {
+fn cmd_check(
+    arg: &str,
+    scope: Scope,
+    format: Format,
+    deny_warnings: bool,
+    allow_unknown: bool,
+) -> u8 {
     let src = match filter_text(arg) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let diags = match fimql::parse(&src) {
         Ok(query) => {
-            let opts = ValidateOptions::new(scope)
+            let opts = ValidateOptions::new()
+                .scope(scope)
                 .deny_warnings(deny_warnings)
                 .allow_unknown(allow_unknown);
             validate_query(&query, &Catalog::builtin(), &opts)
@@ -204,7 +211,10 @@ fn cmd_check(arg: &str, scope: Scope, format: Format, deny_warnings: bool, allow
                 "valid": !has_errors,
                 "diagnostics": Diagnostics(diags.clone()).to_json(&src),
             });
-            print_out(&format!("{}\n", serde_json::to_string_pretty(&out).unwrap_or_default()));
+            print_out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&out).unwrap_or_default()
+            ));
         }
         Format::Human => {
             if !diags.is_empty() {
@@ -240,7 +250,10 @@ fn cmd_tokens(scope: Option<Scope>, format: Format) -> u8 {
                     serde_json::to_value(catalog.tokens(s)).unwrap_or_default(),
                 );
             }
-            print_out(&format!("{}\n", serde_json::to_string_pretty(&obj).unwrap_or_default()));
+            print_out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&obj).unwrap_or_default()
+            ));
         }
         Format::Human => {
             let mut out = String::new();

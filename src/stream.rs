@@ -80,10 +80,9 @@ pub fn open(mut reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read +
     (&mut reader).take(2).read_to_end(&mut head)?;
     let whole = io::Cursor::new(head.clone()).chain(reader);
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
-            256 << 10,
-            whole,
-        ))))
+        Ok(Box::new(flate2::read::MultiGzDecoder::new(
+            BufReader::with_capacity(256 << 10, whole),
+        )))
     } else {
         Ok(Box::new(whole))
     }
@@ -196,8 +195,12 @@ impl<R: Read> RecordReader<R> {
         if self.eof {
             return Ok(false);
         }
-        let want = (BATCH_BYTES + (64 << 10)).saturating_sub(self.pending.len()).max(64 << 10);
-        let n = (&mut self.inner).take(want as u64).read_to_end(&mut self.pending)?;
+        let want = (BATCH_BYTES + (64 << 10))
+            .saturating_sub(self.pending.len())
+            .max(64 << 10);
+        let n = (&mut self.inner)
+            .take(want as u64)
+            .read_to_end(&mut self.pending)?;
         if n == 0 {
             self.eof = true;
             return Ok(false);
@@ -273,7 +276,8 @@ impl<R: Read> RecordReader<R> {
                 };
                 let mut start = 0;
                 while start < batch.bytes.len() {
-                    let end = memchr(b'\n', &batch.bytes[start..]).map_or(batch.bytes.len(), |i| start + i);
+                    let end = memchr(b'\n', &batch.bytes[start..])
+                        .map_or(batch.bytes.len(), |i| start + i);
                     let line = self.line;
                     self.line += 1;
                     if self.discarding {
@@ -283,7 +287,11 @@ impl<R: Read> RecordReader<R> {
                         if e > start && batch.bytes[e - 1] == b'\r' {
                             e -= 1;
                         }
-                        batch.items.push(Item::Record { start, end: e, line });
+                        batch.items.push(Item::Record {
+                            start,
+                            end: e,
+                            line,
+                        });
                     }
                     start = end + 1;
                 }
@@ -362,7 +370,9 @@ impl<R: Read> RecordReader<R> {
                 io::copy(&mut self.inner, &mut io::sink())?;
                 return Ok(Some(self.make_batch(0, items, errors)));
             }
-            if (cut >= BATCH_BYTES && !items.is_empty()) || (self.eof && self.scan.pos >= self.pending.len()) {
+            if (cut >= BATCH_BYTES && !items.is_empty())
+                || (self.eof && self.scan.pos >= self.pending.len())
+            {
                 if self.eof {
                     if let Some((start, line)) = self.scan.record.take() {
                         // An unterminated record at the end: hand it out to be reported.
@@ -382,7 +392,12 @@ impl<R: Read> RecordReader<R> {
         }
     }
 
-    fn make_batch(&mut self, cut: usize, items: Vec<(usize, usize, u64)>, errors: Vec<(usize, Item)>) -> Batch {
+    fn make_batch(
+        &mut self,
+        cut: usize,
+        items: Vec<(usize, usize, u64)>,
+        errors: Vec<(usize, Item)>,
+    ) -> Batch {
         let bytes = self.take_pending(cut.min(self.pending.len()));
         self.scan.pos -= cut.min(self.scan.pos);
         if let Some((start, line)) = self.scan.record {
@@ -405,7 +420,12 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// Advances the scanner over `pending`, collecting complete records.
-    fn scan_pending(&mut self, array: bool, items: &mut Vec<(usize, usize, u64)>, errors: &mut Vec<(usize, Item)>) {
+    fn scan_pending(
+        &mut self,
+        array: bool,
+        items: &mut Vec<(usize, usize, u64)>,
+        errors: &mut Vec<(usize, Item)>,
+    ) {
         let s = &mut self.scan;
         let buf = &self.pending;
         while s.pos < buf.len() {
@@ -428,7 +448,10 @@ impl<R: Read> RecordReader<R> {
                                 items.len(),
                                 Item::Error {
                                     line: s.pos_line,
-                                    message: format!("expected `[` to start an array of events, found `{}`", b as char),
+                                    message: format!(
+                                        "expected `[` to start an array of events, found `{}`",
+                                        b as char
+                                    ),
                                 },
                             ));
                             // Treat the rest as concatenated values.
@@ -483,7 +506,8 @@ impl<R: Read> RecordReader<R> {
                         continue;
                     }
                     if s.scalar {
-                        let ends = b.is_ascii_whitespace() || matches!(b, b',' | b']' | b'[' | b'{' | b'"');
+                        let ends = b.is_ascii_whitespace()
+                            || matches!(b, b',' | b']' | b'[' | b'{' | b'"');
                         if ends {
                             items.push((start, at, line));
                             s.record = None;
