@@ -62,7 +62,7 @@ enum InputFormat {
     Json,
 }
 
-fn parse_now(s: &str) -> Result<Instant, String> {
+pub fn parse_now(s: &str) -> Result<Instant, String> {
     match fimql::date::FilterDate::parse(s) {
         Ok(d) => d
             .fixed()

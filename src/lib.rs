@@ -34,6 +34,7 @@ pub mod compile;
 pub mod date;
 pub mod error;
 mod eval;
+pub mod explain;
 pub mod fast;
 pub mod group;
 pub mod parse;

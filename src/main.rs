@@ -59,6 +59,19 @@ enum Command {
         /// The filter, or `-` for standard input.
         filter: String,
     },
+    /// Show the tree of a filter: each term's token, type, JSON path and what its value matches.
+    ///
+    /// Exit status: 0 explained (validation problems are listed after the tree), 1 syntax error.
+    Explain {
+        /// Which API the filter is for.
+        #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+        scope: ScopeArg,
+        /// The clock for `now` in the filter, e.g. 2023-01-10T12:00:00Z.
+        #[arg(long, value_name = "TIMESTAMP", value_parser = filter_cmd::parse_now)]
+        now: Option<fimql::date::Instant>,
+        /// The filter, or `-` for standard input.
+        filter: String,
+    },
     /// List the token catalog.
     Tokens {
         /// Only this scope (default: both).
@@ -115,6 +128,7 @@ fn main() -> ExitCode {
             allow_unknown,
             filter,
         } => cmd_check(&filter, scope.into(), format, deny_warnings, allow_unknown),
+        Command::Explain { scope, now, filter } => cmd_explain(&filter, scope.into(), now),
         Command::Tokens { scope, format } => cmd_tokens(scope.map(Scope::from), format),
         Command::Filter(args) => filter_cmd::run(args),
     };
@@ -233,6 +247,31 @@ fn cmd_check(
         }
     }
     u8::from(has_errors)
+}
+
+fn cmd_explain(arg: &str, scope: Scope, now: Option<fimql::date::Instant>) -> u8 {
+    let src = match filter_text(arg) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let query = match fimql::parse(&src) {
+        Ok(q) => q,
+        Err(e) => {
+            eprint!("{}", e.render(&src));
+            return 1;
+        }
+    };
+    let catalog = Catalog::builtin();
+    print_out(&fimql::explain::explain(&query, &catalog, scope, now));
+    let mut opts = ValidateOptions::new().scope(scope);
+    if let Some(now) = now {
+        opts = opts.now(now);
+    }
+    let diags = validate_query(&query, &catalog, &opts);
+    if !diags.is_empty() {
+        eprint!("{}", render_all(&diags, &src));
+    }
+    0
 }
 
 fn cmd_tokens(scope: Option<Scope>, format: Format) -> u8 {

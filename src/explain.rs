@@ -1,0 +1,224 @@
+//! `explain`: the tree of a filter with each term's token, type, JSON path, and in words what its
+//! value will match, so that a user can see that `action:create` ignores case and
+//! ``action:`create` `` does not.
+//!
+//! ```
+//! use fimql::{Catalog, Scope, parse};
+//! let q = parse("action:create AND NOT action:`create`").unwrap();
+//! let text = fimql::explain::explain(&q, &Catalog::builtin(), Scope::Events, None);
+//! assert!(text.contains("equals \"create\", ignoring case"));
+//! assert!(text.contains("equals \"create\" exactly (case-sensitive)"));
+//! ```
+
+use std::fmt::Write;
+
+use crate::ast::{Bound, CmpOp, Expr, ExprKind, Form, Predicate, Query, Term, Value};
+use crate::catalog::{Catalog, Scope, TokenType, parse_boolean, parse_integer};
+use crate::date::{FilterDate, Instant};
+
+/// Explains a parsed filter, one node per line, indented as a tree. `now` is the clock used to
+/// show relative dates as instants, when given.
+pub fn explain(query: &Query, catalog: &Catalog, scope: Scope, now: Option<Instant>) -> String {
+    let mut out = String::new();
+    node(&query.expr, catalog, scope, now, "", "", &mut out);
+    out
+}
+
+fn node(
+    e: &Expr,
+    catalog: &Catalog,
+    scope: Scope,
+    now: Option<Instant>,
+    first: &str,
+    rest: &str,
+    out: &mut String,
+) {
+    let children: &[Expr] = match &e.kind {
+        ExprKind::And(xs) => {
+            let _ = writeln!(out, "{first}AND (all of)");
+            xs
+        }
+        ExprKind::Or(xs) => {
+            let _ = writeln!(out, "{first}OR (any of)");
+            xs
+        }
+        ExprKind::Not(x) => {
+            let _ = writeln!(
+                out,
+                "{first}NOT (true when the inner term is false, missing fields included)"
+            );
+            std::slice::from_ref(&**x)
+        }
+        ExprKind::Term(t) => {
+            term(t, catalog, scope, now, first, rest, out);
+            return;
+        }
+    };
+    for (i, child) in children.iter().enumerate() {
+        let last = i + 1 == children.len();
+        let (branch, cont) = if last {
+            ("└─ ", "   ")
+        } else {
+            ("├─ ", "│  ")
+        };
+        node(
+            child,
+            catalog,
+            scope,
+            now,
+            &format!("{rest}{branch}"),
+            &format!("{rest}{cont}"),
+            out,
+        );
+    }
+}
+
+fn term(
+    t: &Term,
+    catalog: &Catalog,
+    scope: Scope,
+    now: Option<Instant>,
+    first: &str,
+    rest: &str,
+    out: &mut String,
+) {
+    let _ = writeln!(out, "{first}{t}");
+    let (ty, path, note) = match catalog.lookup(scope, &t.field.name) {
+        Some(def) => {
+            let note = if def.name != t.field.name {
+                format!("alias of token {}", def.name)
+            } else {
+                format!("token {}", def.name)
+            };
+            (def.ty, def.path.clone(), note)
+        }
+        None => (
+            TokenType::Text,
+            t.field.name.clone(),
+            format!("unknown {scope} token, read as a raw JSON path typed text"),
+        ),
+    };
+    let _ = writeln!(out, "{rest}    {note}: {ty}, JSON path {path}");
+    let _ = writeln!(
+        out,
+        "{rest}    matches when {}",
+        describe(ty, &t.predicate, now)
+    );
+}
+
+fn describe(ty: TokenType, p: &Predicate, now: Option<Instant>) -> String {
+    const ANY: &str = "any value at the path (any array element)";
+    match p {
+        Predicate::Present(_) => format!("{ANY} is present and not null"),
+        Predicate::Value(v) => format!("{ANY} {}", value(ty, v, now)),
+        Predicate::List(vs, _) | Predicate::Group(vs, _) => {
+            let parts: Vec<String> = vs.iter().map(|v| value(ty, v, now)).collect();
+            format!("{ANY} satisfies any of: {}", parts.join("; "))
+        }
+        Predicate::Range(lo, hi, _) => {
+            format!(
+                "{ANY} is {} from {} to {}, both included",
+                order_kind(ty),
+                bound(ty, lo, now),
+                bound(ty, hi, now)
+            )
+        }
+        Predicate::Compare(op, v) => {
+            let op = match op {
+                CmpOp::Gt => "greater than",
+                CmpOp::Ge => "greater than or equal to",
+                CmpOp::Lt => "less than",
+                CmpOp::Le => "less than or equal to",
+            };
+            format!("{ANY} is {} {op} {}", order_kind(ty), ordered(ty, v, now))
+        }
+    }
+}
+
+fn order_kind(ty: TokenType) -> &'static str {
+    match ty {
+        TokenType::Date => "an instant",
+        _ => "a number",
+    }
+}
+
+fn bound(ty: TokenType, b: &Bound, now: Option<Instant>) -> String {
+    match b {
+        Bound::Open(_) => "unbounded".into(),
+        Bound::Value(v) => ordered(ty, v, now),
+    }
+}
+
+fn ordered(ty: TokenType, v: &Value, now: Option<Instant>) -> String {
+    if ty == TokenType::Date {
+        return date(v, now, false);
+    }
+    v.text()
+}
+
+fn date(v: &Value, now: Option<Instant>, single: bool) -> String {
+    match FilterDate::parse(&v.text()) {
+        Err(e) => format!("(invalid date: {})", e.message),
+        Ok(d @ FilterDate::Now { .. }) => match now.and_then(|n| d.resolve(n)) {
+            Some(t) => format!("{} ({})", t.to_rfc3339(), v.text()),
+            None => format!("{} (relative to the evaluation clock)", v.text()),
+        },
+        Ok(FilterDate::At { at, date_only }) => {
+            if date_only && single {
+                format!("within the UTC day {}", at.format("%Y-%m-%d"))
+            } else if date_only {
+                format!("{} (midnight UTC)", at.to_rfc3339())
+            } else {
+                at.to_rfc3339()
+            }
+        }
+    }
+}
+
+fn value(ty: TokenType, v: &Value, now: Option<Instant>) -> String {
+    let text = v.text();
+    match ty {
+        TokenType::Integer => match parse_integer(&text) {
+            Some(n) => format!("is the integer {n} (a JSON integer or a string of digits)"),
+            None => format!("(`{text}` is not an integer)"),
+        },
+        TokenType::Boolean => match parse_boolean(&text) {
+            Some(b) => format!("is {b} (JSON {b}, or the string \"{b}\" in any case)"),
+            None => format!("(`{text}` is not a boolean)"),
+        },
+        TokenType::Date => {
+            let d = date(v, now, true);
+            if d.starts_with("within") {
+                format!("is an instant {d}")
+            } else {
+                format!("is the instant {d}")
+            }
+        }
+        TokenType::Text | TokenType::Keyword | TokenType::Enum => match v.form {
+            Form::Backtick => format!("equals {} exactly (case-sensitive)", show(&text)),
+            Form::Single | Form::Double if ty == TokenType::Text => {
+                format!("contains {}, ignoring case", show(&text))
+            }
+            Form::Single | Form::Double => format!("equals {}, ignoring case", show(&text)),
+            Form::Bare if v.has_wildcards() => format!(
+                "matches the pattern {} as a whole (`*` any run of characters, `?` one character), ignoring case",
+                show(&v.raw)
+            ),
+            Form::Bare => format!("equals {}, ignoring case", show(&text)),
+        },
+    }
+}
+
+/// A value in double quotes, control characters escaped so the line stays one line.
+fn show(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
+}
