@@ -141,6 +141,7 @@ pub struct Matcher<'f> {
     filter: &'f Filter,
     trie: Trie,
     ctx: Ctx<'f>,
+    prefilter: Option<crate::prefilter::Prefilter>,
 }
 
 impl Filter {
@@ -157,6 +158,7 @@ impl Filter {
                 duplicate: false,
                 scratch: Scratch::default(),
             },
+            prefilter: None,
         }
     }
 
@@ -167,10 +169,37 @@ impl Filter {
 }
 
 impl Matcher<'_> {
+    /// Turns on the literal prefilter: a record whose bytes lack a literal the filter requires
+    /// (e.g. `create` for `action:Create`) is answered `Ok(false)` without being parsed. The
+    /// answer for every well-formed record is unchanged; a malformed record that cannot match is
+    /// then not reported as an error. Off by default.
+    ///
+    /// ```
+    /// use fimql::{CompileOptions, Scope, compile};
+    /// let filter = compile("action:Create", &CompileOptions::new(Scope::Events))?;
+    /// let mut m = filter.matcher().with_prefilter(true);
+    /// assert_eq!(m.matches_json(br#"{"action": "Delete""#), Ok(false)); // not parsed
+    /// assert!(m.matches_json(br#"{"action": "Create""#).is_err());
+    /// # Ok::<(), fimql::Diagnostics>(())
+    /// ```
+    pub fn with_prefilter(mut self, on: bool) -> Self {
+        self.prefilter = if on {
+            crate::prefilter::Prefilter::build(self.filter)
+        } else {
+            None
+        };
+        self
+    }
+
     /// Whether one JSON record matches. The record must be one JSON object (surrounding
     /// whitespace allowed), in UTF-8; anything else is an error. Gives the same answer as
     /// parsing the record into a `serde_json::Value` and calling [`Filter::matches`].
     pub fn matches_json(&mut self, record: &[u8]) -> Result<bool, RecordError> {
+        if let Some(p) = &self.prefilter {
+            if !p.could_match(record) {
+                return Ok(false);
+            }
+        }
         let text = std::str::from_utf8(record).map_err(|e| {
             RecordError::new(format!(
                 "invalid UTF-8 at byte {} of the record",

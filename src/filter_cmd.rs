@@ -1,8 +1,10 @@
 //! `fimql filter`: stream records from files, evaluate, write matches in input order.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{channel, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Instant as Clock;
 
@@ -13,7 +15,6 @@ use fimql::fast::Matcher;
 use fimql::group::GroupBy;
 use fimql::stream::{Batch, Item, Layout, RecordReader};
 use fimql::{CompileOptions, Filter};
-use rayon::prelude::*;
 
 use crate::{ScopeArg, filter_text};
 
@@ -50,6 +51,11 @@ pub struct FilterArgs {
     /// Input layout (default: detected per file from its first line).
     #[arg(long, value_enum)]
     input_format: Option<InputFormat>,
+    /// Skip records that lack a literal the filter requires without parsing them (faster for
+    /// selective filters; such records are then not checked for being well-formed). Ignored
+    /// with --invert.
+    #[arg(long)]
+    prefilter: bool,
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -141,17 +147,6 @@ pub fn run(args: FilterArgs) -> u8 {
         .jobs
         .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let pool = if jobs > 1 {
-        match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-            Ok(p) => Some(p),
-            Err(e) => {
-                eprintln!("fimql: cannot start {jobs} threads: {e}");
-                return 2;
-            }
-        }
-    } else {
-        None
-    };
     let files: Vec<String> = if args.files.is_empty() {
         vec!["-".to_string()]
     } else {
@@ -163,67 +158,64 @@ pub fn run(args: FilterArgs) -> u8 {
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
-    let progress = Progress::new(total_bytes, args.quiet);
-    let mut out = Out {
-        w: BufWriter::with_capacity(256 << 10, io::stdout().lock()),
-    };
-    let mut totals = Totals {
-        selected: 0,
-        records: 0,
-        skipped: 0,
-        errors: false,
+    let mut sink = Sink {
+        args: &args,
+        files: &files,
+        group: &mut group,
+        out: Out {
+            w: BufWriter::with_capacity(256 << 10, io::stdout().lock()),
+        },
+        totals: Totals {
+            selected: 0,
+            records: 0,
+            skipped: 0,
+            errors: false,
+        },
+        progress: Progress::new(total_bytes, args.quiet),
     };
     let layout = args.input_format.map(|f| match f {
         InputFormat::Ndjson => Layout::Ndjson,
         InputFormat::Array => Layout::Array,
         InputFormat::Json => Layout::Concatenated,
     });
-    let mut matcher = filter.matcher();
-    'files: for name in &files {
-        let display = if name == "-" {
-            "<stdin>"
-        } else {
-            name.as_str()
-        };
-        let reader = match spawn_reader(name, layout) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("fimql: {display}: {e}");
-                totals.errors = true;
-                continue;
+    let prefilter = args.prefilter && !args.invert;
+    let invert = args.invert;
+    let flow = if jobs == 1 {
+        // Everything on this thread.
+        let mut matcher = filter.matcher().with_prefilter(prefilter);
+        let mut flow = Flow::Continue;
+        read_inputs(&files, layout, &mut |msg, recycled| {
+            let outcomes = evaluate(&mut matcher, &msg, invert);
+            flow = sink.take(&msg, &outcomes);
+            if let Msg::Batch { batch, .. } = msg {
+                recycled.push(batch.bytes);
             }
-        };
-        for msg in &reader.rx {
-            let (batch, layout) = match msg {
-                Ok(b) => b,
-                Err(e) => {
-                    eprintln!("fimql: {display}: {e}");
-                    totals.errors = true;
-                    continue 'files;
-                }
-            };
-            let outcomes = evaluate(&filter, &mut matcher, pool.as_ref(), &batch, args.invert);
-            let stop = emit(
-                &batch,
-                &outcomes,
-                layout,
-                display,
-                &args,
-                &mut group,
-                &mut out,
-                &mut totals,
-            );
-            progress.update(&batch, &totals);
-            let _ = reader.recycle.send(batch.bytes);
-            match stop {
-                Ok(true) => break 'files,
-                Ok(false) => {}
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return 0,
-                Err(e) => {
-                    eprintln!("fimql: cannot write output: {e}");
-                    return 2;
-                }
-            }
+            matches!(flow, Flow::Continue)
+        });
+        flow
+    } else {
+        pipeline(
+            Arc::new(filter),
+            files.clone(),
+            layout,
+            jobs,
+            prefilter,
+            invert,
+            &mut sink,
+        )
+    };
+    let Sink {
+        mut out,
+        totals,
+        progress,
+        ..
+    } = sink;
+    match flow {
+        Flow::Continue | Flow::Limit => {}
+        Flow::BrokenPipe => return 0,
+        Flow::WriteError(e) => {
+            eprintln!("fimql: cannot write output: {e}");
+            return 2;
         }
     }
     progress.finish();
@@ -258,61 +250,143 @@ pub fn run(args: FilterArgs) -> u8 {
     }
 }
 
-type BatchMsg = io::Result<(Batch, Layout)>;
-
-/// Reads an input on its own thread, sending batches through a small bounded channel so that at
-/// most a few batches are in memory.
-struct Reader {
-    rx: Receiver<BatchMsg>,
-    recycle: std::sync::mpsc::Sender<Vec<u8>>,
+/// One unit of work: a batch of records of a file, or a file that cannot be read.
+enum Msg {
+    Batch {
+        file: usize,
+        batch: Batch,
+        layout: Layout,
+    },
+    FileError {
+        file: usize,
+        error: io::Error,
+    },
 }
 
-fn spawn_reader(name: &str, layout: Option<Layout>) -> io::Result<Reader> {
-    let input: Box<dyn io::Read + Send> = if name == "-" {
-        Box::new(io::stdin())
-    } else {
-        let f = File::open(name)?;
-        if f.metadata()?.is_dir() {
-            return Err(io::Error::other("is a directory"));
-        }
-        Box::new(f)
-    };
-    let (tx, rx) = sync_channel::<BatchMsg>(4);
-    let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    thread::spawn(move || {
-        let mut reader = match fimql::stream::open(input) {
-            Ok(r) => match layout {
-                Some(l) => RecordReader::with_layout(r, l),
-                None => RecordReader::new(r),
+/// How the run goes on after a batch.
+enum Flow {
+    Continue,
+    Limit,
+    BrokenPipe,
+    WriteError(io::Error),
+}
+
+/// Reads every input in order and hands each batch (or file error) to `each`, which says whether
+/// to go on. Buffers that `each` pushes onto its second argument are reused for later batches.
+fn read_inputs(
+    files: &[String],
+    layout: Option<Layout>,
+    each: &mut dyn FnMut(Msg, &mut Vec<Vec<u8>>) -> bool,
+) {
+    let mut recycled = Vec::new();
+    for (file, name) in files.iter().enumerate() {
+        let mut reader = match open_input(name) {
+            Ok(input) => match layout {
+                Some(l) => RecordReader::with_layout(input, l),
+                None => RecordReader::new(input),
             },
-            Err(e) => {
-                let _ = tx.send(Err(e));
-                return;
+            Err(error) => {
+                if !each(Msg::FileError { file, error }, &mut recycled) {
+                    return;
+                }
+                continue;
             }
         };
         loop {
-            while let Ok(buf) = recycle_rx.try_recv() {
+            for buf in recycled.drain(..) {
                 reader.recycle(buf);
             }
-            match reader.next_batch() {
-                Ok(Some(batch)) => {
-                    let layout = reader.layout().unwrap_or(Layout::Ndjson);
-                    if tx.send(Ok((batch, layout))).is_err() {
-                        return;
-                    }
-                }
-                Ok(None) => return,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
+            let msg = match reader.next_batch() {
+                Ok(Some(batch)) => Msg::Batch {
+                    file,
+                    batch,
+                    layout: reader.layout().unwrap_or(Layout::Ndjson),
+                },
+                Ok(None) => break,
+                Err(error) => Msg::FileError { file, error },
+            };
+            let failed = matches!(msg, Msg::FileError { .. });
+            if !each(msg, &mut recycled) {
+                return;
+            }
+            if failed {
+                break;
+            }
+        }
+    }
+}
+
+fn open_input(name: &str) -> io::Result<Box<dyn io::Read + Send>> {
+    if name == "-" {
+        return fimql::stream::open(io::stdin());
+    }
+    let f = File::open(name)?;
+    if f.metadata()?.is_dir() {
+        return Err(io::Error::other("is a directory"));
+    }
+    fimql::stream::open(f)
+}
+
+/// Reading on one thread, evaluation on `jobs` workers, writing in input order on this thread.
+fn pipeline(
+    filter: Arc<Filter>,
+    files: Vec<String>,
+    layout: Option<Layout>,
+    jobs: usize,
+    prefilter: bool,
+    invert: bool,
+    sink: &mut Sink<'_>,
+) -> Flow {
+    let (work_tx, work_rx) = sync_channel::<(u64, Msg)>(jobs * 2);
+    let (done_tx, done_rx) = sync_channel::<(u64, Msg, Vec<Outcome>)>(jobs * 2);
+    let (recycle_tx, recycle_rx) = channel::<Vec<u8>>();
+    thread::spawn(move || {
+        let mut seq = 0u64;
+        read_inputs(&files, layout, &mut |msg, recycled| {
+            let ok = work_tx.send((seq, msg)).is_ok();
+            seq += 1;
+            recycled.extend(recycle_rx.try_iter());
+            ok
+        });
+    });
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    for _ in 0..jobs {
+        let work_rx = Arc::clone(&work_rx);
+        let done_tx = done_tx.clone();
+        let filter = Arc::clone(&filter);
+        thread::spawn(move || {
+            let mut matcher = filter.matcher().with_prefilter(prefilter);
+            loop {
+                let next = match work_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok((seq, msg)) = next else { return };
+                let outcomes = evaluate(&mut matcher, &msg, invert);
+                if done_tx.send((seq, msg, outcomes)).is_err() {
                     return;
                 }
             }
+        });
+    }
+    drop(done_tx);
+    // Results arrive out of order; write them in order.
+    let mut waiting: BTreeMap<u64, (Msg, Vec<Outcome>)> = BTreeMap::new();
+    let mut next = 0u64;
+    for (seq, msg, outcomes) in done_rx {
+        waiting.insert(seq, (msg, outcomes));
+        while let Some((msg, outcomes)) = waiting.remove(&next) {
+            next += 1;
+            let flow = sink.take(&msg, &outcomes);
+            if let Msg::Batch { batch, .. } = msg {
+                let _ = recycle_tx.send(batch.bytes);
+            }
+            if !matches!(flow, Flow::Continue) {
+                return flow;
+            }
         }
-    });
-    Ok(Reader {
-        rx,
-        recycle: recycle_tx,
-    })
+    }
+    Flow::Continue
 }
 
 fn outcome(m: &mut Matcher<'_>, bytes: &[u8], invert: bool) -> Outcome {
@@ -323,31 +397,67 @@ fn outcome(m: &mut Matcher<'_>, bytes: &[u8], invert: bool) -> Outcome {
     }
 }
 
-fn evaluate(
-    filter: &Filter,
-    matcher: &mut Matcher<'_>,
-    pool: Option<&rayon::ThreadPool>,
-    batch: &Batch,
-    invert: bool,
-) -> Vec<Outcome> {
-    let one = |m: &mut Matcher<'_>, item: &Item| match batch.record(item) {
-        Some(bytes) => outcome(m, bytes, invert),
-        None => Outcome::Rejected,
-    };
-    match pool {
-        None => batch.items.iter().map(|i| one(matcher, i)).collect(),
-        Some(pool) => pool.install(|| {
-            batch
-                .items
-                .par_chunks(64)
-                .map_init(
-                    || filter.matcher(),
-                    |m, chunk| chunk.iter().map(|i| one(m, i)).collect::<Vec<_>>(),
-                )
-                .flatten_iter()
-                .collect()
-        }),
+fn evaluate(matcher: &mut Matcher<'_>, msg: &Msg, invert: bool) -> Vec<Outcome> {
+    match msg {
+        Msg::Batch { batch, .. } => batch
+            .items
+            .iter()
+            .map(|item| match batch.record(item) {
+                Some(bytes) => outcome(matcher, bytes, invert),
+                None => Outcome::Rejected,
+            })
+            .collect(),
+        Msg::FileError { .. } => Vec::new(),
     }
+}
+
+/// Where results go: output, counts, group-by, progress, reports.
+struct Sink<'a> {
+    args: &'a FilterArgs,
+    files: &'a [String],
+    group: &'a mut Option<GroupBy>,
+    out: Out,
+    totals: Totals,
+    progress: Progress,
+}
+
+impl Sink<'_> {
+    fn take(&mut self, msg: &Msg, outcomes: &[Outcome]) -> Flow {
+        match msg {
+            Msg::FileError { file, error } => {
+                eprintln!("fimql: {}: {error}", display_name(&self.files[*file]));
+                self.totals.errors = true;
+                Flow::Continue
+            }
+            Msg::Batch {
+                file,
+                batch,
+                layout,
+            } => {
+                let r = emit(
+                    batch,
+                    outcomes,
+                    *layout,
+                    display_name(&self.files[*file]),
+                    self.args,
+                    self.group,
+                    &mut self.out,
+                    &mut self.totals,
+                );
+                self.progress.update(batch, &self.totals);
+                match r {
+                    Ok(true) => Flow::Limit,
+                    Ok(false) => Flow::Continue,
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Flow::BrokenPipe,
+                    Err(e) => Flow::WriteError(e),
+                }
+            }
+        }
+    }
+}
+
+fn display_name(name: &str) -> &str {
+    if name == "-" { "<stdin>" } else { name }
 }
 
 /// Writes the selected records of a batch, reports malformed ones. `Ok(true)` when the limit is

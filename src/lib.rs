@@ -38,6 +38,7 @@ pub mod explain;
 pub mod fast;
 pub mod group;
 pub mod parse;
+mod prefilter;
 pub mod print;
 pub mod span;
 pub mod stream;

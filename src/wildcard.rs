@@ -88,6 +88,18 @@ impl Pattern {
         }
     }
 
+    /// The longest literal run of the pattern (lower-cased), if any.
+    pub fn longest_literal(&self) -> Option<&str> {
+        self.segments
+            .iter()
+            .flat_map(|s| s.parts.iter())
+            .filter_map(|p| match p {
+                Part::Lit(s) => Some(s.as_str()),
+                Part::Any(_) => None,
+            })
+            .max_by_key(|s| s.len())
+    }
+
     /// Whether `value` (already lower-cased) matches the whole pattern.
     pub fn matches_lower(&self, value: &str) -> bool {
         let n = self.segments.len();

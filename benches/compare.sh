@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Side-by-side throughput of `fimql filter` and the baselines on the benchmark kit's data.
+#
+#   benches/compare.sh [COUNT]        (default COUNT=200000, seed 42: 531 MB)
+#
+# Generates the events once (into target/bench-data), builds fimql in release mode, then runs
+# F1..F4 through: fimql --jobs 1, fimql --jobs 2, fimql --jobs 1 --prefilter, the Python baseline
+# py_filter.py, jq (if installed) and DuckDB read_json with threads=1 (if the Python package
+# `duckdb` is importable by $PYTHON, default python3). Each run is timed once, warm (the file is
+# read once before the first run so it is in the page cache), with output to /dev/null.
+# Prints a Markdown table: seconds, events/s, MB/s, max RSS and the ratio to py_filter.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${1:-200000}
+PYTHON=${PYTHON:-python3}
+KIT=../shared/bench
+DATA=target/bench-data/events-$COUNT-42.ndjson
+mkdir -p target/bench-data
+[ -s "$DATA" ] || python3 "$KIT/gen_events.py" --count "$COUNT" --seed 42 > "$DATA"
+cargo build --release --quiet
+FIMQL=target/release/fimql
+BYTES=$(stat -c %s "$DATA")
+cat "$DATA" > /dev/null
+
+F1='action:Create'
+F2="dateTime:['2023-03-01T00:00:00.000Z'..'2023-06-30T23:59:59.999Z'] AND (action:Content OR action:Attributes) AND file.attribute.hidden:\`Added\`"
+F3='asset.name:DESKTOP* AND NOT actor.process:explorer.exe'
+F4='((severity>=4 AND platform:WINDOWS AND profiles.rules.name:*CR_*) OR (asset.tags:8543820 AND file.fullPath:"\\windows\\" AND NOT action:Delete)) AND NOT (platform:LINUX AND type:Directory) AND (action:Content OR NOT actor.userName:SYSTEM)'
+
+# jq programs equivalent to py_filter.py.
+J1='select(.data.action == "Create")'
+J2='select(.data | ((.dateTime // "") >= "2023-03-01T00:00:00.000" and (.dateTime // "") < "2023-07-01" and (.action == "Content" or .action == "Attributes") and .fileAttribute.hidden == "Added"))'
+J3='select(.data | ((.asset.name // "") | ascii_downcase | startswith("desktop")) and ((.actor.process // "") | ascii_downcase) != "explorer.exe")'
+J4='select(.data | ((((.severity // 0) >= 4 and .platform == "WINDOWS" and any(.profiles[]?.rules[]?; (.name // "") | contains("CR_"))) or (any(.asset.tags[]?; . == "8543820") and ((.fullPath // "") | ascii_downcase | contains("\\windows\\")) and (.action == "Delete" | not))) and ((.platform == "LINUX" and .type == "Directory") | not) and (.action == "Content" or (.actor.userName == "SYSTEM" | not))))'
+
+# DuckDB: read_json with an explicit schema of the needed fields, one thread.
+DUCK_COLS="{'data': 'STRUCT(action VARCHAR, dateTime VARCHAR, fileAttribute STRUCT(hidden VARCHAR), asset STRUCT(name VARCHAR, tags VARCHAR[]), actor STRUCT(process VARCHAR, userName VARCHAR), severity BIGINT, platform VARCHAR, profiles STRUCT(rules STRUCT(name VARCHAR)[])[], fullPath VARCHAR, type VARCHAR)'}"
+D1="data.action = 'Create'"
+D2="coalesce(data.dateTime, '') >= '2023-03-01T00:00:00.000' AND coalesce(data.dateTime, '') < '2023-07-01' AND data.action IN ('Content', 'Attributes') AND data.fileAttribute.hidden = 'Added'"
+D3="starts_with(lower(coalesce(data.asset.name, '')), 'desktop') AND lower(coalesce(data.actor.process, '')) <> 'explorer.exe'"
+D4="((coalesce(data.severity, 0) >= 4 AND data.platform = 'WINDOWS' AND len(list_filter(flatten(list_transform(coalesce(data.profiles, []), p -> coalesce(p.rules, []))), r -> contains(coalesce(r.name, ''), 'CR_'))) > 0) OR (list_contains(coalesce(data.asset.tags, []), '8543820') AND contains(lower(coalesce(data.fullPath, '')), '\\windows\\') AND coalesce(data.action <> 'Delete', true))) AND NOT coalesce(data.platform = 'LINUX' AND data.type = 'Directory', false) AND (coalesce(data.action = 'Content', false) OR NOT coalesce(data.actor.userName = 'SYSTEM', false))"
+
+have_duckdb=0
+"$PYTHON" -c 'import duckdb' 2>/dev/null && have_duckdb=1
+have_jq=0
+command -v jq >/dev/null && have_jq=1
+
+# run NAME FILTER-NAME COMMAND...: prints one table row.
+PY_SECS=()
+row() {
+  local tool=$1 f=$2; shift 2
+  local out secs rss
+  out=$( { /usr/bin/time -f '%e %M' "$@" > /dev/null; } 2>&1 | tail -n 1 )
+  secs=${out% *}; rss=${out#* }
+  awk -v tool="$tool" -v f="$f" -v s="$secs" -v rss="$rss" -v n="$COUNT" -v b="$BYTES" -v py="${PY:-0}" 'BEGIN {
+    ratio = (py > 0) ? sprintf("%.1fx", py / s) : "";
+    printf "| %s | %s | %.2f | %.0fk | %.0f | %.0f | %s |\n", tool, f, s, n / s / 1000, b / s / 1e6, rss / 1024, ratio }'
+}
+
+echo "| tool | filter | seconds | events/s | MB/s | max RSS (MB) | vs py_filter |"
+echo "|---|---|---|---|---|---|---|"
+for i in 1 2 3 4; do
+  f=F$i; fil=F$i; jqf=J$i; dq=D$i
+  PY=$( { /usr/bin/time -f '%e' python3 "$KIT/py_filter.py" "$f" "$DATA" > /dev/null; } 2>&1 | tail -n 1 )
+  echo "| py_filter.py | $f | $PY | $(awk -v n=$COUNT -v s=$PY 'BEGIN{printf "%.0fk", n/s/1000}') | $(awk -v b=$BYTES -v s=$PY 'BEGIN{printf "%.0f", b/s/1e6}') | | 1.0x |"
+  row "fimql --jobs 1" "$f" "$FIMQL" filter --jobs 1 --quiet "${!fil}" "$DATA"
+  row "fimql --jobs 2" "$f" "$FIMQL" filter --jobs 2 --quiet "${!fil}" "$DATA"
+  row "fimql --jobs 1 --prefilter" "$f" "$FIMQL" filter --jobs 1 --prefilter --quiet "${!fil}" "$DATA"
+  if [ $have_jq = 1 ]; then row "jq" "$f" jq -c "${!jqf}" "$DATA"; fi
+  if [ $have_duckdb = 1 ]; then
+    row "DuckDB threads=1" "$f" "$PYTHON" -c "
+import duckdb, sys
+con = duckdb.connect()
+con.execute('SET threads=1')
+n = con.execute(\"SELECT count(*) FROM read_json('$DATA', format='newline_delimited', columns=$DUCK_COLS) WHERE ${!dq}\").fetchone()[0]
+print(n)"
+  fi
+done

@@ -1,0 +1,191 @@
+//! Evaluation benches, split by stage: validate and compile, `Filter::matches` on a parsed
+//! `Value`, the byte-level fast path, and the ceiling it is measured against: deserializing only
+//! the fields each filter reads into a plain serde struct (what a hand-written Rust program would
+//! do), with no filtering at all.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use fimql::{CompileOptions, Scope, compile};
+use serde::Deserialize;
+
+#[path = "common.rs"]
+mod common;
+use common::{FILTERS, lines, sample};
+
+const EVENTS: usize = 2_000;
+
+fn compile_stages(c: &mut Criterion) {
+    let mut g = c.benchmark_group("compile");
+    let catalog = fimql::Catalog::builtin();
+    for (name, src) in FILTERS {
+        g.bench_function(format!("parse/{name}"), |b| {
+            b.iter(|| fimql::parse(black_box(src)).unwrap())
+        });
+        let q = fimql::parse(src).unwrap();
+        let vopts = fimql::ValidateOptions::new();
+        g.bench_function(format!("validate/{name}"), |b| {
+            b.iter(|| fimql::validate_query(black_box(&q), &catalog, &vopts))
+        });
+        let copts = CompileOptions::new(Scope::Events).now(chrono::Utc::now());
+        g.bench_function(format!("compile/{name}"), |b| {
+            b.iter(|| fimql::compile_query(black_box(&q), &catalog, &copts).unwrap())
+        });
+        g.bench_function(format!("parse+validate+compile/{name}"), |b| {
+            b.iter(|| {
+                let q = fimql::parse(black_box(src)).unwrap();
+                fimql::compile_query(&q, &catalog, &copts).unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn matches_value(c: &mut Criterion) {
+    let data = sample(EVENTS);
+    let events: Vec<serde_json::Value> = lines(&data)
+        .iter()
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let mut g = c.benchmark_group("matches_value");
+    g.throughput(Throughput::Elements(1));
+    for (name, src) in FILTERS {
+        let f = compile(src, &CompileOptions::new(Scope::Events)).unwrap();
+        let mut i = 0;
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                i = (i + 1) % events.len();
+                f.matches(black_box(&events[i]))
+            })
+        });
+    }
+    g.finish();
+}
+
+fn matches_bytes(c: &mut Criterion) {
+    let data = sample(EVENTS);
+    let recs = lines(&data);
+    let mut g = c.benchmark_group("matches_json");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(20);
+    for (name, src) in FILTERS {
+        let f = compile(src, &CompileOptions::new(Scope::Events)).unwrap();
+        let mut m = f.matcher();
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                recs.iter()
+                    .filter(|r| m.matches_json(black_box(r)).unwrap())
+                    .count()
+            })
+        });
+    }
+    g.bench_function("value_then_matches/F1", |b| {
+        let f = compile(FILTERS[0].1, &CompileOptions::new(Scope::Events)).unwrap();
+        b.iter(|| {
+            recs.iter()
+                .filter(|r| f.matches(&serde_json::from_slice::<serde_json::Value>(r).unwrap()))
+                .count()
+        })
+    });
+    g.finish();
+}
+
+// The ceiling: only the needed fields, into structs, no filtering.
+#[derive(Deserialize)]
+struct Envelope<T> {
+    data: T,
+}
+#[derive(Deserialize)]
+struct F1 {
+    action: Option<String>,
+}
+#[derive(Deserialize)]
+struct Attr {
+    hidden: Option<String>,
+}
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct F2 {
+    dateTime: Option<String>,
+    action: Option<String>,
+    fileAttribute: Option<Attr>,
+}
+#[derive(Deserialize)]
+struct Named {
+    name: Option<String>,
+}
+#[derive(Deserialize)]
+struct Actor {
+    process: Option<String>,
+}
+#[derive(Deserialize)]
+struct F3 {
+    asset: Option<Named>,
+    actor: Option<Actor>,
+}
+#[derive(Deserialize)]
+struct Profile {
+    rules: Option<Vec<Named>>,
+}
+#[derive(Deserialize)]
+struct Asset4 {
+    tags: Option<Vec<serde_json::Value>>,
+}
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct Actor4 {
+    userName: Option<String>,
+}
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct F4 {
+    severity: Option<serde_json::Value>,
+    platform: Option<String>,
+    profiles: Option<Vec<Profile>>,
+    asset: Option<Asset4>,
+    fullPath: Option<String>,
+    action: Option<String>,
+    r#type: Option<String>,
+    actor: Option<Actor4>,
+}
+
+fn ceiling(c: &mut Criterion) {
+    let data = sample(EVENTS);
+    let recs = lines(&data);
+    let mut g = c.benchmark_group("ceiling");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(20);
+    fn run<T: for<'de> Deserialize<'de>>(recs: &[&[u8]]) -> usize {
+        recs.iter()
+            .map(|r| serde_json::from_slice::<Envelope<T>>(r).is_ok() as usize)
+            .sum()
+    }
+    g.bench_function("needed_fields/F1", |b| b.iter(|| run::<F1>(&recs)));
+    g.bench_function("needed_fields/F2", |b| b.iter(|| run::<F2>(&recs)));
+    g.bench_function("needed_fields/F3", |b| b.iter(|| run::<F3>(&recs)));
+    g.bench_function("needed_fields/F4", |b| b.iter(|| run::<F4>(&recs)));
+    g.bench_function("ignored_any", |b| {
+        b.iter(|| {
+            recs.iter()
+                .filter(|r| serde_json::from_slice::<serde::de::IgnoredAny>(r).is_ok())
+                .count()
+        })
+    });
+    g.bench_function("value", |b| {
+        b.iter(|| {
+            recs.iter()
+                .filter(|r| serde_json::from_slice::<serde_json::Value>(r).is_ok())
+                .count()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    compile_stages,
+    matches_value,
+    matches_bytes,
+    ceiling
+);
+criterion_main!(benches);
