@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+pub mod builder;
 pub mod catalog;
 pub mod compile;
 pub mod date;
