@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+pub mod builder;
 pub mod catalog;
 pub mod compile;
 pub mod date;
@@ -40,6 +41,7 @@ pub mod group;
 pub mod parse;
 mod prefilter;
 pub mod print;
+pub mod request;
 pub mod span;
 pub mod stream;
 pub mod validate;
@@ -50,6 +52,7 @@ pub use catalog::{Catalog, Scope};
 pub use compile::{CompileOptions, Filter, compile, compile_query};
 pub use error::{Code, Diagnostic, Diagnostics, Label, Severity};
 pub use parse::{ParseOptions, parse};
+pub use request::{RequestKind, RequestReport, check_request};
 pub use span::Span;
 pub use validate::{
     ValidateOptions, Validated, fix_aliases, quote_spaced_values, validate, validate_query,
