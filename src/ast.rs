@@ -493,7 +493,7 @@ fn escape(form: Form, text: &str) -> String {
             let mut chars = text.chars().peekable();
             let mut first = true;
             while let Some(c) = chars.next() {
-                let dots = c == '.' && chars.peek() == Some(&'.');
+                let dots = c == '.' && matches!(chars.peek(), Some('.') | None);
                 if (first && keyword)
                     || dots
                     || c.is_whitespace()

@@ -227,8 +227,36 @@ impl fmt::Display for Rendered<'_> {
         for l in &d.labels {
             marks.push((l.span, '-', Some(l.message.as_str())));
         }
+        let mut shown_line: Option<usize> = None;
         for (span, ch, msg) in marks {
+            // A mark on the line just shown, within one line, goes under it without repeating it.
+            let start = clamp_boundary(src, span.start);
+            let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+            let single = !src[start..clamp_boundary(src, span.end.max(start))].contains('\n');
+            if single && shown_line == Some(line_start) {
+                let line_end = src[line_start..]
+                    .find('\n')
+                    .map_or(src.len(), |i| line_start + i);
+                let text = &src[line_start..line_end];
+                let from = start - line_start;
+                let to = clamp_boundary(src, span.end.max(start)).min(line_end) - line_start;
+                let pad: usize = text[..from].chars().map(display_width).sum();
+                let width: usize = text[from..to]
+                    .chars()
+                    .map(display_width)
+                    .sum::<usize>()
+                    .max(1);
+                let tail = msg.map(|m| format!(" {m}")).unwrap_or_default();
+                writeln!(
+                    f,
+                    "{gutter} | {}{}{tail}",
+                    " ".repeat(pad),
+                    ch.to_string().repeat(width)
+                )?;
+                continue;
+            }
             render_span(f, src, span, ch, msg, &gutter, multi_line)?;
+            shown_line = single.then_some(line_start);
         }
         if let Some(help) = &d.help {
             writeln!(f, "{gutter} = help: {help}")?;

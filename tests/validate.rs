@@ -246,7 +246,6 @@ error[invalid-date]: `dateTime` takes a date; `2023-02-30` is not one: 2023-02-3
   |
   | dateTime:'2023-02-30'
   |          ^^^^^^^^^^^^
-  | dateTime:'2023-02-30'
   |                   - here
   = help: write a date as `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS.fffZ`, as epoch milliseconds, or relative as `now-7d`
 "
