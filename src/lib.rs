@@ -28,6 +28,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary_impl;
 pub mod ast;
 pub mod builder;
 pub mod catalog;
@@ -37,6 +39,8 @@ pub mod error;
 mod eval;
 pub mod explain;
 pub mod fast;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod group;
 pub mod parse;
 mod prefilter;
