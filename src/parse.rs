@@ -736,10 +736,7 @@ impl<'a> FilterParser<'a> {
     fn bare_words(&self, i: &'a str, within: &str) -> R<'a, Value> {
         let (mut rest, w) = self.bare_word(i)?;
         let mut v = self.bare_value(i, rest, w, within)?;
-        loop {
-            let Ok((j, _)) = multispace1::<&str, Failure>(rest) else {
-                break;
-            };
+        while let Ok((j, _)) = multispace1::<&str, Failure>(rest) {
             if j.starts_with('(') {
                 break;
             }
@@ -774,7 +771,8 @@ impl<'a> FilterParser<'a> {
         while let Some((at, c)) = it.next() {
             match c {
                 '\\' => {
-                    if it.next().is_none() {
+                    let escaped = it.next();
+                    if escaped.is_none() {
                         let s = self.off(i) + at;
                         return self.fail(
                             Diagnostic::error(
@@ -788,7 +786,8 @@ impl<'a> FilterParser<'a> {
                 }
                 '(' => opens.push(at),
                 ')' => {
-                    if opens.pop().is_none() {
+                    let closes_nothing = opens.pop().is_none();
+                    if closes_nothing {
                         end = at;
                         break;
                     }
