@@ -476,11 +476,22 @@ impl<'a> FilterParser<'a> {
                 None | Some(')') => return Ok((j, Next::End)),
                 Some(c) if c == '(' || c == '_' || c.is_ascii_alphabetic() => {}
                 Some(_) => {
-                    return self.fail(Diagnostic::error(
+                    let mut d = Diagnostic::error(
                         Code::UnexpectedToken,
                         self.token_at(j),
                         format!("expected `AND`, `OR` or `)`, found `{}`", snippet(j)),
-                    ));
+                    );
+                    if j.starts_with(':') {
+                        d = d.with_help(
+                            "`:` ends a bare value: quote a value that contains one, e.g. a time: dateTime:'2023-01-01T10:00:00Z'",
+                        );
+                    }
+                    if j.starts_with("..") {
+                        d = d.with_help(
+                            "`..` ends a bare value; it only separates the bounds of a range `[a..b]`: quote a value that contains it, e.g. 'a..b'",
+                        );
+                    }
+                    return self.fail(d);
                 }
             },
         }
@@ -651,7 +662,7 @@ impl<'a> FilterParser<'a> {
             if let Some(k) = j.strip_prefix(',') {
                 let (k, _) = ws(k)?;
                 let (k, v) = self.scalar(k, false, "a list")?;
-                values.push(self.list_item(Bound::Value(v))?);
+                values.push(self.list_item(star_or_value(v))?);
                 let (k, _) = ws(k)?;
                 j = k;
             } else {
@@ -703,11 +714,7 @@ impl<'a> FilterParser<'a> {
     /// `bound = "*" | scalar`
     fn bound(&self, i: &'a str) -> R<'a, Bound> {
         let (j, v) = self.scalar(i, false, "a range")?;
-        if v.form == Form::Bare && v.raw == "*" {
-            Ok((j, Bound::Open(v.span)))
-        } else {
-            Ok((j, Bound::Value(v)))
-        }
+        Ok((j, star_or_value(v)))
     }
 
     /// `value_group = "(" ws scalar { ws OR ws scalar } ws ")"`
@@ -718,11 +725,7 @@ impl<'a> FilterParser<'a> {
         let mut values = Vec::new();
         loop {
             let (k, v) = self.scalar(j, true, "a value group")?;
-            values.push(self.list_item(if v.form == Form::Bare && v.raw == "*" {
-                Bound::Open(v.span)
-            } else {
-                Bound::Value(v)
-            })?);
+            values.push(self.list_item(star_or_value(v))?);
             let (k, _) = ws(k)?;
             if let Some(m) = k.strip_prefix(')') {
                 let end = self.off(m);
@@ -900,12 +903,16 @@ impl<'a> FilterParser<'a> {
         let body = &i[1..];
         let mut it = body.char_indices();
         let mut escaped_quote_at_end = false;
+        let mut first_escaped_quote = None;
         while let Some((at, c)) = it.next() {
             if c == '\\' {
                 let mut peek = it.clone();
                 match peek.next() {
                     Some((_, n)) if n == q || n == '\\' => {
                         escaped_quote_at_end = n == q;
+                        if n == q && first_escaped_quote.is_none() {
+                            first_escaped_quote = Some(at);
+                        }
                         it = peek;
                     }
                     _ => escaped_quote_at_end = false,
@@ -948,10 +955,29 @@ impl<'a> FilterParser<'a> {
             d.with_help(format!(
                 "the `\\` before the last `{q}` escapes it; to end a value with a backslash write `\\\\{q}`"
             ))
+        } else if let Some(at) = first_escaped_quote {
+            // `"C:\temp\" AND ...`: the value was meant to end at the escaped quote.
+            let at = start + 1 + at;
+            d.with_label(
+                Span::new(at, at + 1 + q.len_utf8()),
+                format!("this `{q}` is escaped by the `\\` before it, so the value goes on"),
+            )
+            .with_help(format!(
+                "to end a value with a backslash write `\\\\{q}`; otherwise add the closing `{q}`"
+            ))
         } else {
             d.with_help(format!("add the closing `{q}`"))
         };
         self.fail(d)
+    }
+}
+
+/// A bare `*` alone is an open end (or, after `field:`, presence); anything else is a value.
+fn star_or_value(v: Value) -> Bound {
+    if v.form == Form::Bare && v.raw == "*" {
+        Bound::Open(v.span)
+    } else {
+        Bound::Value(v)
     }
 }
 

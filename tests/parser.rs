@@ -181,6 +181,13 @@ fn a_value_ending_in_one_backslash_is_unterminated_and_the_help_says_double_it()
     let help = d.help.unwrap();
     assert!(help.contains(r#"write `\\"`"#), "{help}");
 
+    // The same mistake followed by more of the filter: the label points at the escaped quote.
+    let src = r#"file.fullPath:"C:\temp\" AND action:Create"#;
+    let d = diag(src);
+    assert_eq!(d.code, Code::UnterminatedString);
+    assert_eq!(slice(src, d.labels[0].span), r#"\""#);
+    assert!(d.help.unwrap().contains(r#"`\\"`"#));
+
     // Without an escaped quote the help just asks for the closing quote.
     let d = diag("action:`Create");
     assert_eq!(d.span, Span::new(7, 14));
@@ -233,12 +240,14 @@ fn bare_words_and_where_they_end() {
     let d = diag("file.name:a..b");
     assert_eq!(d.code, Code::UnexpectedToken);
     assert_eq!(d.span, Span::new(11, 14));
+    assert!(d.help.unwrap().contains("quote"));
     assert_eq!(value("file.name:'a..b'").text(), "a..b");
     assert_eq!(value(r"file.name:a\..b").text(), "a..b");
     // `:` ends a bare word, so a time must be quoted.
     let d = diag("dateTime:2023-01-01T10:00:00Z");
     assert_eq!(d.code, Code::UnexpectedToken);
     assert_eq!(d.span.start, 22);
+    assert!(d.help.unwrap().contains("dateTime:'2023-01-01T10:00:00Z'"));
 }
 
 #[test]
@@ -409,6 +418,7 @@ fn lists() {
     assert_eq!((d.code, d.span.start), (Code::ExpectedValue, 16));
     assert_eq!(code("action:[Create,,Delete]"), "expected-value");
     assert_eq!(code("action:[*, Create]"), "expected-value");
+    assert_eq!(code("action:[Create, *]"), "expected-value");
     assert_eq!(code("action:[Create"), "unclosed-bracket");
     assert_eq!(code("action:[Create,"), "expected-value");
     assert_eq!(code("action:[Create Delete]"), "unexpected-token");
