@@ -810,6 +810,10 @@ fn the_depth_ceiling_fits_in_a_test_threads_stack() {
     let again = opts.parse(&printed).unwrap();
     assert!(again.eq_ignoring_spans(&q));
     assert_eq!(again.to_string(), printed);
+    // Indentation makes this pretty form about 3 MB long.
+    let pretty = format!("{q:#}");
+    let unlimited = opts.max_len(usize::MAX);
+    assert!(unlimited.parse(&pretty).unwrap().eq_ignoring_spans(&q));
     let q = opts.parse(&format!("{}a:1", "NOT ".repeat(n))).unwrap();
     assert_eq!(q.to_string().len(), 4 * n + 3);
 }
