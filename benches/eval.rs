@@ -90,20 +90,25 @@ fn matches_bytes(c: &mut Criterion) {
     g.finish();
 }
 
-// The ceiling: only the needed fields, into structs, no filtering.
+// The ceiling: only the needed fields, into structs, no filtering. The fields are read by serde
+// only, hence `dead_code`.
 #[derive(Deserialize)]
+#[allow(dead_code)]
 struct Envelope<T> {
     data: T,
 }
 #[derive(Deserialize)]
+#[allow(dead_code)]
 struct F1 {
     action: Option<String>,
 }
 #[derive(Deserialize)]
+#[allow(dead_code)]
 struct Attr {
     hidden: Option<String>,
 }
 #[derive(Deserialize)]
+#[allow(dead_code)]
 #[allow(non_snake_case)]
 struct F2 {
     dateTime: Option<String>,
@@ -111,32 +116,39 @@ struct F2 {
     fileAttribute: Option<Attr>,
 }
 #[derive(Deserialize)]
+#[allow(dead_code)]
 struct Named {
     name: Option<String>,
 }
 #[derive(Deserialize)]
+#[allow(dead_code)]
 struct Actor {
     process: Option<String>,
 }
 #[derive(Deserialize)]
+#[allow(dead_code)]
 struct F3 {
     asset: Option<Named>,
     actor: Option<Actor>,
 }
 #[derive(Deserialize)]
+#[allow(dead_code)]
 struct Profile {
     rules: Option<Vec<Named>>,
 }
 #[derive(Deserialize)]
+#[allow(dead_code)]
 struct Asset4 {
     tags: Option<Vec<serde_json::Value>>,
 }
 #[derive(Deserialize)]
+#[allow(dead_code)]
 #[allow(non_snake_case)]
 struct Actor4 {
     userName: Option<String>,
 }
 #[derive(Deserialize)]
+#[allow(dead_code)]
 #[allow(non_snake_case)]
 struct F4 {
     severity: Option<serde_json::Value>,

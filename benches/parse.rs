@@ -1,1 +1,119 @@
-fn main() {}
+//! Parser benchmarks: a sweep over filter size (time per byte should stay flat), deep nesting, and
+//! the four benchmark filters of the project (F1–F4).
+//!
+//! Run with `cargo bench --bench parse`; add `-- --warm-up-time 1 --measurement-time 2` for a
+//! quick run.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use fimql::ParseOptions;
+
+/// The benchmark filters (F1–F4) of the project's performance baselines.
+const FILTERS: &[(&str, &str)] = &[
+    ("F1", "action:Create"),
+    (
+        "F2",
+        "dateTime:['2023-03-01T00:00:00.000Z'..'2023-06-30T23:59:59.999Z'] AND (action:Content OR action:Attributes) AND file.attribute.hidden:`Added`",
+    ),
+    (
+        "F3",
+        "asset.name:DESKTOP* AND NOT actor.process:explorer.exe",
+    ),
+    (
+        "F4",
+        r#"((severity>=4 AND platform:WINDOWS AND profiles.rules.name:*CR_*) OR (asset.tags:8543820 AND file.fullPath:"\\windows\\" AND NOT action:Delete)) AND NOT (platform:LINUX AND type:Directory) AND (action:Content OR NOT actor.userName:SYSTEM)"#,
+    ),
+];
+
+/// Terms of every kind, used in turn.
+const TERMS: &[&str] = &[
+    "action:Create",
+    "severity>=4",
+    "file.fullPath:'C:\\Windows\\System32'",
+    "asset.name:DESKTOP*",
+    "dateTime:['2023-03-01T00:00:00.000Z'..'2023-06-30T23:59:59.999Z']",
+    "action:[Create, Delete, Rename]",
+    "file.attribute.hidden:`Added`",
+    "profiles.name:Windows Profile - PCI(NJJ)",
+    "platform:(WINDOWS OR LINUX)",
+    "file.hash:*",
+];
+
+/// A filter of `n` terms: groups of four terms joined by AND (every third one negated), the
+/// groups joined by OR.
+fn filter_of(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(if i % 4 == 0 { ") OR " } else { " AND " });
+        }
+        if i % 4 == 0 {
+            s.push('(');
+        }
+        if i % 3 == 2 {
+            s.push_str("NOT ");
+        }
+        s.push_str(TERMS[i % TERMS.len()]);
+    }
+    s.push(')');
+    s
+}
+
+fn sweep(c: &mut Criterion) {
+    let mut group = c.benchmark_group("terms");
+    for n in [10, 100, 1_000, 10_000] {
+        let src = filter_of(n);
+        assert!(fimql::parse(&src).is_ok(), "{n} terms do not parse");
+        group.throughput(Throughput::Bytes(src.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &src, |b, src| {
+            b.iter(|| fimql::parse(black_box(src)))
+        });
+    }
+    group.finish();
+}
+
+fn nesting(c: &mut Criterion) {
+    let depth = 100;
+    let cases = [
+        (
+            "parens",
+            format!("{}action:Create{}", "(".repeat(depth), ")".repeat(depth)),
+        ),
+        ("not", format!("{}action:Create", "NOT ".repeat(depth))),
+        ("and_or", {
+            // Alternating AND and OR, one level per parenthesis: a tree as deep as the nesting.
+            let mut s = String::from("action:Create");
+            for i in 0..depth {
+                let op = if i % 2 == 0 { "AND" } else { "OR" };
+                s = format!("severity:{i} {op} ({s})");
+            }
+            s
+        }),
+    ];
+    let opts = ParseOptions::default();
+    let mut group = c.benchmark_group("nesting_100");
+    for (name, src) in &cases {
+        assert!(opts.parse(src).is_ok(), "{name} does not parse");
+        group.throughput(Throughput::Bytes(src.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
+            b.iter(|| opts.parse(black_box(src)))
+        });
+    }
+    group.finish();
+}
+
+fn benchmark_filters(c: &mut Criterion) {
+    let mut group = c.benchmark_group("filters");
+    for (name, src) in FILTERS {
+        assert!(fimql::parse(src).is_ok(), "{name} does not parse");
+        group.throughput(Throughput::Bytes(src.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
+            b.iter(|| fimql::parse(black_box(src)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, sweep, nesting, benchmark_filters);
+criterion_main!(benches);

@@ -13,7 +13,11 @@ impl<'a> Arbitrary<'a> for Query {
 }
 
 fn expr(u: &mut Unstructured<'_>, depth: usize) -> Result<Expr> {
-    let kind = if depth >= 6 { 3 } else { u.int_in_range(0..=3u8)? };
+    let kind = if depth >= 6 {
+        3
+    } else {
+        u.int_in_range(0..=3u8)?
+    };
     let kind = match kind {
         0 | 1 => {
             let and = kind == 0;
@@ -22,7 +26,10 @@ fn expr(u: &mut Unstructured<'_>, depth: usize) -> Result<Expr> {
             for _ in 0..n {
                 let mut x = expr(u, depth + 1)?;
                 // No AND directly under AND (or OR under OR): the parser would flatten it.
-                let same = matches!((&x.kind, and), (ExprKind::And(_), true) | (ExprKind::Or(_), false));
+                let same = matches!(
+                    (&x.kind, and),
+                    (ExprKind::And(_), true) | (ExprKind::Or(_), false)
+                );
                 if same {
                     x = Expr {
                         kind: ExprKind::Not(Box::new(x)),
@@ -31,7 +38,11 @@ fn expr(u: &mut Unstructured<'_>, depth: usize) -> Result<Expr> {
                 }
                 xs.push(x);
             }
-            if and { ExprKind::And(xs) } else { ExprKind::Or(xs) }
+            if and {
+                ExprKind::And(xs)
+            } else {
+                ExprKind::Or(xs)
+            }
         }
         2 => ExprKind::Not(Box::new(expr(u, depth + 1)?)),
         _ => ExprKind::Term(term(u)?),
@@ -60,7 +71,10 @@ fn term(u: &mut Unstructured<'_>) -> Result<Term> {
         name.push_str(&ident(u)?);
     }
     // A field named like a keyword would read as the keyword.
-    if ["and", "or", "not"].iter().any(|k| name.eq_ignore_ascii_case(k)) {
+    if ["and", "or", "not"]
+        .iter()
+        .any(|k| name.eq_ignore_ascii_case(k))
+    {
         name.push('_');
     }
     let predicate = match u.int_in_range(0..=5u8)? {

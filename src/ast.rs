@@ -50,7 +50,8 @@ impl Query {
 pub struct Expr {
     /// What kind of expression.
     pub kind: ExprKind,
-    /// From the first byte of the first operand (or `NOT`) to the last byte of the last operand.
+    /// From the first byte of the first operand (or `NOT`) to the last byte of the last operand;
+    /// an expression written in parentheses covers them.
     pub span: Span,
 }
 

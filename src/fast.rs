@@ -206,6 +206,14 @@ impl Matcher<'_> {
                 e.valid_up_to()
             ))
         })?;
+        if too_deep(record) {
+            // serde_json skips unread parts without a depth limit, but a `Value` of the record
+            // could not be built: reject the record the same way.
+            return Err(RecordError::new(format!(
+                "recursion limit exceeded: the record nests deeper than {} levels",
+                MAX_NESTING - 1
+            )));
+        }
         let ctx = &mut self.ctx;
         ctx.root_bits.iter_mut().for_each(|b| *b = false);
         ctx.data_bits.iter_mut().for_each(|b| *b = false);
@@ -232,6 +240,47 @@ impl Matcher<'_> {
         };
         Ok(eval(&self.filter.root, &mut |t| bits[t.id]))
     }
+}
+
+/// serde_json's nesting limit: a record nesting this many arrays and objects cannot be read.
+const MAX_NESTING: usize = 128;
+
+/// Whether the record nests `MAX_NESTING` or more arrays and objects. Counting brackets first
+/// makes this nearly free for ordinary records.
+fn too_deep(record: &[u8]) -> bool {
+    if memchr::memchr2_iter(b'{', b'[', record)
+        .nth(MAX_NESTING - 1)
+        .is_none()
+    {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escape = false;
+    for &b in record {
+        if in_string {
+            if escape {
+                escape = false;
+            } else if b == b'\\' {
+                escape = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth >= MAX_NESTING {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The message of a serde_json error, with "not an object" worded for users.

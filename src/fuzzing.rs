@@ -30,7 +30,10 @@ pub fn check_parse(data: &[u8]) {
 pub fn check_roundtrip(q: &Query) {
     let printed = q.to_string();
     let back = parse(&printed).unwrap_or_else(|e| {
-        panic!("printed filter does not parse: {printed:?}\n{}", e.render(&printed))
+        panic!(
+            "printed filter does not parse: {printed:?}\n{}",
+            e.render(&printed)
+        )
     });
     assert!(
         back.eq_ignoring_spans(q),
@@ -39,9 +42,15 @@ pub fn check_roundtrip(q: &Query) {
     assert_eq!(back.to_string(), printed, "printing is not idempotent");
     let pretty = format!("{:#}", q.expr);
     let back = parse(&pretty).unwrap_or_else(|e| {
-        panic!("pretty filter does not parse: {pretty:?}\n{}", e.render(&pretty))
+        panic!(
+            "pretty filter does not parse: {pretty:?}\n{}",
+            e.render(&pretty)
+        )
     });
-    assert!(back.eq_ignoring_spans(q), "pretty round trip changed the tree: {pretty:?}");
+    assert!(
+        back.eq_ignoring_spans(q),
+        "pretty round trip changed the tree: {pretty:?}"
+    );
 }
 
 fn check_span(src: &str, d: &Diagnostic) {
@@ -119,26 +128,41 @@ pub fn check_eval(data: &[u8]) {
             let pre = f.matcher().with_prefilter(true).matches_json(event);
             assert_eq!(pre, Ok(want), "prefilter changed the answer on {src:?}");
         }
-        _ => assert!(fast.is_err(), "accepted a record that is not one JSON object"),
+        _ => assert!(
+            fast.is_err(),
+            "accepted a record that is not one JSON object"
+        ),
     }
 }
 
 /// `filter_stream`: arbitrary bytes as an input file. Splitting never panics or loops; every
 /// record lies within its batch, and each one either matches, does not, or is an error.
 pub fn check_stream(data: &[u8]) {
-    let f = crate::compile("action:Create OR severity>=4", &CompileOptions::new(Scope::Events))
-        .expect("a valid filter");
+    let f = crate::compile(
+        "action:Create OR severity>=4",
+        &CompileOptions::new(Scope::Events),
+    )
+    .expect("a valid filter");
     let mut m = f.matcher();
     let mut reader = RecordReader::new(data);
     let mut batches = 0usize;
     let mut last_line = 0u64;
-    while let Some(batch) = reader.next_batch().expect("reading from memory cannot fail") {
+    while let Some(batch) = reader
+        .next_batch()
+        .expect("reading from memory cannot fail")
+    {
         batches += 1;
-        assert!(batches <= data.len() + 2, "the reader does not make progress");
+        assert!(
+            batches <= data.len() + 2,
+            "the reader does not make progress"
+        );
         for item in &batch.items {
             match item {
                 Item::Record { start, end, line } => {
-                    assert!(start <= end && *end <= batch.bytes.len(), "record outside its batch");
+                    assert!(
+                        start <= end && *end <= batch.bytes.len(),
+                        "record outside its batch"
+                    );
                     assert!(*line >= last_line, "line numbers go backwards");
                     last_line = *line;
                     // Matched, not matched, or an error: all three are fine; a panic is not.

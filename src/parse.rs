@@ -1,10 +1,12 @@
 //! The nom parser. One function per rule of the EBNF in `grammar.md`, named alike.
 //!
-//! The expression rules parse their first operand once and then loop over `(operator, operand)`
-//! pairs, so nothing is ever re-parsed and parsing time is linear in the input length. Recursion
-//! happens only through `(` and is bounded by [`ParseOptions::max_depth`]; chains of `NOT` are read
-//! in a loop. Errors are raised as [`nom::Err::Failure`] carrying a [`Diagnostic`], so no
-//! alternative is tried after a committed choice fails.
+//! Each operand and operator is read once, so nothing is ever re-parsed and parsing time is linear
+//! in the input length. Nothing recurses: parenthesised groups are kept on an explicit stack (see
+//! `or_expr`) and chains of `NOT` are read in a loop, so the call stack stays flat however deep the
+//! input nests; the nesting cap ([`ParseOptions::max_depth`]) bounds the depth of the tree, which
+//! code walking it (printing, comparing, dropping) recurses over. Errors are raised as
+//! [`nom::Err::Failure`] carrying a [`Diagnostic`], so no alternative is tried after a committed
+//! choice fails.
 
 use std::cell::{Cell, RefCell};
 
@@ -105,7 +107,10 @@ impl ParseOptions {
                 warnings.sort_by_key(|d| d.span.start);
                 Ok(Query { expr, warnings })
             }
-            Ok(_) => Err(Diagnostics(diags)),
+            Ok(_) => {
+                diags.sort_by_key(|d| d.span.start);
+                Err(Diagnostics(diags))
+            }
             Err(nom::Err::Failure(f) | nom::Err::Error(f)) => {
                 diags.push(f.diag.unwrap_or_else(|| {
                     let at = src.len() - f.rest_len.min(src.len());
@@ -230,6 +235,67 @@ fn ends_word(c: char) -> bool {
     c.is_whitespace() || matches!(c, '[' | ']' | ',' | ':' | '"' | '\'' | '`')
 }
 
+/// One level of nesting while an expression is read: the whole filter, or one `( … )` group.
+struct Level {
+    /// The `(` that opened the group; `None` for the whole filter.
+    open: Option<Span>,
+    /// The complete operands of the level's OR (each an AND group or a single operand).
+    ors: Vec<Expr>,
+    /// The operands of the AND group being read.
+    ands: Vec<Expr>,
+    /// Where each `NOT` before the operand being read starts, outermost first.
+    nots: Vec<usize>,
+    /// Set when the operand being read follows the previous one with no operator: where the
+    /// previous one ends and where this one starts.
+    adjacent: Option<(usize, usize)>,
+    /// Some AND group of this level joined two or more operands (for `mixed-and-or`).
+    and_here: bool,
+}
+
+impl Level {
+    fn new(open: Option<Span>) -> Self {
+        Level {
+            open,
+            ors: Vec::new(),
+            ands: Vec::new(),
+            nots: Vec::new(),
+            adjacent: None,
+            and_here: false,
+        }
+    }
+
+    /// Ends the AND group being read (at an `OR` or the end of the level).
+    fn end_and(&mut self) {
+        let ands = std::mem::take(&mut self.ands);
+        self.and_here |= ands.len() > 1;
+        self.ors.push(join(ands, true));
+    }
+
+    /// The level's expression, and whether it mixes AND and OR without parentheses.
+    fn finish(mut self) -> (Expr, bool) {
+        self.end_and();
+        let mixed = self.and_here && self.ors.len() > 1;
+        (join(self.ors, false), mixed)
+    }
+}
+
+/// What `primary` read.
+enum Primary {
+    /// A `(`, with its span: a group starts.
+    Open(Span),
+    /// A term.
+    Term(Expr),
+}
+
+/// What `and_expr` found after an operand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Next {
+    /// Another operand follows (after `AND`, `OR`, or nothing for two terms side by side).
+    Operand,
+    /// The level ends: `)` or the end of the filter follows.
+    End,
+}
+
 struct FilterParser<'a> {
     src: &'a str,
     max_depth: usize,
@@ -322,138 +388,167 @@ impl<'a> FilterParser<'a> {
         Ok((i, e))
     }
 
-    /// `or_expr = and_expr { OR and_expr }`
+    /// `or_expr = and_expr { OR and_expr }`, for the whole filter and for every parenthesised
+    /// group in it.
+    ///
+    /// Groups are kept on an explicit stack of [`Level`]s instead of by recursion, so nesting
+    /// costs heap, not call stack, whatever the depth cap: each round reads one operand (`unary`
+    /// takes the `NOT`s before it, `primary` a `(` or a term); a `(` opens a level, a term goes to
+    /// `and_expr`, which reads the operator after it; at the end of a level its `)` is checked and
+    /// the group becomes an operand of the level around it.
     fn or_expr(&self, i: &'a str) -> R<'a, Expr> {
-        let (mut i, (first, mut mixed)) = self.and_expr(i)?;
-        let mut items = vec![first];
-        loop {
-            let (j, _) = ws(i)?;
-            match keyword(j) {
-                Ok((k, Kw::Or)) => {
-                    let (k, (e, and_here)) = self.and_expr(k)?;
-                    mixed |= and_here;
-                    items.push(e);
-                    i = k;
-                }
-                _ => break,
-            }
-        }
-        let e = join(items, false);
-        if mixed && matches!(e.kind, ExprKind::Or(_)) {
-            self.warnings.borrow_mut().push(
-                Diagnostic::warning(
-                    Code::MixedAndOr,
-                    e.span,
-                    "AND and OR are mixed without parentheses",
-                )
-                .with_help(format!(
-                    "AND binds tighter than OR here, but Qualys does not document precedence; say what you mean with parentheses: `{e}`"
-                )),
-            );
-        }
-        Ok((i, e))
-    }
-
-    /// `and_expr = unary { AND unary }`; a term that follows another with no operator is reported
-    /// (`missing-operator`) and read as if `AND` stood between them.
-    /// Also says whether two or more operands were joined at this level (not inside parentheses).
-    fn and_expr(&self, i: &'a str) -> R<'a, (Expr, bool)> {
-        let (mut i, first) = self.unary(i)?;
-        let mut items = vec![first];
-        loop {
-            let (j, _) = ws(i)?;
-            match keyword(j) {
-                Ok((k, Kw::And)) => {
-                    let (k, e) = self.unary(k)?;
-                    items.push(e);
-                    i = k;
-                    continue;
-                }
-                Ok((_, Kw::Or)) => break,
-                Ok((_, Kw::Not)) => {}
-                Err(_) => match j.chars().next() {
-                    None | Some(')') => break,
-                    Some(c) if c == '(' || c == '_' || c.is_ascii_alphabetic() => {}
-                    Some(_) => {
-                        return self.fail(Diagnostic::error(
-                            Code::UnexpectedToken,
-                            self.token_at(j),
-                            format!("expected `AND`, `OR` or `)`, found `{}`", snippet(j)),
-                        ));
-                    }
-                },
-            }
-            // Two terms side by side.
-            let (k, e) = self.unary(j)?;
-            let gap = self.span(i, j);
-            self.recovered.borrow_mut().push(
-                Diagnostic::error(
-                    Code::MissingOperator,
-                    self.span(j, k),
-                    "expected `AND` or `OR` between terms",
-                )
-                .with_label(Span::at(gap.start), "the previous term ends here")
-                .with_help(format!(
-                    "insert `AND` to require both terms (or `OR` for either): `... AND {}`",
-                    snippet(j)
-                )),
-            );
-            items.push(e);
-            i = k;
-        }
-        let several = items.len() > 1;
-        Ok((i, (join(items, true), several)))
-    }
-
-    /// `unary = NOT unary | primary` (read as a loop over `NOT`s).
-    fn unary(&self, i: &'a str) -> R<'a, Expr> {
-        let mut nots = Vec::new();
+        let mut levels = vec![Level::new(None)];
         let mut i = i;
         loop {
-            let (j, _) = ws(i)?;
-            match keyword(j) {
-                Ok((k, Kw::Not)) => {
-                    let at = self.span(j, k);
-                    if let Err(e) = self.enter(at) {
-                        self.leave(nots.len());
-                        return Err(e);
-                    }
-                    nots.push(at.start);
-                    i = k;
+            let level = levels
+                .last_mut()
+                .expect("the filter level is never popped here");
+            let (j, ()) = self.unary(i, level)?;
+            let (j, found) = self.primary(j)?;
+            i = j;
+            let mut operand = match found {
+                Primary::Open(open) => {
+                    levels.push(Level::new(Some(open)));
+                    continue;
                 }
-                _ => break,
+                Primary::Term(e) => e,
+            };
+            loop {
+                let level = levels.last_mut().expect("an operand belongs to a level");
+                let (j, next) = self.and_expr(i, level, operand)?;
+                i = j;
+                if next == Next::Operand {
+                    break;
+                }
+                let level = levels.pop().expect("the level just used");
+                let open = level.open;
+                let (e, mixed) = level.finish();
+                if mixed {
+                    self.warnings.borrow_mut().push(
+                        Diagnostic::warning(
+                            Code::MixedAndOr,
+                            e.span,
+                            "AND and OR are mixed without parentheses",
+                        )
+                        .with_help(format!(
+                            "AND binds tighter than OR here, but Qualys does not document precedence; say what you mean with parentheses: `{e}`"
+                        )),
+                    );
+                }
+                let Some(open) = open else {
+                    return Ok((i, e));
+                };
+                let Some(after) = i.strip_prefix(')') else {
+                    return self.fail(
+                        Diagnostic::error(Code::UnclosedParen, open, "this `(` is never closed")
+                            .with_label(Span::at(self.off(i)), "expected `)` here"),
+                    );
+                };
+                self.leave(1);
+                // The group's span covers its parentheses.
+                operand = Expr {
+                    span: Span::new(open.start, self.off(after)),
+                    ..e
+                };
+                i = after;
             }
         }
-        let r = self.primary(i);
-        self.leave(nots.len());
-        let (i, mut e) = r?;
-        while let Some(start) = nots.pop() {
+    }
+
+    /// `and_expr = unary { AND unary }`: adds an operand that has just been read to its level
+    /// (with the `NOT`s before it) and reads what follows it: `AND` or `OR` and another operand,
+    /// or the end of the level (`)` or the end of the filter).
+    ///
+    /// A term that follows another with no operator is reported (`missing-operator`, once it has
+    /// been read) and read as if `AND` stood between them.
+    fn and_expr(&self, i: &'a str, level: &mut Level, operand: Expr) -> R<'a, Next> {
+        let mut e = operand;
+        let nots = level.nots.len();
+        while let Some(start) = level.nots.pop() {
             let span = Span::new(start, e.span.end);
             e = Expr {
                 kind: ExprKind::Not(Box::new(e)),
                 span,
             };
         }
-        Ok((i, e))
+        self.leave(nots);
+        if let Some((gap, start)) = level.adjacent.take() {
+            self.recovered.borrow_mut().push(
+                Diagnostic::error(
+                    Code::MissingOperator,
+                    Span::new(start, self.off(i)),
+                    "expected `AND` or `OR` between terms",
+                )
+                .with_label(Span::at(gap), "the previous term ends here")
+                .with_help(format!(
+                    "insert `AND` to require both terms (or `OR` for either): `... AND {}`",
+                    snippet(&self.src[start..])
+                )),
+            );
+        }
+        level.ands.push(e);
+        let (j, _) = ws(i)?;
+        match keyword(j) {
+            Ok((k, Kw::And)) => return Ok((k, Next::Operand)),
+            Ok((k, Kw::Or)) => {
+                level.end_and();
+                return Ok((k, Next::Operand));
+            }
+            Ok((_, Kw::Not)) => {}
+            Err(_) => match j.chars().next() {
+                None | Some(')') => return Ok((j, Next::End)),
+                Some(c) if c == '(' || c == '_' || c.is_ascii_alphabetic() => {}
+                Some(_) => {
+                    let mut d = Diagnostic::error(
+                        Code::UnexpectedToken,
+                        self.token_at(j),
+                        format!("expected `AND`, `OR` or `)`, found `{}`", snippet(j)),
+                    );
+                    if j.starts_with(':') {
+                        d = d.with_help(
+                            "`:` ends a bare value: quote a value that contains one, e.g. a time: dateTime:'2023-01-01T10:00:00Z'",
+                        );
+                    }
+                    if j.starts_with("..") {
+                        d = d.with_help(
+                            "`..` ends a bare value; it only separates the bounds of a range `[a..b]`: quote a value that contains it, e.g. 'a..b'",
+                        );
+                    }
+                    return self.fail(d);
+                }
+            },
+        }
+        // Two terms side by side.
+        level.adjacent = Some((self.off(i), self.off(j)));
+        Ok((j, Next::Operand))
     }
 
-    /// `primary = "(" or_expr ")" | term`
-    fn primary(&self, i: &'a str) -> R<'a, Expr> {
+    /// `unary = NOT unary | primary`: reads the `NOT`s before an operand (in a loop), each
+    /// counted against the depth cap; `and_expr` applies them once the operand is read.
+    fn unary(&self, i: &'a str, level: &mut Level) -> R<'a, ()> {
+        let mut i = i;
+        loop {
+            let (j, _) = ws(i)?;
+            match keyword(j) {
+                Ok((k, Kw::Not)) => {
+                    let at = self.span(j, k);
+                    self.enter(at)?;
+                    level.nots.push(at.start);
+                    i = k;
+                }
+                _ => return Ok((i, ())),
+            }
+        }
+    }
+
+    /// `primary = "(" or_expr ")" | term`: a `(` (counted against the depth cap; `or_expr` reads
+    /// the group) or a term.
+    fn primary(&self, i: &'a str) -> R<'a, Primary> {
         let (i, _) = ws(i)?;
         if let Some(rest) = i.strip_prefix('(') {
             let open = self.span(i, rest);
             self.enter(open)?;
-            let r = self.or_expr(rest);
-            self.leave(1);
-            let (j, e) = r?;
-            let (j, _) = ws(j)?;
-            return match j.strip_prefix(')') {
-                Some(k) => Ok((k, e)),
-                None => self.fail(
-                    Diagnostic::error(Code::UnclosedParen, open, "this `(` is never closed")
-                        .with_label(Span::at(self.off(j)), "expected `)` here"),
-                ),
-            };
+            return Ok((rest, Primary::Open(open)));
         }
         if i.is_empty() {
             return self.fail(
@@ -487,7 +582,8 @@ impl<'a> FilterParser<'a> {
                 "expected a term, found `)`",
             ));
         }
-        self.term(i)
+        let (rest, e) = self.term(i)?;
+        Ok((rest, Primary::Term(e)))
     }
 
     /// `term = field ws ":" ws value_expr | field ws cmp ws scalar`
@@ -589,7 +685,7 @@ impl<'a> FilterParser<'a> {
             if let Some(k) = j.strip_prefix(',') {
                 let (k, _) = ws(k)?;
                 let (k, v) = self.scalar(k, false, "a list")?;
-                values.push(self.list_item(Bound::Value(v))?);
+                values.push(self.list_item(star_or_value(v))?);
                 let (k, _) = ws(k)?;
                 j = k;
             } else {
@@ -641,11 +737,7 @@ impl<'a> FilterParser<'a> {
     /// `bound = "*" | scalar`
     fn bound(&self, i: &'a str) -> R<'a, Bound> {
         let (j, v) = self.scalar(i, false, "a range")?;
-        if v.form == Form::Bare && v.raw == "*" {
-            Ok((j, Bound::Open(v.span)))
-        } else {
-            Ok((j, Bound::Value(v)))
-        }
+        Ok((j, star_or_value(v)))
     }
 
     /// `value_group = "(" ws scalar { ws OR ws scalar } ws ")"`
@@ -656,11 +748,7 @@ impl<'a> FilterParser<'a> {
         let mut values = Vec::new();
         loop {
             let (k, v) = self.scalar(j, true, "a value group")?;
-            values.push(self.list_item(if v.form == Form::Bare && v.raw == "*" {
-                Bound::Open(v.span)
-            } else {
-                Bound::Value(v)
-            })?);
+            values.push(self.list_item(star_or_value(v))?);
             let (k, _) = ws(k)?;
             if let Some(m) = k.strip_prefix(')') {
                 let end = self.off(m);
@@ -758,10 +846,7 @@ impl<'a> FilterParser<'a> {
     fn bare_words(&self, i: &'a str, within: &str) -> R<'a, Value> {
         let (mut rest, w) = self.bare_word(i)?;
         let mut v = self.bare_value(i, rest, w, within)?;
-        loop {
-            let Ok((j, _)) = multispace1::<&str, Failure>(rest) else {
-                break;
-            };
+        while let Ok((j, _)) = multispace1::<&str, Failure>(rest) {
             if j.starts_with('(') {
                 break;
             }
@@ -796,7 +881,8 @@ impl<'a> FilterParser<'a> {
         while let Some((at, c)) = it.next() {
             match c {
                 '\\' => {
-                    if it.next().is_none() {
+                    let escaped = it.next();
+                    if escaped.is_none() {
                         let s = self.off(i) + at;
                         return self.fail(
                             Diagnostic::error(
@@ -810,7 +896,8 @@ impl<'a> FilterParser<'a> {
                 }
                 '(' => opens.push(at),
                 ')' => {
-                    if opens.pop().is_none() {
+                    let closes_nothing = opens.pop().is_none();
+                    if closes_nothing {
                         end = at;
                         break;
                     }
@@ -839,12 +926,16 @@ impl<'a> FilterParser<'a> {
         let body = &i[1..];
         let mut it = body.char_indices();
         let mut escaped_quote_at_end = false;
+        let mut first_escaped_quote = None;
         while let Some((at, c)) = it.next() {
             if c == '\\' {
                 let mut peek = it.clone();
                 match peek.next() {
                     Some((_, n)) if n == q || n == '\\' => {
                         escaped_quote_at_end = n == q;
+                        if n == q && first_escaped_quote.is_none() {
+                            first_escaped_quote = Some(at);
+                        }
                         it = peek;
                     }
                     _ => escaped_quote_at_end = false,
@@ -887,10 +978,29 @@ impl<'a> FilterParser<'a> {
             d.with_help(format!(
                 "the `\\` before the last `{q}` escapes it; to end a value with a backslash write `\\\\{q}`"
             ))
+        } else if let Some(at) = first_escaped_quote {
+            // `"C:\temp\" AND ...`: the value was meant to end at the escaped quote.
+            let at = start + 1 + at;
+            d.with_label(
+                Span::new(at, at + 1 + q.len_utf8()),
+                format!("this `{q}` is escaped by the `\\` before it, so the value goes on"),
+            )
+            .with_help(format!(
+                "to end a value with a backslash write `\\\\{q}`; otherwise add the closing `{q}`"
+            ))
         } else {
             d.with_help(format!("add the closing `{q}`"))
         };
         self.fail(d)
+    }
+}
+
+/// A bare `*` alone is an open end (or, after `field:`, presence); anything else is a value.
+fn star_or_value(v: Value) -> Bound {
+    if v.form == Form::Bare && v.raw == "*" {
+        Bound::Open(v.span)
+    } else {
+        Bound::Value(v)
     }
 }
 

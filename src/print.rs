@@ -3,13 +3,15 @@
 //! Canonical form (`language.md` section 6): keywords upper case, `field:value` and comparisons
 //! without spaces, one space around `AND`/`OR`, lists as `[a, b]`, ranges as `[a..b]`, values in
 //! their quoting form with their raw text. Parentheses appear where precedence needs them, and an
-//! AND directly under an OR is always parenthesised. The pretty form is the canonical form when it
+//! AND directly under an OR is always parenthesised. Two spaces are kept where leaving them out
+//! would change what the text parses to: `x> =b` (the bare value `=b` after `>` or `<`) and
+//! `[a. ..b]` (a bare lower bound ending in `.`). The pretty form is the canonical form when it
 //! fits in [`PRETTY_WIDTH`] columns; otherwise each operand of a long AND/OR goes on its own line,
 //! led by its operator, and parenthesised groups are indented.
 
 use std::fmt::{self, Write};
 
-use crate::ast::{Bound, Expr, ExprKind, Predicate, Query, Term, Value};
+use crate::ast::{Bound, CmpOp, Expr, ExprKind, Form, Predicate, Query, Term, Value};
 
 /// The width the pretty printer tries to stay within.
 pub const PRETTY_WIDTH: usize = 80;
@@ -38,6 +40,7 @@ impl fmt::Display for Term {
         match &self.predicate {
             Predicate::Compare(op, v) => {
                 f.write_str(op.as_str())?;
+                f.write_str(compare_gap(*op, v))?;
                 v.fmt(f)
             }
             p => {
@@ -53,7 +56,7 @@ impl fmt::Display for Predicate {
         match self {
             Predicate::Present(_) => f.write_char('*'),
             Predicate::Value(v) => v.fmt(f),
-            Predicate::Compare(op, v) => write!(f, "{}{v}", op.as_str()),
+            Predicate::Compare(op, v) => write!(f, "{}{}{v}", op.as_str(), compare_gap(*op, v)),
             Predicate::List(vs, _) => {
                 f.write_char('[')?;
                 for (i, v) in vs.iter().enumerate() {
@@ -74,9 +77,39 @@ impl fmt::Display for Predicate {
                 }
                 f.write_char(')')
             }
-            Predicate::Range(lo, hi, _) => write!(f, "[{lo}..{hi}]"),
+            Predicate::Range(lo, hi, _) => {
+                let gap = match lo {
+                    Bound::Value(v) if v.form == Form::Bare && ends_with_unescaped_dot(&v.raw) => {
+                        " "
+                    }
+                    _ => "",
+                };
+                write!(f, "[{lo}{gap}..{hi}]")
+            }
         }
     }
+}
+
+/// The text between a comparison operator and its value: nothing, except that a bare value
+/// starting with `=` after `>` or `<` (from `x> =b`) needs a space, or it would print as `x>=b`.
+fn compare_gap(op: CmpOp, v: &Value) -> &'static str {
+    if matches!(op, CmpOp::Gt | CmpOp::Lt) && v.form == Form::Bare && v.raw.starts_with('=') {
+        " "
+    } else {
+        ""
+    }
+}
+
+/// Whether a bare value's raw text ends with an unescaped `.`. As the lower bound of a range it
+/// needs a space before the `..` (from `[a. ..b]`): `[a...b]` reads as `a` to `.b`.
+fn ends_with_unescaped_dot(raw: &str) -> bool {
+    let mut escaped = false;
+    let mut dot = false;
+    for c in raw.chars() {
+        dot = !escaped && c == '.';
+        escaped = !escaped && c == '\\';
+    }
+    dot
 }
 
 impl fmt::Display for Bound {
