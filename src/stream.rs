@@ -113,6 +113,8 @@ pub struct RecordReader<R> {
     discarding: bool,
     /// Buffers handed back by the consumer, for reuse.
     free: Vec<Vec<u8>>,
+    /// The record size cap, [`MAX_RECORD_BYTES`] (smaller in unit tests).
+    max_record: usize,
 }
 
 /// Scanner state for array and concatenated layouts.
@@ -148,6 +150,7 @@ impl<R: Read> RecordReader<R> {
             },
             discarding: false,
             free: Vec::new(),
+            max_record: MAX_RECORD_BYTES,
         }
     }
 
@@ -301,7 +304,7 @@ impl<R: Read> RecordReader<R> {
                 }
                 return Ok(Some(batch));
             }
-            if have_line.is_none() && self.pending.len() > MAX_RECORD_BYTES {
+            if have_line.is_none() && self.pending.len() > self.max_record {
                 // One line longer than the cap: report it and drop it up to its newline.
                 let line = self.line;
                 self.pending.clear();
@@ -311,7 +314,7 @@ impl<R: Read> RecordReader<R> {
                     bytes: Vec::new(),
                     items: vec![Item::Error {
                         line,
-                        message: format!("record longer than {MAX_RECORD_BYTES} bytes; skipped"),
+                        message: format!("record longer than {} bytes; skipped", self.max_record),
                     }],
                     consumed: 0,
                 }));
@@ -350,25 +353,30 @@ impl<R: Read> RecordReader<R> {
                 Some((start, _)) => start,
                 None => self.scan.pos,
             };
-            let record_too_long = self
+            let too_long = self
                 .scan
                 .record
-                .is_some_and(|(start, _)| self.scan.pos - start > MAX_RECORD_BYTES);
-            if record_too_long {
-                let (_, line) = self.scan.record.take().unwrap_or((0, self.line));
+                .filter(|&(start, _)| self.scan.pos - start > self.max_record);
+            if let Some((start, line)) = too_long {
+                self.scan.record = None;
                 errors.push((
                     items.len(),
                     Item::Error {
                         line,
-                        message: format!("record longer than {MAX_RECORD_BYTES} bytes; the rest of the input is skipped"),
+                        message: format!(
+                            "record longer than {} bytes; the rest of the input is skipped",
+                            self.max_record
+                        ),
                     },
                 ));
+                // The records before this one are complete: hand them out with their bytes.
+                let batch = self.make_batch(start, items, errors);
                 self.pending.clear();
                 self.scan.pos = 0;
                 self.eof = true;
                 // Drain the input without keeping it.
                 io::copy(&mut self.inner, &mut io::sink())?;
-                return Ok(Some(self.make_batch(0, items, errors)));
+                return Ok(Some(batch));
             }
             if (cut >= BATCH_BYTES && !items.is_empty())
                 || (self.eof && self.scan.pos >= self.pending.len())
@@ -534,5 +542,57 @@ impl<R: Read> RecordReader<R> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a reader hands out, batch after batch: `(line, Ok(record bytes) or Err(message))`.
+    fn read_all<R: Read>(mut r: RecordReader<R>) -> Vec<(u64, Result<String, String>)> {
+        let mut out = Vec::new();
+        while let Some(batch) = r.next_batch().expect("read") {
+            for item in &batch.items {
+                match item {
+                    Item::Record { line, .. } => {
+                        let bytes = batch.record(item).expect("record bytes");
+                        out.push((*line, Ok(String::from_utf8_lossy(bytes).into_owned())));
+                    }
+                    Item::Error { line, message } => out.push((*line, Err(message.clone()))),
+                }
+            }
+        }
+        out
+    }
+
+    fn capped(input: &[u8], cap: usize) -> RecordReader<&[u8]> {
+        let mut r = RecordReader::new(input);
+        r.max_record = cap;
+        r
+    }
+
+    #[test]
+    fn oversized_array_element_keeps_the_records_before_it() {
+        let big = "x".repeat(2 << 20);
+        let input = format!("[{{\"a\":1}},\n{{\"b\":\"{big}\"}},\n{{\"c\":3}}]\n");
+        let items = read_all(capped(input.as_bytes(), 100_000));
+        assert_eq!(items.len(), 2, "{:?}", &items[..items.len().min(3)]);
+        assert_eq!(items[0], (1, Ok("{\"a\":1}".to_string())));
+        assert_eq!(items[1].0, 2);
+        let message = items[1].1.as_ref().expect_err("an error");
+        assert!(message.contains("longer than 100000 bytes"), "{message}");
+    }
+
+    #[test]
+    fn oversized_ndjson_line_is_skipped_alone() {
+        let big = "x".repeat(2 << 20);
+        let input = format!("{{\"a\":1}}\n{{\"b\":\"{big}\"}}\n{{\"c\":3}}\n");
+        let items = read_all(capped(input.as_bytes(), 100_000));
+        assert_eq!(items.len(), 3, "{:?}", &items[..items.len().min(4)]);
+        assert_eq!(items[0], (1, Ok("{\"a\":1}".to_string())));
+        assert_eq!(items[1].0, 2);
+        assert!(items[1].1.is_err());
+        assert_eq!(items[2], (3, Ok("{\"c\":3}".to_string())));
     }
 }

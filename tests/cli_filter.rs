@@ -942,3 +942,28 @@ fn counts_agree_with_the_python_baseline_on_generated_events() {
         assert_eq!(ours, format!("{expected}\n"), "{name}");
     }
 }
+
+#[test]
+fn a_record_over_the_size_cap_is_reported_after_the_records_before_it() {
+    // 65 MB of JSON in one array element; gzip keeps the test file small.
+    let dir = TempDir::new("huge");
+    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+    enc.write_all(format!("[\n{},\n{{\"data\":{{\"s\":\"", event(1, "Create", "LINUX")).as_bytes())
+        .unwrap();
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..65 {
+        enc.write_all(&chunk).unwrap();
+    }
+    enc.write_all(format!("\"}}}},\n{}\n]\n", event(3, "Create", "LINUX")).as_bytes())
+        .unwrap();
+    let file = dir.write("huge.json.gz", enc.finish().unwrap());
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{}\n", event(1, "Create", "LINUX")));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!("{file}:3: record longer than")),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
