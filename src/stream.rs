@@ -115,6 +115,8 @@ pub struct RecordReader<R> {
     free: Vec<Vec<u8>>,
     /// The record size cap, [`MAX_RECORD_BYTES`] (smaller in unit tests).
     max_record: usize,
+    /// A read error, kept until the records read before it have been handed out.
+    failed: Option<io::Error>,
 }
 
 /// Scanner state for array and concatenated layouts.
@@ -151,6 +153,7 @@ impl<R: Read> RecordReader<R> {
             discarding: false,
             free: Vec::new(),
             max_record: MAX_RECORD_BYTES,
+            failed: None,
         }
     }
 
@@ -194,6 +197,10 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// Reads more input into `pending` (up to about a batch); false at end of input.
+    ///
+    /// A read error (say, a truncated gzip stream) ends the input where it happens: what was read
+    /// before it is still split into records, and [`next_batch`](Self::next_batch) returns the
+    /// error after the last of them.
     fn fill(&mut self) -> io::Result<bool> {
         if self.eof {
             return Ok(false);
@@ -201,14 +208,23 @@ impl<R: Read> RecordReader<R> {
         let want = (BATCH_BYTES + (64 << 10))
             .saturating_sub(self.pending.len())
             .max(64 << 10);
-        let n = (&mut self.inner)
+        let before = self.pending.len();
+        match (&mut self.inner)
             .take(want as u64)
-            .read_to_end(&mut self.pending)?;
-        if n == 0 {
-            self.eof = true;
-            return Ok(false);
+            .read_to_end(&mut self.pending)
+        {
+            Ok(0) => {
+                self.eof = true;
+                Ok(false)
+            }
+            Ok(_) => Ok(true),
+            Err(e) => {
+                // `read_to_end` keeps the bytes it read before the error.
+                self.eof = true;
+                self.failed = Some(e);
+                Ok(self.pending.len() > before)
+            }
         }
-        Ok(true)
     }
 
     fn detect(&mut self) -> io::Result<Layout> {
@@ -240,7 +256,8 @@ impl<R: Read> RecordReader<R> {
         }
     }
 
-    /// The next batch, or `None` at the end of the input.
+    /// The next batch, or `None` at the end of the input. A read error is returned after the
+    /// batches of the records read before it.
     pub fn next_batch(&mut self) -> io::Result<Option<Batch>> {
         let layout = match self.layout {
             Some(l) => l,
@@ -254,7 +271,13 @@ impl<R: Read> RecordReader<R> {
             Layout::Ndjson => self.next_ndjson()?,
             Layout::Array | Layout::Concatenated => self.next_scanned(layout == Layout::Array)?,
         };
-        Ok(batch)
+        match (batch, self.failed.take()) {
+            (None, Some(e)) => Err(e),
+            (batch, failed) => {
+                self.failed = failed;
+                Ok(batch)
+            }
+        }
     }
 
     fn next_ndjson(&mut self) -> io::Result<Option<Batch>> {
@@ -328,7 +351,13 @@ impl<R: Read> RecordReader<R> {
         let mut chunk = Vec::with_capacity(64 << 10);
         loop {
             chunk.clear();
-            let n = (&mut self.inner).take(64 << 10).read_to_end(&mut chunk)?;
+            let n = match (&mut self.inner).take(64 << 10).read_to_end(&mut chunk) {
+                Ok(n) => n,
+                Err(e) => {
+                    self.failed = Some(e);
+                    0
+                }
+            };
             if n == 0 {
                 self.eof = true;
                 self.discarding = false;
@@ -375,7 +404,9 @@ impl<R: Read> RecordReader<R> {
                 self.scan.pos = 0;
                 self.eof = true;
                 // Drain the input without keeping it.
-                io::copy(&mut self.inner, &mut io::sink())?;
+                if let Err(e) = io::copy(&mut self.inner, &mut io::sink()) {
+                    self.failed = Some(e);
+                }
                 return Ok(Some(batch));
             }
             if (cut >= BATCH_BYTES && !items.is_empty())
@@ -549,10 +580,18 @@ impl<R: Read> RecordReader<R> {
 mod tests {
     use super::*;
 
-    /// What a reader hands out, batch after batch: `(line, Ok(record bytes) or Err(message))`.
-    fn read_all<R: Read>(mut r: RecordReader<R>) -> Vec<(u64, Result<String, String>)> {
+    type Items = Vec<(u64, Result<String, String>)>;
+
+    /// What a reader hands out, batch after batch: `(line, Ok(record bytes) or Err(message))`,
+    /// and the read error that ended it, if any.
+    fn read_until_error<R: Read>(mut r: RecordReader<R>) -> (Items, Option<io::Error>) {
         let mut out = Vec::new();
-        while let Some(batch) = r.next_batch().expect("read") {
+        loop {
+            let batch = match r.next_batch() {
+                Ok(Some(b)) => b,
+                Ok(None) => return (out, None),
+                Err(e) => return (out, Some(e)),
+            };
             for item in &batch.items {
                 match item {
                     Item::Record { line, .. } => {
@@ -563,7 +602,80 @@ mod tests {
                 }
             }
         }
-        out
+    }
+
+    fn read_all<R: Read>(r: RecordReader<R>) -> Items {
+        let (items, error) = read_until_error(r);
+        assert!(error.is_none(), "{error:?}");
+        items
+    }
+
+    /// Gives `data` in small reads, then fails.
+    struct Broken {
+        data: Vec<u8>,
+        pos: usize,
+    }
+
+    impl Read for Broken {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.pos >= self.data.len() {
+                return Err(io::Error::other("the input broke"));
+            }
+            let n = buf.len().min(self.data.len() - self.pos).min(1000);
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    fn broken(data: &str) -> RecordReader<Broken> {
+        RecordReader::new(Broken {
+            data: data.as_bytes().to_vec(),
+            pos: 0,
+        })
+    }
+
+    #[test]
+    fn read_error_comes_after_the_records_read_before_it() {
+        let (items, error) = read_until_error(broken("{\"a\":1}\n\n{\"a\":2}\n{\"a\":"));
+        assert_eq!(
+            items,
+            vec![
+                (1, Ok("{\"a\":1}".to_string())),
+                (3, Ok("{\"a\":2}".to_string())),
+                (4, Ok("{\"a\":".to_string())),
+            ]
+        );
+        assert_eq!(
+            error.expect("the read error").to_string(),
+            "the input broke"
+        );
+
+        let (items, error) = read_until_error(broken("[\n{\"a\":1},\n{\"a\":2},\n{\"a\""));
+        assert_eq!(
+            items,
+            vec![
+                (2, Ok("{\"a\":1}".to_string())),
+                (3, Ok("{\"a\":2}".to_string())),
+                (4, Ok("{\"a\"".to_string())),
+            ]
+        );
+        assert!(error.is_some());
+    }
+
+    #[test]
+    fn read_error_at_the_start_is_returned() {
+        let (items, error) = read_until_error(broken(""));
+        assert!(items.is_empty());
+        assert!(error.is_some());
+    }
+
+    #[test]
+    fn read_error_is_returned_once() {
+        let mut r = broken("{\"a\":1}\n");
+        assert!(r.next_batch().expect("a batch").is_some());
+        assert!(r.next_batch().is_err());
+        assert!(r.next_batch().expect("the end").is_none());
     }
 
     fn capped(input: &[u8], cap: usize) -> RecordReader<&[u8]> {

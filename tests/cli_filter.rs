@@ -967,3 +967,41 @@ fn a_record_over_the_size_cap_is_reported_after_the_records_before_it() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn a_truncated_gzip_file_gives_the_records_before_the_cut() {
+    let dir = TempDir::new("truncated-gzip");
+    let mut input = String::new();
+    for n in 0..400 {
+        input.push_str(&event(n, "Create", "LINUX"));
+        input.push('\n');
+    }
+    let gz = gzip(input.as_bytes());
+    let cut = &gz[..gz.len() * 2 / 3];
+    // What a decompressor recovers from the cut file: that many whole lines, then a partial one.
+    let mut recovered = Vec::new();
+    let err = flate2::read::GzDecoder::new(cut)
+        .read_to_end(&mut recovered)
+        .expect_err("the cut stream is incomplete");
+    assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    let whole = recovered.iter().filter(|&&b| b == b'\n').count();
+    assert!(whole > 100 && whole < 400, "{whole} lines recovered");
+
+    let file = dir.write("events.ndjson.gz", cut);
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), format!("{whole}\n"));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    // The partial record is reported at its line, then the read error, then the summary.
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(
+        lines[0].starts_with(&format!("{file}:{}: ", whole + 1)),
+        "{err}"
+    );
+    assert!(lines[1].starts_with(&format!("fimql: {file}: ")), "{err}");
+    assert!(
+        lines[2].contains(&format!("1 of {} records skipped", whole + 1)),
+        "{err}"
+    );
+}
