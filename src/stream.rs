@@ -7,10 +7,11 @@
 //!   search response).
 //! - **concatenated**: anything else, e.g. pretty-printed objects one after another.
 //!
-//! Gzip input (by its magic bytes) is decompressed on the fly. Records are handed out in batches of
-//! about [`BATCH_BYTES`]; a batch owns its bytes, so memory stays bounded by the batch size plus
-//! the largest single record (capped at [`MAX_RECORD_BYTES`]). The reader only splits: it does not
-//! parse records, so a malformed record is found by whoever parses it, with its line number.
+//! Gzip input (by its magic bytes) is decompressed on the fly, and a UTF-8 byte order mark at the
+//! start is skipped. Records are handed out in batches of about [`BATCH_BYTES`]; a batch owns its
+//! bytes, so memory stays bounded by the batch size plus the largest single record (capped at
+//! [`MAX_RECORD_BYTES`]). The reader only splits: it does not parse records, so a malformed record
+//! is found by whoever parses it, with its line number.
 
 use std::io::{self, BufReader, Read};
 
@@ -117,6 +118,8 @@ pub struct RecordReader<R> {
     max_record: usize,
     /// A read error, kept until the records read before it have been handed out.
     failed: Option<io::Error>,
+    /// Nothing handed out yet (a byte order mark is still to be skipped).
+    at_start: bool,
 }
 
 /// Scanner state for array and concatenated layouts.
@@ -154,6 +157,7 @@ impl<R: Read> RecordReader<R> {
             free: Vec::new(),
             max_record: MAX_RECORD_BYTES,
             failed: None,
+            at_start: true,
         }
     }
 
@@ -227,6 +231,17 @@ impl<R: Read> RecordReader<R> {
         }
     }
 
+    /// Drops a UTF-8 byte order mark at the start of the input, as some Windows tools write one
+    /// (RFC 8259 lets a parser ignore it).
+    fn skip_bom(&mut self) -> io::Result<()> {
+        const BOM: &[u8] = b"\xEF\xBB\xBF";
+        while self.pending.len() < BOM.len() && self.fill()? {}
+        if self.pending.starts_with(BOM) {
+            self.pending.drain(..BOM.len());
+        }
+        Ok(())
+    }
+
     fn detect(&mut self) -> io::Result<Layout> {
         loop {
             let first = self.pending.iter().position(|b| !b.is_ascii_whitespace());
@@ -259,6 +274,10 @@ impl<R: Read> RecordReader<R> {
     /// The next batch, or `None` at the end of the input. A read error is returned after the
     /// batches of the records read before it.
     pub fn next_batch(&mut self) -> io::Result<Option<Batch>> {
+        if self.at_start {
+            self.at_start = false;
+            self.skip_bom()?;
+        }
         let layout = match self.layout {
             Some(l) => l,
             None => {
@@ -682,6 +701,41 @@ mod tests {
         let mut r = RecordReader::new(input);
         r.max_record = cap;
         r
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let mut r = RecordReader::new("\u{feff}{ \"a\":1}\n{\"a\":2}\n".as_bytes());
+        let batch = r.next_batch().expect("read").expect("a batch");
+        assert_eq!(r.layout(), Some(Layout::Ndjson));
+        assert_eq!(batch.record(&batch.items[0]), Some(&b"{ \"a\":1}"[..]));
+        assert_eq!(batch.items.len(), 2);
+
+        let mut r = RecordReader::new("\u{feff}\n[\n{\"a\":1}]".as_bytes());
+        let items = {
+            let batch = r.next_batch().expect("read").expect("a batch");
+            batch.items.clone()
+        };
+        assert_eq!(r.layout(), Some(Layout::Array));
+        assert_eq!(
+            items,
+            vec![Item::Record {
+                start: 3,
+                end: 10,
+                line: 3
+            }]
+        );
+
+        let r = RecordReader::with_layout(
+            "\u{feff}{\"a\":1}{\"a\":2}".as_bytes(),
+            Layout::Concatenated,
+        );
+        assert_eq!(read_all(r).len(), 2);
+        // Only at the very start.
+        let items = read_all(RecordReader::new(
+            "{\"a\":1}\n\u{feff}{\"a\":2}\n".as_bytes(),
+        ));
+        assert_eq!(items[1], (2, Ok("\u{feff}{\"a\":2}".to_string())));
     }
 
     #[test]

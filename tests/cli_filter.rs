@@ -1005,3 +1005,29 @@ fn a_truncated_gzip_file_gives_the_records_before_the_cut() {
         "{err}"
     );
 }
+
+#[test]
+fn a_byte_order_mark_at_the_start_is_skipped() {
+    let dir = TempDir::new("bom");
+    let first = r#"{ "action" : "Create", "n": 1 }"#;
+    let input = format!("\u{feff}{first}\n{}\n", event(2, "Create", "LINUX"));
+    let file = dir.write("events.ndjson", &input);
+    let gz = dir.write("events.ndjson.gz", gzip(input.as_bytes()));
+    for f in [&file, &gz] {
+        let o = filter(&["action:Create", f]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        // Still NDJSON: the lines come out as they are, without the mark.
+        assert_eq!(
+            stdout(&o),
+            format!("{first}\n{}\n", event(2, "Create", "LINUX"))
+        );
+        assert_eq!(stderr(&o), "");
+    }
+    let array = dir.write(
+        "events.json",
+        format!("\u{feff}[\n  {}\n]\n", event(3, "Create", "LINUX")),
+    );
+    let o = filter(&["--count", "action:Create", &array]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "1\n");
+}
