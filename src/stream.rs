@@ -1,8 +1,9 @@
 //! Streaming records out of exported event files, with bounded memory.
 //!
-//! Three layouts are recognised per input, from its first non-blank line:
-//! - **NDJSON**: the first line starts with `{` and ends with `}`: one record per line, blank lines
-//!   ignored. Records keep their original bytes.
+//! Three layouts are recognised per input, from its first non-blank lines:
+//! - **NDJSON**: the first line starts with `{` and ends with `}` (or it does not, but most of the
+//!   next few lines do: the first record is damaged): one record per line, blank lines ignored.
+//!   Records keep their original bytes.
 //! - **array**: the input starts with `[`: one JSON array whose elements are records (the events
 //!   search response).
 //! - **concatenated**: anything else, e.g. pretty-printed objects one after another.
@@ -87,6 +88,40 @@ pub fn open(mut reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read +
     } else {
         Ok(Box::new(whole))
     }
+}
+
+/// How many lines after a first line that is not an object on one line decide the layout.
+const DETECT_LINES: usize = 8;
+
+/// Whether a line holds a whole JSON object (as far as its first and last bytes tell).
+fn one_line_object(line: &[u8]) -> bool {
+    let line = line.trim_ascii();
+    line.starts_with(b"{") && line.ends_with(b"}")
+}
+
+/// Of the first [`DETECT_LINES`] complete non-blank lines in `bytes` (at the end of the input, the
+/// last line is complete without its newline): how many there are, and how many are objects on one
+/// line.
+fn line_shapes(bytes: &[u8], eof: bool) -> (usize, usize) {
+    let (mut seen, mut objects) = (0, 0);
+    let mut rest = bytes;
+    while seen < DETECT_LINES {
+        let Some(nl) = memchr(b'\n', rest) else {
+            break;
+        };
+        let line = &rest[..nl];
+        rest = &rest[nl + 1..];
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        seen += 1;
+        objects += usize::from(one_line_object(line));
+    }
+    if eof && seen < DETECT_LINES && !rest.trim_ascii().is_empty() {
+        seen += 1;
+        objects += usize::from(one_line_object(rest));
+    }
+    (seen, objects)
 }
 
 /// Splits an input into batches of records.
@@ -250,19 +285,29 @@ impl<R: Read> RecordReader<R> {
                     return Ok(Layout::Array);
                 }
                 if let Some(nl) = memchr(b'\n', &self.pending[i..]) {
-                    let line = self.pending[i..i + nl].trim_ascii();
-                    return Ok(if line.starts_with(b"{") && line.ends_with(b"}") {
-                        Layout::Ndjson
-                    } else {
-                        Layout::Concatenated
-                    });
+                    if one_line_object(&self.pending[i..i + nl]) {
+                        return Ok(Layout::Ndjson);
+                    }
+                    // Not an object on one line: a pretty-printed object, or NDJSON whose first
+                    // line is damaged (a file cut at the front, a line of something else). The
+                    // next lines tell them apart.
+                    let (seen, objects) = line_shapes(&self.pending[i + nl + 1..], self.eof);
+                    if seen >= DETECT_LINES || self.eof || self.pending.len() >= 2 * BATCH_BYTES {
+                        return Ok(if objects * 2 > seen {
+                            Layout::Ndjson
+                        } else {
+                            Layout::Concatenated
+                        });
+                    }
+                    self.fill()?;
+                    continue;
                 }
             }
             if !self.fill()? {
                 let rest = self.pending.trim_ascii();
                 return Ok(if rest.starts_with(b"[") {
                     Layout::Array
-                } else if rest.starts_with(b"{") && rest.ends_with(b"}") {
+                } else if one_line_object(rest) {
                     Layout::Ndjson
                 } else {
                     Layout::Concatenated
@@ -701,6 +746,48 @@ mod tests {
         let mut r = RecordReader::new(input);
         r.max_record = cap;
         r
+    }
+
+    fn layout_of(input: &str) -> Layout {
+        let mut r = RecordReader::new(input.as_bytes());
+        r.next_batch().expect("read");
+        r.layout().expect("a layout")
+    }
+
+    #[test]
+    fn layout_is_detected_from_the_first_lines() {
+        assert_eq!(layout_of("{\"a\":1}\n{\"a\":2}\n"), Layout::Ndjson);
+        assert_eq!(layout_of("\n  {\"a\":1}  "), Layout::Ndjson);
+        assert_eq!(layout_of(" [{\"a\":1}]"), Layout::Array);
+        assert_eq!(
+            layout_of("{\n  \"a\": 1\n}\n{\n  \"a\": 2\n}\n"),
+            Layout::Concatenated
+        );
+        assert_eq!(layout_of("{\"a\":1}{\"a\":2}"), Layout::Ndjson);
+        // Pretty-printed, with small objects on one line inside.
+        let pretty =
+            "{\n  \"data\": {\"x\": 1},\n  \"list\": [\n    {\"y\": 2},\n    {\"z\": 3}\n  ]\n}\n";
+        assert_eq!(layout_of(pretty), Layout::Concatenated);
+    }
+
+    #[test]
+    fn ndjson_with_a_damaged_first_line_is_still_ndjson() {
+        // Cut at the front, as by `tail -c`.
+        let input = "e\":\"x\"}}\n{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n";
+        assert_eq!(layout_of(input), Layout::Ndjson);
+        let items = read_all(RecordReader::new(input.as_bytes()));
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[0], (1, Ok("e\":\"x\"}}".to_string())));
+        assert_eq!(items[3], (4, Ok("{\"a\":3}".to_string())));
+        // Cut at the end of the first line, or a header line before the records.
+        assert_eq!(
+            layout_of("{\"a\":\n{\"a\":1}\n\n{\"a\":2}\n"),
+            Layout::Ndjson
+        );
+        assert_eq!(layout_of("events\n{\"a\":1}\n"), Layout::Ndjson);
+        // One line after the damaged one is enough; a minority of objects is not.
+        assert_eq!(layout_of("{\"a\":\n{\"a\":1}"), Layout::Ndjson);
+        assert_eq!(layout_of("x\ny\n{\"a\":1}\nz\n"), Layout::Concatenated);
     }
 
     #[test]

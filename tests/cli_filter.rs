@@ -1031,3 +1031,32 @@ fn a_byte_order_mark_at_the_start_is_skipped() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o), "1\n");
 }
+
+#[test]
+fn ndjson_with_a_damaged_first_line_keeps_the_other_records() {
+    let dir = TempDir::new("damaged-first");
+    let lines: Vec<String> = (1..=40).map(|n| event(n, "Create", "LINUX")).collect();
+    let whole = lines.join("\n") + "\n";
+    // Cut at the front in the middle of the first record, as `tail -c` does.
+    let cut = dir.write("tail.ndjson", &whole[30..]);
+    let o = filter(&["action:Create", &cut]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), lines[1..].join("\n") + "\n");
+    let err = stderr(&o);
+    let errs: Vec<&str> = err.lines().collect();
+    assert_eq!(errs.len(), 2, "{err}");
+    assert!(errs[0].starts_with(&format!("{cut}:1: ")), "{err}");
+    assert!(errs[1].contains("1 of 40 records skipped"), "{err}");
+
+    // The first record cut short at its end.
+    let input = format!("{}\n{}", &lines[0][..20], lines[1..4].join("\n"));
+    let file = dir.write("short.ndjson", input);
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), "3\n");
+    assert!(
+        stderr(&o).starts_with(&format!("{file}:1: ")),
+        "{}",
+        stderr(&o)
+    );
+}
