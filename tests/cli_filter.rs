@@ -1060,3 +1060,141 @@ fn ndjson_with_a_damaged_first_line_keeps_the_other_records() {
         stderr(&o)
     );
 }
+
+#[test]
+fn line_numbers_stay_right_across_batches() {
+    let dir = TempDir::new("lines");
+    let pad = "x".repeat(400);
+    let broken_lines = [1234, 4000, 7999];
+    let mut ndjson = String::new();
+    for n in 1..=8000 {
+        if broken_lines.contains(&n) {
+            ndjson.push_str("{\"broken\":");
+        } else if n % 97 != 0 {
+            ndjson.push_str(&format!(r#"{{"action":"Create","n":{n},"pad":"{pad}"}}"#));
+        }
+        ndjson.push_str(if n % 5 == 0 { "\r\n" } else { "\n" });
+    }
+    assert!(ndjson.len() > 3 << 20);
+    let file = dir.write("events.ndjson", &ndjson);
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    let records = 8000 - 8000 / 97;
+    assert_eq!(stdout(&o), format!("{}\n", records - 3));
+    let expected: Vec<String> = broken_lines
+        .iter()
+        .map(|n| format!("{file}:{n}: "))
+        .chain([format!(
+            "fimql: 3 of {records} records skipped because they are malformed (see above)"
+        )])
+        .collect();
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), expected.len(), "{err}");
+    for (line, prefix) in lines.iter().zip(&expected) {
+        assert!(
+            line.starts_with(prefix.as_str()),
+            "{line} (expected {prefix})"
+        );
+    }
+
+    // A pretty-printed array: each element over five lines, two broken ones.
+    let mut array = String::from("[\n");
+    let mut starts = Vec::new();
+    let mut line = 2;
+    for n in 1..=3000 {
+        if n == 500 || n == 2500 {
+            starts.push(line);
+            array.push_str("  {\n    \"broken\": ,\n    \"x\": 1,\n    \"y\": 2\n  }");
+        } else {
+            array.push_str(&format!(
+                "  {{\n    \"action\": \"Create\",\n    \"n\": {n},\n    \"pad\": \"{pad}\"\n  }}"
+            ));
+        }
+        array.push_str(if n < 3000 { ",\n" } else { "\n" });
+        line += 5;
+    }
+    array.push_str("]\n");
+    assert!(array.len() > 1 << 20);
+    let file = dir.write("events.json", &array);
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), "2998\n");
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert_eq!(starts, [2497, 12497]);
+    assert!(lines[0].starts_with(&format!("{file}:2497: ")), "{err}");
+    assert!(lines[1].starts_with(&format!("{file}:12497: ")), "{err}");
+}
+
+#[test]
+fn input_format_overrides_detection() {
+    let dir = TempDir::new("input-format");
+    // One object per line, read as concatenated JSON: written out compact.
+    let file = dir.write(
+        "events.ndjson",
+        "{ \"action\": \"Create\" }\n{ \"action\": \"Delete\" }\n",
+    );
+    let o = filter(&["--input-format", "json", "action:Create", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "{\"action\":\"Create\"}\n");
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(stdout(&o), "{ \"action\": \"Create\" }\n");
+    let o = filter(&["--input-format", "xml", "action:Create", &file]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn incident_scope_and_unknown_tokens() {
+    let input = "{\"status\":\"OPEN\",\"custom\":{\"team\":\"blue\"}}\n{\"status\":\"CLOSED\"}\n";
+    let o = fimql(
+        &["filter", "--scope", "incidents", "status:open"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1);
+    // `status` is not an events token.
+    let o = fimql(&["filter", "status:open"], Some(input.as_bytes()));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("unknown-token"), "{}", stderr(&o));
+    // Unknown dotted names as raw JSON paths, for filtering and grouping.
+    let o = fimql(
+        &[
+            "filter",
+            "--allow-unknown",
+            "--group-by",
+            "custom.team",
+            "custom.team:*",
+        ],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "{\"blue\":1}\n");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failing_stdout_is_an_error() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let o = Command::new(BIN)
+        .args(["filter", "action:*"])
+        .stdin(Stdio::piped())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(three_events().as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("run fimql");
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("cannot write output"), "{}", stderr(&o));
+}
