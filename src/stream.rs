@@ -1,16 +1,18 @@
 //! Streaming records out of exported event files, with bounded memory.
 //!
-//! Three layouts are recognised per input, from its first non-blank line:
-//! - **NDJSON**: the first line starts with `{` and ends with `}`: one record per line, blank lines
-//!   ignored. Records keep their original bytes.
+//! Three layouts are recognised per input, from its first non-blank lines:
+//! - **NDJSON**: the first line starts with `{` and ends with `}` (or it does not, but most of the
+//!   next few lines do: the first record is damaged): one record per line, blank lines ignored.
+//!   Records keep their original bytes.
 //! - **array**: the input starts with `[`: one JSON array whose elements are records (the events
 //!   search response).
 //! - **concatenated**: anything else, e.g. pretty-printed objects one after another.
 //!
-//! Gzip input (by its magic bytes) is decompressed on the fly. Records are handed out in batches of
-//! about [`BATCH_BYTES`]; a batch owns its bytes, so memory stays bounded by the batch size plus
-//! the largest single record (capped at [`MAX_RECORD_BYTES`]). The reader only splits: it does not
-//! parse records, so a malformed record is found by whoever parses it, with its line number.
+//! Gzip input (by its magic bytes) is decompressed on the fly, and a UTF-8 byte order mark at the
+//! start is skipped. Records are handed out in batches of about [`BATCH_BYTES`]; a batch owns its
+//! bytes, so memory stays bounded by the batch size plus the largest single record (capped at
+//! [`MAX_RECORD_BYTES`]). The reader only splits: it does not parse records, so a malformed record
+//! is found by whoever parses it, with its line number.
 
 use std::io::{self, BufReader, Read};
 
@@ -88,6 +90,40 @@ pub fn open(mut reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read +
     }
 }
 
+/// How many lines after a first line that is not an object on one line decide the layout.
+const DETECT_LINES: usize = 8;
+
+/// Whether a line holds a whole JSON object (as far as its first and last bytes tell).
+fn one_line_object(line: &[u8]) -> bool {
+    let line = line.trim_ascii();
+    line.starts_with(b"{") && line.ends_with(b"}")
+}
+
+/// Of the first [`DETECT_LINES`] complete non-blank lines in `bytes` (at the end of the input, the
+/// last line is complete without its newline): how many there are, and how many are objects on one
+/// line.
+fn line_shapes(bytes: &[u8], eof: bool) -> (usize, usize) {
+    let (mut seen, mut objects) = (0, 0);
+    let mut rest = bytes;
+    while seen < DETECT_LINES {
+        let Some(nl) = memchr(b'\n', rest) else {
+            break;
+        };
+        let line = &rest[..nl];
+        rest = &rest[nl + 1..];
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        seen += 1;
+        objects += usize::from(one_line_object(line));
+    }
+    if eof && seen < DETECT_LINES && !rest.trim_ascii().is_empty() {
+        seen += 1;
+        objects += usize::from(one_line_object(rest));
+    }
+    (seen, objects)
+}
+
 /// Splits an input into batches of records.
 ///
 /// ```
@@ -113,6 +149,12 @@ pub struct RecordReader<R> {
     discarding: bool,
     /// Buffers handed back by the consumer, for reuse.
     free: Vec<Vec<u8>>,
+    /// The record size cap, [`MAX_RECORD_BYTES`] (smaller in unit tests).
+    max_record: usize,
+    /// A read error, kept until the records read before it have been handed out.
+    failed: Option<io::Error>,
+    /// Nothing handed out yet (a byte order mark is still to be skipped).
+    at_start: bool,
 }
 
 /// Scanner state for array and concatenated layouts.
@@ -148,6 +190,9 @@ impl<R: Read> RecordReader<R> {
             },
             discarding: false,
             free: Vec::new(),
+            max_record: MAX_RECORD_BYTES,
+            failed: None,
+            at_start: true,
         }
     }
 
@@ -191,6 +236,10 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// Reads more input into `pending` (up to about a batch); false at end of input.
+    ///
+    /// A read error (say, a truncated gzip stream) ends the input where it happens: what was read
+    /// before it is still split into records, and [`next_batch`](Self::next_batch) returns the
+    /// error after the last of them.
     fn fill(&mut self) -> io::Result<bool> {
         if self.eof {
             return Ok(false);
@@ -198,14 +247,34 @@ impl<R: Read> RecordReader<R> {
         let want = (BATCH_BYTES + (64 << 10))
             .saturating_sub(self.pending.len())
             .max(64 << 10);
-        let n = (&mut self.inner)
+        let before = self.pending.len();
+        match (&mut self.inner)
             .take(want as u64)
-            .read_to_end(&mut self.pending)?;
-        if n == 0 {
-            self.eof = true;
-            return Ok(false);
+            .read_to_end(&mut self.pending)
+        {
+            Ok(0) => {
+                self.eof = true;
+                Ok(false)
+            }
+            Ok(_) => Ok(true),
+            Err(e) => {
+                // `read_to_end` keeps the bytes it read before the error.
+                self.eof = true;
+                self.failed = Some(e);
+                Ok(self.pending.len() > before)
+            }
         }
-        Ok(true)
+    }
+
+    /// Drops a UTF-8 byte order mark at the start of the input, as some Windows tools write one
+    /// (RFC 8259 lets a parser ignore it).
+    fn skip_bom(&mut self) -> io::Result<()> {
+        const BOM: &[u8] = b"\xEF\xBB\xBF";
+        while self.pending.len() < BOM.len() && self.fill()? {}
+        if self.pending.starts_with(BOM) {
+            self.pending.drain(..BOM.len());
+        }
+        Ok(())
     }
 
     fn detect(&mut self) -> io::Result<Layout> {
@@ -216,19 +285,29 @@ impl<R: Read> RecordReader<R> {
                     return Ok(Layout::Array);
                 }
                 if let Some(nl) = memchr(b'\n', &self.pending[i..]) {
-                    let line = self.pending[i..i + nl].trim_ascii();
-                    return Ok(if line.starts_with(b"{") && line.ends_with(b"}") {
-                        Layout::Ndjson
-                    } else {
-                        Layout::Concatenated
-                    });
+                    if one_line_object(&self.pending[i..i + nl]) {
+                        return Ok(Layout::Ndjson);
+                    }
+                    // Not an object on one line: a pretty-printed object, or NDJSON whose first
+                    // line is damaged (a file cut at the front, a line of something else). The
+                    // next lines tell them apart.
+                    let (seen, objects) = line_shapes(&self.pending[i + nl + 1..], self.eof);
+                    if seen >= DETECT_LINES || self.eof || self.pending.len() >= 2 * BATCH_BYTES {
+                        return Ok(if objects * 2 > seen {
+                            Layout::Ndjson
+                        } else {
+                            Layout::Concatenated
+                        });
+                    }
+                    self.fill()?;
+                    continue;
                 }
             }
             if !self.fill()? {
                 let rest = self.pending.trim_ascii();
                 return Ok(if rest.starts_with(b"[") {
                     Layout::Array
-                } else if rest.starts_with(b"{") && rest.ends_with(b"}") {
+                } else if one_line_object(rest) {
                     Layout::Ndjson
                 } else {
                     Layout::Concatenated
@@ -237,8 +316,13 @@ impl<R: Read> RecordReader<R> {
         }
     }
 
-    /// The next batch, or `None` at the end of the input.
+    /// The next batch, or `None` at the end of the input. A read error is returned after the
+    /// batches of the records read before it.
     pub fn next_batch(&mut self) -> io::Result<Option<Batch>> {
+        if self.at_start {
+            self.at_start = false;
+            self.skip_bom()?;
+        }
         let layout = match self.layout {
             Some(l) => l,
             None => {
@@ -251,7 +335,13 @@ impl<R: Read> RecordReader<R> {
             Layout::Ndjson => self.next_ndjson()?,
             Layout::Array | Layout::Concatenated => self.next_scanned(layout == Layout::Array)?,
         };
-        Ok(batch)
+        match (batch, self.failed.take()) {
+            (None, Some(e)) => Err(e),
+            (batch, failed) => {
+                self.failed = failed;
+                Ok(batch)
+            }
+        }
     }
 
     fn next_ndjson(&mut self) -> io::Result<Option<Batch>> {
@@ -301,7 +391,7 @@ impl<R: Read> RecordReader<R> {
                 }
                 return Ok(Some(batch));
             }
-            if have_line.is_none() && self.pending.len() > MAX_RECORD_BYTES {
+            if have_line.is_none() && self.pending.len() > self.max_record {
                 // One line longer than the cap: report it and drop it up to its newline.
                 let line = self.line;
                 self.pending.clear();
@@ -311,7 +401,7 @@ impl<R: Read> RecordReader<R> {
                     bytes: Vec::new(),
                     items: vec![Item::Error {
                         line,
-                        message: format!("record longer than {MAX_RECORD_BYTES} bytes; skipped"),
+                        message: format!("record longer than {} bytes; skipped", self.max_record),
                     }],
                     consumed: 0,
                 }));
@@ -325,7 +415,13 @@ impl<R: Read> RecordReader<R> {
         let mut chunk = Vec::with_capacity(64 << 10);
         loop {
             chunk.clear();
-            let n = (&mut self.inner).take(64 << 10).read_to_end(&mut chunk)?;
+            let n = match (&mut self.inner).take(64 << 10).read_to_end(&mut chunk) {
+                Ok(n) => n,
+                Err(e) => {
+                    self.failed = Some(e);
+                    0
+                }
+            };
             if n == 0 {
                 self.eof = true;
                 self.discarding = false;
@@ -350,25 +446,32 @@ impl<R: Read> RecordReader<R> {
                 Some((start, _)) => start,
                 None => self.scan.pos,
             };
-            let record_too_long = self
+            let too_long = self
                 .scan
                 .record
-                .is_some_and(|(start, _)| self.scan.pos - start > MAX_RECORD_BYTES);
-            if record_too_long {
-                let (_, line) = self.scan.record.take().unwrap_or((0, self.line));
+                .filter(|&(start, _)| self.scan.pos - start > self.max_record);
+            if let Some((start, line)) = too_long {
+                self.scan.record = None;
                 errors.push((
                     items.len(),
                     Item::Error {
                         line,
-                        message: format!("record longer than {MAX_RECORD_BYTES} bytes; the rest of the input is skipped"),
+                        message: format!(
+                            "record longer than {} bytes; the rest of the input is skipped",
+                            self.max_record
+                        ),
                     },
                 ));
+                // The records before this one are complete: hand them out with their bytes.
+                let batch = self.make_batch(start, items, errors);
                 self.pending.clear();
                 self.scan.pos = 0;
                 self.eof = true;
                 // Drain the input without keeping it.
-                io::copy(&mut self.inner, &mut io::sink())?;
-                return Ok(Some(self.make_batch(0, items, errors)));
+                if let Err(e) = io::copy(&mut self.inner, &mut io::sink()) {
+                    self.failed = Some(e);
+                }
+                return Ok(Some(batch));
             }
             if (cut >= BATCH_BYTES && !items.is_empty())
                 || (self.eof && self.scan.pos >= self.pending.len())
@@ -534,5 +637,215 @@ impl<R: Read> RecordReader<R> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Items = Vec<(u64, Result<String, String>)>;
+
+    /// What a reader hands out, batch after batch: `(line, Ok(record bytes) or Err(message))`,
+    /// and the read error that ended it, if any.
+    fn read_until_error<R: Read>(mut r: RecordReader<R>) -> (Items, Option<io::Error>) {
+        let mut out = Vec::new();
+        loop {
+            let batch = match r.next_batch() {
+                Ok(Some(b)) => b,
+                Ok(None) => return (out, None),
+                Err(e) => return (out, Some(e)),
+            };
+            for item in &batch.items {
+                match item {
+                    Item::Record { line, .. } => {
+                        let bytes = batch.record(item).expect("record bytes");
+                        out.push((*line, Ok(String::from_utf8_lossy(bytes).into_owned())));
+                    }
+                    Item::Error { line, message } => out.push((*line, Err(message.clone()))),
+                }
+            }
+        }
+    }
+
+    fn read_all<R: Read>(r: RecordReader<R>) -> Items {
+        let (items, error) = read_until_error(r);
+        assert!(error.is_none(), "{error:?}");
+        items
+    }
+
+    /// Gives `data` in small reads, then fails.
+    struct Broken {
+        data: Vec<u8>,
+        pos: usize,
+    }
+
+    impl Read for Broken {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.pos >= self.data.len() {
+                return Err(io::Error::other("the input broke"));
+            }
+            let n = buf.len().min(self.data.len() - self.pos).min(1000);
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    fn broken(data: &str) -> RecordReader<Broken> {
+        RecordReader::new(Broken {
+            data: data.as_bytes().to_vec(),
+            pos: 0,
+        })
+    }
+
+    #[test]
+    fn read_error_comes_after_the_records_read_before_it() {
+        let (items, error) = read_until_error(broken("{\"a\":1}\n\n{\"a\":2}\n{\"a\":"));
+        assert_eq!(
+            items,
+            vec![
+                (1, Ok("{\"a\":1}".to_string())),
+                (3, Ok("{\"a\":2}".to_string())),
+                (4, Ok("{\"a\":".to_string())),
+            ]
+        );
+        assert_eq!(
+            error.expect("the read error").to_string(),
+            "the input broke"
+        );
+
+        let (items, error) = read_until_error(broken("[\n{\"a\":1},\n{\"a\":2},\n{\"a\""));
+        assert_eq!(
+            items,
+            vec![
+                (2, Ok("{\"a\":1}".to_string())),
+                (3, Ok("{\"a\":2}".to_string())),
+                (4, Ok("{\"a\"".to_string())),
+            ]
+        );
+        assert!(error.is_some());
+    }
+
+    #[test]
+    fn read_error_at_the_start_is_returned() {
+        let (items, error) = read_until_error(broken(""));
+        assert!(items.is_empty());
+        assert!(error.is_some());
+    }
+
+    #[test]
+    fn read_error_is_returned_once() {
+        let mut r = broken("{\"a\":1}\n");
+        assert!(r.next_batch().expect("a batch").is_some());
+        assert!(r.next_batch().is_err());
+        assert!(r.next_batch().expect("the end").is_none());
+    }
+
+    fn capped(input: &[u8], cap: usize) -> RecordReader<&[u8]> {
+        let mut r = RecordReader::new(input);
+        r.max_record = cap;
+        r
+    }
+
+    fn layout_of(input: &str) -> Layout {
+        let mut r = RecordReader::new(input.as_bytes());
+        r.next_batch().expect("read");
+        r.layout().expect("a layout")
+    }
+
+    #[test]
+    fn layout_is_detected_from_the_first_lines() {
+        assert_eq!(layout_of("{\"a\":1}\n{\"a\":2}\n"), Layout::Ndjson);
+        assert_eq!(layout_of("\n  {\"a\":1}  "), Layout::Ndjson);
+        assert_eq!(layout_of(" [{\"a\":1}]"), Layout::Array);
+        assert_eq!(
+            layout_of("{\n  \"a\": 1\n}\n{\n  \"a\": 2\n}\n"),
+            Layout::Concatenated
+        );
+        assert_eq!(layout_of("{\"a\":1}{\"a\":2}"), Layout::Ndjson);
+        // Pretty-printed, with small objects on one line inside.
+        let pretty =
+            "{\n  \"data\": {\"x\": 1},\n  \"list\": [\n    {\"y\": 2},\n    {\"z\": 3}\n  ]\n}\n";
+        assert_eq!(layout_of(pretty), Layout::Concatenated);
+    }
+
+    #[test]
+    fn ndjson_with_a_damaged_first_line_is_still_ndjson() {
+        // Cut at the front, as by `tail -c`.
+        let input = "e\":\"x\"}}\n{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n";
+        assert_eq!(layout_of(input), Layout::Ndjson);
+        let items = read_all(RecordReader::new(input.as_bytes()));
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[0], (1, Ok("e\":\"x\"}}".to_string())));
+        assert_eq!(items[3], (4, Ok("{\"a\":3}".to_string())));
+        // Cut at the end of the first line, or a header line before the records.
+        assert_eq!(
+            layout_of("{\"a\":\n{\"a\":1}\n\n{\"a\":2}\n"),
+            Layout::Ndjson
+        );
+        assert_eq!(layout_of("events\n{\"a\":1}\n"), Layout::Ndjson);
+        // One line after the damaged one is enough; a minority of objects is not.
+        assert_eq!(layout_of("{\"a\":\n{\"a\":1}"), Layout::Ndjson);
+        assert_eq!(layout_of("x\ny\n{\"a\":1}\nz\n"), Layout::Concatenated);
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let mut r = RecordReader::new("\u{feff}{ \"a\":1}\n{\"a\":2}\n".as_bytes());
+        let batch = r.next_batch().expect("read").expect("a batch");
+        assert_eq!(r.layout(), Some(Layout::Ndjson));
+        assert_eq!(batch.record(&batch.items[0]), Some(&b"{ \"a\":1}"[..]));
+        assert_eq!(batch.items.len(), 2);
+
+        let mut r = RecordReader::new("\u{feff}\n[\n{\"a\":1}]".as_bytes());
+        let items = {
+            let batch = r.next_batch().expect("read").expect("a batch");
+            batch.items.clone()
+        };
+        assert_eq!(r.layout(), Some(Layout::Array));
+        assert_eq!(
+            items,
+            vec![Item::Record {
+                start: 3,
+                end: 10,
+                line: 3
+            }]
+        );
+
+        let r = RecordReader::with_layout(
+            "\u{feff}{\"a\":1}{\"a\":2}".as_bytes(),
+            Layout::Concatenated,
+        );
+        assert_eq!(read_all(r).len(), 2);
+        // Only at the very start.
+        let items = read_all(RecordReader::new(
+            "{\"a\":1}\n\u{feff}{\"a\":2}\n".as_bytes(),
+        ));
+        assert_eq!(items[1], (2, Ok("\u{feff}{\"a\":2}".to_string())));
+    }
+
+    #[test]
+    fn oversized_array_element_keeps_the_records_before_it() {
+        let big = "x".repeat(2 << 20);
+        let input = format!("[{{\"a\":1}},\n{{\"b\":\"{big}\"}},\n{{\"c\":3}}]\n");
+        let items = read_all(capped(input.as_bytes(), 100_000));
+        assert_eq!(items.len(), 2, "{:?}", &items[..items.len().min(3)]);
+        assert_eq!(items[0], (1, Ok("{\"a\":1}".to_string())));
+        assert_eq!(items[1].0, 2);
+        let message = items[1].1.as_ref().expect_err("an error");
+        assert!(message.contains("longer than 100000 bytes"), "{message}");
+    }
+
+    #[test]
+    fn oversized_ndjson_line_is_skipped_alone() {
+        let big = "x".repeat(2 << 20);
+        let input = format!("{{\"a\":1}}\n{{\"b\":\"{big}\"}}\n{{\"c\":3}}\n");
+        let items = read_all(capped(input.as_bytes(), 100_000));
+        assert_eq!(items.len(), 3, "{:?}", &items[..items.len().min(4)]);
+        assert_eq!(items[0], (1, Ok("{\"a\":1}".to_string())));
+        assert_eq!(items[1].0, 2);
+        assert!(items[1].1.is_err());
+        assert_eq!(items[2], (3, Ok("{\"c\":3}".to_string())));
     }
 }

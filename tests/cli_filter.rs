@@ -1,0 +1,1200 @@
+//! End-to-end tests of `fimql filter`: input layouts, gzip, several files, output forms, counting,
+//! grouping, malformed records, exit statuses, a closed pipe, threads, and agreement with the
+//! Python baseline of the benchmark kit.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+const BIN: &str = env!("CARGO_BIN_EXE_fimql");
+
+/// A directory under the system temp dir, unique to one test, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "fimql-cli-filter-{test}-{}-{n}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    /// Writes a file and returns its path as a string for the command line.
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, bytes).expect("write input file");
+        path_str(&path)
+    }
+
+    fn path(&self, name: &str) -> String {
+        path_str(&self.0.join(name))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn path_str(p: &Path) -> String {
+    p.to_str().expect("UTF-8 temp path").to_string()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(bytes).expect("gzip");
+    enc.finish().expect("gzip")
+}
+
+/// Runs `fimql` with `args`, feeding `stdin` (or nothing: standard input is closed).
+fn fimql(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fimql");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.map(<[u8]>::to_vec);
+    // Write from another thread so that a large input cannot deadlock against a full stdout.
+    let writer = thread::spawn(move || {
+        if let Some(data) = data {
+            let _ = input.write_all(&data);
+        }
+    });
+    let out = child.wait_with_output().expect("wait for fimql");
+    writer.join().expect("stdin writer");
+    out
+}
+
+fn filter(args: &[&str]) -> Output {
+    let mut all = vec!["filter"];
+    all.extend_from_slice(args);
+    fimql(&all, None)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+/// Waits for a child at most `limit`, reading its stderr meanwhile; kills it and fails on timeout.
+fn wait_quietly(mut child: Child, limit: Duration) -> (ExitStatus, String) {
+    let mut err = child.stderr.take().expect("stderr");
+    let reader = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("fimql did not finish within {limit:?}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    (status, reader.join().expect("stderr reader"))
+}
+
+/// A small event in the shape of a search-response element.
+fn event(n: usize, action: &str, platform: &str) -> String {
+    format!(
+        r#"{{"sortValues":[{n}],"data":{{"id":"e{n}","action":"{action}","platform":"{platform}","severity":{}}}}}"#,
+        n % 5 + 1
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input layouts
+
+#[test]
+fn ndjson_with_blank_lines_keeps_matching_lines_byte_for_byte() {
+    let dir = TempDir::new("ndjson");
+    let odd = r#"  {  "action" : "Create" ,"n":1 , "s":"a  b"}   "#;
+    let input = format!(
+        "{odd}\n\n{}\n   \n\t\n{}\n{}\n\n",
+        r#"{"action":"Delete","n":2}"#,
+        r#"{"data": {"action":"create"},   "n":3}"#,
+        r#"{"action":"Content","n":4}"#
+    );
+    let file = dir.write("events.ndjson", &input);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!("{odd}\n{}\n", r#"{"data": {"action":"create"},   "n":3}"#)
+    );
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn ndjson_with_crlf_line_ends() {
+    let dir = TempDir::new("crlf");
+    let file = dir.write(
+        "events.ndjson",
+        "{\"action\":\"Create\",\"n\":1}\r\n\r\n{\"action\":\"Delete\",\"n\":2}\r\n",
+    );
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "{\"action\":\"Create\",\"n\":1}\n");
+}
+
+#[test]
+fn one_json_array_on_one_line() {
+    let dir = TempDir::new("array");
+    let input = format!(
+        "[{},{}, {} ]",
+        event(1, "Create", "WINDOWS"),
+        event(2, "Delete", "LINUX"),
+        event(3, "Create", "LINUX")
+    );
+    let file = dir.write("events.json", input);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{}\n{}\n",
+            event(1, "Create", "WINDOWS"),
+            event(3, "Create", "LINUX")
+        )
+    );
+}
+
+#[test]
+fn pretty_printed_array_is_written_as_compact_json() {
+    let dir = TempDir::new("pretty-array");
+    let input = r#"[
+  {
+    "sortValues": [1, "a"],
+    "data": {
+      "action": "Create",
+      "fullPath": "C:\\Program Files\\a b.txt",
+      "quote": "say \"hi  there\" ",
+      "tags": [ "x", "y" ]
+    }
+  },
+  {
+    "data": { "action": "Delete" }
+  },
+  {
+    "data": {
+      "action": "Create"
+    }
+  }
+]
+"#;
+    let file = dir.write("events.json", input);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        concat!(
+            r#"{"sortValues":[1,"a"],"data":{"action":"Create","fullPath":"C:\\Program Files\\a b.txt","quote":"say \"hi  there\" ","tags":["x","y"]}}"#,
+            "\n",
+            r#"{"data":{"action":"Create"}}"#,
+            "\n"
+        )
+    );
+    // Each output line is the same JSON value as the input element.
+    let input: serde_json::Value = serde_json::from_str(input).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(first, input[0]);
+}
+
+#[test]
+fn pretty_printed_objects_one_after_another() {
+    let dir = TempDir::new("concatenated");
+    let input = "{\n  \"action\": \"Create\",\n  \"x\": [1, 2]\n}\n{\n  \"action\": \"Delete\"\n}\n\n\
+                 {\n  \"data\": {\n    \"action\": \"Create\",\n    \"s\": \"a  b\"\n  }\n}{\"action\":\"Create\"}\n";
+    let file = dir.write("events.json", input);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "{\"action\":\"Create\",\"x\":[1,2]}\n{\"data\":{\"action\":\"Create\",\"s\":\"a  b\"}}\n{\"action\":\"Create\"}\n"
+    );
+}
+
+#[test]
+fn several_arrays_one_after_another() {
+    let dir = TempDir::new("arrays");
+    let input = format!(
+        "[{}]\n[\n{},\n{}\n]\n",
+        event(1, "Create", "LINUX"),
+        event(2, "Create", "LINUX"),
+        event(3, "Delete", "LINUX")
+    );
+    let file = dir.write("pages.json", input);
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "2\n");
+}
+
+#[test]
+fn empty_input_matches_nothing() {
+    let dir = TempDir::new("empty");
+    let file = dir.write("empty.ndjson", "");
+    let blank = dir.write("blank.ndjson", "\n \n");
+    let o = filter(&["action:Create", &file, &blank]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(stderr(&o), "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standard input, gzip, several files
+
+fn three_events() -> String {
+    format!(
+        "{}\n{}\n{}\n",
+        event(1, "Create", "WINDOWS"),
+        event(2, "Delete", "LINUX"),
+        event(3, "Create", "LINUX")
+    )
+}
+
+#[test]
+fn reads_standard_input_without_files_or_with_dash() {
+    let input = three_events();
+    let expected = format!(
+        "{}\n{}\n",
+        event(1, "Create", "WINDOWS"),
+        event(3, "Create", "LINUX")
+    );
+    let o = fimql(&["filter", "action:Create"], Some(input.as_bytes()));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), expected);
+    let o = fimql(&["filter", "action:Create", "-"], Some(input.as_bytes()));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), expected);
+}
+
+#[test]
+fn reads_the_filter_from_standard_input() {
+    let dir = TempDir::new("filter-stdin");
+    let file = dir.write("events.ndjson", three_events());
+    let o = fimql(
+        &["filter", "--count", "-", &file],
+        Some(b"platform:LINUX\n"),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "2\n");
+    // Both the filter and the events cannot come from standard input.
+    let o = fimql(&["filter", "-"], Some(b"platform:LINUX\n"));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("standard input"), "{}", stderr(&o));
+}
+
+#[test]
+fn reads_gzip_from_files_and_standard_input() {
+    let dir = TempDir::new("gzip");
+    let input = three_events();
+    let gz = gzip(input.as_bytes());
+    let file = dir.write("events.ndjson.gz", &gz);
+    // The name does not matter: gzip is recognised by its content.
+    let renamed = dir.write("events.data", &gz);
+    let expected = format!(
+        "{}\n{}\n",
+        event(1, "Create", "WINDOWS"),
+        event(3, "Create", "LINUX")
+    );
+    for f in [&file, &renamed] {
+        let o = filter(&["action:Create", f]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert_eq!(stdout(&o), expected);
+    }
+    let o = fimql(&["filter", "action:Create"], Some(&gz));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), expected);
+
+    // A gzip-compressed pretty array, and two gzip members one after another.
+    let array = format!(
+        "[\n  {},\n  {}\n]\n",
+        event(4, "Create", "LINUX"),
+        event(5, "Rename", "LINUX")
+    );
+    let file = dir.write("array.json.gz", gzip(array.as_bytes()));
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(stdout(&o), format!("{}\n", event(4, "Create", "LINUX")));
+    let mut two = gzip(format!("{}\n", event(6, "Create", "LINUX")).as_bytes());
+    two.extend(gzip(
+        format!("{}\n", event(7, "Create", "LINUX")).as_bytes(),
+    ));
+    let file = dir.write("two.ndjson.gz", two);
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!(stdout(&o), "2\n", "{}", stderr(&o));
+}
+
+#[test]
+fn several_files_in_order_with_layouts_detected_per_file() {
+    let dir = TempDir::new("several");
+    let a = dir.write(
+        "a.ndjson",
+        format!(
+            "{}\n{}\n",
+            event(1, "Create", "LINUX"),
+            event(2, "Create", "WINDOWS")
+        ),
+    );
+    let b = dir.write(
+        "b.json",
+        format!(
+            "[\n {},\n {}\n]",
+            event(3, "Create", "LINUX"),
+            event(4, "Delete", "LINUX")
+        ),
+    );
+    let c = dir.write(
+        "c.ndjson.gz",
+        gzip(format!("{}\n", event(5, "Create", "LINUX")).as_bytes()),
+    );
+    let stdin = format!("{}\n", event(6, "Create", "LINUX"));
+    let o = fimql(
+        &["filter", "action:Create", &c, &a, "-", &b],
+        Some(stdin.as_bytes()),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let ids: Vec<u64> = stdout(&o)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["sortValues"][0].as_u64().unwrap()
+        })
+        .collect();
+    assert_eq!(ids, [5, 1, 2, 6, 3]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output modes
+
+fn grouping_input(dir: &TempDir) -> String {
+    let lines = [
+        r#"{"data":{"action":"Create","platform":"WINDOWS","asset":{"tags":["1","2"]}}}"#,
+        r#"{"data":{"action":"Delete","platform":"LINUX","asset":{"tags":["2"]}}}"#,
+        r#"{"data":{"action":"Create","platform":"LINUX"}}"#,
+        r#"{"data":{"action":"Create","platform":"WINDOWS","asset":{"tags":["2","2"]}}}"#,
+        r#"{"data":{"platform":"WINDOWS","severity":5}}"#,
+        r#"{"data":{"action":"Rename","platform":"MAC"}}"#,
+    ];
+    dir.write("group.ndjson", lines.join("\n") + "\n")
+}
+
+#[test]
+fn count_prints_the_number_of_matches() {
+    let dir = TempDir::new("count");
+    let file = grouping_input(&dir);
+    let o = filter(&["--count", "platform:WINDOWS", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "3\n");
+    let o = filter(&["-c", "action:Create", &file, &file]);
+    assert_eq!(stdout(&o), "6\n");
+    let o = filter(&["--count", "action:Ownership", &file]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(stdout(&o), "0\n");
+}
+
+#[test]
+fn group_by_one_key() {
+    let dir = TempDir::new("group1");
+    let file = grouping_input(&dir);
+    let o = filter(&["--group-by", "action", "platform:(WINDOWS OR LINUX)", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "{\"(missing)\":1,\"Create\":3,\"Delete\":1}\n");
+    // An array field counts each distinct element once per event.
+    let o = filter(&["--group-by", "asset.tags", "platform:*", &file]);
+    assert_eq!(stdout(&o), "{\"(missing)\":3,\"1\":1,\"2\":3}\n");
+}
+
+#[test]
+fn group_by_two_keys_nests() {
+    let dir = TempDir::new("group2");
+    let file = grouping_input(&dir);
+    let o = filter(&[
+        "--group-by",
+        "platform",
+        "--group-by",
+        "action",
+        "platform:*",
+        &file,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        concat!(
+            r#"{"LINUX":{"Create":1,"Delete":1},"MAC":{"Rename":1},"#,
+            r#""WINDOWS":{"(missing)":1,"Create":2}}"#,
+            "\n"
+        )
+    );
+}
+
+#[test]
+fn group_by_with_no_match_prints_an_empty_object_and_exits_1() {
+    let dir = TempDir::new("group0");
+    let file = grouping_input(&dir);
+    let o = filter(&["--group-by", "action", "platform:SOLARIS", &file]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(stdout(&o), "{}\n");
+}
+
+#[test]
+fn group_by_an_unknown_token_is_an_error() {
+    let dir = TempDir::new("group-unknown");
+    let file = grouping_input(&dir);
+    let o = filter(&["--group-by", "actoin", "platform:*", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), "");
+    assert!(stderr(&o).contains("actoin"), "{}", stderr(&o));
+}
+
+#[test]
+fn invert_selects_the_events_that_do_not_match() {
+    let input = three_events();
+    let o = fimql(
+        &["filter", "--invert", "action:Create"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{}\n", event(2, "Delete", "LINUX")));
+    let o = fimql(&["filter", "-v", "-c", "action:*"], Some(input.as_bytes()));
+    assert_eq!(code(&o), 1);
+    assert_eq!(stdout(&o), "0\n");
+}
+
+#[test]
+fn limit_stops_after_n_matches() {
+    let dir = TempDir::new("limit");
+    let lines: Vec<String> = (1..=50).map(|n| event(n, "Create", "LINUX")).collect();
+    let a = dir.write("a.ndjson", lines[..30].join("\n") + "\n");
+    let b = dir.write("b.ndjson", lines[30..].join("\n") + "\n");
+    let o = filter(&["--limit", "3", "action:Create", &a, &b]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), lines[..3].join("\n") + "\n");
+    // The limit carries across files.
+    let o = filter(&["-n", "32", "--count", "action:Create", &a, &b]);
+    assert_eq!(stdout(&o), "32\n");
+    let o = filter(&["-n", "32", "action:Create", &a, &b]);
+    assert_eq!(stdout(&o), lines[..32].join("\n") + "\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Malformed records
+
+#[test]
+fn malformed_ndjson_lines_are_reported_and_skipped() {
+    let dir = TempDir::new("bad-ndjson");
+    let input = [
+        r#"{"action":"Create","n":1}"#,
+        r#"{"action":"Create","#,
+        "",
+        r#"{"action":"Create","n":4}"#,
+        r#"{"action" "Create"}"#,
+        r#"{"action":"Delete","n":6}"#,
+        r#"{"action":"Create","n":7} trailing"#,
+        r#"{"action":"Create","n":8}"#,
+    ]
+    .join("\n")
+        + "\n";
+    let file = dir.write("events.ndjson", input);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stdout(&o),
+        "{\"action\":\"Create\",\"n\":1}\n{\"action\":\"Create\",\"n\":4}\n{\"action\":\"Create\",\"n\":8}\n"
+    );
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(lines[0].starts_with(&format!("{file}:2: ")), "{err}");
+    assert!(lines[1].starts_with(&format!("{file}:5: ")), "{err}");
+    assert!(lines[2].starts_with(&format!("{file}:7: ")), "{err}");
+    assert_eq!(
+        lines[3],
+        "fimql: 3 of 7 records skipped because they are malformed (see above)"
+    );
+}
+
+#[test]
+fn malformed_array_elements_are_reported_at_their_first_line() {
+    let dir = TempDir::new("bad-array");
+    let input = "[\n  {\"action\": \"Create\", \"n\": 1},\n  {\n    \"action\": \"Create\",\n    \"n\": 2,,\n    \"m\": 0\n  },\n  {\"action\": \"Create\", \"n\": 3},\n  7,\n  {\"action\": \"Create\", \"n\": 5}\n]\n";
+    let file = dir.write("events.json", input);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stdout(&o),
+        "{\"action\":\"Create\",\"n\":1}\n{\"action\":\"Create\",\"n\":3}\n{\"action\":\"Create\",\"n\":5}\n"
+    );
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    // The broken element starts on line 3 (its error is on line 5).
+    assert!(lines[0].starts_with(&format!("{file}:3: ")), "{err}");
+    assert!(lines[1].starts_with(&format!("{file}:9: ")), "{err}");
+    assert!(lines[1].contains("expected a JSON object"), "{err}");
+    assert!(lines[2].contains("2 of 5 records skipped"), "{err}");
+}
+
+#[test]
+fn truncated_last_line_is_reported() {
+    let dir = TempDir::new("truncated");
+    let input = format!(
+        "{}\n{}\n{{\"data\":{{\"action\":\"Crea",
+        event(1, "Create", "LINUX"),
+        event(2, "Create", "LINUX")
+    );
+    let file = dir.write("events.ndjson", input);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o).lines().count(), 2);
+    let err = stderr(&o);
+    assert!(err.starts_with(&format!("{file}:3: ")), "{err}");
+    assert!(err.contains("1 of 3 records skipped"), "{err}");
+
+    // The same at the end of a pretty array.
+    let input = format!(
+        "[\n{},\n{},\n{{\"data\":{{\"action\":\"Crea",
+        event(1, "Create", "LINUX"),
+        event(2, "Create", "LINUX")
+    );
+    let file = dir.write("events.json", input);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o).lines().count(), 2);
+    let err = stderr(&o);
+    assert!(err.starts_with(&format!("{file}:4: ")), "{err}");
+}
+
+#[test]
+fn records_that_are_json_but_not_objects() {
+    let dir = TempDir::new("not-object");
+    let input = format!(
+        "{}\n5\n\"text\"\n[{}]\nnull\n{}\n",
+        event(1, "Create", "LINUX"),
+        event(2, "Create", "LINUX"),
+        event(3, "Create", "LINUX")
+    );
+    let file = dir.write("events.ndjson", input);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{}\n{}\n",
+            event(1, "Create", "LINUX"),
+            event(3, "Create", "LINUX")
+        )
+    );
+    let err = stderr(&o);
+    for line in 2..=5 {
+        let prefix = format!("{file}:{line}: ");
+        let l = err
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no error for line {line}:\n{err}"));
+        assert!(l.contains("expected a JSON object"), "{l}");
+    }
+    assert!(err.contains("4 of 6 records skipped"), "{err}");
+}
+
+#[test]
+fn invalid_utf8_is_a_malformed_record() {
+    let dir = TempDir::new("utf8");
+    let mut input = Vec::new();
+    input.extend_from_slice(event(1, "Create", "LINUX").as_bytes());
+    input.extend_from_slice(b"\n{\"action\":\"Create\",\"s\":\"\xff\xfe\"}\n");
+    input.extend_from_slice(event(3, "Create", "LINUX").as_bytes());
+    input.push(b'\n');
+    let file = dir.write("events.ndjson", &input);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o).lines().count(), 2);
+    let err = stderr(&o);
+    assert!(err.starts_with(&format!("{file}:2: ")), "{err}");
+    assert!(err.contains("UTF-8"), "{err}");
+}
+
+#[test]
+fn malformed_record_from_standard_input_names_stdin() {
+    let input = format!("{}\n{{oops}}\n", event(1, "Create", "LINUX"));
+    let o = fimql(&["filter", "action:Create"], Some(input.as_bytes()));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).starts_with("<stdin>:2: "), "{}", stderr(&o));
+}
+
+#[test]
+fn a_missing_file_is_named_and_the_others_are_read() {
+    let dir = TempDir::new("missing");
+    let file = dir.write("events.ndjson", three_events());
+    let missing = dir.path("no-such-file.ndjson");
+    let o = filter(&["action:Create", &missing, &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o).lines().count(), 2);
+    let err = stderr(&o);
+    assert!(err.contains(&missing), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // A directory is not an input either.
+    let o = filter(&["action:Create", &path_str(&dir.0)]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains(&path_str(&dir.0)), "{}", stderr(&o));
+}
+
+#[test]
+fn a_bad_filter_exits_2_without_reading_input() {
+    let src = "action:(Create";
+    // Standard input stays open: reading it would block.
+    let child = Command::new(BIN)
+        .args(["filter", src])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fimql");
+    let (status, err) = wait_quietly(child, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(2));
+    assert!(err.contains("error[unclosed-paren]"), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.ends_with(src))
+        .unwrap_or_else(|| panic!("filter not shown:\n{err}"));
+    let col = lines[at].len() - src.len();
+    assert_eq!(lines[at + 1].find('^'), Some(col + 7), "{err}");
+
+    // Nor does it open files.
+    let dir = TempDir::new("bad-filter");
+    let missing = dir.path("no-such-file.ndjson");
+    let o = filter(&["actoin:Create", &missing]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("error[unknown-token]"), "{err}");
+    assert!(!err.contains("no-such-file"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit statuses, the pipe, the clock, threads
+
+#[test]
+fn exit_status_is_like_grep() {
+    let input = three_events();
+    let some = fimql(&["filter", "platform:LINUX"], Some(input.as_bytes()));
+    assert_eq!(code(&some), 0);
+    let none = fimql(&["filter", "platform:MAC"], Some(input.as_bytes()));
+    assert_eq!(code(&none), 1);
+    assert_eq!(stdout(&none), "");
+    assert_eq!(stderr(&none), "");
+    let usage = fimql(
+        &["filter", "--bogus", "platform:MAC"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(code(&usage), 2);
+}
+
+#[test]
+fn a_closed_stdout_ends_the_program_quietly() {
+    let dir = TempDir::new("pipe");
+    let mut input = String::new();
+    for n in 0..20_000 {
+        input.push_str(&event(n, "Create", "LINUX"));
+        input.push('\n');
+    }
+    let file = dir.write("events.ndjson", input);
+    let mut child = Command::new(BIN)
+        .args(["filter", "action:Create", &file])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fimql");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    out.read_line(&mut first).expect("read one line");
+    assert_eq!(first, format!("{}\n", event(0, "Create", "LINUX")));
+    drop(out);
+    let (status, err) = wait_quietly(child, Duration::from_secs(60));
+    assert_eq!(err, "", "stderr after the pipe closed");
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
+#[test]
+fn now_fixes_the_clock() {
+    let dir = TempDir::new("now");
+    let file = dir.write(
+        "events.ndjson",
+        [
+            r#"{"dateTime":"2023-01-09T13:00:00.000+0000","n":1}"#,
+            r#"{"dateTime":"2023-01-09T11:00:00.000+0000","n":2}"#,
+            r#"{"dateTime":"2023-01-10T11:59:59.000+0000","n":3}"#,
+            r#"{"dateTime":"2022-12-31T12:00:00.000+0000","n":4}"#,
+        ]
+        .join("\n"),
+    );
+    let o = filter(&[
+        "--now",
+        "2023-01-10T12:00:00Z",
+        "dateTime:[now-1d..now]",
+        &file,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let ns: Vec<i64> = stdout(&o)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["n"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ns, [1, 3]);
+    let o = filter(&[
+        "--now",
+        "2023-01-10T12:00:00Z",
+        "--count",
+        "dateTime>=now-1d",
+        &file,
+    ]);
+    assert_eq!(stdout(&o), "2\n");
+    // With the real clock, these 2023 events are long past.
+    let o = filter(&["--count", "dateTime>=now-1d", &file]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(stdout(&o), "0\n");
+    let o = filter(&["--now", "yesterday", "dateTime>=now-1d", &file]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--now"), "{}", stderr(&o));
+}
+
+/// A few thousand varied events, about 2.5 MB: more than one batch.
+fn many_events() -> String {
+    const ACTIONS: [&str; 6] = [
+        "Create",
+        "Delete",
+        "Content",
+        "Rename",
+        "Attributes",
+        "Security",
+    ];
+    const HOSTS: [&str; 4] = ["DESKTOP-", "desktop-", "WIN-SRV-", "ip-10-0-"];
+    let mut out = String::new();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for n in 0..6000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let action = ACTIONS[(x % 6) as usize];
+        let host = HOSTS[((x >> 8) % 4) as usize];
+        let platform = if host == "ip-10-0-" {
+            "LINUX"
+        } else {
+            "WINDOWS"
+        };
+        let severity = (x >> 16) % 5 + 1;
+        let tags = if (x >> 20) % 3 == 0 {
+            r#"["8543820","7"]"#
+        } else {
+            r#"["7"]"#
+        };
+        let hidden = match (x >> 24) % 4 {
+            0 => r#""Added""#,
+            1 => r#""Removed""#,
+            _ => "null",
+        };
+        out.push_str(&format!(
+            r#"{{"sortValues":[{n}],"data":{{"dateTime":"2023-{:02}-{:02}T10:00:00.000+0000","action":"{action}","platform":"{platform}","severity":{severity},"fileAttribute":{{"hidden":{hidden}}},"asset":{{"name":"{host}{:05X}","tags":{tags}}},"actor":{{"process":"{}"}},"fullPath":"C:\\Windows\\System32\\f{n}.dll","pad":"{}"}}}}"#,
+            (x >> 28) % 12 + 1,
+            (x >> 32) % 28 + 1,
+            x % 0xfffff,
+            if (x >> 36) % 2 == 0 { "explorer.exe" } else { "svchost.exe" },
+            "p".repeat(((x >> 40) % 200) as usize),
+        ));
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn one_thread_and_two_threads_give_the_same_output() {
+    let dir = TempDir::new("jobs");
+    let input = many_events();
+    assert!(input.len() > 2 << 20, "{} bytes", input.len());
+    let file = dir.write("events.ndjson", &input);
+    let array = dir.write(
+        "events.json",
+        format!("[\n{}\n]\n", input.trim_end().replace('\n', ",\n")),
+    );
+    let runs: [&[&str]; 4] = [
+        &["asset.name:DESKTOP* AND NOT actor.process:explorer.exe"],
+        &["severity>=4 AND (action:Content OR action:Attributes)"],
+        &[
+            "--invert",
+            "asset.tags:8543820 AND file.attribute.hidden:`Added`",
+        ],
+        &["--group-by", "action", "asset.tags:8543820"],
+    ];
+    for input in [&file, &array] {
+        for args in runs {
+            let run = |jobs: &str| {
+                let mut all = vec!["--jobs", jobs];
+                all.extend_from_slice(args);
+                all.push(input);
+                filter(&all)
+            };
+            let one = run("1");
+            let two = run("2");
+            assert_eq!(code(&one), 0, "{args:?}: {}", stderr(&one));
+            assert_eq!(code(&two), 0, "{args:?}: {}", stderr(&two));
+            assert!(one.stdout.len() > 50, "{args:?}: {}", stdout(&one));
+            assert!(
+                one.stdout == two.stdout,
+                "--jobs 1 and --jobs 2 differ for {args:?} on {input}"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agreement with the benchmark kit's Python baseline
+
+const BENCH_FILTERS: [(&str, &str); 4] = [
+    ("F1", "action:Create"),
+    (
+        "F2",
+        "dateTime:['2023-03-01T00:00:00.000Z'..'2023-06-30T23:59:59.999Z'] AND (action:Content OR action:Attributes) AND file.attribute.hidden:`Added`",
+    ),
+    (
+        "F3",
+        "asset.name:DESKTOP* AND NOT actor.process:explorer.exe",
+    ),
+    (
+        "F4",
+        r#"((severity>=4 AND platform:WINDOWS AND profiles.rules.name:*CR_*) OR (asset.tags:8543820 AND file.fullPath:"\\windows\\" AND NOT action:Delete)) AND NOT (platform:LINUX AND type:Directory) AND (action:Content OR NOT actor.userName:SYSTEM)"#,
+    ),
+];
+
+#[test]
+fn counts_agree_with_the_python_baseline_on_generated_events() {
+    let generator = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bench/gen_events.py");
+    let baseline = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bench/py_filter.py");
+    let dir = TempDir::new("bench");
+    let events = dir.path("events.ndjson");
+    let generated = Command::new("python3")
+        .args([generator, "--count", "20000", "--seed", "7"])
+        .stdout(std::fs::File::create(&events).expect("create events file"))
+        .status()
+        .expect("run python3 gen_events.py");
+    assert!(generated.success(), "gen_events.py failed");
+
+    // Run the eight programs side by side.
+    let results: Vec<(&str, usize, String)> = thread::scope(|s| {
+        let handles: Vec<_> = BENCH_FILTERS
+            .iter()
+            .map(|&(name, f)| {
+                let events = &events;
+                let ours = s.spawn(move || filter(&["--count", f, events]));
+                let theirs = s.spawn(move || {
+                    Command::new("python3")
+                        .args([baseline, name, events])
+                        .output()
+                        .expect("run python3 py_filter.py")
+                });
+                (name, ours, theirs)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(name, ours, theirs)| {
+                let ours = ours.join().expect("fimql thread");
+                let theirs = theirs.join().expect("python thread");
+                assert_eq!(code(&ours), 0, "{name}: {}", stderr(&ours));
+                assert!(theirs.status.success(), "py_filter.py {name} failed");
+                let expected = theirs.stdout.iter().filter(|&&b| b == b'\n').count();
+                (name, expected, stdout(&ours))
+            })
+            .collect()
+    });
+    for (name, expected, ours) in results {
+        assert!(expected > 0, "{name} matches nothing");
+        assert_eq!(ours, format!("{expected}\n"), "{name}");
+    }
+}
+
+#[test]
+fn a_record_over_the_size_cap_is_reported_after_the_records_before_it() {
+    // 65 MB of JSON in one array element; gzip keeps the test file small.
+    let dir = TempDir::new("huge");
+    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+    enc.write_all(format!("[\n{},\n{{\"data\":{{\"s\":\"", event(1, "Create", "LINUX")).as_bytes())
+        .unwrap();
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..65 {
+        enc.write_all(&chunk).unwrap();
+    }
+    enc.write_all(format!("\"}}}},\n{}\n]\n", event(3, "Create", "LINUX")).as_bytes())
+        .unwrap();
+    let file = dir.write("huge.json.gz", enc.finish().unwrap());
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{}\n", event(1, "Create", "LINUX")));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!("{file}:3: record longer than")),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_truncated_gzip_file_gives_the_records_before_the_cut() {
+    let dir = TempDir::new("truncated-gzip");
+    let mut input = String::new();
+    for n in 0..400 {
+        input.push_str(&event(n, "Create", "LINUX"));
+        input.push('\n');
+    }
+    let gz = gzip(input.as_bytes());
+    let cut = &gz[..gz.len() * 2 / 3];
+    // What a decompressor recovers from the cut file: that many whole lines, then a partial one.
+    let mut recovered = Vec::new();
+    let err = flate2::read::GzDecoder::new(cut)
+        .read_to_end(&mut recovered)
+        .expect_err("the cut stream is incomplete");
+    assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    let whole = recovered.iter().filter(|&&b| b == b'\n').count();
+    assert!(whole > 100 && whole < 400, "{whole} lines recovered");
+
+    let file = dir.write("events.ndjson.gz", cut);
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), format!("{whole}\n"));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    // The partial record is reported at its line, then the read error, then the summary.
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(
+        lines[0].starts_with(&format!("{file}:{}: ", whole + 1)),
+        "{err}"
+    );
+    assert!(lines[1].starts_with(&format!("fimql: {file}: ")), "{err}");
+    assert!(
+        lines[2].contains(&format!("1 of {} records skipped", whole + 1)),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_at_the_start_is_skipped() {
+    let dir = TempDir::new("bom");
+    let first = r#"{ "action" : "Create", "n": 1 }"#;
+    let input = format!("\u{feff}{first}\n{}\n", event(2, "Create", "LINUX"));
+    let file = dir.write("events.ndjson", &input);
+    let gz = dir.write("events.ndjson.gz", gzip(input.as_bytes()));
+    for f in [&file, &gz] {
+        let o = filter(&["action:Create", f]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        // Still NDJSON: the lines come out as they are, without the mark.
+        assert_eq!(
+            stdout(&o),
+            format!("{first}\n{}\n", event(2, "Create", "LINUX"))
+        );
+        assert_eq!(stderr(&o), "");
+    }
+    let array = dir.write(
+        "events.json",
+        format!("\u{feff}[\n  {}\n]\n", event(3, "Create", "LINUX")),
+    );
+    let o = filter(&["--count", "action:Create", &array]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "1\n");
+}
+
+#[test]
+fn ndjson_with_a_damaged_first_line_keeps_the_other_records() {
+    let dir = TempDir::new("damaged-first");
+    let lines: Vec<String> = (1..=40).map(|n| event(n, "Create", "LINUX")).collect();
+    let whole = lines.join("\n") + "\n";
+    // Cut at the front in the middle of the first record, as `tail -c` does.
+    let cut = dir.write("tail.ndjson", &whole[30..]);
+    let o = filter(&["action:Create", &cut]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), lines[1..].join("\n") + "\n");
+    let err = stderr(&o);
+    let errs: Vec<&str> = err.lines().collect();
+    assert_eq!(errs.len(), 2, "{err}");
+    assert!(errs[0].starts_with(&format!("{cut}:1: ")), "{err}");
+    assert!(errs[1].contains("1 of 40 records skipped"), "{err}");
+
+    // The first record cut short at its end.
+    let input = format!("{}\n{}", &lines[0][..20], lines[1..4].join("\n"));
+    let file = dir.write("short.ndjson", input);
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), "3\n");
+    assert!(
+        stderr(&o).starts_with(&format!("{file}:1: ")),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn line_numbers_stay_right_across_batches() {
+    let dir = TempDir::new("lines");
+    let pad = "x".repeat(400);
+    let broken_lines = [1234, 4000, 7999];
+    let mut ndjson = String::new();
+    for n in 1..=8000 {
+        if broken_lines.contains(&n) {
+            ndjson.push_str("{\"broken\":");
+        } else if n % 97 != 0 {
+            ndjson.push_str(&format!(r#"{{"action":"Create","n":{n},"pad":"{pad}"}}"#));
+        }
+        ndjson.push_str(if n % 5 == 0 { "\r\n" } else { "\n" });
+    }
+    assert!(ndjson.len() > 3 << 20);
+    let file = dir.write("events.ndjson", &ndjson);
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    let records = 8000 - 8000 / 97;
+    assert_eq!(stdout(&o), format!("{}\n", records - 3));
+    let expected: Vec<String> = broken_lines
+        .iter()
+        .map(|n| format!("{file}:{n}: "))
+        .chain([format!(
+            "fimql: 3 of {records} records skipped because they are malformed (see above)"
+        )])
+        .collect();
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), expected.len(), "{err}");
+    for (line, prefix) in lines.iter().zip(&expected) {
+        assert!(
+            line.starts_with(prefix.as_str()),
+            "{line} (expected {prefix})"
+        );
+    }
+
+    // A pretty-printed array: each element over five lines, two broken ones.
+    let mut array = String::from("[\n");
+    let mut starts = Vec::new();
+    let mut line = 2;
+    for n in 1..=3000 {
+        if n == 500 || n == 2500 {
+            starts.push(line);
+            array.push_str("  {\n    \"broken\": ,\n    \"x\": 1,\n    \"y\": 2\n  }");
+        } else {
+            array.push_str(&format!(
+                "  {{\n    \"action\": \"Create\",\n    \"n\": {n},\n    \"pad\": \"{pad}\"\n  }}"
+            ));
+        }
+        array.push_str(if n < 3000 { ",\n" } else { "\n" });
+        line += 5;
+    }
+    array.push_str("]\n");
+    assert!(array.len() > 1 << 20);
+    let file = dir.write("events.json", &array);
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), "2998\n");
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert_eq!(starts, [2497, 12497]);
+    assert!(lines[0].starts_with(&format!("{file}:2497: ")), "{err}");
+    assert!(lines[1].starts_with(&format!("{file}:12497: ")), "{err}");
+}
+
+#[test]
+fn input_format_overrides_detection() {
+    let dir = TempDir::new("input-format");
+    // One object per line, read as concatenated JSON: written out compact.
+    let file = dir.write(
+        "events.ndjson",
+        "{ \"action\": \"Create\" }\n{ \"action\": \"Delete\" }\n",
+    );
+    let o = filter(&["--input-format", "json", "action:Create", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "{\"action\":\"Create\"}\n");
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(stdout(&o), "{ \"action\": \"Create\" }\n");
+    let o = filter(&["--input-format", "xml", "action:Create", &file]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn incident_scope_and_unknown_tokens() {
+    let input = "{\"status\":\"OPEN\",\"custom\":{\"team\":\"blue\"}}\n{\"status\":\"CLOSED\"}\n";
+    let o = fimql(
+        &["filter", "--scope", "incidents", "status:open"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1);
+    // `status` is not an events token.
+    let o = fimql(&["filter", "status:open"], Some(input.as_bytes()));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("unknown-token"), "{}", stderr(&o));
+    // Unknown dotted names as raw JSON paths, for filtering and grouping.
+    let o = fimql(
+        &[
+            "filter",
+            "--allow-unknown",
+            "--group-by",
+            "custom.team",
+            "custom.team:*",
+        ],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "{\"blue\":1}\n");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failing_stdout_is_an_error() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let o = Command::new(BIN)
+        .args(["filter", "action:*"])
+        .stdin(Stdio::piped())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(three_events().as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("run fimql");
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("cannot write output"), "{}", stderr(&o));
+}
