@@ -22,16 +22,32 @@ use crate::eval::{Leaf, Scratch, eval, leaf_passes};
 
 /// Why a record could not be evaluated.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+#[error("{message}{}", position.map(|(l, c)| format!(" at line {l} column {c} of the record")).unwrap_or_default())]
 pub struct RecordError {
-    /// What is wrong, with serde_json's line and column within the record where it has them.
+    /// What is wrong.
     pub message: String,
+    /// Where, as a 1-based line and column within the record, when known.
+    pub position: Option<(usize, usize)>,
 }
 
 impl RecordError {
     fn new(message: impl Into<String>) -> Self {
         RecordError {
             message: message.into(),
+            position: None,
+        }
+    }
+
+    fn json(e: &serde_json::Error) -> Self {
+        let full = e.to_string();
+        // serde_json appends " at line L column C"; keep the position apart.
+        let message = match full.rfind(" at line ") {
+            Some(i) if e.line() > 0 => full[..i].to_string(),
+            _ => full,
+        };
+        RecordError {
+            message,
+            position: (e.line() > 0).then(|| (e.line(), e.column())),
         }
     }
 }
@@ -226,11 +242,11 @@ impl Matcher<'_> {
         };
         seed.deserialize(&mut de)
             .and_then(|()| de.end())
-            .map_err(|e| RecordError::new(json_error_message(&e)))?;
+            .map_err(|e| RecordError::json(&e))?;
         if self.ctx.duplicate {
             // A relevant key appears twice in one object: let `Value` decide which one counts.
             let v: serde_json::Value =
-                serde_json::from_str(text).map_err(|e| RecordError::new(json_error_message(&e)))?;
+                serde_json::from_str(text).map_err(|e| RecordError::json(&e))?;
             return Ok(self.filter.matches(&v));
         }
         let bits = if self.ctx.data_is_object {
@@ -281,11 +297,6 @@ fn too_deep(record: &[u8]) -> bool {
         }
     }
     false
-}
-
-/// The message of a serde_json error, with "not an object" worded for users.
-pub(crate) fn json_error_message(e: &serde_json::Error) -> String {
-    e.to_string()
 }
 
 struct RecordSeed<'a, 'f> {

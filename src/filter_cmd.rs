@@ -11,7 +11,7 @@ use std::time::Instant as Clock;
 use clap::Args;
 use fimql::catalog::{Catalog, Scope};
 use fimql::date::Instant;
-use fimql::fast::Matcher;
+use fimql::fast::{Matcher, RecordError};
 use fimql::group::GroupBy;
 use fimql::stream::{Batch, Item, Layout, RecordReader};
 use fimql::{CompileOptions, Filter};
@@ -25,7 +25,7 @@ pub struct FilterArgs {
     /// Input files; standard input when none is given or FILE is `-`.
     files: Vec<String>,
     /// Print only the number of matching events.
-    #[arg(long, short = 'c')]
+    #[arg(long, short = 'c', conflicts_with = "group_by")]
     count: bool,
     /// Count matching events per value of TOKEN, like the FIM count API (repeat for nested keys).
     #[arg(long = "group-by", value_name = "TOKEN")]
@@ -81,7 +81,7 @@ pub fn parse_now(s: &str) -> Result<Instant, String> {
 enum Outcome {
     Selected,
     Rejected,
-    Error(String),
+    Error(RecordError),
 }
 
 /// Output sink; remembers a closed pipe.
@@ -124,6 +124,9 @@ pub fn run(args: FilterArgs) -> u8 {
             return 2;
         }
     };
+    if !filter.warnings().is_empty() {
+        eprint!("{}", crate::render_all(filter.warnings(), &src));
+    }
     let catalog = Catalog::builtin();
     let mut group_paths = Vec::new();
     for token in &args.group_by {
@@ -393,7 +396,7 @@ fn outcome(m: &mut Matcher<'_>, bytes: &[u8], invert: bool) -> Outcome {
     match m.matches_json(bytes) {
         Ok(hit) if hit != invert => Outcome::Selected,
         Ok(_) => Outcome::Rejected,
-        Err(e) => Outcome::Error(e.message),
+        Err(e) => Outcome::Error(e),
     }
 }
 
@@ -486,11 +489,15 @@ fn emit(
         totals.records += 1;
         match outcome {
             Outcome::Rejected => {}
-            Outcome::Error(message) => {
-                eprintln!("{file}:{line}: {}", record_message(message));
+            Outcome::Error(e) => {
+                // The line where the record starts; the message says where in the record.
+                eprintln!("{file}:{line}: {e}");
                 totals.skipped += 1;
             }
             Outcome::Selected => {
+                if args.limit.is_some_and(|n| totals.selected >= n) {
+                    return Ok(true);
+                }
                 totals.selected += 1;
                 if let Some(g) = group.as_mut() {
                     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
@@ -510,12 +517,6 @@ fn emit(
         }
     }
     Ok(false)
-}
-
-/// serde_json says "invalid type: integer `5`, expected a JSON object (an event)"; keep that, it
-/// names the problem, and prefix nothing else.
-fn record_message(m: &str) -> String {
-    m.to_string()
 }
 
 /// Removes whitespace outside strings.

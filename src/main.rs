@@ -16,7 +16,16 @@ use fimql::{Diagnostic, Diagnostics, Query};
 /// ``dateTime:['2022-11-15T16:07:00.000Z'..'2022-12-15T16:07:00.000Z'] AND (action:Content)``.
 /// Pass `-` as FILTER to read the filter from standard input.
 #[derive(Parser, Debug)]
-#[command(name = "fimql", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "fimql",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Exit status: check, fmt, explain and request check give 0 when the input is valid \
+                  (warnings allowed), 1 when it has errors, 2 on usage errors. filter gives 0 when \
+                  an event matched, 1 when none did, 2 on any error. See `fimql help <command>`."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -555,8 +555,12 @@ fn malformed_array_elements_are_reported_at_their_first_line() {
     let err = stderr(&o);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 3, "{err}");
-    // The broken element starts on line 3 (its error is on line 5).
+    // The broken element starts on line 3; its error is on line 3 of the element (file line 5).
     assert!(lines[0].starts_with(&format!("{file}:3: ")), "{err}");
+    assert!(
+        lines[0].ends_with("at line 3 column 12 of the record"),
+        "{err}"
+    );
     assert!(lines[1].starts_with(&format!("{file}:9: ")), "{err}");
     assert!(lines[1].contains("expected a JSON object"), "{err}");
     assert!(lines[2].contains("2 of 5 records skipped"), "{err}");
@@ -706,7 +710,10 @@ fn exit_status_is_like_grep() {
     let input = three_events();
     let some = fimql(&["filter", "platform:LINUX"], Some(input.as_bytes()));
     assert_eq!(code(&some), 0);
-    let none = fimql(&["filter", "platform:MAC"], Some(input.as_bytes()));
+    let none = fimql(
+        &["filter", "asset.name:nothing-has-this"],
+        Some(input.as_bytes()),
+    );
     assert_eq!(code(&none), 1);
     assert_eq!(stdout(&none), "");
     assert_eq!(stderr(&none), "");
@@ -1197,4 +1204,37 @@ fn a_failing_stdout_is_an_error() {
         .expect("run fimql");
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("cannot write output"), "{}", stderr(&o));
+}
+
+#[test]
+fn filter_warnings_are_shown_before_running() {
+    let input = three_events();
+    let o = fimql(&["filter", "platform:MAC"], Some(input.as_bytes()));
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).starts_with("warning[unknown-value]: `MAC` is not a known value of `platform`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn limit_zero_selects_nothing() {
+    let input = three_events();
+    let o = fimql(
+        &["filter", "--limit", "0", "platform:*"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(code(&o), 1);
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn count_and_group_by_together_are_a_usage_error() {
+    let o = fimql(
+        &["filter", "--count", "--group-by", "action", "action:*"],
+        Some(b"{}"),
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
 }
