@@ -903,7 +903,6 @@ error[missing-operator]: expected `AND` or `OR` between terms
   |
   | action:Create severity:4
   |               ^^^^^^^^^^
-  | action:Create severity:4
   |              - the previous term ends here
   = help: insert `AND` to require both terms (or `OR` for either): `... AND severity:4`
 "
