@@ -276,8 +276,7 @@ impl Compiler<'_> {
                     [Some(b)] => Test::Bool(*b),
                     _ if b.len() > 1 && b.iter().all(Option::is_some) => {
                         // `[true, false]`: both values; `[true, true]`: one.
-                        if b.iter().any(|x| *x == Some(true)) && b.iter().any(|x| *x == Some(false))
-                        {
+                        if b.contains(&Some(true)) && b.contains(&Some(false)) {
                             Test::Present
                         } else {
                             Test::Bool(b[0] == Some(true))

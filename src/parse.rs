@@ -758,10 +758,7 @@ impl<'a> FilterParser<'a> {
     fn bare_words(&self, i: &'a str, within: &str) -> R<'a, Value> {
         let (mut rest, w) = self.bare_word(i)?;
         let mut v = self.bare_value(i, rest, w, within)?;
-        loop {
-            let Ok((j, _)) = multispace1::<&str, Failure>(rest) else {
-                break;
-            };
+        while let Ok((j, _)) = multispace1::<&str, Failure>(rest) {
             if j.starts_with('(') {
                 break;
             }
@@ -789,6 +786,8 @@ impl<'a> FilterParser<'a> {
     /// `bare_word`: characters up to whitespace, one of `[ ] , : " ' `` ` ``, `..`, or a `)` that
     /// closes nothing opened in the word; `\` escapes the next character. Parentheses balanced
     /// inside the word belong to it; an unbalanced `(` ends it.
+    // The inner `if`s consume input (`it.next()`, `opens.pop()`), so they stay out of match guards.
+    #[allow(clippy::collapsible_match)]
     fn bare_word(&self, i: &'a str) -> R<'a, &'a str> {
         let mut opens: Vec<usize> = Vec::new();
         let mut end = i.len();

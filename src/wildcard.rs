@@ -150,7 +150,7 @@ impl Segment {
     /// The end of the leftmost match starting at or after `from`.
     fn find(&self, value: &str, from: usize) -> Option<usize> {
         if let Some(lit) = &self.literal {
-            return memmem::find(value[from..].as_bytes(), lit.as_bytes())
+            return memmem::find(&value.as_bytes()[from..], lit.as_bytes())
                 .map(|i| from + i + lit.len());
         }
         let mut at = from;
