@@ -138,13 +138,26 @@ pub(crate) fn float_text(f: f64) -> String {
     serde_json::Number::from_f64(f).map_or_else(String::new, |n| n.to_string())
 }
 
-/// An integer written as a string: an optional `-` and digits.
+/// An integer written as a string: an optional `-` and digits. Leading zeros do not count; a
+/// number of more than 38 digits is beyond every filter integer (`i64`) and stands as the extreme.
 fn parse_int_str(s: &str) -> Option<i128> {
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    if digits.is_empty() || digits.len() > 38 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, s),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    let digits = digits.trim_start_matches('0');
+    if digits.len() > 38 {
+        return Some(if neg { i128::MIN } else { i128::MAX });
+    }
+    let n: i128 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
+    Some(if neg { -n } else { n })
 }
 
 fn str_passes(tests: &[StrTest], s: &str) -> bool {

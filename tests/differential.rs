@@ -1,0 +1,37 @@
+//! Regression tests for evaluation, each decided by `language.md`.
+
+use chrono::{TimeZone, Utc};
+use fimql::{CompileOptions, Scope, compile};
+use serde_json::{Value as Json, json};
+
+fn opts(scope: Scope) -> CompileOptions {
+    let now = Utc.with_ymd_and_hms(2023, 3, 31, 12, 0, 0).unwrap();
+    CompileOptions::new(scope).now(now).allow_unknown(true)
+}
+
+fn matches(filter: &str, event: &Json) -> bool {
+    compile(filter, &opts(Scope::Events))
+        .unwrap_or_else(|e| panic!("{filter}: {}", e.render(filter)))
+        .matches(event)
+}
+
+/// Integer tokens match strings of digits by their value (section 3), however many digits: leading
+/// zeros do not change the value, and a number beyond every filter integer still compares.
+#[test]
+fn long_digit_strings_compare_numerically() {
+    let ev = |v: &str| json!({ "severity": v });
+    let four = format!("{}4", "0".repeat(42));
+    assert!(matches("severity:4", &ev(&four)));
+    assert!(matches("severity:[1..5]", &ev(&four)));
+    assert!(!matches("severity:5", &ev(&four)));
+    let huge = format!("1{}", "0".repeat(41));
+    assert!(matches("severity>=1", &ev(&huge)));
+    assert!(matches("severity:[1..*]", &ev(&huge)));
+    assert!(!matches("severity<=9223372036854775807", &ev(&huge)));
+    assert!(!matches("severity:4", &ev(&huge)));
+    let minus = format!("-{huge}");
+    assert!(matches("severity<0", &ev(&minus)));
+    assert!(!matches("severity>=-9223372036854775808", &ev(&minus)));
+    assert!(matches("severity:0", &ev(&"0".repeat(50))));
+    assert!(matches("severity:0", &ev(&format!("-{}", "0".repeat(50)))));
+}
