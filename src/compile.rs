@@ -420,7 +420,7 @@ fn str_test(ty: TokenType, v: &Value) -> StrTest {
     match v.form {
         Form::Backtick => StrTest::Exact(v.text()),
         Form::Single | Form::Double => {
-            let needle = v.text().to_lowercase();
+            let needle = crate::wildcard::fold_case(&v.text());
             if ty == TokenType::Text {
                 StrTest::ContainsFold(needle)
             } else {
@@ -430,7 +430,7 @@ fn str_test(ty: TokenType, v: &Value) -> StrTest {
         Form::Bare => {
             let pieces = v.pattern();
             if pieces.iter().all(|p| matches!(p, Piece::Literal(_))) {
-                StrTest::EqFold(v.text().to_lowercase())
+                StrTest::EqFold(crate::wildcard::fold_case(&v.text()))
             } else {
                 StrTest::Wildcard(crate::wildcard::Pattern::new(&pieces))
             }

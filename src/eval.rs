@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 
 use crate::compile::{CTerm, Filter, Interval, Node, StrTest, Test};
 use crate::date::{from_epoch_millis, parse_event_date};
+use crate::wildcard::fold_case;
 
 /// A value found at a path, borrowed from wherever the event lives.
 #[derive(Clone, Copy, Debug)]
@@ -164,12 +165,12 @@ fn str_passes(tests: &[StrTest], s: &str) -> bool {
     let mut lower: Option<String> = None;
     tests.iter().any(|t| match t {
         StrTest::Exact(x) => s == x,
-        StrTest::EqFold(x) => lower.get_or_insert_with(|| s.to_lowercase()) == x,
+        StrTest::EqFold(x) => lower.get_or_insert_with(|| fold_case(s)) == x,
         StrTest::ContainsFold(x) => memchr::memmem::find(
-            lower.get_or_insert_with(|| s.to_lowercase()).as_bytes(),
+            lower.get_or_insert_with(|| fold_case(s)).as_bytes(),
             x.as_bytes(),
         )
         .is_some(),
-        StrTest::Wildcard(p) => p.matches_lower(lower.get_or_insert_with(|| s.to_lowercase())),
+        StrTest::Wildcard(p) => p.matches_lower(lower.get_or_insert_with(|| fold_case(s))),
     })
 }

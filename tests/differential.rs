@@ -35,3 +35,21 @@ fn long_digit_strings_compare_numerically() {
     assert!(matches("severity:0", &ev(&"0".repeat(50))));
     assert!(matches("severity:0", &ev(&format!("-{}", "0".repeat(50)))));
 }
+
+/// Case-insensitive forms fold every character alike wherever it stands. `str::to_lowercase`
+/// gives a word-final `Σ` the form `ς`, so the pattern piece `ΟΔΥΣ` folded to `οδυς` while the
+/// value `ΟΔΥΣΣΕΑΣ` folded to `οδυσσεας`, and `"Σ"` (`σ`) was not found in `ΑΣ` (`ας`).
+#[test]
+fn final_sigma_folds_like_sigma() {
+    let name = |v: &str| json!({ "name": v, "id": v });
+    assert!(matches("file.name:ΟΔΥΣ*", &name("ΟΔΥΣΣΕΑΣ")));
+    assert!(matches("file.name:ΟΔΥΣ?ΕΑΣ", &name("οδυσσεας")));
+    assert!(matches("file.name:\"Σ\"", &name("ΑΣ")));
+    assert!(matches("file.name:'ας'", &name("ΑΣ")));
+    assert!(matches("file.name:ας", &name("ΑΣ")));
+    assert!(matches("file.name:ασ", &name("ας")));
+    assert!(matches("id:\"ασ\"", &name("ΑΣ")));
+    assert!(matches("id:ΑΣ*", &name("ασα")));
+    assert!(!matches("file.name:`ας`", &name("ΑΣ")));
+    assert!(!matches("file.name:ΑΣ?", &name("ας")));
+}
