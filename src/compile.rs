@@ -275,9 +275,14 @@ impl Compiler<'_> {
                 match b.as_slice() {
                     [Some(b)] => Test::Bool(*b),
                     _ if b.len() > 1 && b.iter().all(Option::is_some) => {
-                        // `[true, false]`: both values; `[true, true]`: one.
+                        // `[true, false]`: either boolean (a JSON boolean, or `true`/`false` in any
+                        // case, which is what these string tests accept), not any present value;
+                        // `[true, true]`: one.
                         if b.contains(&Some(true)) && b.contains(&Some(false)) {
-                            Test::Present
+                            Test::Str(vec![
+                                StrTest::EqFold("true".into()),
+                                StrTest::EqFold("false".into()),
+                            ])
                         } else {
                             Test::Bool(b[0] == Some(true))
                         }

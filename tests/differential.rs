@@ -53,3 +53,39 @@ fn final_sigma_folds_like_sigma() {
     assert!(!matches("file.name:`ας`", &name("ΑΣ")));
     assert!(!matches("file.name:ΑΣ?", &name("ας")));
 }
+
+/// A boolean token with both values (`[true, false]`, `(true OR false)`) matches the booleans
+/// (JSON `true`/`false`, the strings `true`/`false` in any case), not every present value.
+#[test]
+fn both_booleans_match_only_booleans() {
+    for filter in [
+        "baseline:[true, false]",
+        "baseline:(FALSE OR 'true')",
+        "baseline:[`false`, true, false]",
+    ] {
+        for yes in [json!(true), json!(false), json!("TRUE"), json!("False")] {
+            assert!(
+                matches(filter, &json!({ "baseline": yes })),
+                "{filter} on {yes}"
+            );
+        }
+        for no in [
+            json!(1),
+            json!("1"),
+            json!("yes"),
+            json!(""),
+            json!({}),
+            json!(null),
+        ] {
+            assert!(
+                !matches(filter, &json!({ "baseline": no })),
+                "{filter} on {no}"
+            );
+        }
+        assert!(
+            matches(filter, &json!({ "baseline": ["no", [false]] })),
+            "{filter}"
+        );
+        assert!(!matches(filter, &json!({})), "{filter}");
+    }
+}
