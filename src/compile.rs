@@ -285,9 +285,14 @@ impl Compiler<'_> {
                 match b.as_slice() {
                     [Some(b)] => Test::Bool(*b),
                     _ if b.len() > 1 && b.iter().all(Option::is_some) => {
-                        // `[true, false]`: both values; `[true, true]`: one.
+                        // `[true, false]`: either boolean (a JSON boolean, or `true`/`false` in any
+                        // case, which is what these string tests accept), not any present value;
+                        // `[true, true]`: one.
                         if b.contains(&Some(true)) && b.contains(&Some(false)) {
-                            Test::Present
+                            Test::Str(vec![
+                                StrTest::EqFold("true".into()),
+                                StrTest::EqFold("false".into()),
+                            ])
                         } else {
                             Test::Bool(b[0] == Some(true))
                         }
@@ -430,7 +435,7 @@ fn str_test(ty: TokenType, v: &Value) -> StrTest {
     match v.form {
         Form::Backtick => StrTest::Exact(v.text()),
         Form::Single | Form::Double => {
-            let needle = v.text().to_lowercase();
+            let needle = crate::wildcard::fold_case(&v.text());
             if ty == TokenType::Text {
                 StrTest::ContainsFold(needle)
             } else {
@@ -440,7 +445,7 @@ fn str_test(ty: TokenType, v: &Value) -> StrTest {
         Form::Bare => {
             let pieces = v.pattern();
             if pieces.iter().all(|p| matches!(p, Piece::Literal(_))) {
-                StrTest::EqFold(v.text().to_lowercase())
+                StrTest::EqFold(crate::wildcard::fold_case(&v.text()))
             } else {
                 StrTest::Wildcard(crate::wildcard::Pattern::new(&pieces))
             }

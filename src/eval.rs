@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 
 use crate::compile::{CTerm, Filter, Interval, Node, StrTest, Test};
 use crate::date::{from_epoch_millis, parse_event_date};
+use crate::wildcard::fold_case;
 
 /// A value found at a path, borrowed from wherever the event lives.
 #[derive(Clone, Copy, Debug)]
@@ -136,13 +137,26 @@ pub(crate) fn float_text(f: f64) -> String {
     serde_json::Number::from_f64(f).map_or_else(String::new, |n| n.to_string())
 }
 
-/// An integer written as a string: an optional `-` and digits.
+/// An integer written as a string: an optional `-` and digits. Leading zeros do not count; a
+/// number of more than 38 digits is beyond every filter integer (`i64`) and stands as the extreme.
 fn parse_int_str(s: &str) -> Option<i128> {
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    if digits.is_empty() || digits.len() > 38 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, s),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    let digits = digits.trim_start_matches('0');
+    if digits.len() > 38 {
+        return Some(if neg { i128::MIN } else { i128::MAX });
+    }
+    let n: i128 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
+    Some(if neg { -n } else { n })
 }
 
 /// A reusable buffer for lower-casing values, so that testing allocates nothing for ASCII text.
@@ -152,14 +166,14 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    /// Makes the buffer hold `s` lower-cased exactly as needles are (`str::to_lowercase`).
+    /// Makes the buffer hold `s` lower-cased exactly as needles are (`fold_case`).
     fn set(&mut self, s: &str) {
         self.lower.clear();
         if s.is_ascii() {
             self.lower
                 .extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
         } else {
-            self.lower.push_str(&s.to_lowercase());
+            self.lower.push_str(&fold_case(s));
         }
     }
 }

@@ -12,6 +12,25 @@ use memchr::memmem;
 
 use crate::ast::Piece;
 
+/// Folds case for the case-insensitive value forms: each character is lower-cased on its own
+/// (`str::to_lowercase` would give a word-final `Σ` the form `ς` depending on its neighbours, so a
+/// pattern piece and the value it is part of could fold differently), and `ς` is read as `σ`.
+///
+/// ```
+/// use fimql::wildcard::fold_case;
+/// assert_eq!(fold_case("ΟΔΥΣΣΕΑΣ"), fold_case("οδυσσεας"));
+/// assert_eq!(fold_case("ΟΔΥΣ"), "οδυσ");
+/// ```
+pub fn fold_case(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+        .collect()
+}
+
 /// A lowered wildcard pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pattern {
@@ -36,7 +55,7 @@ enum Part {
 }
 
 impl Pattern {
-    /// A pattern from the pieces of a bare value; literals are lower-cased.
+    /// A pattern from the pieces of a bare value; literals are folded with [`fold_case`].
     pub fn new(pieces: &[Piece]) -> Self {
         let mut segments = Vec::new();
         let mut cur: Vec<Part> = Vec::new();
@@ -48,7 +67,7 @@ impl Pattern {
                     _ => cur.push(Part::Any(1)),
                 },
                 Piece::Literal(s) => {
-                    let s = s.to_lowercase();
+                    let s = fold_case(s);
                     match cur.last_mut() {
                         Some(Part::Lit(l)) => l.push_str(&s),
                         _ => cur.push(Part::Lit(s)),
@@ -100,7 +119,7 @@ impl Pattern {
             .max_by_key(|s| s.len())
     }
 
-    /// Whether `value` (already lower-cased) matches the whole pattern.
+    /// Whether `value` (already folded with [`fold_case`]) matches the whole pattern.
     pub fn matches_lower(&self, value: &str) -> bool {
         let n = self.segments.len();
         if n == 1 {
@@ -190,7 +209,7 @@ mod tests {
     use crate::ast::Value;
 
     fn m(pat: &str, value: &str) -> bool {
-        Pattern::new(&Value::bare(pat).pattern()).matches_lower(&value.to_lowercase())
+        Pattern::new(&Value::bare(pat).pattern()).matches_lower(&fold_case(value))
     }
 
     #[test]
