@@ -1157,10 +1157,13 @@ fn differential(scope: Scope, expr: &Expr, seed: u64, events: &[u64]) -> Result<
         )));
     }
     let tree = path_tree(scope);
+    let mut fast = f.matcher();
+    let mut pre = f.matcher().with_prefilter(true);
     for &e in events {
         let event = gen_event(&tree, e);
         let want = r.matches(&q, &event).unwrap();
         let got = f.matches(&event);
+        let bytes = serde_json::to_vec(&event).unwrap();
         prop_assert_eq!(
             got,
             want,
@@ -1168,6 +1171,21 @@ fn differential(scope: Scope, expr: &Expr, seed: u64, events: &[u64]) -> Result<
             src,
             q,
             serde_json::to_string(&event).unwrap()
+        );
+        // The byte-level fast path, with and without the prefilter, agrees on the same record.
+        prop_assert_eq!(
+            fast.matches_json(&bytes),
+            Ok(want),
+            "fast path: {:?} on {}",
+            src,
+            String::from_utf8_lossy(&bytes)
+        );
+        prop_assert_eq!(
+            pre.matches_json(&bytes),
+            Ok(want),
+            "prefilter: {:?} on {}",
+            src,
+            String::from_utf8_lossy(&bytes)
         );
     }
     Ok(())
@@ -1602,47 +1620,5 @@ fn both_booleans_match_only_booleans() {
             "{filter}"
         );
         assert!(!matches(filter, &json!({})), "{filter}");
-    }
-}
-
-/// Prints how often single terms match, by token type, predicate and value form (for tuning the
-/// vocabulary): `cargo test --test differential match_rates -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn match_rates_by_kind() {
-    let catalog = Catalog::builtin();
-    let r = reference(&catalog, Scope::Events);
-    let tree = path_tree(Scope::Events);
-    let mut rates = std::collections::BTreeMap::<String, (u32, u32)>::new();
-    let mut rng = Rng(11);
-    for tok in toks(Scope::Events) {
-        for _ in 0..200 {
-            let e = term_expr(&tok, rng.next());
-            let ExprKind::Term(t) = &e.kind else {
-                unreachable!()
-            };
-            let kind = match &t.predicate {
-                Predicate::Present(_) => "present".to_string(),
-                Predicate::Value(v) => format!(
-                    "value {:?}{}",
-                    v.form,
-                    if v.has_wildcards() { " wild" } else { "" }
-                ),
-                Predicate::List(..) => "list".into(),
-                Predicate::Group(..) => "group".into(),
-                Predicate::Range(..) => "range".into(),
-                Predicate::Compare(..) => "compare".into(),
-            };
-            let q = Query::from(e.clone());
-            for _ in 0..4 {
-                let event = gen_event(&tree, rng.next());
-                let x = rates.entry(format!("{:?} {kind}", tok.ty)).or_default();
-                x.0 += u32::from(r.matches(&q, &event).unwrap());
-                x.1 += 1;
-            }
-        }
-    }
-    for (k, (h, n)) in rates {
-        println!("{k:30} {h:6} / {n:6}  {:.2}", f64::from(h) / f64::from(n));
     }
 }
