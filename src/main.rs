@@ -49,6 +49,17 @@ enum Command {
         /// The filter, or `-` for standard input.
         filter: String,
     },
+    /// Print the syntax tree of a filter as JSON (spans are byte offsets into the filter).
+    ///
+    /// Exit status: 0 printed, 1 syntax error (the diagnostics are printed instead: rendered on
+    /// stderr, or as JSON on stdout with --format json), 2 usage error.
+    Parse {
+        /// Output format: `json` (the tree, or the diagnostics) or `human` (the tree's debug form).
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// The filter, or `-` for standard input.
+        filter: String,
+    },
     /// Check a filter: syntax, tokens, types, values and dates; all problems in one pass.
     ///
     /// Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.
@@ -156,6 +167,7 @@ fn main() -> ExitCode {
             scope,
             filter,
         } => cmd_fmt(&filter, pretty, fix, scope.into()),
+        Command::Parse { format, filter } => cmd_parse(&filter, format),
         Command::Check {
             scope,
             format,
@@ -288,6 +300,38 @@ fn cmd_check(
         }
     }
     u8::from(has_errors)
+}
+
+fn cmd_parse(arg: &str, format: Format) -> u8 {
+    let src = match filter_text(arg) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match (fimql::parse(&src), format) {
+        (Ok(q), Format::Json) => {
+            print_out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&q).unwrap_or_default()
+            ));
+            0
+        }
+        (Ok(q), Format::Human) => {
+            print_out(&format!("{q:#?}\n"));
+            0
+        }
+        (Err(e), Format::Json) => {
+            let out = serde_json::json!({ "filter": src, "diagnostics": e.to_json(&src) });
+            print_out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&out).unwrap_or_default()
+            ));
+            1
+        }
+        (Err(e), Format::Human) => {
+            eprint!("{}", e.render(&src));
+            1
+        }
+    }
 }
 
 fn cmd_explain(arg: &str, scope: Scope, now: Option<fimql::date::Instant>) -> u8 {

@@ -528,3 +528,17 @@ fn top_level_help_lists_the_commands() {
     assert_eq!(code(&fimql(&[], None)), 2);
     assert_eq!(code(&fimql(&["bogus"], None)), 2);
 }
+
+#[test]
+fn parse_prints_the_tree_as_json_that_deserializes_to_the_same_query() {
+    let src = "dateTime:['2023-01-01'..*] AND NOT (action:`Create` OR file.name:'a\\'b')";
+    let o = fimql(&["parse", src], None);
+    assert_eq!(code(&o), 0);
+    let q: fimql::Query = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(q, fimql::parse(src).unwrap());
+    let bad = fimql(&["parse", "action:"], None);
+    assert_eq!(code(&bad), 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&bad)).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "expected-value");
+    assert_eq!(v["diagnostics"][0]["span"]["start"], 7);
+}
