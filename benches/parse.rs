@@ -9,22 +9,9 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use fimql::ParseOptions;
 
-/// The benchmark filters (F1–F4) of the project's performance baselines.
-const FILTERS: &[(&str, &str)] = &[
-    ("F1", "action:Create"),
-    (
-        "F2",
-        "dateTime:['2023-03-01T00:00:00.000Z'..'2023-06-30T23:59:59.999Z'] AND (action:Content OR action:Attributes) AND file.attribute.hidden:`Added`",
-    ),
-    (
-        "F3",
-        "asset.name:DESKTOP* AND NOT actor.process:explorer.exe",
-    ),
-    (
-        "F4",
-        r#"((severity>=4 AND platform:WINDOWS AND profiles.rules.name:*CR_*) OR (asset.tags:8543820 AND file.fullPath:"\\windows\\" AND NOT action:Delete)) AND NOT (platform:LINUX AND type:Directory) AND (action:Content OR NOT actor.userName:SYSTEM)"#,
-    ),
-];
+#[path = "common.rs"]
+mod common;
+use common::FILTERS;
 
 /// Terms of every kind, used in turn.
 const TERMS: &[&str] = &[

@@ -237,22 +237,10 @@ impl fmt::Display for Rendered<'_> {
                 let line_end = src[line_start..]
                     .find('\n')
                     .map_or(src.len(), |i| line_start + i);
-                let text = &src[line_start..line_end];
                 let from = start - line_start;
                 let to = clamp_boundary(src, span.end.max(start)).min(line_end) - line_start;
-                let pad: usize = text[..from].chars().map(display_width).sum();
-                let width: usize = text[from..to]
-                    .chars()
-                    .map(display_width)
-                    .sum::<usize>()
-                    .max(1);
                 let tail = msg.map(|m| format!(" {m}")).unwrap_or_default();
-                writeln!(
-                    f,
-                    "{gutter} | {}{}{tail}",
-                    " ".repeat(pad),
-                    ch.to_string().repeat(width)
-                )?;
+                mark_line(f, &gutter, &src[line_start..line_end], from, to, ch, &tail)?;
                 continue;
             }
             render_span(f, src, span, ch, msg, &gutter, multi_line)?;
@@ -263,6 +251,30 @@ impl fmt::Display for Rendered<'_> {
         }
         Ok(())
     }
+}
+
+/// Writes `mark` under bytes `from..to` of the line `text` (at least one mark).
+fn mark_line(
+    f: &mut fmt::Formatter<'_>,
+    gutter: &str,
+    text: &str,
+    from: usize,
+    to: usize,
+    mark: char,
+    tail: &str,
+) -> fmt::Result {
+    let pad: usize = text[..from].chars().map(display_width).sum();
+    let width: usize = text[from..to]
+        .chars()
+        .map(display_width)
+        .sum::<usize>()
+        .max(1);
+    writeln!(
+        f,
+        "{gutter} | {}{}{tail}",
+        " ".repeat(pad),
+        mark.to_string().repeat(width)
+    )
 }
 
 fn digits(n: usize) -> usize {
@@ -291,12 +303,6 @@ fn render_span(
         let text = &src[line_start..line_end];
         let from = start.max(line_start) - line_start;
         let to = end.min(line_end).max(start.max(line_start)) - line_start;
-        let pad: usize = text[..from].chars().map(display_width).sum();
-        let width: usize = text[from..to]
-            .chars()
-            .map(display_width)
-            .sum::<usize>()
-            .max(1);
         let num = if multi_line {
             format!("{line_no:>w$}", w = gutter.len())
         } else {
@@ -308,13 +314,7 @@ fn render_span(
             (true, Some(m)) => format!(" {m}"),
             _ => String::new(),
         };
-        writeln!(
-            f,
-            "{gutter} | {}{}{}",
-            " ".repeat(pad),
-            mark.to_string().repeat(width),
-            tail
-        )?;
+        mark_line(f, gutter, text, from, to, mark, &tail)?;
         shown += 1;
         if is_last || line_end >= src.len() {
             if end > line_end && shown == 3 {
