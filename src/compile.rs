@@ -355,21 +355,20 @@ impl Compiler<'_> {
     }
 
     fn date(&mut self, v: &Value) -> Option<(Instant, bool)> {
-        let parsed = FilterDate::parse(&v.text());
-        match parsed
-            .ok()
-            .and_then(|d| Some((d.resolve(self.now)?, d.is_date_only())))
-        {
-            Some(x) if !v.has_wildcards() => Some(x),
-            _ => {
-                self.err(
-                    Code::InvalidDate,
-                    v.span,
-                    format!("`{}` is not a date", v.text()),
-                );
-                None
-            }
-        }
+        let text = v.text();
+        let message = match FilterDate::parse(&text) {
+            Ok(d) if !v.has_wildcards() => match d.resolve(self.now) {
+                Some(t) => return Some((t, d.is_date_only())),
+                None => format!(
+                    "`{text}` is out of the range of dates (about 262,000 years either side of year 0) for the clock {}",
+                    self.now.to_rfc3339()
+                ),
+            },
+            Ok(_) => format!("`{text}` has a wildcard; a date cannot"),
+            Err(e) => format!("`{text}` is not a date: {}", e.message),
+        };
+        self.err(Code::InvalidDate, v.span, message);
+        None
     }
 
     fn date_intervals(&mut self, p: &Predicate, values: &[Value]) -> Vec<Interval> {

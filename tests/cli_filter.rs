@@ -1238,3 +1238,24 @@ fn count_and_group_by_together_are_a_usage_error() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_relative_date_out_of_range_is_a_clean_error() {
+    let input = three_events();
+    let o = fimql(
+        &[
+            "filter",
+            "--now",
+            "2023-01-01T00:00:00Z",
+            "dateTime:[now-99999999999y..now]",
+        ],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o)
+            .starts_with("error[invalid-date]: `now-99999999999y` is out of the range of dates"),
+        "{}",
+        stderr(&o)
+    );
+}
