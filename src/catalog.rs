@@ -238,6 +238,12 @@ impl Catalog {
         c
     }
 
+    /// The built-in catalog, built once and shared.
+    pub fn shared() -> &'static Catalog {
+        static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        CATALOG.get_or_init(Catalog::builtin)
+    }
+
     fn scope_mut(&mut self, scope: Scope) -> &mut Vec<TokenDef> {
         match scope {
             Scope::Events => &mut self.events,

@@ -155,7 +155,7 @@ pub(crate) enum StrTest {
 /// ```
 pub fn compile(src: &str, opts: &CompileOptions) -> Result<Filter, Diagnostics> {
     let query = crate::parse(src)?;
-    compile_query(&query, &Catalog::builtin(), opts)
+    compile_query(&query, Catalog::shared(), opts)
 }
 
 /// Compiles a parsed filter against a catalog. Reports the same diagnostics as validation (with

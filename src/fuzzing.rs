@@ -78,7 +78,7 @@ pub fn check_validate(data: &[u8]) {
     let Ok(q) = parse(src) else {
         return;
     };
-    let catalog = Catalog::builtin();
+    let catalog = Catalog::shared();
     let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
     for scope in Scope::ALL {
         for allow_unknown in [false, true] {
@@ -86,13 +86,13 @@ pub fn check_validate(data: &[u8]) {
                 .scope(scope)
                 .allow_unknown(allow_unknown)
                 .now(now);
-            for d in validate_query(&q, &catalog, &opts) {
+            for d in validate_query(&q, catalog, &opts) {
                 check_span(src, &d);
             }
             let copts = CompileOptions::new(scope)
                 .allow_unknown(allow_unknown)
                 .now(now);
-            if let Err(e) = compile_query(&q, &catalog, &copts) {
+            if let Err(e) = compile_query(&q, catalog, &copts) {
                 for d in e.diagnostics() {
                     check_span(src, d);
                 }

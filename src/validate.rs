@@ -25,8 +25,6 @@
 //! # Ok::<(), fimql::Diagnostics>(())
 //! ```
 
-use std::sync::OnceLock;
-
 use chrono::SecondsFormat;
 
 use crate::ast::{Bound, CmpOp, Expr, ExprKind, Form, Piece, Predicate, Query, Term, Value};
@@ -115,11 +113,6 @@ impl Validated {
     }
 }
 
-fn builtin_catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(Catalog::builtin)
-}
-
 /// Parses and validates a filter against the built-in catalog, in one call.
 ///
 /// `Ok` holds the query and its warnings. `Err` holds every diagnostic when at least one is an
@@ -175,7 +168,7 @@ fn builtin_catalog() -> &'static Catalog {
 pub fn validate(filter: &str, scope: Scope) -> Result<Validated, Diagnostics> {
     validate_with(
         filter,
-        builtin_catalog(),
+        Catalog::shared(),
         &ValidateOptions::default().scope(scope),
     )
 }
