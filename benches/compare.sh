@@ -6,7 +6,8 @@
 # Generates the events once (into target/bench-data), builds fimql in release mode, then runs
 # F1..F4 through: fimql --jobs 1, fimql --jobs 2, fimql --jobs 1 --prefilter, the Python baseline
 # py_filter.py, jq (if installed) and DuckDB read_json with threads=1 (if the Python package
-# `duckdb` is importable by $PYTHON, default python3). Each run is timed once, warm (the file is
+# `duckdb` is importable by $PYTHON, default python3; otherwise it is installed into a virtual
+# environment under target/, unless NO_DUCKDB is set). Each run is timed once, warm (the file is
 # read once before the first run so it is in the page cache), with output to /dev/null.
 # Prints a Markdown table: seconds, events/s, MB/s, max RSS and the ratio to py_filter.py.
 set -euo pipefail
@@ -41,6 +42,11 @@ D3="starts_with(lower(coalesce(data.asset.name, '')), 'desktop') AND lower(coale
 D4="((coalesce(data.severity, 0) >= 4 AND data.platform = 'WINDOWS' AND len(list_filter(flatten(list_transform(coalesce(data.profiles, []), p -> coalesce(p.rules, []))), r -> contains(coalesce(r.name, ''), 'CR_'))) > 0) OR (list_contains(coalesce(data.asset.tags, []), '8543820') AND contains(lower(coalesce(data.fullPath, '')), '\\windows\\') AND coalesce(data.action <> 'Delete', true))) AND NOT coalesce(data.platform = 'LINUX' AND data.type = 'Directory', false) AND (coalesce(data.action = 'Content', false) OR NOT coalesce(data.actor.userName = 'SYSTEM', false))"
 
 have_duckdb=0
+if ! "$PYTHON" -c 'import duckdb' 2>/dev/null && [ -z "${NO_DUCKDB:-}" ]; then
+  # DuckDB from the Python package registry, in a virtual environment under target/.
+  [ -x target/bench-venv/bin/python ] || python3 -m venv target/bench-venv
+  target/bench-venv/bin/pip install --quiet duckdb >/dev/null 2>&1 && PYTHON=target/bench-venv/bin/python
+fi
 "$PYTHON" -c 'import duckdb' 2>/dev/null && have_duckdb=1
 have_jq=0
 command -v jq >/dev/null && have_jq=1
