@@ -39,7 +39,7 @@ DUCK_COLS="{'data': 'STRUCT(action VARCHAR, dateTime VARCHAR, fileAttribute STRU
 D1="data.action = 'Create'"
 D2="coalesce(data.dateTime, '') >= '2023-03-01T00:00:00.000' AND coalesce(data.dateTime, '') < '2023-07-01' AND data.action IN ('Content', 'Attributes') AND data.fileAttribute.hidden = 'Added'"
 D3="starts_with(lower(coalesce(data.asset.name, '')), 'desktop') AND lower(coalesce(data.actor.process, '')) <> 'explorer.exe'"
-D4="((coalesce(data.severity, 0) >= 4 AND data.platform = 'WINDOWS' AND len(list_filter(flatten(list_transform(coalesce(data.profiles, []), p -> coalesce(p.rules, []))), r -> contains(coalesce(r.name, ''), 'CR_'))) > 0) OR (list_contains(coalesce(data.asset.tags, []), '8543820') AND contains(lower(coalesce(data.fullPath, '')), '\\windows\\') AND coalesce(data.action <> 'Delete', true))) AND NOT coalesce(data.platform = 'LINUX' AND data.type = 'Directory', false) AND (coalesce(data.action = 'Content', false) OR NOT coalesce(data.actor.userName = 'SYSTEM', false))"
+D4="((coalesce(data.severity, 0) >= 4 AND data.platform = 'WINDOWS' AND len(list_filter(flatten(list_transform(coalesce(data.profiles, []), lambda p: coalesce(p.rules, []))), lambda r: contains(coalesce(r.name, ''), 'CR_'))) > 0) OR (list_contains(coalesce(data.asset.tags, []), '8543820') AND contains(lower(coalesce(data.fullPath, '')), '\\windows\\') AND coalesce(data.action <> 'Delete', true))) AND NOT coalesce(data.platform = 'LINUX' AND data.type = 'Directory', false) AND (coalesce(data.action = 'Content', false) OR NOT coalesce(data.actor.userName = 'SYSTEM', false))"
 
 have_duckdb=0
 if ! "$PYTHON" -c 'import duckdb' 2>/dev/null && [ -z "${NO_DUCKDB:-}" ]; then
