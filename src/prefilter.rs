@@ -1,8 +1,9 @@
 //! A cheap byte-level test that can prove a record cannot match, before parsing it.
 //!
 //! From the compiled tree we derive a necessary condition over literals: a term that compares
-//! strings can only hold if the record's bytes contain the needle (or, for a wildcard, its longest
-//! literal piece); `AND` needs all of its operands' conditions, `OR` any, and `NOT` gives no
+//! strings can only hold if the record's bytes contain the needle (between quotes when the whole
+//! value must equal it; after a quote for a wildcard that starts with a literal; otherwise a
+//! wildcard's longest literal piece); `AND` needs all of its operands' conditions, `OR` any, and `NOT` gives no
 //! condition. Only literals that must appear verbatim in the JSON text are used: printable ASCII
 //! with no `"` or `\`, and not number-like (a JSON number can be written in several ways).
 //! The test is skipped (the record is parsed) when the record contains a `\u` or `\/` escape,
@@ -100,9 +101,19 @@ fn node(n: &Node, lits: &mut Vec<Literal>) -> Req {
                 let mut any = Vec::new();
                 for test in tests {
                     let lit = match test {
-                        StrTest::Exact(x) => literal(x, false),
-                        StrTest::EqFold(x) | StrTest::ContainsFold(x) => literal(x, true),
-                        StrTest::Wildcard(p) => p.longest_literal().and_then(|x| literal(x, true)),
+                        // A whole string value stands between quotes in the JSON text.
+                        StrTest::Exact(x) => whole(x, false),
+                        StrTest::EqFold(x) => whole(x, true),
+                        StrTest::ContainsFold(x) => literal(x, true),
+                        StrTest::Wildcard(p) => {
+                            match p.literal_prefix().and_then(|x| literal(x, true)) {
+                                Some(mut l) => {
+                                    l.bytes.insert(0, b'"');
+                                    Some(l)
+                                }
+                                None => p.longest_literal().and_then(|x| literal(x, true)),
+                            }
+                        }
                     };
                     match lit {
                         Some(l) => {
@@ -123,6 +134,18 @@ fn node(n: &Node, lits: &mut Vec<Literal>) -> Req {
             _ => Req::True,
         },
     }
+}
+
+/// The literal for a test on the whole value: the needle between quotes. Not for `true` and
+/// `false`, which also match JSON booleans, written without quotes.
+fn whole(text: &str, fold: bool) -> Option<Literal> {
+    let mut l = literal(text, fold)?;
+    if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
+        return Some(l);
+    }
+    l.bytes.insert(0, b'"');
+    l.bytes.push(b'"');
+    Some(l)
 }
 
 /// A usable literal: printable ASCII without `"` or `\`, and not something a number could print.
@@ -234,6 +257,15 @@ mod tests {
         let p = pf("action:`Create` OR file.name:x*").unwrap();
         assert!(!p.could_match(br#"{"action":"create"}"#));
         assert!(p.could_match(br#"{"name":"X1"}"#));
+        // Whole values are looked for between quotes, except true and false (JSON booleans).
+        let p = pf("action:Create").unwrap();
+        assert!(!p.could_match(br#"{"createdBy":"x","action":"Delete"}"#));
+        assert!(p.could_match(br#"{"action":"create"}"#));
+        let p = pf("file.name:true").unwrap();
+        assert!(p.could_match(br#"{"name":true}"#));
+        let p = pf("asset.name:DESKTOP*").unwrap();
+        assert!(!p.could_match(br#"{"name":"my-desktop"}"#));
+        assert!(p.could_match(br#"{"name":"Desktop-1"}"#));
         let p = pf("asset.name:*Desktop*").unwrap();
         assert!(p.could_match(br#"{"k":"xxdESKtop"}"#));
         assert!(p.could_match(br#"{"k":"DESKTOP"}"#));

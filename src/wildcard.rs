@@ -119,6 +119,17 @@ impl Pattern {
             .max_by_key(|s| s.len())
     }
 
+    /// The literal the value must start with (lower-cased), when the pattern starts with one.
+    pub fn literal_prefix(&self) -> Option<&str> {
+        if !self.anchored_start {
+            return None;
+        }
+        match self.segments.first()?.parts.first()? {
+            Part::Lit(s) => Some(s.as_str()),
+            Part::Any(_) => None,
+        }
+    }
+
     /// Whether `value` (already folded with [`fold_case`]) matches the whole pattern.
     pub fn matches_lower(&self, value: &str) -> bool {
         let n = self.segments.len();
