@@ -211,10 +211,10 @@ impl Matcher<'_> {
     /// whitespace allowed), in UTF-8; anything else is an error. Gives the same answer as
     /// parsing the record into a `serde_json::Value` and calling [`Filter::matches`].
     pub fn matches_json(&mut self, record: &[u8]) -> Result<bool, RecordError> {
-        if let Some(p) = &self.prefilter {
-            if !p.could_match(record) {
-                return Ok(false);
-            }
+        if let Some(p) = &self.prefilter
+            && !p.could_match(record)
+        {
+            return Ok(false);
         }
         let text = std::str::from_utf8(record).map_err(|e| {
             RecordError::new(format!(
@@ -505,10 +505,10 @@ struct NodeVisitor<'a, 'f> {
 
 impl NodeVisitor<'_, '_> {
     fn leaf(self, leaf: Leaf<'_>) {
-        if let Some(node) = self.node {
-            if !node.terms.is_empty() {
-                self.ctx.hit(&node.terms, self.bits, leaf);
-            }
+        if let Some(node) = self.node
+            && !node.terms.is_empty()
+        {
+            self.ctx.hit(&node.terms, self.bits, leaf);
         }
     }
 }

@@ -858,10 +858,10 @@ impl<'a> FilterParser<'a> {
             if after.starts_with(':') || after.starts_with('<') || after.starts_with('>') {
                 break;
             }
-            if let Ok((tail, _)) = field(w) {
-                if tail.starts_with('<') || tail.starts_with('>') {
-                    break;
-                }
+            if let Ok((tail, _)) = field(w)
+                && (tail.starts_with('<') || tail.starts_with('>'))
+            {
+                break;
             }
             v.raw.push(' ');
             v.raw.push_str(w);

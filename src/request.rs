@@ -2036,14 +2036,14 @@ impl<'a> Checker<'a> {
         };
         for (i, item) in items.iter().enumerate() {
             let path = format!("{key}[{i}]");
-            if let Some(s) = self.string(&path, item) {
-                if s.trim().is_empty() {
-                    self.push(Finding::error(
-                        FindingCode::Blank,
-                        &path,
-                        format!("`{path}` is empty"),
-                    ));
-                }
+            if let Some(s) = self.string(&path, item)
+                && s.trim().is_empty()
+            {
+                self.push(Finding::error(
+                    FindingCode::Blank,
+                    &path,
+                    format!("`{path}` is empty"),
+                ));
             }
         }
     }

@@ -270,11 +270,11 @@ pub fn validate_query(query: &Query, catalog: &Catalog, opts: &ValidateOptions) 
 pub fn fix_aliases(query: &mut Query, catalog: &Catalog, scope: Scope) -> usize {
     let mut n = 0;
     for_each_term_mut(&mut query.expr, &mut |t| {
-        if let Some(def) = catalog.lookup(scope, &t.field.name) {
-            if def.name != t.field.name {
-                t.field.name = def.name.clone();
-                n += 1;
-            }
+        if let Some(def) = catalog.lookup(scope, &t.field.name)
+            && def.name != t.field.name
+        {
+            t.field.name = def.name.clone();
+            n += 1;
         }
     });
     n
@@ -641,25 +641,25 @@ impl Checker<'_> {
             (None, Some(now)) => date.resolve(now),
             (None, None) => None,
         };
-        if let Some(at) = at {
-            if at < api_epoch() {
-                let message = if date.is_relative() {
-                    format!(
-                        "`{}` is {}, before 2017-01-01; the FIM API rejects earlier dates",
-                        shown(&text),
-                        fmt_instant(at)
-                    )
-                } else {
-                    format!(
-                        "`{}` is before 2017-01-01; the FIM API rejects earlier dates",
-                        shown(&text)
-                    )
-                };
-                self.out.push(
-                    Diagnostic::warning(Code::DateBefore2017, v.span, message)
-                        .with_help(format!("use a date on or after 2017-01-01 for `{name}`")),
-                );
-            }
+        if let Some(at) = at
+            && at < api_epoch()
+        {
+            let message = if date.is_relative() {
+                format!(
+                    "`{}` is {}, before 2017-01-01; the FIM API rejects earlier dates",
+                    shown(&text),
+                    fmt_instant(at)
+                )
+            } else {
+                format!(
+                    "`{}` is before 2017-01-01; the FIM API rejects earlier dates",
+                    shown(&text)
+                )
+            };
+            self.out.push(
+                Diagnostic::warning(Code::DateBefore2017, v.span, message)
+                    .with_help(format!("use a date on or after 2017-01-01 for `{name}`")),
+            );
         }
         Some(date)
     }

@@ -821,7 +821,7 @@ fn many_events() -> String {
             "WINDOWS"
         };
         let severity = (x >> 16) % 5 + 1;
-        let tags = if (x >> 20) % 3 == 0 {
+        let tags = if (x >> 20).is_multiple_of(3) {
             r#"["8543820","7"]"#
         } else {
             r#"["7"]"#
@@ -836,7 +836,7 @@ fn many_events() -> String {
             (x >> 28) % 12 + 1,
             (x >> 32) % 28 + 1,
             x % 0xfffff,
-            if (x >> 36) % 2 == 0 { "explorer.exe" } else { "svchost.exe" },
+            if (x >> 36).is_multiple_of(2) { "explorer.exe" } else { "svchost.exe" },
             "p".repeat(((x >> 40) % 200) as usize),
         ));
         out.push('\n');

@@ -116,10 +116,10 @@ fn collect<'a>(v: &'a Json, keys: &[String], out: &mut Vec<&'a Json>) {
     match keys.split_first() {
         None => out.push(v),
         Some((k, rest)) => {
-            if let Json::Object(map) = v {
-                if let Some(x) = map.get(k) {
-                    collect(x, rest, out);
-                }
+            if let Json::Object(map) = v
+                && let Some(x) = map.get(k)
+            {
+                collect(x, rest, out);
             }
         }
     }
