@@ -77,7 +77,11 @@ pub enum FilterDate {
 impl FilterDate {
     /// Parses a filter date value (the unescaped text of the value).
     pub fn parse(text: &str) -> Result<FilterDate, DateError> {
-        if text.len() >= 3 && text[..3].eq_ignore_ascii_case("now") {
+        if text
+            .as_bytes()
+            .get(..3)
+            .is_some_and(|b| b.eq_ignore_ascii_case(b"now"))
+        {
             return parse_now(text);
         }
         if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
@@ -416,6 +420,8 @@ mod tests {
             ("2023-01-01 10:00", 10),
             ("now-7", 5),
             ("now*2d", 3),
+            // A multi-byte character across the first three bytes (found by fuzzing).
+            ("W\u{e38e9}n", 0),
         ] {
             let e = FilterDate::parse(text).unwrap_err();
             assert_eq!(e.offset, offset, "{text}: {}", e.message);
