@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Runs fimql's SQL translations on the real engines (DuckDB and Spark local) and checks that they
+select exactly the events the spec and `fimql filter` select.
+
+1. Every case of match.json and match-incidents.json, through `fimql translate --query` (the whole
+   script), on each engine: the ids must be the expected ones.
+2. Random filters from the crate's generator (examples/gen_filters.rs) over events from
+   gen_events.py, the conformance events and tests/engines/extra.ndjson: each engine must return
+   exactly the ids `fimql filter` returns. The expressions (`fimql translate`, no --query) run in
+   batches over the view that the --query script creates.
+
+Any disagreement prints the filter, the SQL and the id sets, and the exit status is 1.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def record_id(line):
+    rec = json.loads(line)
+    data = rec.get("data")
+    if isinstance(data, dict):
+        rec = data
+    return rec.get("id")
+
+
+def run(cmd, check=True):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if check and p.returncode not in (0, 1):
+        raise RuntimeError(f"{cmd!r} failed ({p.returncode}): {p.stderr}")
+    return p
+
+
+class DuckEngine:
+    name = "duckdb"
+
+    def __init__(self):
+        import duckdb
+
+        self.duckdb = duckdb
+        self.con = duckdb.connect()
+        self.version = duckdb.__version__
+
+    def run_script(self, script):
+        self.con.execute("DROP VIEW IF EXISTS fimql_events")
+        rows = self.con.execute(script).fetchall()
+        cols = [d[0] for d in self.con.description]
+        i = cols.index("id")
+        return sorted(r[i] for r in rows)
+
+    def setup(self, script):
+        # Every statement but the last creates the views.
+        stmts = [s for s in script.split(";\n") if s.strip()]
+        for s in stmts[:-1]:
+            self.con.execute(s)
+        self.con.execute("CREATE OR REPLACE TEMPORARY TABLE fimql_cached AS SELECT * FROM fimql_events")
+
+    def batch(self, exprs):
+        cols = ", ".join(f"({e}) AS c{i}" for i, e in enumerate(exprs))
+        rows = self.con.execute(f"SELECT id, {cols} FROM fimql_cached").fetchall()
+        return rows
+
+
+class SparkEngine:
+    name = "spark"
+
+    def __init__(self):
+        from pyspark.sql import SparkSession
+
+        self.spark = (
+            SparkSession.builder.master("local[2]")
+            .appName("fimql-engines")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "1")
+            .config("spark.driver.memory", "1g")
+            .config("spark.sql.codegen.wholeStage", "true")
+            .getOrCreate()
+        )
+        self.spark.sparkContext.setLogLevel("ERROR")
+        self.version = self.spark.version
+
+    def statements(self, script):
+        return [s for s in script.split(";\n") if s.strip()]
+
+    def run_script(self, script):
+        stmts = self.statements(script)
+        df = None
+        for s in stmts:
+            df = self.spark.sql(s)
+        return sorted(r["id"] for r in df.collect())
+
+    def setup(self, script):
+        stmts = self.statements(script)
+        for s in stmts[:-1]:
+            self.spark.sql(s)
+        self.spark.sql("CACHE TABLE fimql_cached AS SELECT * FROM fimql_events")
+
+    def batch(self, exprs):
+        cols = ", ".join(f"({e}) AS c{i}" for i, e in enumerate(exprs))
+        return [tuple(r) for r in self.spark.sql(f"SELECT id, {cols} FROM fimql_cached").collect()]
+
+
+def translate(fimql, engine, flt, scope="events", now=None, query=None):
+    cmd = [fimql, "translate", "--to", engine, "--scope", scope]
+    if now:
+        cmd += ["--now", now]
+    if query:
+        cmd += ["--query", query]
+    cmd.append(flt)
+    p = run(cmd, check=False)
+    if p.returncode != 0:
+        return None, p.stderr
+    return p.stdout, None
+
+
+def reference_ids(fimql, flt, path, now, scope="events"):
+    cmd = [fimql, "filter", "-q", "-j", "1", "--scope", scope, "--now", now, flt, path]
+    p = run(cmd)
+    return sorted(record_id(l) for l in p.stdout.splitlines() if l.strip())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fimql", required=True)
+    ap.add_argument("--gen", required=True, help="the gen_filters example binary")
+    ap.add_argument("--shared", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--engines", default="duckdb,spark")
+    ap.add_argument("--random", type=int, default=500)
+    ap.add_argument("--seed", type=int, default=20240611)
+    ap.add_argument("--events", type=int, default=400)
+    ap.add_argument("--batch", type=int, default=25)
+    args = ap.parse_args()
+
+    conf = os.path.join(args.shared, "spec", "conformance")
+    os.makedirs(args.work, exist_ok=True)
+    mixed = os.path.join(args.work, "mixed.ndjson")
+    gen = subprocess.run(
+        [sys.executable, os.path.join(args.shared, "bench", "gen_events.py"), "--count", str(args.events), "--seed", "11"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    with open(mixed, "w") as out:
+        out.write(gen)
+        for f in (os.path.join(conf, "events.ndjson"), os.path.join(HERE, "extra.ndjson")):
+            with open(f) as src:
+                out.write(src.read())
+
+    engines = []
+    for name in args.engines.split(","):
+        t = time.time()
+        engines.append(DuckEngine() if name == "duckdb" else SparkEngine())
+        print(f"{name} {engines[-1].version} ready in {time.time() - t:.1f}s", flush=True)
+
+    failures = 0
+    checks = 0
+
+    # 1. Conformance cases, whole scripts.
+    for fname in ("match.json", "match-incidents.json"):
+        with open(os.path.join(conf, fname)) as f:
+            suite = json.load(f)
+        path = os.path.join(conf, suite["events"])
+        for case in suite["cases"]:
+            scope = case.get("scope", suite.get("scope", "events"))
+            want = sorted(case["match"])
+            for eng in engines:
+                script, err = translate(args.fimql, eng.name, case["filter"], scope, case.get("now"), path)
+                checks += 1
+                if script is None:
+                    failures += 1
+                    print(f"FAIL [{eng.name}] {fname}: {case['filter']!r} not translated: {err}")
+                    continue
+                try:
+                    got = eng.run_script(script)
+                except Exception as e:  # noqa: BLE001
+                    failures += 1
+                    print(f"FAIL [{eng.name}] {fname}: {case['filter']!r} engine error: {e}\n{script}")
+                    continue
+                if got != want:
+                    failures += 1
+                    print(f"FAIL [{eng.name}] {fname}: {case['filter']!r}\n  want {want}\n  got  {got}\n{script}")
+    print(f"conformance: {checks} engine runs, {failures} failures", flush=True)
+
+    # 2. Random filters against `fimql filter`.
+    now = "2023-06-01T00:00:00Z"
+    lines = subprocess.run(
+        [args.gen, "--seed", str(args.seed), "--count", str(args.random), "--now", now, "--sample", mixed],
+        capture_output=True, text=True, check=True,
+    ).stdout.splitlines()
+    filters = [json.loads(l) for l in lines]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        refs = list(pool.map(lambda f: reference_ids(args.fimql, f, mixed, now), filters))
+        sqls = {
+            eng.name: list(pool.map(lambda f, e=eng.name: translate(args.fimql, e, f, "events", now), filters))
+            for eng in engines
+        }
+
+    untranslatable = {e.name: 0 for e in engines}
+    random_failures = 0
+    nonempty = sum(1 for r in refs if r)
+    for eng in engines:
+        t = time.time()
+        script, err = translate(args.fimql, eng.name, "id:*", "events", now, mixed)
+        eng.setup(script)
+        todo = []
+        for i, (sql, err) in enumerate(sqls[eng.name]):
+            if sql is None:
+                untranslatable[eng.name] += 1
+                if "untranslatable" not in err:
+                    random_failures += 1
+                    print(f"FAIL [{eng.name}] {filters[i]!r} not translated: {err}")
+                continue
+            todo.append((i, sql.strip()))
+        for k in range(0, len(todo), args.batch):
+            chunk = todo[k : k + args.batch]
+            try:
+                rows = eng.batch([s for _, s in chunk])
+            except Exception as e:  # noqa: BLE001
+                # Find the culprit one by one.
+                rows = None
+                for i, s in chunk:
+                    try:
+                        eng.batch([s])
+                    except Exception as e1:  # noqa: BLE001
+                        random_failures += 1
+                        print(f"FAIL [{eng.name}] engine error on {filters[i]!r}: {str(e1)[:2000]}\n  SQL: {s}")
+                if rows is None:
+                    continue
+            for j, (i, s) in enumerate(chunk):
+                got = sorted(r[0] for r in rows if r[j + 1])
+                nulls = sum(1 for r in rows if r[j + 1] is None)
+                if got != refs[i] or nulls:
+                    random_failures += 1
+                    print(
+                        f"FAIL [{eng.name}] filter: {filters[i]!r}\n  SQL: {s}\n"
+                        f"  fimql filter: {refs[i]}\n  {eng.name}: {got} (null results: {nulls})\n"
+                        f"  only fimql: {sorted(set(refs[i]) - set(got))}  only {eng.name}: {sorted(set(got) - set(refs[i]))}"
+                    )
+        print(
+            f"random [{eng.name}]: {len(filters)} filters, {untranslatable[eng.name]} untranslatable, "
+            f"{time.time() - t:.1f}s", flush=True,
+        )
+    print(f"random: {len(filters)} filters ({nonempty} select some event) over {len(gen.splitlines()) + 20} events")
+    failures += random_failures
+    total = checks + sum(len(filters) for _ in engines)
+    print(f"engines: {total - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
