@@ -179,3 +179,53 @@ fn schema_has_every_path_and_data() {
     assert!(d.contains(r#"'asset': 'STRUCT("name" VARCHAR"#), "{d}");
     assert_eq!(s, schema(&Catalog::builtin(), Scope::Events, Engine::Spark));
 }
+
+fn fimql(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fimql"))
+        .args(args)
+        .output()
+        .expect("run fimql");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_shape() {
+    let (code, expr, _) = fimql(&["translate", "--to", "duckdb", "action:Create"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        expr,
+        "coalesce(lower(replace(\"action\", 'İ', 'i̇')) = 'create', false)\n"
+    );
+    let (code, script, _) = fimql(&[
+        "translate",
+        "--to",
+        "spark",
+        "--scope",
+        "incidents",
+        "--now",
+        "2023-01-10T12:00:00Z",
+        "--query",
+        "dir/it's.ndjson",
+        "createdBy.date>now-1d",
+    ]);
+    assert_eq!(code, 0);
+    let stmts: Vec<&str> = script.split(";\n").filter(|s| !s.is_empty()).collect();
+    assert_eq!(stmts.len(), 3, "{script}");
+    assert!(stmts[0].contains(r"USING json OPTIONS (path 'dir/it\'s.ndjson')"));
+    assert!(stmts[2].starts_with("SELECT * FROM fimql_events WHERE "));
+    assert!(stmts[2].contains("/* 2023-01-09T12:00:00Z */"));
+    let (code, schema, _) = fimql(&["schema", "--to", "duckdb", "--scope", "incidents"]);
+    assert_eq!(code, 0);
+    assert!(schema.starts_with("{'id': 'VARCHAR'"), "{schema}");
+    let (code, _, err) = fimql(&["translate", "--to", "spark", "file.name:σ*"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("untranslatable"), "{err}");
+    let (code, _, _) = fimql(&["translate", "--to", "spark", "actoin:Create"]);
+    assert_eq!(code, 1);
+    let (code, _, _) = fimql(&["translate", "--to", "oracle", "action:Create"]);
+    assert_eq!(code, 2);
+}
