@@ -425,11 +425,19 @@ impl Translator<'_> {
                 } else {
                     " OR "
                 };
-                let parts = xs
+                let mut parts = xs
                     .iter()
-                    .map(|x| self.node(x).map(|s| format!("({s})")))
+                    .map(|x| self.node(x).map(|s| (cost(x), format!("({s})"))))
                     .collect::<Result<Vec<_>, _>>()?;
-                parts.join(op)
+                // Cheap operands first: engines evaluate AND and OR left to right and stop early,
+                // and every operand is two-valued and cannot fail, so the order changes nothing
+                // but the time spent parsing dates.
+                parts.sort_by_key(|(c, _)| *c);
+                parts
+                    .into_iter()
+                    .map(|(_, s)| s)
+                    .collect::<Vec<_>>()
+                    .join(op)
             }
             Node::Not(x) => format!("NOT ({})", self.node(x)?),
             Node::Term(t) => {
@@ -566,6 +574,19 @@ impl Translator<'_> {
                 LeafSql(Box::new(move |v| date_sql(e, v, &intervals)))
             }
         })
+    }
+}
+
+/// A rough evaluation cost: dates (a regex and arithmetic) cost most, then integers.
+fn cost(n: &Node) -> u8 {
+    match n {
+        Node::And(xs) | Node::Or(xs) => xs.iter().map(cost).max().unwrap_or(0),
+        Node::Not(x) => cost(x),
+        Node::Term(t) => match t.test {
+            Test::Date(_) => 3,
+            Test::Int(_) => 2,
+            _ => 1,
+        },
     }
 }
 
