@@ -4,10 +4,12 @@ select exactly the events the spec and `fimql filter` select.
 
 1. Every case of match.json and match-incidents.json, through `fimql translate --query` (the whole
    script), on each engine: the ids must be the expected ones.
-2. Random filters from the crate's generator (examples/gen_filters.rs) over events from
-   gen_events.py, the conformance events and tests/engines/extra.ndjson: each engine must return
-   exactly the ids `fimql filter` returns. The expressions (`fimql translate`, no --query) run in
-   batches over the view that the --query script creates.
+2. Hand-written edge filters and random filters from the crate's generator
+   (examples/gen_filters.rs): in scope events over events from gen_events.py, the conformance
+   events and tests/engines/extra.ndjson; in scope incidents over the conformance incidents and
+   tests/engines/extra-incidents.ndjson. Each engine must return exactly the ids `fimql filter`
+   returns. The expressions (`fimql translate`, no --query) run in batches over the view that the
+   --query script creates.
 
 Any disagreement prints the filter, the SQL and the id sets, and the exit status is 1.
 """
@@ -146,11 +148,14 @@ class SparkEngine:
         stmts = self.statements(script)
         for s in stmts[:-1]:
             self.spark.sql(s)
-        self.spark.sql("CACHE TABLE fimql_cached AS SELECT * FROM fimql_events")
+        # A new name per setup: a cached view cannot outlive a change of the view under it.
+        self.setups = getattr(self, "setups", 0) + 1
+        self.cached = f"fimql_cached{self.setups}"
+        self.spark.sql(f"CACHE TABLE {self.cached} AS SELECT * FROM fimql_events")
 
     def batch(self, exprs):
         cols = ", ".join(f"({e}) AS c{i}" for i, e in enumerate(exprs))
-        return [tuple(r) for r in self.spark.sql(f"SELECT id, {cols} FROM fimql_cached").collect()]
+        return [tuple(r) for r in self.spark.sql(f"SELECT id, {cols} FROM {self.cached}").collect()]
 
 
 def translate(fimql, engine, flt, scope="events", now=None, query=None):
@@ -233,71 +238,86 @@ def main():
                     print(f"FAIL [{eng.name}] {fname}: {case['filter']!r}\n  want {want}\n  got  {got}\n{script}")
     print(f"conformance: {checks} engine runs, {failures} failures", flush=True)
 
-    # 2. Random filters against `fimql filter`.
+    # 2. Random (and hand-written) filters against `fimql filter`, in both scopes.
     now = "2023-06-01T00:00:00Z"
-    lines = subprocess.run(
-        [args.gen, "--seed", str(args.seed), "--count", str(args.random), "--now", now, "--sample", mixed],
-        capture_output=True, text=True, check=True,
-    ).stdout.splitlines()
-    filters = EDGE + [json.loads(l) for l in lines]
+    incidents = os.path.join(args.work, "incidents.ndjson")
+    with open(incidents, "w") as out:
+        for f in (os.path.join(conf, "incidents.ndjson"), os.path.join(HERE, "extra-incidents.ndjson")):
+            with open(f) as src:
+                out.write(src.read())
+    random_failures = 0
+    total = checks
+    for scope, path, count, edge in (
+        ("events", mixed, args.random, EDGE),
+        ("incidents", incidents, max(args.random // 5, 0), []),
+    ):
+        lines = subprocess.run(
+            [args.gen, "--seed", str(args.seed), "--count", str(count), "--now", now, "--sample", path, "--scope", scope],
+            capture_output=True, text=True, check=True,
+        ).stdout.splitlines()
+        filters = edge + [json.loads(l) for l in lines]
+        n_events = sum(1 for l in open(path) if l.strip())
+        random_failures += differential(args, engines, scope, path, filters, now, n_events)
+        total += len(filters) * len(engines)
+    failures += random_failures
+    print(f"engines: {total - failures} passed, {failures} failed")
+    return 1 if failures else 0
 
+
+def differential(args, engines, scope, path, filters, now, n_events):
+    """Each engine must select exactly what `fimql filter` selects; returns the failures."""
     with ThreadPoolExecutor(max_workers=4) as pool:
-        refs = list(pool.map(lambda f: reference_ids(args.fimql, f, mixed, now), filters))
+        refs = list(pool.map(lambda f: reference_ids(args.fimql, f, path, now, scope), filters))
         sqls = {
-            eng.name: list(pool.map(lambda f, e=eng.name: translate(args.fimql, e, f, "events", now), filters))
+            eng.name: list(pool.map(lambda f, e=eng.name: translate(args.fimql, e, f, scope, now), filters))
             for eng in engines
         }
-
-    untranslatable = {e.name: 0 for e in engines}
-    random_failures = 0
+    failures = 0
     nonempty = sum(1 for r in refs if r)
     for eng in engines:
         t = time.time()
-        script, err = translate(args.fimql, eng.name, "id:*", "events", now, mixed)
+        untranslatable = 0
+        script, err = translate(args.fimql, eng.name, "id:*", scope, now, path)
         eng.setup(script)
         todo = []
         for i, (sql, err) in enumerate(sqls[eng.name]):
             if sql is None:
-                untranslatable[eng.name] += 1
+                untranslatable += 1
                 if "untranslatable" not in err:
-                    random_failures += 1
+                    failures += 1
                     print(f"FAIL [{eng.name}] {filters[i]!r} not translated: {err}")
                 continue
             todo.append((i, sql.strip()))
         for k in range(0, len(todo), args.batch):
             chunk = todo[k : k + args.batch]
             try:
-                rows = eng.batch([s for _, s in chunk])
-            except Exception as e:  # noqa: BLE001
-                # Find the culprit one by one.
-                rows = None
+                results = [(chunk, eng.batch([s for _, s in chunk]))]
+            except Exception:  # noqa: BLE001
+                # One by one, to name the culprit (and still check the others).
+                results = []
                 for i, s in chunk:
                     try:
-                        eng.batch([s])
+                        results.append(([(i, s)], eng.batch([s])))
                     except Exception as e1:  # noqa: BLE001
-                        random_failures += 1
+                        failures += 1
                         print(f"FAIL [{eng.name}] engine error on {filters[i]!r}: {str(e1)[:2000]}\n  SQL: {s}")
-                if rows is None:
-                    continue
-            for j, (i, s) in enumerate(chunk):
-                got = sorted(r[0] for r in rows if r[j + 1])
-                nulls = sum(1 for r in rows if r[j + 1] is None)
-                if got != refs[i] or nulls:
-                    random_failures += 1
-                    print(
-                        f"FAIL [{eng.name}] filter: {filters[i]!r}\n  SQL: {s}\n"
-                        f"  fimql filter: {refs[i]}\n  {eng.name}: {got} (null results: {nulls})\n"
-                        f"  only fimql: {sorted(set(refs[i]) - set(got))}  only {eng.name}: {sorted(set(got) - set(refs[i]))}"
-                    )
+            for part, rows in results:
+                for j, (i, s) in enumerate(part):
+                    got = sorted(r[0] for r in rows if r[j + 1])
+                    nulls = sum(1 for r in rows if r[j + 1] is None)
+                    if got != refs[i] or nulls:
+                        failures += 1
+                        print(
+                            f"FAIL [{eng.name}] filter: {filters[i]!r}\n  SQL: {s}\n"
+                            f"  fimql filter: {refs[i]}\n  {eng.name}: {got} (null results: {nulls})\n"
+                            f"  only fimql: {sorted(set(refs[i]) - set(got))}  only {eng.name}: {sorted(set(got) - set(refs[i]))}"
+                        )
         print(
-            f"random [{eng.name}]: {len(filters)} filters, {untranslatable[eng.name]} untranslatable, "
-            f"{time.time() - t:.1f}s", flush=True,
+            f"differential [{eng.name}, {scope}]: {len(filters)} filters over {n_events} records, "
+            f"{nonempty} select some, {untranslatable} untranslatable, {time.time() - t:.1f}s",
+            flush=True,
         )
-    print(f"random: {len(filters)} filters ({nonempty} select some event) over {len(gen.splitlines()) + 20} events")
-    failures += random_failures
-    total = checks + sum(len(filters) for _ in engines)
-    print(f"engines: {total - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    return failures
 
 
 if __name__ == "__main__":
