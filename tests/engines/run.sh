@@ -17,7 +17,7 @@ if [[ $engines == *spark* ]] && ! java -version >/dev/null 2>&1; then
     exit 2
 fi
 cargo build --quiet --bin fimql --example gen_filters
-exec "$venv/bin/python" tests/engines/driver.py \
+PYTHONDONTWRITEBYTECODE=1 exec "$venv/bin/python" tests/engines/driver.py \
     --fimql target/debug/fimql \
     --gen target/debug/examples/gen_filters \
     --shared ../shared \
