@@ -63,6 +63,7 @@ pub mod print;
 pub mod request;
 pub mod span;
 pub mod stream;
+pub mod translate;
 pub mod validate;
 pub mod wildcard;
 

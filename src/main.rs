@@ -112,6 +112,21 @@ enum Command {
     /// Work with FIM API request bodies.
     #[command(subcommand)]
     Request(RequestCommand),
+    /// Translate a filter into a boolean SQL expression for Spark SQL or DuckDB, or with --query
+    /// into a whole script that reads an NDJSON file and returns the matching events.
+    ///
+    /// Exit status: 0 printed, 1 the filter is invalid or untranslatable, 2 usage error.
+    Translate(TranslateArgs),
+    /// Print the reading schema derived from the catalog: a Spark DDL string for
+    /// `spark.read.schema(...)`, or DuckDB's `columns={...}` for `read_json`.
+    Schema {
+        /// The engine.
+        #[arg(long = "to", value_name = "ENGINE", value_parser = ["spark", "duckdb"])]
+        to: String,
+        /// Which API the filter is for.
+        #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+        scope: ScopeArg,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -184,6 +199,8 @@ fn main() -> ExitCode {
             allow_unknown,
             file,
         }) => cmd_request_check(kind.as_deref(), format, allow_unknown, &file),
+        Command::Translate(args) => cmd_translate(&args),
+        Command::Schema { to, scope } => cmd_schema(&to, scope.into()),
     };
     ExitCode::from(code)
 }
@@ -449,5 +466,70 @@ fn cmd_tokens(scope: Option<Scope>, format: Format) -> u8 {
             print_out(&out);
         }
     }
+    0
+}
+
+#[derive(clap::Args, Debug)]
+struct TranslateArgs {
+    /// The engine.
+    #[arg(long = "to", value_name = "ENGINE", value_parser = ["spark", "duckdb"])]
+    to: String,
+    /// Which API the filter is for.
+    #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+    scope: ScopeArg,
+    /// The clock for `now` in the filter, e.g. 2023-01-10T12:00:00Z (default: the current time).
+    #[arg(long, value_name = "TIMESTAMP", value_parser = filter_cmd::parse_now)]
+    now: Option<fimql::date::Instant>,
+    /// Print a whole script that reads FILE (NDJSON; a directory or glob works too) with the
+    /// catalog schema and returns the matching events.
+    #[arg(long, value_name = "FILE")]
+    query: Option<String>,
+    /// The filter, or `-` for standard input.
+    filter: String,
+}
+
+fn cmd_translate(args: &TranslateArgs) -> u8 {
+    use fimql::translate::{Engine, script, translate_query};
+    let Ok(engine) = args.to.parse::<Engine>() else {
+        return 2;
+    };
+    let src = match filter_text(&args.filter) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let query = match fimql::parse(&src) {
+        Ok(q) => q,
+        Err(e) => {
+            eprint!("{}", e.render(&src));
+            return 1;
+        }
+    };
+    let catalog = Catalog::builtin();
+    let scope: Scope = args.scope.into();
+    let mut opts = fimql::CompileOptions::new(scope);
+    opts.now = args.now;
+    match translate_query(&query, &catalog, engine, &opts) {
+        Ok(expr) => {
+            match &args.query {
+                Some(file) => print_out(&script(&expr, &catalog, scope, engine, file)),
+                None => print_out(&format!("{expr}\n")),
+            }
+            0
+        }
+        Err(e) => {
+            eprint!("{}", e.render(&src));
+            1
+        }
+    }
+}
+
+fn cmd_schema(to: &str, scope: Scope) -> u8 {
+    let Ok(engine) = to.parse::<fimql::translate::Engine>() else {
+        return 2;
+    };
+    print_out(&format!(
+        "{}\n",
+        fimql::translate::schema(&Catalog::builtin(), scope, engine)
+    ));
     0
 }
