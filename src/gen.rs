@@ -75,10 +75,12 @@ impl Samples {
                         Leaf::Bool(b) => Some(b.to_string()),
                         _ => None,
                     };
-                    if let Some(x) = text {
-                        if list.len() < 40 && !list.contains(&x) && !x.is_empty() {
-                            list.push(x);
-                        }
+                    if let Some(x) = text
+                        && list.len() < 40
+                        && !list.contains(&x)
+                        && !x.is_empty()
+                    {
+                        list.push(x);
                     }
                     false
                 });
