@@ -217,14 +217,16 @@ fn contains(hay: &[u8], lit: &Literal) -> bool {
     false
 }
 
-/// How rare a byte is in text, roughly: letters by their frequency in English, then digits and
-/// punctuation. Higher is rarer.
+/// How rare a byte is in JSON text, roughly: JSON punctuation least, then letters by their
+/// frequency in English, digits, other punctuation. Higher is rarer.
 fn rarity(b: u8) -> u8 {
     const LETTERS: &[u8] = b"etaoinsrhldcumfpgwybvkxjqz";
     let l = b.to_ascii_lowercase();
     match LETTERS.iter().position(|&c| c == l) {
         Some(i) => 10 + i as u8,
         None if b.is_ascii_digit() => 5,
+        // JSON's own punctuation is everywhere.
+        None if matches!(b, b'"' | b':' | b',' | b'{' | b'}' | b'[' | b']') => 0,
         None if b == b' ' || b == b'-' || b == b'_' || b == b'.' => 1,
         None => 40,
     }
