@@ -224,6 +224,19 @@ pub(crate) fn filter_text(arg: &str) -> Result<String, u8> {
     Ok(s)
 }
 
+/// Reads the filter argument and parses it; on a syntax error, renders it on stderr and gives the
+/// exit status 1.
+fn read_and_parse(arg: &str) -> Result<(String, Query), u8> {
+    let src = filter_text(arg)?;
+    match fimql::parse(&src) {
+        Ok(q) => Ok((src, q)),
+        Err(e) => {
+            eprint!("{}", e.render(&src));
+            Err(1)
+        }
+    }
+}
+
 /// Writes to stdout; a closed pipe ends the program quietly.
 pub(crate) fn print_out(text: &str) {
     let mut out = io::stdout().lock();
@@ -241,16 +254,9 @@ pub(crate) fn render_all(diags: &[Diagnostic], src: &str) -> String {
 }
 
 fn cmd_fmt(arg: &str, pretty: bool, fix: bool, scope: Scope) -> u8 {
-    let src = match filter_text(arg) {
-        Ok(s) => s,
+    let (_, mut query) = match read_and_parse(arg) {
+        Ok(x) => x,
         Err(code) => return code,
-    };
-    let mut query: Query = match fimql::parse(&src) {
-        Ok(q) => q,
-        Err(e) => {
-            eprint!("{}", e.render(&src));
-            return 1;
-        }
     };
     if fix {
         let catalog = Catalog::builtin();
@@ -352,16 +358,9 @@ fn cmd_parse(arg: &str, format: Format) -> u8 {
 }
 
 fn cmd_explain(arg: &str, scope: Scope, now: Option<fimql::date::Instant>) -> u8 {
-    let src = match filter_text(arg) {
-        Ok(s) => s,
+    let (src, query) = match read_and_parse(arg) {
+        Ok(x) => x,
         Err(code) => return code,
-    };
-    let query = match fimql::parse(&src) {
-        Ok(q) => q,
-        Err(e) => {
-            eprint!("{}", e.render(&src));
-            return 1;
-        }
     };
     let catalog = Catalog::builtin();
     print_out(&fimql::explain::explain(&query, &catalog, scope, now));
@@ -493,16 +492,9 @@ fn cmd_translate(args: &TranslateArgs) -> u8 {
     let Ok(engine) = args.to.parse::<Engine>() else {
         return 2;
     };
-    let src = match filter_text(&args.filter) {
-        Ok(s) => s,
+    let (src, query) = match read_and_parse(&args.filter) {
+        Ok(x) => x,
         Err(code) => return code,
-    };
-    let query = match fimql::parse(&src) {
-        Ok(q) => q,
-        Err(e) => {
-            eprint!("{}", e.render(&src));
-            return 1;
-        }
     };
     let catalog = Catalog::builtin();
     let scope: Scope = args.scope.into();

@@ -651,18 +651,10 @@ fn int_sql(e: Engine, v: &str, ranges: &[(i128, i128)]) -> String {
                     c.push(format!("fimql_n <= {}", k(hi)));
                 }
             }
-            if c.is_empty() {
-                "true".to_string()
-            } else {
-                c.join(" AND ")
-            }
+            sql_all(&c)
         })
         .collect();
-    let body = if conds.is_empty() {
-        "false".to_string()
-    } else {
-        conds.join(" OR ")
-    };
+    let body = sql_any(&conds);
     bind(
         e,
         &format!("CASE WHEN {num} THEN {cast} END"),
@@ -722,18 +714,10 @@ fn date_sql(e: Engine, v: &str, intervals: &[Interval]) -> String {
                     instant_lit(e, b)
                 ));
             }
-            if c.is_empty() {
-                "true".to_string()
-            } else {
-                c.join(" AND ")
-            }
+            sql_all(&c)
         })
         .collect();
-    let body = if conds.is_empty() {
-        "false".to_string()
-    } else {
-        conds.join(" OR ")
-    };
+    let body = sql_any(&conds);
     bind(e, &date_nanos(e, v), t, &body)
 }
 
@@ -820,6 +804,24 @@ fn date_nanos(e: Engine, v: &str) -> String {
     format!(
         "CASE WHEN {digits} THEN CASE WHEN length({trimmed}) <= 16 THEN CASE WHEN {ms} <= {max_ms} THEN {ms} * 1000000 END END WHEN {matches} THEN {iso} END"
     )
+}
+
+/// The SQL conjunction of conditions (`true` for none).
+fn sql_all(conds: &[String]) -> String {
+    if conds.is_empty() {
+        "true".to_string()
+    } else {
+        conds.join(" AND ")
+    }
+}
+
+/// The SQL disjunction of conditions (`false` for none).
+fn sql_any(conds: &[String]) -> String {
+    if conds.is_empty() {
+        "false".to_string()
+    } else {
+        conds.join(" OR ")
+    }
 }
 
 #[cfg(test)]
