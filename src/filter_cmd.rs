@@ -127,7 +127,7 @@ pub fn run(args: FilterArgs) -> u8 {
     if !filter.warnings().is_empty() {
         eprint!("{}", crate::render_all(filter.warnings(), &src));
     }
-    let catalog = Catalog::builtin();
+    let catalog = Catalog::shared();
     let mut group_paths = Vec::new();
     for token in &args.group_by {
         match catalog.lookup(scope, token) {

@@ -1259,3 +1259,34 @@ fn a_relative_date_out_of_range_is_a_clean_error() {
         stderr(&o)
     );
 }
+
+/// On a terminal, a file of more than a few MB shows a progress bar on stderr. `script` (from
+/// util-linux) runs the command on a pseudo-terminal; without one, stderr stays quiet.
+#[test]
+fn progress_bar_on_a_terminal_only() {
+    let dir = TempDir::new("progress");
+    let line = "{\"sortValues\":[],\"data\":{\"action\":\"Create\",\"pad\":\"".to_string()
+        + &"x".repeat(2000)
+        + "\"}}\n";
+    let file = dir.write("big.ndjson", line.repeat(3000));
+    let bin = env!("CARGO_BIN_EXE_fimql");
+    let cmd = format!("{bin} filter --jobs 1 --count action:Create {file}");
+    let tty = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .expect("script (util-linux) runs the command on a terminal");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(
+        shown.contains("events/s"),
+        "no progress bar on a terminal: {shown:?}"
+    );
+    assert!(shown.contains("3000"), "{shown:?}");
+    let plain = filter(&["--jobs", "1", "--count", "action:Create", &file]);
+    assert_eq!(stdout(&plain), "3000\n");
+    assert_eq!(stderr(&plain), "");
+    let quiet = Command::new("script")
+        .args(["-qec", &format!("{cmd} --quiet"), "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stdout).contains("events/s"));
+}
