@@ -107,11 +107,13 @@ fn node(n: &Node, lits: &mut Vec<Literal>) -> Req {
                         StrTest::ContainsFold(x) => literal(x, true),
                         StrTest::Wildcard(p) => {
                             match p.literal_prefix().and_then(|x| literal(x, true)) {
-                                Some(mut l) => {
+                                // After a quote, unless the value could be a JSON boolean,
+                                // written without quotes (`tru*` matches `true`).
+                                Some(mut l) if !could_start_boolean(&l.bytes) => {
                                     l.bytes.insert(0, b'"');
                                     Some(l)
                                 }
-                                None => p.longest_literal().and_then(|x| literal(x, true)),
+                                _ => p.longest_literal().and_then(|x| literal(x, true)),
                             }
                         }
                     };
@@ -134,6 +136,11 @@ fn node(n: &Node, lits: &mut Vec<Literal>) -> Req {
             _ => Req::True,
         },
     }
+}
+
+/// Whether a (lower-cased) literal is the start of `true` or `false`.
+fn could_start_boolean(lit: &[u8]) -> bool {
+    b"true".starts_with(lit) || b"false".starts_with(lit)
 }
 
 /// The literal for a test on the whole value: the needle between quotes. Not for `true` and
@@ -268,6 +275,9 @@ mod tests {
         let p = pf("asset.name:DESKTOP*").unwrap();
         assert!(!p.could_match(br#"{"name":"my-desktop"}"#));
         assert!(p.could_match(br#"{"name":"Desktop-1"}"#));
+        // A pattern that could match a JSON boolean's text (found by the differential tests).
+        let p = pf("file.name:TRu*E").unwrap();
+        assert!(p.could_match(br#"{"name":true}"#));
         let p = pf("asset.name:*Desktop*").unwrap();
         assert!(p.could_match(br#"{"k":"xxdESKtop"}"#));
         assert!(p.could_match(br#"{"k":"DESKTOP"}"#));
