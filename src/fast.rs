@@ -273,21 +273,12 @@ fn too_deep(record: &[u8]) -> bool {
     }
 
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escape = false;
+    let mut strings = crate::stream::StringState::default();
     for &b in record {
-        if in_string {
-            if escape {
-                escape = false;
-            } else if b == b'\\' {
-                escape = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
+        if !strings.outside(b) {
             continue;
         }
         match b {
-            b'"' => in_string = true,
             b'{' | b'[' => {
                 depth += 1;
                 if depth >= MAX_NESTING {

@@ -507,7 +507,7 @@ fn emit(
                     if layout == Layout::Ndjson {
                         out.write(bytes)?;
                     } else {
-                        out.write(&minify(bytes))?;
+                        out.write(&fimql::stream::minify(bytes))?;
                     }
                 }
                 if args.limit.is_some_and(|n| totals.selected >= n) {
@@ -517,31 +517,6 @@ fn emit(
         }
     }
     Ok(false)
-}
-
-/// Removes whitespace outside strings.
-fn minify(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut in_string = false;
-    let mut escape = false;
-    for &b in bytes {
-        if in_string {
-            out.push(b);
-            if escape {
-                escape = false;
-            } else if b == b'\\' {
-                escape = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if !b.is_ascii_whitespace() {
-            if b == b'"' {
-                in_string = true;
-            }
-            out.push(b);
-        }
-    }
-    out
 }
 
 /// A progress bar on stderr for large inputs, only on a terminal.

@@ -3,7 +3,10 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use common::{code, stderr, stdout};
 use serde_json::Value;
+
+mod common;
 
 /// Runs `fimql` with `args`, feeding `stdin` (or nothing: standard input is closed).
 fn fimql(args: &[&str], stdin: Option<&str>) -> Output {
@@ -21,18 +24,6 @@ fn fimql(args: &[&str], stdin: Option<&str>) -> Output {
         }
     }
     child.wait_with_output().expect("wait for fimql")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
 }
 
 /// Asserts that `rendered` shows `src` with a run of `len` carets starting under byte `start`.

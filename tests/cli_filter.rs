@@ -9,6 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{code, stderr, stdout};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
@@ -84,18 +87,6 @@ fn filter(args: &[&str]) -> Output {
     let mut all = vec!["filter"];
     all.extend_from_slice(args);
     fimql(&all, None)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
 }
 
 /// Waits for a child at most `limit`, reading its stderr meanwhile; kills it and fails on timeout.
@@ -887,21 +878,9 @@ fn one_thread_and_two_threads_give_the_same_output() {
 // ---------------------------------------------------------------------------------------------
 // Agreement with the benchmark kit's Python baseline
 
-const BENCH_FILTERS: [(&str, &str); 4] = [
-    ("F1", "action:Create"),
-    (
-        "F2",
-        "dateTime:['2023-03-01T00:00:00.000Z'..'2023-06-30T23:59:59.999Z'] AND (action:Content OR action:Attributes) AND file.attribute.hidden:`Added`",
-    ),
-    (
-        "F3",
-        "asset.name:DESKTOP* AND NOT actor.process:explorer.exe",
-    ),
-    (
-        "F4",
-        r#"((severity>=4 AND platform:WINDOWS AND profiles.rules.name:*CR_*) OR (asset.tags:8543820 AND file.fullPath:"\\windows\\" AND NOT action:Delete)) AND NOT (platform:LINUX AND type:Directory) AND (action:Content OR NOT actor.userName:SYSTEM)"#,
-    ),
-];
+#[path = "../benches/common.rs"]
+mod bench;
+use bench::FILTERS as BENCH_FILTERS;
 
 #[test]
 fn counts_agree_with_the_python_baseline_on_generated_events() {

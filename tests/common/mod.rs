@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use std::process::Output;
+
 use serde_json::Value;
 
 /// The conformance directory beside the repository.
@@ -35,3 +37,18 @@ pub const SYNTAX_CODES: &[&str] = &[
     "missing-operator",
     "unterminated-string",
 ];
+
+/// A command's standard output, as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// A command's standard error, as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// A command's exit status.
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
