@@ -1,23 +1,24 @@
 //! The fast path: evaluating a [`Filter`] directly on the bytes of one JSON record.
 //!
-//! The record is read once by serde_json, driven by a trie of the paths the filter reads: keys
-//! the filter does not name are skipped without building anything, and every value found at a
-//! term's path is tested on the spot, setting that term's bit. The boolean tree then runs over the
-//! bits. Nothing is allocated per record except for strings with escapes.
+//! A hand-written scanner reads the record once, driven by a trie of the paths the filter reads:
+//! keys the filter does not name are skipped (and checked to be well-formed JSON) without
+//! building anything, and every value found at a term's path is tested on the spot, setting that
+//! term's bit. The boolean tree then runs over the bits. Nothing is allocated per record.
 //!
-//! The answer is always the one [`Filter::matches`] gives on the parsed `serde_json::Value`:
-//! - the `data` envelope is decided by the type of the last `data` member, as `Value` would keep;
-//! - a key that a relevant object holds twice (where `Value` keeps the last) is detected, and such
-//!   a record is evaluated through `Value` instead;
-//! - numbers reach the tests in the same form (`i64`, `u64` or `f64`) as through `Value`;
-//! - the whole record must be valid UTF-8 and valid JSON, or it is an error, exactly as for `Value`.
-
-use std::fmt;
-
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+//! The answer is always the one [`Filter::matches`] gives on the parsed `serde_json::Value`, and a
+//! record is an error exactly when serde_json cannot parse it into a `Value` holding an object.
+//! The scanner accepts only what it knows serde_json accepts, with the same meaning:
+//! - the `data` envelope is decided by the type of the `data` member;
+//! - numbers reach the tests in the same form (`i64`, `u64` or `f64`) as through `Value`, and
+//!   a number serde_json would refuse as out of range is refused;
+//! - strings must be free of raw control characters, their escapes valid and their `\u`
+//!   surrogates paired, and the whole record must be valid UTF-8.
+//!
+//! Whatever it is not sure of (a key that a relevant object holds twice, where `Value` keeps the
+//! last; nesting near serde_json's limit; anything malformed) it hands to serde_json: the record
+//! is parsed into a `Value` and evaluated with [`Filter::matches`], or its error is reported.
 
 use crate::compile::{Filter, Node, Test};
-
 use crate::eval::{Leaf, Scratch, eval, leaf_passes};
 
 /// Why a record could not be evaluated.
@@ -56,6 +57,8 @@ impl RecordError {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Trie {
     children: Vec<(String, Trie)>,
+    /// For each child, its key's first and last 8 bytes as words ([`KeyWords`]).
+    words: Vec<KeyWords>,
     /// `(term id, index into Filter::tests)` of terms whose path ends here.
     terms: Vec<usize>,
 }
@@ -73,6 +76,7 @@ impl Trie {
                         let i = match at.children.iter().position(|(k, _)| k == key) {
                             Some(i) => i,
                             None => {
+                                at.words.push(KeyWords::of(key.as_bytes()));
                                 at.children.push((key.clone(), Trie::default()));
                                 at.children.len() - 1
                             }
@@ -87,14 +91,49 @@ impl Trie {
         root
     }
 
-    fn child(&self, key: &str) -> Option<(usize, &Trie)> {
-        // Most keys of an event are not in the trie: length and first byte rule them out cheaply.
-        let first = key.as_bytes().first();
-        self.children
+    /// The index of the child named `key`.
+    #[inline]
+    fn child(&self, key: &[u8]) -> Option<usize> {
+        // Most keys of an event are not in the trie: comparing two words rules them out.
+        let words = KeyWords::of(key);
+        self.words
             .iter()
-            .enumerate()
-            .find(|(_, (k, _))| k.len() == key.len() && k.as_bytes().first() == first && k == key)
-            .map(|(i, (_, t))| (i, t))
+            .zip(&self.children)
+            .position(|(w, (k, _))| *w == words && (key.len() <= 16 || k.as_bytes() == key))
+    }
+}
+
+/// A key's length with its first and last eight bytes (zero-padded when shorter): equal for
+/// equal keys, and for keys of up to 16 bytes only for equal keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct KeyWords {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl KeyWords {
+    #[inline]
+    fn of(key: &[u8]) -> KeyWords {
+        let word = |bytes: &[u8]| {
+            let mut w = [0u8; 8];
+            w[..bytes.len()].copy_from_slice(bytes);
+            u64::from_le_bytes(w)
+        };
+        let n = key.len();
+        if n <= 8 {
+            KeyWords {
+                len: n,
+                head: word(key),
+                tail: 0,
+            }
+        } else {
+            KeyWords {
+                len: n,
+                head: word(&key[..8]),
+                tail: word(&key[n - 8..]),
+            }
+        }
     }
 }
 
@@ -118,8 +157,11 @@ struct Ctx<'f> {
     root_bits: Vec<bool>,
     data_bits: Vec<bool>,
     data_is_object: bool,
-    duplicate: bool,
     scratch: Scratch,
+    /// The text of a string with escapes, decoded.
+    unescaped: String,
+    /// The text of a key with escapes, decoded.
+    key: String,
 }
 
 #[derive(Clone, Copy)]
@@ -130,17 +172,23 @@ enum Bits {
 
 impl Ctx<'_> {
     fn hit(&mut self, terms: &[usize], bits: Bits, leaf: Leaf<'_>) {
-        for &t in terms {
-            let set = match bits {
-                Bits::Root => &self.root_bits[t],
-                Bits::Data => &self.data_bits[t],
-            };
-            if !*set && leaf_passes(self.tests[t], leaf, &mut self.scratch) {
-                match bits {
-                    Bits::Root => self.root_bits[t] = true,
-                    Bits::Data => self.data_bits[t] = true,
-                }
-            }
+        hit(
+            &self.tests,
+            match bits {
+                Bits::Root => &mut self.root_bits,
+                Bits::Data => &mut self.data_bits,
+            },
+            &mut self.scratch,
+            terms,
+            leaf,
+        );
+    }
+}
+
+fn hit(tests: &[&Test], bits: &mut [bool], scratch: &mut Scratch, terms: &[usize], leaf: Leaf<'_>) {
+    for &t in terms {
+        if !bits[t] && leaf_passes(tests[t], leaf, scratch) {
+            bits[t] = true;
         }
     }
 }
@@ -160,6 +208,8 @@ pub struct Matcher<'f> {
     trie: Trie,
     ctx: Ctx<'f>,
     prefilter: Option<crate::prefilter::Prefilter>,
+    /// The record's bitmaps (see [`Rec`]), reused across records.
+    bitmaps: Bitmaps,
 }
 
 impl Filter {
@@ -173,10 +223,12 @@ impl Filter {
                 root_bits: vec![false; self.terms],
                 data_bits: vec![false; self.terms],
                 data_is_object: false,
-                duplicate: false,
                 scratch: Scratch::default(),
+                unescaped: String::new(),
+                key: String::new(),
             },
             prefilter: None,
+            bitmaps: Bitmaps::default(),
         }
     }
 
@@ -218,38 +270,15 @@ impl Matcher<'_> {
         {
             return Ok(false);
         }
-        let text = std::str::from_utf8(record).map_err(|e| {
-            RecordError::new(format!(
-                "invalid UTF-8 at byte {} of the record",
-                e.valid_up_to()
-            ))
-        })?;
-        if too_deep(record) {
-            // serde_json skips unread parts without a depth limit, but a `Value` of the record
-            // could not be built: reject the record the same way.
-            return Err(RecordError::new(format!(
-                "recursion limit exceeded: the record nests deeper than {} levels",
-                MAX_NESTING - 1
-            )));
-        }
+        let Some(rec) = Rec::index(record, &mut self.bitmaps) else {
+            return self.exact(record);
+        };
         let ctx = &mut self.ctx;
         ctx.root_bits.iter_mut().for_each(|b| *b = false);
         ctx.data_bits.iter_mut().for_each(|b| *b = false);
         ctx.data_is_object = false;
-        ctx.duplicate = false;
-        let mut de = serde_json::Deserializer::from_str(text);
-        let seed = RecordSeed {
-            ctx,
-            trie: &self.trie,
-        };
-        seed.deserialize(&mut de)
-            .and_then(|()| de.end())
-            .map_err(|e| RecordError::json(&e))?;
-        if self.ctx.duplicate {
-            // A relevant key appears twice in one object: let `Value` decide which one counts.
-            let v: serde_json::Value =
-                serde_json::from_str(text).map_err(|e| RecordError::json(&e))?;
-            return Ok(self.filter.matches(&v));
+        if (Scan { rec, ctx }).record(&self.trie).is_none() {
+            return self.exact(record);
         }
         let bits = if self.ctx.data_is_object {
             &self.ctx.data_bits
@@ -258,336 +287,622 @@ impl Matcher<'_> {
         };
         Ok(eval(&self.filter.root, &mut |t| bits[t.id]))
     }
-}
 
-/// serde_json's nesting limit: a record nesting this many arrays and objects cannot be read.
-const MAX_NESTING: usize = 128;
-
-/// Whether the record nests `MAX_NESTING` or more arrays and objects. Counting brackets first
-/// makes this nearly free for ordinary records.
-fn too_deep(record: &[u8]) -> bool {
-    // A branch-free count (the compiler vectorizes it) of every `{` and `[`, strings included:
-    // fewer than the limit cannot nest that deep.
-    if record.iter().filter(|&&b| b == b'{' || b == b'[').count() < MAX_NESTING {
-        return false;
-    }
-
-    let mut depth = 0usize;
-    let mut strings = crate::stream::StringState::default();
-    for &b in record {
-        if !strings.outside(b) {
-            continue;
+    /// The exact path, for what the scanner hands over: serde_json parses the record into a
+    /// `Value`, or says what is wrong with it.
+    #[cold]
+    fn exact(&self, record: &[u8]) -> Result<bool, RecordError> {
+        let text = std::str::from_utf8(record).map_err(|e| {
+            RecordError::new(format!(
+                "invalid UTF-8 at byte {} of the record",
+                e.valid_up_to()
+            ))
+        })?;
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| RecordError::json(&e))?;
+        if v.is_object() {
+            return Ok(self.filter.matches(&v));
         }
-        match b {
-            b'{' | b'[' => {
-                depth += 1;
-                if depth >= MAX_NESTING {
-                    return true;
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
-}
-
-struct RecordSeed<'a, 'f> {
-    ctx: &'a mut Ctx<'f>,
-    trie: &'a Trie,
-}
-
-impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(RecordVisitor(self))
+        let found = match &v {
+            serde_json::Value::Null => "null".to_string(),
+            serde_json::Value::Bool(b) => format!("boolean `{b}`"),
+            serde_json::Value::Number(n) => format!("number `{n}`"),
+            serde_json::Value::String(s) => format!("string {s:?}"),
+            serde_json::Value::Array(_) => "an array".to_string(),
+            serde_json::Value::Object(_) => "an object".to_string(),
+        };
+        Err(RecordError::new(format!(
+            "invalid type: {found}, expected a JSON object (an event)"
+        )))
     }
 }
 
-struct RecordVisitor<'a, 'f>(RecordSeed<'a, 'f>);
+/// How deep the scanner follows nested arrays and objects before handing the record to
+/// serde_json, whose own limit (128) then decides.
+const MAX_DEPTH: u32 = 100;
 
-impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object (an event)")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let RecordSeed { ctx, trie } = self.0;
-        let mut seen = SeenKeys::default();
-        while let Some(key) = map.next_key_seed(KeySeed { trie, top: true })? {
-            match key {
-                Key::Data(child) => {
-                    if seen.repeat(usize::MAX) {
-                        ctx.duplicate = true;
-                    }
-                    map.next_value_seed(DataSeed {
-                        ctx: &mut *ctx,
-                        root: trie,
-                        child,
-                    })?;
-                }
-                Key::Child(i) => {
-                    if seen.repeat(i) {
-                        ctx.duplicate = true;
-                    }
-                    map.next_value_seed(NodeSeed {
-                        ctx: &mut *ctx,
-                        node: &trie.children[i].1,
-                        bits: Bits::Root,
-                    })?;
-                }
-                Key::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The trie children already met in one object, to detect duplicate keys.
+/// The buffers of a record's index.
 #[derive(Default)]
-struct SeenKeys(Vec<usize>);
-
-impl SeenKeys {
-    fn repeat(&mut self, i: usize) -> bool {
-        if self.0.contains(&i) {
-            true
-        } else {
-            self.0.push(i);
-            false
-        }
-    }
+struct Bitmaps {
+    quotes: Vec<u64>,
+    escapes: Vec<u64>,
 }
 
-enum Key {
-    /// The top-level `data` member; the trie child named `data`, if any.
-    Data(Option<usize>),
-    Child(usize),
-    Other,
+/// A record and its index: where its string-delimiting quotes are, found for the whole record in
+/// one branch-free pass, so that finding the end of a string costs a few bit operations.
+#[derive(Clone, Copy)]
+struct Rec<'r> {
+    b: &'r [u8],
+    /// Bit `i % 64` of word `i / 64` is set when byte `i` is a quote that is not escaped.
+    quotes: &'r [u64],
+    /// Bit `i % 64` of word `i / 64` is set when byte `i` is a `\`.
+    escapes: &'r [u64],
+    /// The record has a byte below 0x20 (raw newlines or tabs, as in pretty-printed JSON): strings
+    /// are then scanned byte by byte, since such a byte inside a string makes the record invalid.
+    careful: bool,
+    /// The record has a `\`: strings may have escapes.
+    backslashes: bool,
 }
 
-struct KeySeed<'a> {
-    trie: &'a Trie,
-    top: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = Key;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeySeed<'_> {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
-        let child = self.trie.child(key).map(|(i, _)| i);
-        Ok(match child {
-            _ if self.top && key == "data" => Key::Data(child),
-            Some(i) => Key::Child(i),
-            None => Key::Other,
-        })
-    }
-}
-
-/// The top-level `data` member: an object is the event; anything else is an ordinary member.
-struct DataSeed<'a, 'f> {
-    ctx: &'a mut Ctx<'f>,
-    root: &'a Trie,
-    child: Option<usize>,
-}
-
-impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'a, 'f> DataSeed<'a, 'f> {
-    /// `data` is not an object: it is a member like any other, read by the paths through `data`.
-    fn ordinary(self) -> NodeVisitor<'a, 'f> {
-        NodeVisitor {
-            node: self.child.map(|i| &self.root.children[i].1),
-            ctx: self.ctx,
-            bits: Bits::Root,
-        }
-    }
-}
-
-macro_rules! forward_scalars {
-    ($via:ident) => {
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-            self.$via().visit_bool(v)
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-            self.$via().visit_i64(v)
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-            self.$via().visit_u64(v)
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-            self.$via().visit_f64(v)
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-            self.$via().visit_str(v)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-            self.$via().visit_unit()
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-            self.$via().visit_seq(seq)
-        }
-    };
-}
-
-impl<'de> Visitor<'de> for DataSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    forward_scalars!(ordinary);
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        // The last `data` member decides; earlier hits in data bits were from an earlier `data`,
-        // which makes the record a duplicate-key record evaluated through `Value` anyway.
-        self.ctx.data_is_object = true;
-        NodeVisitor {
-            node: Some(self.root),
-            ctx: self.ctx,
-            bits: Bits::Data,
-        }
-        .visit_map(map)
-    }
-}
-
-struct NodeSeed<'a, 'f> {
-    ctx: &'a mut Ctx<'f>,
-    node: &'a Trie,
-    bits: Bits,
-}
-
-impl<'de> DeserializeSeed<'de> for NodeSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(NodeVisitor {
-            node: Some(self.node),
-            ctx: self.ctx,
-            bits: self.bits,
-        })
-    }
-}
-
-/// Visits a value at a trie node: leaves are tested against the node's terms, objects descend
-/// into the node's children, arrays visit each element at the same node.
-struct NodeVisitor<'a, 'f> {
-    node: Option<&'a Trie>,
-    ctx: &'a mut Ctx<'f>,
-    bits: Bits,
-}
-
-impl NodeVisitor<'_, '_> {
-    fn leaf(self, leaf: Leaf<'_>) {
-        if let Some(node) = self.node
-            && !node.terms.is_empty()
-        {
-            self.ctx.hit(&node.terms, self.bits, leaf);
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for NodeVisitor<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.leaf(Leaf::Bool(v));
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.leaf(Leaf::Int(i128::from(v)));
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.leaf(Leaf::Int(i128::from(v)));
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.leaf(Leaf::Float(v));
-        Ok(())
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.leaf(Leaf::Str(v));
-        Ok(())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.leaf(Leaf::Null);
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let Some(node) = self.node else {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            return Ok(());
+impl<'r> Rec<'r> {
+    /// Indexes `b`; `None` when it is not valid UTF-8 or has an invalid escape.
+    fn index(b: &'r [u8], bitmaps: &'r mut Bitmaps) -> Option<Rec<'r>> {
+        let Bitmaps { quotes, escapes } = bitmaps;
+        quotes.clear();
+        escapes.clear();
+        let (mut ctl, mut high) = (0u64, 0u64);
+        let mut word = |chunk: &[u8]| {
+            let (mut bits, mut backslashes) = (0u64, 0u64);
+            for (k, w) in chunk.chunks_exact(8).enumerate() {
+                let mut x = [0u8; 8];
+                x.copy_from_slice(w);
+                let x = u64::from_le_bytes(x);
+                // Exact per-byte tests, with no carry between bytes.
+                let q = x ^ (ONES * u64::from(b'"'));
+                let quote = !(((q & LOWS) + LOWS) | q | LOWS);
+                let e = x ^ (ONES * u64::from(b'\\'));
+                let escape = !(((e & LOWS) + LOWS) | e | LOWS);
+                ctl |= !(((x & LOWS) + ONES * 0x60) | x) & HIGHS;
+                high |= x;
+                bits |= (quote.wrapping_mul(GATHER) >> 56) << (8 * k);
+                backslashes |= (escape.wrapping_mul(GATHER) >> 56) << (8 * k);
+            }
+            (bits, backslashes)
         };
-        while seq
-            .next_element_seed(NodeSeed {
-                ctx: &mut *self.ctx,
-                node,
-                bits: self.bits,
-            })?
-            .is_some()
-        {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let Some(node) = self.node else {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            return Ok(());
-        };
-        if !node.terms.is_empty() {
-            self.ctx.hit(&node.terms, self.bits, Leaf::Other);
+        let mut chunks = b.chunks_exact(64);
+        let mut any_escape = 0;
+        for chunk in &mut chunks {
+            let (q, e) = word(chunk);
+            quotes.push(q);
+            escapes.push(e);
+            any_escape |= e;
         }
-        let mut seen = SeenKeys::default();
-        while let Some(key) = map.next_key_seed(KeySeed {
-            trie: node,
-            top: false,
-        })? {
-            match key {
-                Key::Child(i) => {
-                    if seen.repeat(i) {
-                        self.ctx.duplicate = true;
+        let mut last = [b' '; 64];
+        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        let (q, e) = word(&last);
+        quotes.push(q);
+        escapes.push(e);
+        any_escape |= e;
+        if high & HIGHS != 0 {
+            std::str::from_utf8(b).ok()?;
+        }
+        if any_escape != 0 {
+            // Walk the escapes from the left: each is checked, and a quote it escapes is no
+            // delimiter. (A `\` outside a string makes the record invalid; the scan stops there.)
+            let mut next = 0;
+            for (w, &word) in escapes.iter().enumerate() {
+                let mut m = word;
+                while m != 0 {
+                    let p = w * 64 + m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    if p < next {
+                        continue;
                     }
-                    map.next_value_seed(NodeSeed {
-                        ctx: &mut *self.ctx,
-                        node: &node.children[i].1,
-                        bits: self.bits,
-                    })?;
-                }
-                Key::Data(_) | Key::Other => {
-                    map.next_value::<IgnoredAny>()?;
+                    next = escape_end(b, p + 1)?;
+                    if b.get(p + 1) == Some(&b'"') {
+                        quotes[(p + 1) / 64] &= !(1u64 << ((p + 1) % 64));
+                    }
                 }
             }
         }
-        Ok(())
+        Some(Rec {
+            b,
+            quotes,
+            escapes,
+            careful: ctl != 0,
+            backslashes: any_escape != 0,
+        })
     }
+
+    /// Whether bytes `start..end` hold a `\`.
+    #[inline]
+    fn has_escape(&self, start: usize, end: usize) -> bool {
+        if !self.backslashes {
+            return false;
+        }
+        (start / 64..=(end.saturating_sub(1)) / 64).any(|w| {
+            let mut m = self.escapes.get(w).copied().unwrap_or(0);
+            if w == start / 64 {
+                m &= !0u64 << (start % 64);
+            }
+            if w == end / 64 {
+                m &= (1u64 << (end % 64)) - 1;
+            }
+            m != 0
+        })
+    }
+
+    /// From just after an opening quote: the index of the closing quote.
+    #[inline]
+    fn string_end(&self, i: usize) -> Option<usize> {
+        if self.careful {
+            return string_end_careful(self.b, i);
+        }
+        let mut w = i / 64;
+        let mut m = *self.quotes.get(w)? & (!0u64 << (i % 64));
+        while m == 0 {
+            w += 1;
+            m = *self.quotes.get(w)?;
+        }
+        let end = w * 64 + m.trailing_zeros() as usize;
+        (end < self.b.len()).then_some(end)
+    }
+
+    /// The text between `start` and `end`, with escapes decoded into `buf` if it has any.
+    fn text<'a>(&self, start: usize, end: usize, buf: &'a mut String) -> Option<&'a str>
+    where
+        'r: 'a,
+    {
+        let raw = &self.b[start..end];
+        if self.has_escape(start, end) {
+            unescape(std::str::from_utf8(raw).ok()?, buf)?;
+            Some(&buf[..])
+        } else {
+            std::str::from_utf8(raw).ok()
+        }
+    }
+
+    /// Skips any value starting at `i`, checking that it is well-formed.
+    fn skip_value(&self, i: usize, depth: u32) -> Option<usize> {
+        let b = self.b;
+        match *b.get(i)? {
+            b'"' => self.string_end(i + 1).map(|end| end + 1),
+            b'{' if depth < MAX_DEPTH => self.skip_object(i + 1, depth + 1),
+            b'[' if depth < MAX_DEPTH => {
+                let mut i = ws(b, i + 1);
+                if b.get(i) == Some(&b']') {
+                    return Some(i + 1);
+                }
+                loop {
+                    i = self.skip_value(i, depth + 1)?;
+                    i = ws(b, i);
+                    match b.get(i)? {
+                        b',' => i = ws(b, i + 1),
+                        b']' => return Some(i + 1),
+                        _ => return None,
+                    }
+                }
+            }
+            b't' | b'f' | b'n' => literal(b, i).map(|(end, _)| end),
+            b'-' | b'0'..=b'9' => {
+                let (end, plain) = number_end(b, i)?;
+                if !plain || end - i > LONG_NUMBER {
+                    // Only these can be out of serde_json's range.
+                    number_leaf(&b[i..end], plain)?;
+                }
+                Some(end)
+            }
+            _ => None,
+        }
+    }
+
+    /// Skips the members of an object, from just after its `{`.
+    fn skip_object(&self, i: usize, depth: u32) -> Option<usize> {
+        let b = self.b;
+        let mut i = ws(b, i);
+        if b.get(i) == Some(&b'}') {
+            return Some(i + 1);
+        }
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            i = ws(b, self.string_end(i + 1)? + 1);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = self.skip_value(ws(b, i + 1), depth)?;
+            i = ws(b, i);
+            match b.get(i)? {
+                b',' => i = ws(b, i + 1),
+                b'}' => return Some(i + 1),
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// One record being scanned. Every method returns the index just past what it read, or `None`
+/// to hand the record to the exact path.
+struct Scan<'r, 'm, 'f> {
+    rec: Rec<'r>,
+    ctx: &'m mut Ctx<'f>,
+}
+
+impl Scan<'_, '_, '_> {
+    fn record(&mut self, root: &Trie) -> Option<()> {
+        let b = self.rec.b;
+        let i = ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        let i = self.object(i + 1, root, Bits::Root, 1, true)?;
+        (ws(b, i) == b.len()).then_some(())
+    }
+
+    /// The members of an object read at trie node `node`, from just after its `{`. At the top
+    /// (`top`), a `data` member holding an object is the event.
+    fn object(
+        &mut self,
+        i: usize,
+        node: &Trie,
+        bits: Bits,
+        depth: u32,
+        top: bool,
+    ) -> Option<usize> {
+        let rec = self.rec;
+        let b = rec.b;
+        let mut i = ws(b, i);
+        if b.get(i) == Some(&b'}') {
+            return Some(i + 1);
+        }
+        let mut seen = Seen::default();
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let end = rec.string_end(i + 1)?;
+            let raw = &b[i + 1..end];
+            let key = if rec.has_escape(i + 1, end) {
+                rec.text(i + 1, end, &mut self.ctx.key)?.as_bytes()
+            } else {
+                raw
+            };
+            let child = node.child(key);
+            let data = top && key == b"data";
+            i = ws(b, end + 1);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = ws(b, i + 1);
+            if data {
+                if !seen.first(usize::MAX) {
+                    return None;
+                }
+                if b.get(i) == Some(&b'{') {
+                    self.ctx.data_is_object = true;
+                    i = self.object(i + 1, node, Bits::Data, depth + 1, false)?;
+                } else {
+                    i = match child {
+                        Some(c) => self.value(i, &node.children[c].1, bits, depth)?,
+                        None => rec.skip_value(i, depth)?,
+                    };
+                }
+            } else if let Some(c) = child {
+                if !seen.first(c) {
+                    return None;
+                }
+                i = self.value(i, &node.children[c].1, bits, depth)?;
+            } else {
+                i = rec.skip_value(i, depth)?;
+            }
+            i = ws(b, i);
+            match b.get(i)? {
+                b',' => i = ws(b, i + 1),
+                b'}' => return Some(i + 1),
+                _ => return None,
+            }
+        }
+    }
+
+    /// A value at trie node `node`: leaves are tested against the node's terms, objects descend
+    /// into the node's children, arrays read each element at the same node.
+    fn value(&mut self, i: usize, node: &Trie, bits: Bits, depth: u32) -> Option<usize> {
+        let rec = self.rec;
+        let b = rec.b;
+        let terms = &node.terms[..];
+        match *b.get(i)? {
+            b'"' => {
+                let end = rec.string_end(i + 1)?;
+                if !terms.is_empty() {
+                    let ctx = &mut *self.ctx;
+                    let s = rec.text(i + 1, end, &mut ctx.unescaped)?;
+                    hit(
+                        &ctx.tests,
+                        match bits {
+                            Bits::Root => &mut ctx.root_bits,
+                            Bits::Data => &mut ctx.data_bits,
+                        },
+                        &mut ctx.scratch,
+                        terms,
+                        Leaf::Str(s),
+                    );
+                }
+                Some(end + 1)
+            }
+            b'{' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                if !terms.is_empty() {
+                    self.ctx.hit(terms, bits, Leaf::Other);
+                }
+                if node.children.is_empty() {
+                    rec.skip_object(i + 1, depth + 1)
+                } else {
+                    self.object(i + 1, node, bits, depth + 1, false)
+                }
+            }
+            b'[' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                let mut i = ws(b, i + 1);
+                if b.get(i) == Some(&b']') {
+                    return Some(i + 1);
+                }
+                loop {
+                    i = self.value(i, node, bits, depth + 1)?;
+                    i = ws(b, i);
+                    match b.get(i)? {
+                        b',' => i = ws(b, i + 1),
+                        b']' => return Some(i + 1),
+                        _ => return None,
+                    }
+                }
+            }
+            b't' | b'f' | b'n' => {
+                let (end, leaf) = literal(b, i)?;
+                if !terms.is_empty() {
+                    self.ctx.hit(terms, bits, leaf);
+                }
+                Some(end)
+            }
+            _ => {
+                let (end, plain) = number_end(b, i)?;
+                let text = &b[i..end];
+                if !terms.is_empty() {
+                    let leaf = number_leaf(text, plain)?;
+                    self.ctx.hit(terms, bits, leaf);
+                } else if !plain || text.len() > LONG_NUMBER {
+                    number_leaf(text, plain)?;
+                }
+                Some(end)
+            }
+        }
+    }
+}
+
+/// The trie children already met in one object (and `usize::MAX` for the top-level `data`), to
+/// detect duplicate keys.
+#[derive(Default)]
+struct Seen {
+    low: u64,
+    data: bool,
+    more: Vec<usize>,
+}
+
+impl Seen {
+    /// Records `i`; whether this is its first time.
+    fn first(&mut self, i: usize) -> bool {
+        if i == usize::MAX {
+            !std::mem::replace(&mut self.data, true)
+        } else if i < 64 {
+            let bit = 1u64 << i;
+            let first = self.low & bit == 0;
+            self.low |= bit;
+            first
+        } else if self.more.contains(&i) {
+            false
+        } else {
+            self.more.push(i);
+            true
+        }
+    }
+}
+
+/// The index of the first byte at or after `i` that is not JSON whitespace.
+#[inline]
+fn ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// `true`, `false` or `null` at `i`.
+fn literal(b: &[u8], i: usize) -> Option<(usize, Leaf<'static>)> {
+    let rest = &b[i..];
+    if rest.starts_with(b"true") {
+        Some((i + 4, Leaf::Bool(true)))
+    } else if rest.starts_with(b"false") {
+        Some((i + 5, Leaf::Bool(false)))
+    } else if rest.starts_with(b"null") {
+        Some((i + 4, Leaf::Null))
+    } else {
+        None
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+/// Multiplying a word whose bytes are 0x80 or 0 by this gathers their high bits into the top byte.
+const GATHER: u64 = 0x0002_0408_1020_4081;
+
+/// A mask whose lowest set bit is the high bit of the first byte of `x` (in memory order) that is
+/// `"`, `\` or a control character.
+#[inline]
+fn specials(x: u64) -> u64 {
+    let quote = x ^ (ONES * u64::from(b'"'));
+    let backslash = x ^ (ONES * u64::from(b'\\'));
+    // A byte is zero (or below 0x20) when subtracting borrows into its high bit while its own high
+    // bit was clear; borrows only spread upwards, so the lowest flagged byte is exact.
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+    (zero(quote) | zero(backslash) | (x.wrapping_sub(ONES * 0x20) & !x)) & HIGHS
+}
+
+/// From just after an opening quote, byte by byte (eight at a time): the index of the closing
+/// quote. A control character or an invalid escape makes the record invalid. The record is known
+/// to be valid UTF-8, so only ASCII bytes need a look.
+fn string_end_careful(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        while let Some(chunk) = b.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let m = specials(u64::from_le_bytes(word));
+            if m != 0 {
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        match *b.get(i)? {
+            b'"' => return Some(i),
+            b'\\' => i = escape_end(b, i + 1)?,
+            c if c < 0x20 => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+/// From just after a `\`: the index past the escape, which must be valid, with any `\u`
+/// surrogate paired as serde_json requires.
+fn escape_end(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(i + 1),
+        b'u' => match hex4(b, i + 1)? {
+            0xD800..=0xDBFF => {
+                if b.get(i + 5..i + 7) == Some(b"\\u")
+                    && (0xDC00..=0xDFFF).contains(&hex4(b, i + 7)?)
+                {
+                    Some(i + 11)
+                } else {
+                    None
+                }
+            }
+            0xDC00..=0xDFFF => None,
+            _ => Some(i + 5),
+        },
+        _ => None,
+    }
+}
+
+fn hex4(b: &[u8], i: usize) -> Option<u32> {
+    let digits = b.get(i..i + 4)?;
+    let mut n = 0;
+    for &d in digits {
+        n = n * 16 + char::from(d).to_digit(16)?;
+    }
+    Some(n)
+}
+
+/// Decodes the escapes of a string's text (between its quotes, already checked by `string_end`).
+fn unescape(text: &str, out: &mut String) -> Option<()> {
+    out.clear();
+    let mut rest = text;
+    while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        let e = rest.as_bytes();
+        let (c, len) = match *e.get(at + 1)? {
+            b'"' => ('"', 2),
+            b'\\' => ('\\', 2),
+            b'/' => ('/', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            _ => {
+                let hi = hex4(e, at + 2)?;
+                if (0xD800..=0xDBFF).contains(&hi) {
+                    let lo = hex4(e, at + 8)?;
+                    (
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?,
+                        12,
+                    )
+                } else {
+                    (char::from_u32(hi)?, 6)
+                }
+            }
+        };
+        out.push(c);
+        rest = rest.get(at + len..)?;
+    }
+    out.push_str(rest);
+    Some(())
+}
+
+/// Numbers longer than this (or with a fraction or exponent) are read by serde_json, which
+/// decides their value and whether they are in range.
+const LONG_NUMBER: usize = 18;
+
+/// From the first byte of a number: the index past it, and whether it is a plain integer (no
+/// fraction, no exponent). Checks JSON's number grammar.
+fn number_end(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
+    let digits = |b: &[u8], mut i: usize| {
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > start).then_some(i)
+    };
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match *b.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(b, i)?,
+        _ => return None,
+    }
+    let mut plain = true;
+    if b.get(i) == Some(&b'.') {
+        plain = false;
+        i = digits(b, i + 1)?;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        plain = false;
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        i = digits(b, i)?;
+    }
+    Some((i, plain))
+}
+
+/// A number's value as `Value` would hold it; `None` when serde_json refuses it.
+fn number_leaf(text: &[u8], plain: bool) -> Option<Leaf<'static>> {
+    if plain && text.len() <= LONG_NUMBER {
+        let (neg, digits) = match text.split_first() {
+            Some((b'-', d)) => (true, d),
+            _ => (false, text),
+        };
+        let n = digits
+            .iter()
+            .fold(0i128, |n, &d| n * 10 + i128::from(d - b'0'));
+        return Some(match (neg, n) {
+            // serde_json reads `-0` as the float -0.0.
+            (true, 0) => Leaf::Float(-0.0),
+            (true, n) => Leaf::Int(-n),
+            (false, n) => Leaf::Int(n),
+        });
+    }
+    let n: serde_json::Number = serde_json::from_slice(text).ok()?;
+    Some(if let Some(i) = n.as_i64() {
+        Leaf::Int(i128::from(i))
+    } else if let Some(u) = n.as_u64() {
+        Leaf::Int(i128::from(u))
+    } else {
+        Leaf::Float(n.as_f64()?)
+    })
 }
