@@ -170,8 +170,8 @@ impl Scratch {
     fn set(&mut self, s: &str) {
         self.lower.clear();
         if s.is_ascii() {
-            self.lower
-                .extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            self.lower.push_str(s);
+            self.lower.make_ascii_lowercase();
         } else {
             self.lower.push_str(&fold_case(s));
         }

@@ -59,6 +59,9 @@ pub(crate) struct Trie {
     children: Vec<(String, Trie)>,
     /// For each child, its key's first and last 8 bytes as words ([`KeyWords`]).
     words: Vec<KeyWords>,
+    /// An open-addressing hash table of the children: slot `KeyWords::slot` (or a later one,
+    /// wrapping) holds a child's index plus one; zero marks an empty slot. Built last.
+    table: Vec<u8>,
     /// `(term id, index into Filter::tests)` of terms whose path ends here.
     terms: Vec<usize>,
 }
@@ -88,14 +91,46 @@ impl Trie {
             }
         }
         visit(&filter.root, filter, &mut root);
+        root.build_tables();
         root
     }
 
-    /// The index of the child named `key`.
+    fn build_tables(&mut self) {
+        for (_, child) in &mut self.children {
+            child.build_tables();
+        }
+        // The table is used only when every index fits in a slot byte; a quarter full at most.
+        if self.children.is_empty() || self.children.len() >= usize::from(u8::MAX) {
+            return;
+        }
+        let size = (self.children.len() * 4).next_power_of_two().max(16);
+        self.table = vec![0; size];
+        for (i, w) in self.words.iter().enumerate() {
+            let mut s = w.slot(size);
+            while self.table[s] != 0 {
+                s = (s + 1) & (size - 1);
+            }
+            self.table[s] = i as u8 + 1;
+        }
+    }
+
+    /// The index of the child named `key`, whose words are `words`.
     #[inline]
-    fn child(&self, key: &[u8]) -> Option<usize> {
-        // Most keys of an event are not in the trie: comparing two words rules them out.
-        let words = KeyWords::of(key);
+    fn child(&self, key: &[u8], words: KeyWords) -> Option<usize> {
+        // Most keys of an event are not in the trie: the first slot probed is usually empty.
+        if !self.table.is_empty() {
+            let size = self.table.len();
+            let mut s = words.slot(size);
+            loop {
+                let i = usize::from(*self.table.get(s)?).checked_sub(1)?;
+                if self.words.get(i) == Some(&words)
+                    && (key.len() <= 16 || self.children[i].0.as_bytes() == key)
+                {
+                    return Some(i);
+                }
+                s = (s + 1) & (size - 1);
+            }
+        }
         self.words
             .iter()
             .zip(&self.children)
@@ -113,7 +148,33 @@ struct KeyWords {
 }
 
 impl KeyWords {
+    /// The first slot to probe in a hash table of `size` slots (a power of two).
     #[inline]
+    fn slot(&self, size: usize) -> usize {
+        let h = (self.head ^ self.tail.rotate_left(29) ^ self.len as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> 40) as usize & (size - 1)
+    }
+
+    /// The words of the key at `b[start..end]`, reading whole words from the record where it
+    /// has them (a key is always followed by its closing quote and more).
+    #[inline]
+    fn at(b: &[u8], start: usize, end: usize) -> KeyWords {
+        let n = end - start;
+        let (Some(head), Some(tail)) = (load(b, start), load(b, end.wrapping_sub(8))) else {
+            return KeyWords::of(&b[start..end]);
+        };
+        if n <= 8 {
+            KeyWords {
+                len: n,
+                head: head & (u64::MAX >> (64 - 8 * n).min(63) >> u32::from(n == 0)),
+                tail: 0,
+            }
+        } else {
+            KeyWords { len: n, head, tail }
+        }
+    }
+
     fn of(key: &[u8]) -> KeyWords {
         let word = |bytes: &[u8]| {
             let mut w = [0u8; 8];
@@ -135,6 +196,26 @@ impl KeyWords {
             }
         }
     }
+}
+
+/// Gathers the high bits of 64 flag bytes (each 0x80 or 0) into a word, bit `j` for byte `j`.
+#[inline(always)]
+fn gather(flags: &[u8; 64]) -> u64 {
+    let mut bits = 0u64;
+    for (k, w) in flags.chunks_exact(8).enumerate() {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(w);
+        bits |= (u64::from_le_bytes(x).wrapping_mul(GATHER) >> 56) << (8 * k);
+    }
+    bits
+}
+
+/// The eight bytes at `i`, as a little-endian word.
+#[inline]
+fn load(b: &[u8], i: usize) -> Option<u64> {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(b.get(i..i.checked_add(8)?)?);
+    Some(u64::from_le_bytes(w))
 }
 
 /// Each term's test, indexed by term id.
@@ -349,29 +430,26 @@ impl<'r> Rec<'r> {
         let Bitmaps { quotes, escapes } = bitmaps;
         quotes.clear();
         escapes.clear();
-        let (mut ctl, mut high) = (0u64, 0u64);
-        let mut word = |chunk: &[u8]| {
-            let (mut bits, mut backslashes) = (0u64, 0u64);
-            for (k, w) in chunk.chunks_exact(8).enumerate() {
-                let mut x = [0u8; 8];
-                x.copy_from_slice(w);
-                let x = u64::from_le_bytes(x);
-                // Exact per-byte tests, with no carry between bytes.
-                let q = x ^ (ONES * u64::from(b'"'));
-                let quote = !(((q & LOWS) + LOWS) | q | LOWS);
-                let e = x ^ (ONES * u64::from(b'\\'));
-                let escape = !(((e & LOWS) + LOWS) | e | LOWS);
-                ctl |= !(((x & LOWS) + ONES * 0x60) | x) & HIGHS;
-                high |= x;
-                bits |= (quote.wrapping_mul(GATHER) >> 56) << (8 * k);
-                backslashes |= (escape.wrapping_mul(GATHER) >> 56) << (8 * k);
+        let mut flags = 0u8;
+        let mut word = |chunk: &[u8; 64]| {
+            // Written so that the compiler turns it into vector compares: one flag byte (0x80 or
+            // 0) per input byte, then gathered into bits a word at a time.
+            let mut q = [0u8; 64];
+            let mut e = [0u8; 64];
+            for j in 0..64 {
+                let c = chunk[j];
+                q[j] = if c == b'"' { 0x80 } else { 0 };
+                e[j] = if c == b'\\' { 0x80 } else { 0 };
+                flags |= u8::from(c < 0x20) | (c & 0x80);
             }
-            (bits, backslashes)
+            (gather(&q), gather(&e))
         };
         let mut chunks = b.chunks_exact(64);
         let mut any_escape = 0;
         for chunk in &mut chunks {
-            let (q, e) = word(chunk);
+            let mut c = [0u8; 64];
+            c.copy_from_slice(chunk);
+            let (q, e) = word(&c);
             quotes.push(q);
             escapes.push(e);
             any_escape |= e;
@@ -382,7 +460,7 @@ impl<'r> Rec<'r> {
         quotes.push(q);
         escapes.push(e);
         any_escape |= e;
-        if high & HIGHS != 0 {
+        if flags & 0x80 != 0 {
             std::str::from_utf8(b).ok()?;
         }
         if any_escape != 0 {
@@ -408,7 +486,7 @@ impl<'r> Rec<'r> {
             b,
             quotes,
             escapes,
-            careful: ctl != 0,
+            careful: flags & 1 != 0,
             backslashes: any_escape != 0,
         })
     }
@@ -432,7 +510,7 @@ impl<'r> Rec<'r> {
     }
 
     /// From just after an opening quote: the index of the closing quote.
-    #[inline]
+    #[inline(always)]
     fn string_end(&self, i: usize) -> Option<usize> {
         if self.careful {
             return string_end_careful(self.b, i);
@@ -561,13 +639,13 @@ impl Scan<'_, '_, '_> {
                 return None;
             }
             let end = rec.string_end(i + 1)?;
-            let raw = &b[i + 1..end];
-            let key = if rec.has_escape(i + 1, end) {
-                rec.text(i + 1, end, &mut self.ctx.key)?.as_bytes()
+            let (key, words) = if rec.has_escape(i + 1, end) {
+                let key = rec.text(i + 1, end, &mut self.ctx.key)?.as_bytes();
+                (key, KeyWords::of(key))
             } else {
-                raw
+                (&b[i + 1..end], KeyWords::at(b, i + 1, end))
             };
-            let child = node.child(key);
+            let child = node.child(key, words);
             let data = top && key == b"data";
             i = ws(b, end + 1);
             if b.get(i) != Some(&b':') {
@@ -735,7 +813,6 @@ fn literal(b: &[u8], i: usize) -> Option<(usize, Leaf<'static>)> {
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
-const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 /// Multiplying a word whose bytes are 0x80 or 0 by this gathers their high bits into the top byte.
 const GATHER: u64 = 0x0002_0408_1020_4081;
 
@@ -754,6 +831,8 @@ fn specials(x: u64) -> u64 {
 /// From just after an opening quote, byte by byte (eight at a time): the index of the closing
 /// quote. A control character or an invalid escape makes the record invalid. The record is known
 /// to be valid UTF-8, so only ASCII bytes need a look.
+#[cold]
+#[inline(never)]
 fn string_end_careful(b: &[u8], mut i: usize) -> Option<usize> {
     loop {
         while let Some(chunk) = b.get(i..i + 8) {
