@@ -436,13 +436,15 @@ impl<'r> Rec<'r> {
             // 0) per input byte, then gathered into bits a word at a time.
             let mut q = [0u8; 64];
             let mut e = [0u8; 64];
+            let mut any_e = 0u8;
             for j in 0..64 {
                 let c = chunk[j];
                 q[j] = if c == b'"' { 0x80 } else { 0 };
                 e[j] = if c == b'\\' { 0x80 } else { 0 };
+                any_e |= e[j];
                 flags |= u8::from(c < 0x20) | (c & 0x80);
             }
-            (gather(&q), gather(&e))
+            (gather(&q), if any_e == 0 { 0 } else { gather(&e) })
         };
         let mut chunks = b.chunks_exact(64);
         let mut any_escape = 0;
@@ -539,37 +541,41 @@ impl<'r> Rec<'r> {
         }
     }
 
-    /// Skips any value starting at `i`, checking that it is well-formed.
+    /// Skips any value starting at `i`, checking that it is well-formed. Strings and `null`, the
+    /// most common values, are handled here; the rest out of line.
+    #[inline(always)]
     fn skip_value(&self, i: usize, depth: u32) -> Option<usize> {
         let b = self.b;
         match *b.get(i)? {
             b'"' => self.string_end(i + 1).map(|end| end + 1),
-            b'{' if depth < MAX_DEPTH => self.skip_object(i + 1, depth + 1),
-            b'[' if depth < MAX_DEPTH => {
-                let mut i = ws(b, i + 1);
-                if b.get(i) == Some(&b']') {
-                    return Some(i + 1);
-                }
-                loop {
-                    i = self.skip_value(i, depth + 1)?;
-                    i = ws(b, i);
-                    match b.get(i)? {
-                        b',' => i = ws(b, i + 1),
-                        b']' => return Some(i + 1),
-                        _ => return None,
-                    }
-                }
+            b'n' => (b.get(i..i + 4) == Some(b"null")).then_some(i + 4),
+            b'{' | b'[' => self.skip_container(i, depth),
+            _ => skip_scalar(b, i),
+        }
+    }
+
+    /// Skips an object or an array starting at `i`.
+    #[inline(never)]
+    fn skip_container(&self, i: usize, depth: u32) -> Option<usize> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        let b = self.b;
+        if b.get(i) == Some(&b'{') {
+            return self.skip_object(i + 1, depth + 1);
+        }
+        let mut i = ws(b, i + 1);
+        if b.get(i) == Some(&b']') {
+            return Some(i + 1);
+        }
+        loop {
+            i = self.skip_value(i, depth + 1)?;
+            i = ws(b, i);
+            match b.get(i)? {
+                b',' => i = ws(b, i + 1),
+                b']' => return Some(i + 1),
+                _ => return None,
             }
-            b't' | b'f' | b'n' => literal(b, i).map(|(end, _)| end),
-            b'-' | b'0'..=b'9' => {
-                let (end, plain) = number_end(b, i)?;
-                if !plain || end - i > LONG_NUMBER {
-                    // Only these can be out of serde_json's range.
-                    number_leaf(&b[i..end], plain)?;
-                }
-                Some(end)
-            }
-            _ => None,
         }
     }
 
@@ -584,11 +590,7 @@ impl<'r> Rec<'r> {
             if b.get(i) != Some(&b'"') {
                 return None;
             }
-            i = ws(b, self.string_end(i + 1)? + 1);
-            if b.get(i) != Some(&b':') {
-                return None;
-            }
-            i = self.skip_value(ws(b, i + 1), depth)?;
+            i = self.skip_value(after_colon(b, self.string_end(i + 1)?)?, depth)?;
             i = ws(b, i);
             match b.get(i)? {
                 b',' => i = ws(b, i + 1),
@@ -647,11 +649,7 @@ impl Scan<'_, '_, '_> {
             };
             let child = node.child(key, words);
             let data = top && key == b"data";
-            i = ws(b, end + 1);
-            if b.get(i) != Some(&b':') {
-                return None;
-            }
-            i = ws(b, i + 1);
+            i = after_colon(b, end)?;
             if data {
                 if !seen.first(usize::MAX) {
                     return None;
@@ -788,6 +786,19 @@ impl Seen {
     }
 }
 
+/// From a key's closing quote at `end`: the index of its value, past the `:` and whitespace.
+#[inline(always)]
+fn after_colon(b: &[u8], end: usize) -> Option<usize> {
+    let mut i = end + 1;
+    if b.get(i) != Some(&b':') {
+        i = ws(b, i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+    }
+    Some(ws(b, i + 1))
+}
+
 /// The index of the first byte at or after `i` that is not JSON whitespace.
 #[inline]
 fn ws(b: &[u8], mut i: usize) -> usize {
@@ -795,6 +806,23 @@ fn ws(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// Skips a number, `true`, `false` or `null` at `i`, checking that it is well-formed.
+#[inline(never)]
+fn skip_scalar(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b't' | b'f' | b'n' => literal(b, i).map(|(end, _)| end),
+        b'-' | b'0'..=b'9' => {
+            let (end, plain) = number_end(b, i)?;
+            if !plain || end - i > LONG_NUMBER {
+                // Only these can be out of serde_json's range.
+                number_leaf(&b[i..end], plain)?;
+            }
+            Some(end)
+        }
+        _ => None,
+    }
 }
 
 /// `true`, `false` or `null` at `i`.
