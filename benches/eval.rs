@@ -1,11 +1,13 @@
 //! Evaluation benches, split by stage: validate and compile, `Filter::matches` on a parsed
-//! `Value`, the byte-level fast path, and the ceiling it is measured against: deserializing only
+//! `Value`, the byte-level fast path, end to end in memory (reading, splitting and filtering, in
+//! bytes and in events per second), and the ceiling it is measured against: deserializing only
 //! the fields each filter reads into a plain serde struct (what a hand-written Rust program would
 //! do), with no filtering at all.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use fimql::stream::RecordReader;
 use fimql::{CompileOptions, Scope, compile};
 use serde::Deserialize;
 
@@ -194,11 +196,47 @@ fn ceiling(c: &mut Criterion) {
     g.finish();
 }
 
+/// End to end in memory: the sample is read, split into records and filtered, as `fimql filter
+/// --jobs 1` does (without the file system and the output). Reported in bytes and in events.
+fn end_to_end(c: &mut Criterion) {
+    let data = sample(EVENTS);
+    let events = lines(&data).len() as u64;
+    for (group, throughput) in [
+        ("end_to_end_bytes", Throughput::Bytes(data.len() as u64)),
+        ("end_to_end_events", Throughput::Elements(events)),
+    ] {
+        let mut g = c.benchmark_group(group);
+        g.throughput(throughput);
+        g.sample_size(20);
+        for (name, src) in FILTERS {
+            let f = compile(src, &CompileOptions::new(Scope::Events)).unwrap();
+            let mut m = f.matcher();
+            g.bench_function(*name, |b| {
+                b.iter(|| {
+                    let mut reader = RecordReader::new(std::io::Cursor::new(black_box(&data[..])));
+                    let mut hits = 0usize;
+                    while let Some(batch) = reader.next_batch().unwrap() {
+                        for item in &batch.items {
+                            if let Some(r) = batch.record(item) {
+                                hits += usize::from(m.matches_json(r).unwrap());
+                            }
+                        }
+                        reader.recycle(batch.bytes);
+                    }
+                    hits
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
 criterion_group!(
     benches,
     compile_stages,
     matches_value,
     matches_bytes,
+    end_to_end,
     ceiling
 );
 criterion_main!(benches);
