@@ -59,6 +59,8 @@ pub(crate) struct Trie {
     children: Vec<(String, Trie)>,
     /// For each child, its key's first and last 8 bytes as words ([`KeyWords`]).
     words: Vec<KeyWords>,
+    /// Bit `n` is set when a child's key is `n` bytes long (bit 63: 63 or more).
+    lengths: u64,
     /// An open-addressing hash table of the children: slot `KeyWords::slot` (or a later one,
     /// wrapping) holds a child's index plus one; zero marks an empty slot. Built last.
     table: Vec<u8>,
@@ -80,6 +82,7 @@ impl Trie {
                             Some(i) => i,
                             None => {
                                 at.words.push(KeyWords::of(key.as_bytes()));
+                                at.lengths |= length_bit(key.len());
                                 at.children.push((key.clone(), Trie::default()));
                                 at.children.len() - 1
                             }
@@ -136,6 +139,12 @@ impl Trie {
             .zip(&self.children)
             .position(|(w, (k, _))| *w == words && (key.len() <= 16 || k.as_bytes() == key))
     }
+}
+
+/// The bit of [`Trie::lengths`] for a key of `n` bytes.
+#[inline(always)]
+fn length_bit(n: usize) -> u64 {
+    1u64 << n.min(63)
 }
 
 /// A key's length with its first and last eight bytes (zero-padded when shorter): equal for
@@ -493,22 +502,23 @@ impl<'r> Rec<'r> {
         })
     }
 
-    /// Whether bytes `start..end` hold a `\`.
-    #[inline]
+    /// Whether bytes `start..end` hold a `\\`.
+    #[inline(always)]
     fn has_escape(&self, start: usize, end: usize) -> bool {
-        if !self.backslashes {
+        if !self.backslashes || start >= end {
             return false;
         }
-        (start / 64..=(end.saturating_sub(1)) / 64).any(|w| {
-            let mut m = self.escapes.get(w).copied().unwrap_or(0);
-            if w == start / 64 {
-                m &= !0u64 << (start % 64);
+        let last = (end - 1) / 64;
+        let mut w = start / 64;
+        let mut m = self.escapes.get(w).copied().unwrap_or(0) & (!0u64 << (start % 64));
+        while w < last {
+            if m != 0 {
+                return true;
             }
-            if w == end / 64 {
-                m &= (1u64 << (end % 64)) - 1;
-            }
-            m != 0
-        })
+            w += 1;
+            m = self.escapes.get(w).copied().unwrap_or(0);
+        }
+        m & (u64::MAX >> (63 - (end - 1) % 64)) != 0
     }
 
     /// From just after an opening quote: the index of the closing quote.
@@ -554,48 +564,78 @@ impl<'r> Rec<'r> {
         }
     }
 
-    /// Skips an object or an array starting at `i`.
+    /// Skips an object or an array starting at `i`, and everything in it, checking that it is
+    /// well-formed. One loop with a stack of bits rather than recursion: this is where the
+    /// scanner spends most of its time.
     #[inline(never)]
-    fn skip_container(&self, i: usize, depth: u32) -> Option<usize> {
-        if depth >= MAX_DEPTH {
-            return None;
-        }
+    fn skip_container(&self, mut i: usize, depth: u32) -> Option<usize> {
         let b = self.b;
-        if b.get(i) == Some(&b'{') {
-            return self.skip_object(i + 1, depth + 1);
-        }
-        let mut i = ws(b, i + 1);
-        if b.get(i) == Some(&b']') {
-            return Some(i + 1);
-        }
-        loop {
-            i = self.skip_value(i, depth + 1)?;
-            i = ws(b, i);
-            match b.get(i)? {
-                b',' => i = ws(b, i + 1),
-                b']' => return Some(i + 1),
-                _ => return None,
+        // The open containers, innermost in the lowest bit: 1 for an object, 0 for an array.
+        // `MAX_DEPTH` is below 128, so they fit.
+        let mut stack: u128 = 0;
+        let mut open: u32 = 0;
+        'value: loop {
+            // A value starts at `i`.
+            match *b.get(i)? {
+                c @ (b'{' | b'[') => {
+                    if depth + open >= MAX_DEPTH {
+                        return None;
+                    }
+                    i = ws(b, i + 1);
+                    if c == b'{' {
+                        if b.get(i) == Some(&b'}') {
+                            i += 1;
+                        } else {
+                            if b.get(i) != Some(&b'"') {
+                                return None;
+                            }
+                            i = after_colon(b, self.string_end(i + 1)?)?;
+                            open += 1;
+                            stack = stack << 1 | 1;
+                            continue 'value;
+                        }
+                    } else if b.get(i) == Some(&b']') {
+                        i += 1;
+                    } else {
+                        open += 1;
+                        stack <<= 1;
+                        continue 'value;
+                    }
+                }
+                b'"' => i = self.string_end(i + 1)? + 1,
+                b'n' => {
+                    if b.get(i..i + 4) != Some(b"null") {
+                        return None;
+                    }
+                    i += 4;
+                }
+                _ => i = skip_scalar(b, i)?,
             }
-        }
-    }
-
-    /// Skips the members of an object, from just after its `{`.
-    fn skip_object(&self, i: usize, depth: u32) -> Option<usize> {
-        let b = self.b;
-        let mut i = ws(b, i);
-        if b.get(i) == Some(&b'}') {
-            return Some(i + 1);
-        }
-        loop {
-            if b.get(i) != Some(&b'"') {
-                return None;
-            }
-            i = self.skip_value(after_colon(b, self.string_end(i + 1)?)?, depth)?;
-            i = ws(b, i);
-            match b.get(i)? {
-                b',' => i = ws(b, i + 1),
-                b'}' => return Some(i + 1),
-                _ => return None,
+            // After a value: the next member or element, or the end of containers.
+            loop {
+                if open == 0 {
+                    return Some(i);
+                }
+                i = ws(b, i);
+                let object = stack & 1 == 1;
+                match *b.get(i)? {
+                    b',' => {
+                        i = ws(b, i + 1);
+                        if object {
+                            if b.get(i) != Some(&b'"') {
+                                return None;
+                            }
+                            i = after_colon(b, self.string_end(i + 1)?)?;
+                        }
+                        continue 'value;
+                    }
+                    b'}' if object => {}
+                    b']' if !object => {}
+                    _ => return None,
+                }
+                i += 1;
+                open -= 1;
+                stack >>= 1;
             }
         }
     }
@@ -641,7 +681,19 @@ impl Scan<'_, '_, '_> {
                 return None;
             }
             let end = rec.string_end(i + 1)?;
-            let (key, words) = if rec.has_escape(i + 1, end) {
+            let escaped = rec.has_escape(i + 1, end);
+            if !escaped && node.lengths & length_bit(end - i - 1) == 0 && !top {
+                // No child has a key of this length: skip the member.
+                i = rec.skip_value(after_colon(b, end)?, depth)?;
+                i = ws(b, i);
+                match b.get(i)? {
+                    b',' => i = ws(b, i + 1),
+                    b'}' => return Some(i + 1),
+                    _ => return None,
+                }
+                continue;
+            }
+            let (key, words) = if escaped {
                 let key = rec.text(i + 1, end, &mut self.ctx.key)?.as_bytes();
                 (key, KeyWords::of(key))
             } else {
@@ -713,7 +765,7 @@ impl Scan<'_, '_, '_> {
                     self.ctx.hit(terms, bits, Leaf::Other);
                 }
                 if node.children.is_empty() {
-                    rec.skip_object(i + 1, depth + 1)
+                    rec.skip_container(i, depth)
                 } else {
                     self.object(i + 1, node, bits, depth + 1, false)
                 }
