@@ -139,7 +139,7 @@ pub(crate) enum StrTest {
     /// The whole value, case-insensitive (needle lower-cased).
     EqFold(String),
     /// A case-insensitive substring (needle lower-cased).
-    ContainsFold(String),
+    ContainsFold(Box<crate::wildcard::Needle>),
     /// A case-insensitive wildcard pattern.
     Wildcard(crate::wildcard::Pattern),
 }
@@ -436,7 +436,7 @@ fn str_test(ty: TokenType, v: &Value) -> StrTest {
         Form::Single | Form::Double => {
             let needle = crate::wildcard::fold_case(&v.text());
             if ty == TokenType::Text {
-                StrTest::ContainsFold(needle)
+                StrTest::ContainsFold(Box::new(crate::wildcard::Needle::new(needle)))
             } else {
                 StrTest::EqFold(needle)
             }

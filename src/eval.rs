@@ -196,7 +196,7 @@ fn str_passes(tests: &[StrTest], s: &str, scratch: &mut Scratch) -> bool {
             }
             StrTest::ContainsFold(x) => {
                 lower(scratch);
-                memchr::memmem::find(scratch.lower.as_bytes(), x.as_bytes()).is_some()
+                x.find(scratch.lower.as_bytes()).is_some()
             }
             StrTest::Wildcard(p) => {
                 lower(scratch);

@@ -43,7 +43,7 @@ pub struct Pattern {
 struct Segment {
     parts: Vec<Part>,
     /// The whole segment when it has no `?`, for a fast substring search.
-    literal: Option<String>,
+    literal: Option<Needle>,
     /// Length in characters (fixed, since `?` is exactly one character).
     chars: usize,
 }
@@ -89,8 +89,8 @@ impl Pattern {
                     })
                     .sum();
                 let literal = match parts.as_slice() {
-                    [Part::Lit(s)] => Some(s.clone()),
-                    [] => Some(String::new()),
+                    [Part::Lit(s)] => Some(Needle::new(s.clone())),
+                    [] => Some(Needle::new(String::new())),
                     _ => None,
                 };
                 Segment {
@@ -192,7 +192,8 @@ impl Segment {
     /// The end of the leftmost match starting at or after `from`.
     fn find(&self, value: &str, from: usize) -> Option<usize> {
         if let Some(lit) = &self.literal {
-            return memmem::find(&value.as_bytes()[from..], lit.as_bytes())
+            return lit
+                .find(&value.as_bytes()[from..])
                 .map(|i| from + i + lit.len());
         }
         let mut at = from;
@@ -203,6 +204,41 @@ impl Segment {
             let c = value[at..].chars().next()?;
             at += c.len_utf8();
         }
+    }
+}
+
+/// A literal with its substring searcher, built once when the filter is compiled.
+#[derive(Clone, Debug)]
+pub(crate) struct Needle {
+    text: String,
+    finder: memmem::Finder<'static>,
+}
+
+impl Needle {
+    pub(crate) fn new(text: String) -> Needle {
+        let finder = memmem::Finder::new(text.as_bytes()).into_owned();
+        Needle { text, finder }
+    }
+
+    /// The byte offset of the first occurrence in `haystack`.
+    #[inline]
+    pub(crate) fn find(&self, haystack: &[u8]) -> Option<usize> {
+        self.finder.find(haystack)
+    }
+}
+
+impl PartialEq for Needle {
+    fn eq(&self, other: &Needle) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Needle {}
+
+impl std::ops::Deref for Needle {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
     }
 }
 
