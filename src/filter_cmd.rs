@@ -186,15 +186,18 @@ pub fn run(args: FilterArgs) -> u8 {
     let flow = if jobs == 1 {
         // Everything on this thread.
         let mut matcher = filter.matcher().with_prefilter(prefilter);
+        let mut inputs = Inputs::new(files.clone(), layout);
         let mut flow = Flow::Continue;
-        read_inputs(&files, layout, &mut |msg, recycled| {
+        while let Some(msg) = inputs.next() {
             let outcomes = evaluate(&mut matcher, &msg, invert);
             flow = sink.take(&msg, &outcomes);
             if let Msg::Batch { batch, .. } = msg {
-                recycled.push(batch.bytes);
+                inputs.recycle(batch.bytes);
             }
-            matches!(flow, Flow::Continue)
-        });
+            if !matches!(flow, Flow::Continue) {
+                break;
+            }
+        }
         flow
     } else {
         pipeline(
@@ -274,46 +277,71 @@ enum Flow {
     WriteError(io::Error),
 }
 
-/// Reads every input in order and hands each batch (or file error) to `each`, which says whether
-/// to go on. Buffers that `each` pushes onto its second argument are reused for later batches.
-fn read_inputs(
-    files: &[String],
+/// Every input in order, as batches (and errors of files that cannot be read).
+struct Inputs {
+    files: Vec<String>,
     layout: Option<Layout>,
-    each: &mut dyn FnMut(Msg, &mut Vec<Vec<u8>>) -> bool,
-) {
-    let mut recycled = Vec::new();
-    for (file, name) in files.iter().enumerate() {
-        let mut reader = match open_input(name) {
-            Ok(input) => match layout {
-                Some(l) => RecordReader::with_layout(input, l),
-                None => RecordReader::new(input),
-            },
-            Err(error) => {
-                if !each(Msg::FileError { file, error }, &mut recycled) {
-                    return;
-                }
-                continue;
-            }
-        };
+    /// The index of the next file to open.
+    next_file: usize,
+    /// The file being read, and its index.
+    reader: Option<(usize, RecordReader<Box<dyn io::Read + Send>>)>,
+    /// Buffers of batches done with, for later batches.
+    recycled: Vec<Vec<u8>>,
+}
+
+impl Inputs {
+    fn new(files: Vec<String>, layout: Option<Layout>) -> Inputs {
+        Inputs {
+            files,
+            layout,
+            next_file: 0,
+            reader: None,
+            recycled: Vec::new(),
+        }
+    }
+
+    fn recycle(&mut self, bytes: Vec<u8>) {
+        self.recycled.push(bytes);
+    }
+
+    /// The next batch or file error; `None` at the end of the last input.
+    fn next(&mut self) -> Option<Msg> {
         loop {
-            for buf in recycled.drain(..) {
+            let Some((file, reader)) = &mut self.reader else {
+                let file = self.next_file;
+                let name = self.files.get(file)?;
+                self.next_file += 1;
+                match open_input(name) {
+                    Ok(input) => {
+                        let reader = match self.layout {
+                            Some(l) => RecordReader::with_layout(input, l),
+                            None => RecordReader::new(input),
+                        };
+                        self.reader = Some((file, reader));
+                        continue;
+                    }
+                    Err(error) => return Some(Msg::FileError { file, error }),
+                }
+            };
+            let file = *file;
+            for buf in self.recycled.drain(..) {
                 reader.recycle(buf);
             }
-            let msg = match reader.next_batch() {
-                Ok(Some(batch)) => Msg::Batch {
-                    file,
-                    batch,
-                    layout: reader.layout().unwrap_or(Layout::Ndjson),
-                },
-                Ok(None) => break,
-                Err(error) => Msg::FileError { file, error },
-            };
-            let failed = matches!(msg, Msg::FileError { .. });
-            if !each(msg, &mut recycled) {
-                return;
-            }
-            if failed {
-                break;
+            match reader.next_batch() {
+                Ok(Some(batch)) => {
+                    let layout = reader.layout().unwrap_or(Layout::Ndjson);
+                    return Some(Msg::Batch {
+                        file,
+                        batch,
+                        layout,
+                    });
+                }
+                Ok(None) => self.reader = None,
+                Err(error) => {
+                    // A read error ends this file.
+                    self.reader = None;
+                    return Some(Msg::FileError { file, error });
+                }
             }
         }
     }
@@ -330,7 +358,8 @@ fn open_input(name: &str) -> io::Result<Box<dyn io::Read + Send>> {
     fimql::stream::open(f)
 }
 
-/// Reading on one thread, evaluation on `jobs` workers, writing in input order on this thread.
+/// `jobs` workers, each reading the next batch (in turn) and evaluating it, so that a batch is
+/// read and filtered on the same core; this thread writes the results in input order.
 fn pipeline(
     filter: Arc<Filter>,
     files: Vec<String>,
@@ -340,31 +369,50 @@ fn pipeline(
     invert: bool,
     sink: &mut Sink<'_>,
 ) -> Flow {
-    let (work_tx, work_rx) = sync_channel::<(u64, Msg)>(jobs * 2);
-    let (done_tx, done_rx) = sync_channel::<(u64, Msg, Vec<Outcome>)>(jobs * 2);
+    // At most `in_flight` batches are read and not yet written: a worker takes a token before
+    // reading a batch, and the writer gives it back once the batch is written.
+    let in_flight = jobs * 3;
+    let (token_tx, token_rx) = sync_channel::<()>(in_flight);
+    for _ in 0..in_flight {
+        let _ = token_tx.send(());
+    }
+    let token_rx = Arc::new(Mutex::new(token_rx));
+    let inputs = Arc::new(Mutex::new((Inputs::new(files, layout), 0u64)));
+    let (done_tx, done_rx) = sync_channel::<(u64, Msg, Vec<Outcome>)>(in_flight);
     let (recycle_tx, recycle_rx) = channel::<Vec<u8>>();
-    thread::spawn(move || {
-        let mut seq = 0u64;
-        read_inputs(&files, layout, &mut |msg, recycled| {
-            let ok = work_tx.send((seq, msg)).is_ok();
-            seq += 1;
-            recycled.extend(recycle_rx.try_iter());
-            ok
-        });
-    });
-    let work_rx = Arc::new(Mutex::new(work_rx));
+    let recycle_rx = Arc::new(Mutex::new(recycle_rx));
     for _ in 0..jobs {
-        let work_rx = Arc::clone(&work_rx);
+        let (inputs, token_rx, recycle_rx) = (
+            Arc::clone(&inputs),
+            Arc::clone(&token_rx),
+            Arc::clone(&recycle_rx),
+        );
         let done_tx = done_tx.clone();
         let filter = Arc::clone(&filter);
         thread::spawn(move || {
             let mut matcher = filter.matcher().with_prefilter(prefilter);
             loop {
-                let next = match work_rx.lock() {
+                let token = match token_rx.lock() {
                     Ok(rx) => rx.recv(),
                     Err(_) => return,
                 };
-                let Ok((seq, msg)) = next else { return };
+                if token.is_err() {
+                    return;
+                }
+                let next = {
+                    let Ok(mut guard) = inputs.lock() else { return };
+                    let (inputs, seq) = &mut *guard;
+                    if let Ok(rx) = recycle_rx.lock() {
+                        for buf in rx.try_iter() {
+                            inputs.recycle(buf);
+                        }
+                    }
+                    inputs.next().map(|msg| {
+                        *seq += 1;
+                        (*seq - 1, msg)
+                    })
+                };
+                let Some((seq, msg)) = next else { return };
                 let outcomes = evaluate(&mut matcher, &msg, invert);
                 if done_tx.send((seq, msg, outcomes)).is_err() {
                     return;
@@ -387,6 +435,7 @@ fn pipeline(
             if !matches!(flow, Flow::Continue) {
                 return flow;
             }
+            let _ = token_tx.send(());
         }
     }
     Flow::Continue
