@@ -1065,3 +1065,76 @@ fn number_leaf(text: &[u8], plain: bool) -> Option<Leaf<'static>> {
         Leaf::Float(n.as_f64()?)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CompileOptions, Scope, compile};
+
+    /// Whether the scanner itself answers for `record` (rather than handing it to serde_json).
+    fn scanned(filter: &str, record: &str) -> bool {
+        let f = compile(filter, &CompileOptions::new(Scope::Events)).unwrap();
+        let mut m = f.matcher();
+        let Some(rec) = Rec::index(record.as_bytes(), &mut m.bitmaps) else {
+            return false;
+        };
+        Scan {
+            rec,
+            ctx: &mut m.ctx,
+        }
+        .record(&m.trie)
+        .is_some()
+    }
+
+    const FILTERS: [&str; 4] = [
+        "action:Create",
+        "dateTime:['2023-03-01'..'2023-06-30'] AND file.attribute.hidden:`Added`",
+        "asset.name:DESKTOP* AND NOT actor.process:explorer.exe",
+        r#"severity>=4 AND profiles.rules.name:*CR_* AND file.fullPath:"\\windows\\" AND asset.tags:8543820"#,
+    ];
+
+    /// Ordinary records never take the slow path: were they to, every answer would still be
+    /// right, only slow, and no other test would notice.
+    #[test]
+    fn ordinary_records_are_scanned_not_handed_over() {
+        let long = "x".repeat(200);
+        let records = [
+            r#"{"sortValues":[1674590344068,"6759d978"],"data":{"dateTime":"2023-01-24T19:59:04.068+0000","fullPath":"C:\\Windows\\System32\\drivers\\etc\\hosts","fileAttribute":{"hidden":"Added","readonly":null},"size":4332552,"severity":4,"baseline":false,"profiles":[{"name":"P","rules":[{"severity":3,"number":17,"name":"CR_Windows","section":{"number":2}}]}],"changedAttributes":[2,7],"actor":{"process":"sshd","processID":30927},"asset":{"name":"DESKTOP-1","tags":["8543820"],"interfaces":[{"hostname":"h","address":"10.0.0.1"}]},"incidentId":null}}"#.to_string(),
+            // Pretty-printed, with escapes of every kind, unicode and a long string.
+            format!(
+                "{{\n\t\"data\": {{\r\n  \"action\" : \"Cr\\u00e9ate \\\"x\\\" \\/ \\\\ \\b\\f\\n\\r\\t \\ud83d\\ude00\",\n  \"name\": \"{long}\",\n  \"n\": [ -0.5e-3 , 1E+2, 0, -12 ],\n  \"asset\": {{ \"name\": \"Δesktop σς\" }}\n }}\n}}\n"
+            ),
+            // A bare event with keys the filters read at every length, and empty containers.
+            r#"{"action":"Create","actor":{},"asset":{"name":"desktop","tags":[]},"profiles":[],"severity":5,"x":{"y":[[],[{}]]}}"#.to_string(),
+        ];
+        for filter in FILTERS {
+            for record in &records {
+                assert!(
+                    serde_json::from_str::<serde_json::Value>(record).is_ok(),
+                    "{record}"
+                );
+                assert!(scanned(filter, record), "{filter} on {record}");
+            }
+        }
+    }
+
+    /// Records serde_json refuses are handed over, so that serde_json reports them.
+    #[test]
+    fn malformed_records_are_handed_over() {
+        for record in [
+            r#"{"action":"Create",}"#,
+            r#"{"action":"Cre	ate"}"#,
+            r#"{"action":"Create","n":01}"#,
+            r#"{"action":"Create","n":1e400}"#,
+            r#"{"action":"\ud800"}"#,
+            r#"{"action":"Create"} x"#,
+            r#"["action"]"#,
+        ] {
+            assert!(!scanned("action:Create", record), "{record}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(record).is_err()
+                    || !record.starts_with('{')
+            );
+        }
+    }
+}
