@@ -207,23 +207,28 @@ impl Segment {
     }
 }
 
-/// A literal with its substring searcher, built once when the filter is compiled.
+/// A literal with its substring searcher, built on first use and kept (so that compiling stays
+/// cheap and matching does not rebuild it for every value).
 #[derive(Clone, Debug)]
 pub(crate) struct Needle {
     text: String,
-    finder: memmem::Finder<'static>,
+    finder: std::sync::OnceLock<memmem::Finder<'static>>,
 }
 
 impl Needle {
     pub(crate) fn new(text: String) -> Needle {
-        let finder = memmem::Finder::new(text.as_bytes()).into_owned();
-        Needle { text, finder }
+        Needle {
+            text,
+            finder: std::sync::OnceLock::new(),
+        }
     }
 
     /// The byte offset of the first occurrence in `haystack`.
     #[inline]
     pub(crate) fn find(&self, haystack: &[u8]) -> Option<usize> {
-        self.finder.find(haystack)
+        self.finder
+            .get_or_init(|| memmem::Finder::new(self.text.as_bytes()).into_owned())
+            .find(haystack)
     }
 }
 
