@@ -682,25 +682,18 @@ impl Scan<'_, '_, '_> {
             }
             let end = rec.string_end(i + 1)?;
             let escaped = rec.has_escape(i + 1, end);
-            if !escaped && node.lengths & length_bit(end - i - 1) == 0 && !top {
-                // No child has a key of this length: skip the member.
-                i = rec.skip_value(after_colon(b, end)?, depth)?;
-                i = ws(b, i);
-                match b.get(i)? {
-                    b',' => i = ws(b, i + 1),
-                    b'}' => return Some(i + 1),
-                    _ => return None,
-                }
-                continue;
-            }
-            let (key, words) = if escaped {
-                let key = rec.text(i + 1, end, &mut self.ctx.key)?.as_bytes();
-                (key, KeyWords::of(key))
+            let (child, data) = if !escaped && !top && node.lengths & length_bit(end - i - 1) == 0 {
+                // No child has a key of this length.
+                (None, false)
             } else {
-                (&b[i + 1..end], KeyWords::at(b, i + 1, end))
+                let (key, words) = if escaped {
+                    let key = rec.text(i + 1, end, &mut self.ctx.key)?.as_bytes();
+                    (key, KeyWords::of(key))
+                } else {
+                    (&b[i + 1..end], KeyWords::at(b, i + 1, end))
+                };
+                (node.child(key, words), top && key == b"data")
             };
-            let child = node.child(key, words);
-            let data = top && key == b"data";
             i = after_colon(b, end)?;
             if data {
                 if !seen.first(usize::MAX) {

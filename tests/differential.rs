@@ -28,41 +28,7 @@ type Instant = DateTime<Utc>;
 // ---------------------------------------------------------------------------------------------
 // A small deterministic generator for the insides of terms and events.
 
-#[derive(Clone, Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True with probability `pct` percent.
-    fn pct(&mut self, pct: u64) -> bool {
-        self.next() % 100 < pct
-    }
-
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-
-    /// One of `xs`, half of the time one of the first `hot` (so that matches happen often).
-    fn pick_hot<'a, T>(&mut self, xs: &'a [T], hot: usize) -> &'a T {
-        if self.pct(50) {
-            self.pick(&xs[..hot])
-        } else {
-            self.pick(xs)
-        }
-    }
-}
+use common::Rng;
 
 // ---------------------------------------------------------------------------------------------
 // The shared vocabulary.

@@ -20,39 +20,14 @@
 //! the filter, the record (lossily as text and exactly as bytes) and a smaller record that still
 //! fails.
 
+mod common;
+use common::Rng;
 use fimql::fast::Matcher;
 use fimql::{CompileOptions, Filter, Scope, compile};
 use serde_json::{Map, Value as Json, json};
 
 // ---------------------------------------------------------------------------------------------
-// A small deterministic generator.
-
-#[derive(Clone, Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True with probability `pct` percent.
-    fn pct(&mut self, pct: u64) -> bool {
-        self.next() % 100 < pct
-    }
-
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-}
+// The generator of each test.
 
 /// The generator of one test: `base`, changed by `FAST_PATH_SEED` when set (for longer hunts).
 fn rng(base: u64) -> Rng {
