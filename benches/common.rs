@@ -21,6 +21,25 @@ pub const FILTERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The filters of the two Qualys FIM API documents the project comes from, by name.
+pub const SEED_FILTERS: &[(&str, &str)] = &[
+    (
+        "S1",
+        "dateTime:['2022-11-15T16:07:00.000Z'..'2022-12-15T16:07:00.000Z'] AND (action:Content)",
+    ),
+    (
+        "S2",
+        "dateTime: ['2020-01-14T18:30:00.000Z'..'2022-12-16T09:29:59.999Z'] and action:`Create`",
+    ),
+    ("S3", "file.attribute.hidden:`Added`"),
+    ("S4", "file.attribute.readOnly: `Removed`"),
+];
+
+/// The benchmark filters, then the seed filters.
+pub fn all_filters() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    FILTERS.iter().chain(SEED_FILTERS)
+}
+
 /// `count` events from the benchmark kit's generator (seed 42), one per line.
 pub fn sample(count: usize) -> Vec<u8> {
     let gen_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_events.py");

@@ -1,5 +1,5 @@
 //! Parser benchmarks: a sweep over filter size (time per byte should stay flat), deep nesting, and
-//! the four benchmark filters of the project (F1–F4).
+//! the four benchmark filters of the project (F1–F4) and the seed documents' filters (S1–S4).
 //!
 //! Run with `cargo bench --bench parse`; add `-- --warm-up-time 1 --measurement-time 2` for a
 //! quick run.
@@ -11,7 +11,7 @@ use fimql::ParseOptions;
 
 #[path = "common.rs"]
 mod common;
-use common::FILTERS;
+use common::all_filters;
 
 /// Terms of every kind, used in turn.
 const TERMS: &[&str] = &[
@@ -92,7 +92,7 @@ fn nesting(c: &mut Criterion) {
 
 fn benchmark_filters(c: &mut Criterion) {
     let mut group = c.benchmark_group("filters");
-    for (name, src) in FILTERS {
+    for (name, src) in all_filters() {
         assert!(fimql::parse(src).is_ok(), "{name} does not parse");
         group.throughput(Throughput::Bytes(src.len() as u64));
         group.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
