@@ -28,7 +28,17 @@ type Instant = DateTime<Utc>;
 // ---------------------------------------------------------------------------------------------
 // A small deterministic generator for the insides of terms and events.
 
-use common::Rng;
+// The crate's small deterministic generator (SplitMix64).
+use fimql::translate::filtergen::Rng;
+
+/// One of `xs`, half of the time one of the first `hot` (so that matches happen often).
+fn pick_hot<'a, T>(rng: &mut Rng, xs: &'a [T], hot: usize) -> &'a T {
+    if rng.chance(50) {
+        rng.pick(&xs[..hot])
+    } else {
+        rng.pick(xs)
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The shared vocabulary.
@@ -209,7 +219,7 @@ fn phrase(s: &str, rng: &mut Rng, substrings: bool) -> String {
 fn flip_case(s: &str, rng: &mut Rng) -> String {
     s.chars()
         .flat_map(|c| {
-            let flip = rng.pct(50);
+            let flip = rng.chance(50);
             let v: Vec<char> = if flip && c.is_lowercase() {
                 c.to_uppercase().collect()
             } else if flip && c.is_uppercase() {
@@ -240,7 +250,7 @@ fn is_keyword(w: &str) -> bool {
 /// characters that end a word (or act as wildcards) are escaped, others sometimes. Single spaces
 /// inside are left as word separators when `one_word` is false (and a coin says so).
 fn bare_raw(pieces: &[BP], one_word: bool, rng: &mut Rng) -> String {
-    let multi = !one_word && rng.pct(60);
+    let multi = !one_word && rng.chance(60);
     let mut words: Vec<(String, String)> = vec![(String::new(), String::new())];
     for (i, p) in pieces.iter().enumerate() {
         let (raw, plain) = words.last_mut().unwrap();
@@ -267,7 +277,8 @@ fn bare_raw(pieces: &[BP], one_word: bool, rng: &mut Rng) -> String {
                 let dots = c == '.' && matches!(next, Some(BP::Lit('.')));
                 let special =
                     c.is_whitespace() || c.is_control() || "\\*?()[],:\"'`<>".contains(c) || dots;
-                if special || (c.is_alphanumeric() && rng.pct(4)) || (c == '-' && rng.pct(10)) {
+                if special || (c.is_alphanumeric() && rng.chance(4)) || (c == '-' && rng.chance(10))
+                {
                     raw.push('\\');
                 }
                 raw.push(c);
@@ -296,7 +307,7 @@ fn lit_pieces(s: &str) -> Vec<BP> {
 fn pattern_from(s: &str, rng: &mut Rng) -> Vec<BP> {
     let chars: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
-    if rng.pct(25) {
+    if rng.chance(25) {
         out.push(BP::Star);
     }
     let mut i = 0;
@@ -318,7 +329,7 @@ fn pattern_from(s: &str, rng: &mut Rng) -> Vec<BP> {
             }
             _ => {
                 let c = chars[i];
-                let c = if rng.pct(30) {
+                let c = if rng.chance(30) {
                     c.to_uppercase().next().unwrap_or(c)
                 } else {
                     c
@@ -328,10 +339,10 @@ fn pattern_from(s: &str, rng: &mut Rng) -> Vec<BP> {
             }
         }
     }
-    if rng.pct(25) {
+    if rng.chance(25) {
         out.push(BP::Star);
     }
-    if rng.pct(15) {
+    if rng.chance(15) {
         // A near miss.
         let at = rng.below(out.len() + 1);
         out.insert(at, BP::Lit('z'));
@@ -356,7 +367,7 @@ fn quoted_raw(text: &str, q: char, rng: &mut Rng) -> String {
             out.push(c);
         } else if c == '\\' {
             match chars.get(i + 1) {
-                Some(&n) if n != q && n != '\\' && rng.pct(50) => out.push('\\'),
+                Some(&n) if n != q && n != '\\' && rng.chance(50) => out.push('\\'),
                 _ => out.push_str("\\\\"),
             }
         } else {
@@ -382,7 +393,7 @@ fn quoted(text: &str, rng: &mut Rng) -> Value {
 
 /// A value of `text` in any form; bare values are escaped literals.
 fn any_form(text: &str, one_word: bool, rng: &mut Rng) -> Value {
-    if rng.pct(40) {
+    if rng.chance(40) {
         value(Form::Bare, bare_raw(&lit_pieces(text), one_word, rng))
     } else {
         quoted(text, rng)
@@ -424,17 +435,17 @@ fn toks(scope: Scope) -> Vec<Tok> {
 fn str_value(tok: &Tok, one_word: bool, rng: &mut Rng) -> Value {
     let source: String = match tok.ty {
         TokenType::Text => {
-            if rng.pct(12) {
+            if rng.chance(12) {
                 let raw = *rng.pick(TEXT_BARE_RAW);
                 if !one_word || !raw.contains(' ') {
                     return value(Form::Bare, raw.to_string());
                 }
             }
-            rng.pick_hot(TEXT, HOT).to_string()
+            pick_hot(rng, TEXT, HOT).to_string()
         }
-        TokenType::Keyword => rng.pick_hot(KEYWORD, HOT).to_string(),
+        TokenType::Keyword => pick_hot(rng, KEYWORD, HOT).to_string(),
         _ => {
-            if rng.pct(85) {
+            if rng.chance(85) {
                 rng.pick(&tok.values).clone()
             } else {
                 rng.pick(ENUM_UNKNOWN).to_string()
@@ -445,7 +456,7 @@ fn str_value(tok: &Tok, one_word: bool, rng: &mut Rng) -> Value {
         // Quoted: a phrase (substring) for text, the whole value otherwise.
         0..=2 => {
             let text = phrase(&source, rng, tok.ty == TokenType::Text);
-            let form = if rng.pct(50) {
+            let form = if rng.chance(50) {
                 Form::Double
             } else {
                 Form::Single
@@ -454,7 +465,7 @@ fn str_value(tok: &Tok, one_word: bool, rng: &mut Rng) -> Value {
         }
         // Backtick: exact, so mostly the value as it is.
         3 | 4 => {
-            let text = if rng.pct(70) {
+            let text = if rng.chance(70) {
                 source
             } else {
                 phrase(&source, rng, false)
@@ -463,7 +474,7 @@ fn str_value(tok: &Tok, one_word: bool, rng: &mut Rng) -> Value {
         }
         // Bare literal.
         5..=7 => {
-            let sub = rng.pct(20);
+            let sub = rng.chance(20);
             let text = phrase(&source, rng, sub);
             value(Form::Bare, bare_raw(&lit_pieces(&text), one_word, rng))
         }
@@ -484,14 +495,14 @@ fn int_text(n: i64, rng: &mut Rng) -> String {
 }
 
 fn int_value(one_word: bool, rng: &mut Rng) -> (i64, Value) {
-    let n = *rng.pick_hot(INT_FILTER, HOT);
+    let n = *pick_hot(rng, INT_FILTER, HOT);
     let text = int_text(n, rng);
     (n, any_form(&text, one_word, rng))
 }
 
 /// `YYYY-MM-DD`, month and day sometimes with one digit.
 fn date_part(y: i32, m: u32, d: u32, rng: &mut Rng) -> String {
-    if (m < 10 || d < 10) && rng.pct(25) {
+    if (m < 10 || d < 10) && rng.chance(25) {
         format!("{y:04}-{m}-{d}")
     } else {
         format!("{y:04}-{m:02}-{d:02}")
@@ -514,9 +525,9 @@ fn timestamp_text(t: Instant, rng: &mut Rng) -> String {
     let local = t.naive_utc() + TimeDelta::minutes(offset_min);
     let mut s = date_part(local.year(), local.month(), local.day(), rng);
     s += &format!("T{:02}:{:02}", local.hour(), local.minute());
-    if rng.pct(85) {
+    if rng.chance(85) {
         s += &format!(":{:02}", local.second());
-        if rng.pct(70) {
+        if rng.chance(70) {
             let k = 1 + rng.below(9);
             let frac = local.nanosecond() / 10u32.pow(9 - k as u32);
             s += &format!(".{frac:0k$}");
@@ -528,9 +539,9 @@ fn timestamp_text(t: Instant, rng: &mut Rng) -> String {
 /// A date text for a filter: `now…`, a date, a timestamp or epoch milliseconds.
 fn date_text(rng: &mut Rng) -> String {
     let anchors = anchors();
-    let t = *rng.pick_hot(&anchors, HOT);
+    let t = *pick_hot(rng, &anchors, HOT);
     match rng.below(10) {
-        0 | 1 => rng.pick_hot(NOW_EXPRS, HOT).to_string(),
+        0 | 1 => pick_hot(rng, NOW_EXPRS, HOT).to_string(),
         2 | 3 => date_part(t.year(), t.month(), t.day(), rng),
         4 => t.timestamp_millis().to_string(),
         _ => timestamp_text(t, rng),
@@ -577,16 +588,16 @@ fn range(tok: &Tok, rng: &mut Rng) -> Predicate {
         };
         ((ns(x), v), (ns(y), w))
     };
-    if a.0 > b.0 && rng.pct(90) {
+    if a.0 > b.0 && rng.chance(90) {
         std::mem::swap(&mut a, &mut b);
     }
     let open = || Bound::Open(Span::default());
-    let lo = if rng.pct(20) {
+    let lo = if rng.chance(20) {
         open()
     } else {
         Bound::Value(a.1)
     };
-    let hi = if rng.pct(20) {
+    let hi = if rng.chance(20) {
         open()
     } else {
         Bound::Value(b.1)
@@ -615,7 +626,7 @@ fn predicate(tok: &Tok, rng: &mut Rng) -> Predicate {
 }
 
 fn term_expr(tok: &Tok, seed: u64) -> Expr {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let predicate = predicate(tok, &mut rng);
     Expr {
         kind: ExprKind::Term(Term {
@@ -725,11 +736,11 @@ impl Printer {
                 return;
             }
             _ => {
-                if self.rng.pct(30) {
+                if self.rng.chance(30) {
                     self.ws();
                 }
                 self.out.push(':');
-                if self.rng.pct(30) {
+                if self.rng.chance(30) {
                     self.ws();
                 }
             }
@@ -786,10 +797,10 @@ impl Printer {
         let needed = match &x.kind {
             ExprKind::Term(_) | ExprKind::Not(_) => false,
             // AND binds tighter than OR: parentheses are optional there.
-            ExprKind::And(_) if parent_is_or => self.rng.pct(70),
+            ExprKind::And(_) if parent_is_or => self.rng.chance(70),
             _ => true,
         };
-        if needed || self.rng.pct(8) {
+        if needed || self.rng.chance(8) {
             self.out.push('(');
             self.ws();
             self.expr(x);
@@ -824,7 +835,7 @@ impl Printer {
 
 fn print(e: &Expr, seed: u64) -> String {
     let mut p = Printer {
-        rng: Rng(seed),
+        rng: Rng::new(seed),
         out: String::new(),
     };
     p.ws();
@@ -897,10 +908,10 @@ fn odd_value(rng: &mut Rng) -> Json {
 }
 
 fn event_date(rng: &mut Rng) -> Json {
-    if rng.pct(10) {
+    if rng.chance(10) {
         return rng.pick(&bad_dates()).clone();
     }
-    let t = jitter(*rng.pick_hot(&anchors(), HOT), rng);
+    let t = jitter(*pick_hot(rng, &anchors(), HOT), rng);
     match rng.below(10) {
         0 => json!(t.timestamp_millis()),
         1 => json!(t.timestamp_millis().to_string()),
@@ -931,19 +942,19 @@ fn leaf_value(ty: TokenType, values: &[String], rng: &mut Rng) -> Json {
             3 => json!(" "),
             4 => json!(4.5),
             _ => {
-                let s = *rng.pick_hot(TEXT, HOT);
+                let s = *pick_hot(rng, TEXT, HOT);
                 json!(case(s, rng))
             }
         },
         TokenType::Keyword => match rng.below(10) {
             0 => json!(8543820),
             _ => {
-                let s = *rng.pick_hot(KEYWORD, HOT);
+                let s = *pick_hot(rng, KEYWORD, HOT);
                 json!(case(s, rng))
             }
         },
         TokenType::Enum => {
-            if rng.pct(90) {
+            if rng.chance(90) {
                 let v = rng.pick(values).clone();
                 json!(case(&v, rng))
             } else {
@@ -978,7 +989,7 @@ fn leaf_value(ty: TokenType, values: &[String], rng: &mut Rng) -> Json {
                 json!(i64::MAX),
                 json!("9223372036854775808"),
             ];
-            rng.pick_hot(&xs, 2 * HOT).clone()
+            pick_hot(rng, &xs, 2 * HOT).clone()
         }
         TokenType::Boolean => {
             let xs = [
@@ -1025,7 +1036,7 @@ fn gen_node(n: &PathNode, rng: &mut Rng) -> Json {
             _ => {
                 let mut map = serde_json::Map::new();
                 for (k, c) in &n.children {
-                    if rng.pct(80) {
+                    if rng.chance(80) {
                         map.insert(k.clone(), gen_node(c, rng));
                     }
                 }
@@ -1033,7 +1044,7 @@ fn gen_node(n: &PathNode, rng: &mut Rng) -> Json {
             }
         }
     };
-    if n.array || rng.pct(5) {
+    if n.array || rng.chance(5) {
         array_of(rng, &mut one)
     } else {
         one(rng)
@@ -1041,10 +1052,10 @@ fn gen_node(n: &PathNode, rng: &mut Rng) -> Json {
 }
 
 fn gen_event(tree: &PathNode, seed: u64) -> Json {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut map = serde_json::Map::new();
     for (k, c) in &tree.children {
-        if rng.pct(85) {
+        if rng.chance(85) {
             map.insert(k.clone(), gen_node(c, &mut rng));
         }
     }
@@ -1289,16 +1300,16 @@ fn generated_cases_match_often_enough() {
 fn every_token_type_matches_sometimes() {
     let tree = path_tree(Scope::Events);
     let mut rates = std::collections::BTreeMap::<String, (u32, u32)>::new();
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     for tok in toks(Scope::Events) {
         for _ in 0..25 {
-            let e = term_expr(&tok, rng.next());
+            let e = term_expr(&tok, rng.next_u64());
             let src = e.to_string();
             let Ok(f) = compile(&src, &opts(Scope::Events)) else {
                 continue;
             };
             for _ in 0..4 {
-                let event = gen_event(&tree, rng.next());
+                let event = gen_event(&tree, rng.next_u64());
                 let r = rates.entry(format!("{:?}", tok.ty)).or_default();
                 r.0 += u32::from(f.matches(&event));
                 r.1 += 1;

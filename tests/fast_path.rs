@@ -20,9 +20,9 @@
 //! the filter, the record (lossily as text and exactly as bytes) and a smaller record that still
 //! fails.
 
-mod common;
-use common::Rng;
+// The crate's small deterministic generator (SplitMix64).
 use fimql::fast::Matcher;
+use fimql::translate::filtergen::Rng;
 use fimql::{CompileOptions, Filter, Scope, compile};
 use serde_json::{Map, Value as Json, json};
 
@@ -35,7 +35,7 @@ fn rng(base: u64) -> Rng {
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
         .unwrap_or(0);
-    Rng(base ^ seed.wrapping_mul(0x2545_F491_4F6C_DD1D))
+    Rng::new(base ^ seed.wrapping_mul(0x2545_F491_4F6C_DD1D))
 }
 
 /// How many records each test generates: the default times `FAST_PATH_CASES` (1 when unset).
@@ -331,7 +331,7 @@ const DATE_TEXTS: &[&str] = &[
 /// A number at the JSON text level, possibly too long or too big for any machine type.
 fn long_number(rng: &mut Rng) -> String {
     let mut s = String::new();
-    if rng.pct(30) {
+    if rng.chance(30) {
         s.push('-');
     }
     s.push(char::from(b'1' + rng.below(9) as u8));
@@ -339,13 +339,13 @@ fn long_number(rng: &mut Rng) -> String {
     for _ in 0..n {
         s.push(char::from(b'0' + rng.below(10) as u8));
     }
-    if rng.pct(30) {
+    if rng.chance(30) {
         s.push('.');
         for _ in 0..rng.below(60) + 1 {
             s.push(char::from(b'0' + rng.below(10) as u8));
         }
     }
-    if rng.pct(30) {
+    if rng.chance(30) {
         s.push_str(rng.pick::<&str>(&["e", "E", "e-", "E+"]));
         s.push_str(rng.pick::<&str>(&["0", "1", "308", "309", "400", "0000000000000000000001"]));
     }
@@ -356,7 +356,7 @@ fn long_number(rng: &mut Rng) -> String {
 fn any_scalar(rng: &mut Rng) -> Json {
     match rng.below(8) {
         0 => Json::Null,
-        1 => Json::Bool(rng.pct(50)),
+        1 => Json::Bool(rng.chance(50)),
         2 => json!(rng.below(7)),
         3 => json!(*rng.pick(&[8543820u64, 123, 4, 1_000_000, u64::MAX])),
         4 => json!(*rng.pick(&[4.0f64, 4.5, -0.0, 1e300, 8543820.0])),
@@ -372,10 +372,10 @@ fn nest(rng: &mut Rng, depth: usize, leaf: Json, key: &str) -> Json {
         let array = match mode {
             0 => true,
             1 => false,
-            _ => rng.pct(50),
+            _ => rng.chance(50),
         };
         v = if array {
-            if rng.pct(20) {
+            if rng.chance(20) {
                 json!([[], v, 1])
             } else {
                 json!([v])
@@ -398,9 +398,9 @@ const DEPTHS: &[usize] = &[
 // Events.
 
 fn date(rng: &mut Rng) -> Json {
-    if rng.pct(4) {
+    if rng.chance(4) {
         json!(*rng.pick(&[1_687_396_760_481i64, 1_674_590_344_068, 1_682_899_200_000]))
-    } else if rng.pct(4) {
+    } else if rng.chance(4) {
         raw(rng.pick::<&str>(DATE_TEXTS))
     } else {
         Json::String(rng.pick(DATES).to_string())
@@ -409,14 +409,14 @@ fn date(rng: &mut Rng) -> Json {
 
 /// The `data` of an event, like the real ones.
 fn event_data(rng: &mut Rng) -> Map<String, Json> {
-    let windows = rng.pct(60);
+    let windows = rng.chance(60);
     let mut d = Map::new();
     d.insert("dateTime".into(), date(rng));
     d.insert("processedTime".into(), date(rng));
     d.insert("fullPath".into(), json!(rng.pick(PATHS)));
     d.insert("name".into(), json!(rng.pick(NAMES)));
-    let hidden = if rng.pct(60) {
-        json!(if rng.pct(70) {
+    let hidden = if rng.chance(60) {
+        json!(if rng.chance(70) {
             "Added"
         } else {
             rng.pick(HIDDEN)
@@ -436,7 +436,7 @@ fn event_data(rng: &mut Rng) -> Map<String, Json> {
     );
     d.insert(
         "size".into(),
-        if rng.pct(10) {
+        if rng.chance(10) {
             raw(rng.pick::<&str>(SIZE_TEXTS))
         } else {
             json!(*rng.pick(&[4_332_552u64, 12, 1000, 1001, 0]))
@@ -444,16 +444,20 @@ fn event_data(rng: &mut Rng) -> Map<String, Json> {
     );
     d.insert("fileContentHashOld".into(), json!(rng.pick(HASHES)));
     // Same length and first and last eight bytes as `fileContentHashOld`.
-    if rng.pct(30) {
+    if rng.chance(30) {
         d.insert("fileContXXtHashOld".into(), json!("abc999"));
     }
     d.insert(
         "type".into(),
-        json!(if rng.pct(70) { "File" } else { rng.pick(TYPES) }),
+        json!(if rng.chance(70) {
+            "File"
+        } else {
+            rng.pick(TYPES)
+        }),
     );
     d.insert(
         "platform".into(),
-        json!(if rng.pct(80) {
+        json!(if rng.chance(80) {
             if windows { "WINDOWS" } else { "LINUX" }
         } else {
             rng.pick(PLATFORMS)
@@ -463,7 +467,11 @@ fn event_data(rng: &mut Rng) -> Map<String, Json> {
         "customerId".into(),
         json!("bdd640fb-0667-4ad1-9c80-317fa3b1799d"),
     );
-    let action = if rng.pct(50) { &ACTIONS[..4] } else { ACTIONS };
+    let action = if rng.chance(50) {
+        &ACTIONS[..4]
+    } else {
+        ACTIONS
+    };
     d.insert("action".into(), json!(rng.pick(action)));
     d.insert("id".into(), json!("6759d978-bf14-4332-8f6a-648fcca97f81"));
     d.insert("class".into(), json!("Disk"));
@@ -485,7 +493,7 @@ fn event_data(rng: &mut Rng) -> Map<String, Json> {
     let mut profiles = vec![json!({"name": rng.pick(PROFILES), "rules": rules,
         "id": "404c86f1-6cc2-420f-83a0-2289b88ba445", "type": if windows { "WINDOWS" } else { "LINUX" },
         "category": {"name": "Custom", "id": "3310401b-9610-43cd-859d-f649cdf9d1d6"}})];
-    if rng.pct(25) {
+    if rng.chance(25) {
         profiles.push(
             json!({"name": "PCI", "rules": [{"name": rng.pick(RULES), "severity": rng.below(5)}]}),
         );
@@ -517,7 +525,7 @@ fn event_data(rng: &mut Rng) -> Map<String, Json> {
     );
     let tags: Vec<Json> = (0..rng.below(3))
         .map(|_| {
-            if rng.pct(50) {
+            if rng.chance(50) {
                 json!(rng.pick(TAGS))
             } else {
                 match rng.below(5) {
@@ -538,8 +546,8 @@ fn event_data(rng: &mut Rng) -> Map<String, Json> {
     );
     d.insert("incidentId".into(), Json::Null);
     // Most events are shorter than the template: fields no filter reads go now and then.
-    if rng.pct(50) {
-        d.retain(|k, _| HOT_KEYS.contains(&k.as_str()) || rng.pct(50));
+    if rng.chance(50) {
+        d.retain(|k, _| HOT_KEYS.contains(&k.as_str()) || rng.chance(50));
     }
     d
 }
@@ -626,10 +634,10 @@ fn decoy(rng: &mut Rng, v: &Json) -> Json {
             Json::Object(m) => {
                 let mut out = Map::new();
                 for (k, x) in m {
-                    if rng.pct(50) {
+                    if rng.chance(50) {
                         continue;
                     }
-                    let x = if rng.pct(30) {
+                    let x = if rng.chance(30) {
                         any_scalar(rng)
                     } else {
                         x.clone()
@@ -646,12 +654,12 @@ fn decoy(rng: &mut Rng, v: &Json) -> Json {
 
 /// Changes the shape of a few values of an object: arrays around them, arrays of arrays, empty
 /// containers, nulls, removals, other values.
-fn reshape(rng: &mut Rng, m: &mut Map<String, Json>, pct: u64) {
+fn reshape(rng: &mut Rng, m: &mut Map<String, Json>, pct: u32) {
     let keys: Vec<String> = m.keys().cloned().collect();
     for k in keys {
-        if !rng.pct(pct) {
+        if !rng.chance(pct) {
             if let Some(Json::Object(inner)) = m.get_mut(&k)
-                && rng.pct(pct * 3)
+                && rng.chance(pct * 3)
             {
                 reshape(rng, inner, pct);
             }
@@ -685,17 +693,17 @@ struct Made {
 /// One event record as a `Value`, with `deep` set when it nests deep.
 fn event(rng: &mut Rng, deep: &mut bool) -> Json {
     let mut data = event_data(rng);
-    if rng.pct(30) {
+    if rng.chance(30) {
         reshape(rng, &mut data, 6);
     }
-    if rng.pct(25) {
+    if rng.chance(25) {
         for _ in 0..rng.below(4) + 1 {
-            let k = if rng.pct(50) {
+            let k = if rng.chance(50) {
                 rng.pick(NEAR_KEYS).to_string()
             } else {
                 near_key(rng)
             };
-            let v = if rng.pct(60) {
+            let v = if rng.chance(60) {
                 json!(rng.pick(ACTIONS))
             } else {
                 any_scalar(rng)
@@ -703,7 +711,7 @@ fn event(rng: &mut Rng, deep: &mut bool) -> Json {
             data.insert(k, v);
         }
     }
-    if rng.pct(5) {
+    if rng.chance(5) {
         // A long padding string, to move everything across the 64-byte words of the index.
         let n = rng.below(200);
         let pad: String = (0..n)
@@ -711,7 +719,7 @@ fn event(rng: &mut Rng, deep: &mut bool) -> Json {
             .collect();
         data.insert("padding".into(), json!(pad));
     }
-    if rng.pct(8) {
+    if rng.chance(8) {
         *deep = true;
         let depth = *rng.pick(DEPTHS);
         match rng.below(6) {
@@ -751,7 +759,7 @@ fn event(rng: &mut Rng, deep: &mut bool) -> Json {
         2 | 3 => {
             let mut top = Map::new();
             for (k, v) in data.iter() {
-                if rng.pct(40) {
+                if rng.chance(40) {
                     top.insert(k.clone(), v.clone());
                 }
             }
@@ -800,19 +808,19 @@ struct Writer<'r> {
     out: Vec<u8>,
     space: Space,
     /// Percent of strings (values and keys) written with random escapes.
-    escape_pct: u64,
+    escape_pct: u32,
     /// Percent of numbers written in another form.
-    number_pct: u64,
+    number_pct: u32,
     /// Percent of members of the filters' keys written twice (before or after with another value).
-    hot_dup_pct: u64,
+    hot_dup_pct: u32,
     /// Percent of other members written twice.
-    dup_pct: u64,
+    dup_pct: u32,
     /// Percent of objects whose members are shuffled.
-    shuffle_pct: u64,
+    shuffle_pct: u32,
     /// Percent of values replaced by an odd number.
-    odd_pct: u64,
+    odd_pct: u32,
     /// Percent of the filters' keys whose value is an odd number.
-    odd_hot_pct: u64,
+    odd_hot_pct: u32,
     /// Nothing changed the meaning of the value.
     exact: bool,
 }
@@ -822,14 +830,14 @@ impl Writer<'_> {
         match self.space {
             Space::Compact => {}
             Space::Spaces => {
-                if self.rng.pct(30) {
+                if self.rng.chance(30) {
                     for _ in 0..self.rng.below(3) + 1 {
                         self.out.push(b' ');
                     }
                 }
             }
             Space::Any => {
-                if self.rng.pct(40) {
+                if self.rng.chance(40) {
                     for _ in 0..self.rng.below(3) + 1 {
                         let c = *self.rng.pick(b" \t\n\r");
                         self.out.push(c);
@@ -840,7 +848,7 @@ impl Writer<'_> {
     }
 
     fn value(&mut self, v: &Json) {
-        if self.odd_pct > 0 && !v.is_object() && !v.is_array() && self.rng.pct(self.odd_pct) {
+        if self.odd_pct > 0 && !v.is_object() && !v.is_array() && self.rng.chance(self.odd_pct) {
             self.odd_number();
             return;
         }
@@ -867,7 +875,7 @@ impl Writer<'_> {
             }
             Json::Object(m) => {
                 let mut members: Vec<(&String, &Json)> = m.iter().collect();
-                if self.rng.pct(self.shuffle_pct) {
+                if self.rng.chance(self.shuffle_pct) {
                     for k in (1..members.len()).rev() {
                         let j = self.rng.below(k + 1);
                         members.swap(k, j);
@@ -882,8 +890,8 @@ impl Writer<'_> {
                     } else {
                         self.dup_pct
                     };
-                    let dup = (pct > 0 && self.rng.pct(pct)).then(|| decoy(self.rng, x));
-                    let before = self.rng.pct(50);
+                    let dup = (pct > 0 && self.rng.chance(pct)).then(|| decoy(self.rng, x));
+                    let before = self.rng.chance(50);
                     if let (Some(d), true) = (&dup, before) {
                         self.member(&mut first, k, d);
                     }
@@ -912,7 +920,7 @@ impl Writer<'_> {
         self.ws();
         self.out.push(b':');
         self.ws();
-        if self.odd_hot_pct > 0 && HOT_KEYS.contains(&k) && self.rng.pct(self.odd_hot_pct) {
+        if self.odd_hot_pct > 0 && HOT_KEYS.contains(&k) && self.rng.chance(self.odd_hot_pct) {
             self.odd_number();
         } else {
             self.value(v);
@@ -921,7 +929,7 @@ impl Writer<'_> {
 
     fn odd_number(&mut self) {
         self.exact = false;
-        let text = if self.rng.pct(70) {
+        let text = if self.rng.chance(70) {
             self.rng.pick(ODD_NUMBERS).to_string()
         } else {
             long_number(self.rng)
@@ -930,7 +938,7 @@ impl Writer<'_> {
     }
 
     fn number(&mut self, n: &serde_json::Number) {
-        if !self.rng.pct(self.number_pct) {
+        if !self.rng.chance(self.number_pct) {
             self.out.extend_from_slice(n.to_string().as_bytes());
             return;
         }
@@ -979,14 +987,14 @@ impl Writer<'_> {
             return;
         }
         self.out.push(b'"');
-        let escape = self.rng.pct(self.escape_pct);
+        let escape = self.rng.chance(self.escape_pct);
         // How often each character is escaped, when escaping.
-        let each = *self.rng.pick(&[10u64, 50, 100]);
+        let each = *self.rng.pick(&[10u32, 50, 100]);
         // 0: lower-case hex, 1: upper-case, 2: mixed.
         let case = self.rng.below(3);
         for c in s.chars() {
             let must = c == '"' || c == '\\' || c < ' ';
-            if escape && self.rng.pct(each) || must {
+            if escape && self.rng.chance(each) || must {
                 let short = match c {
                     '"' => Some('"'),
                     '\\' => Some('\\'),
@@ -999,7 +1007,7 @@ impl Writer<'_> {
                     _ => None,
                 };
                 match short {
-                    Some(e) if !escape || self.rng.pct(50) => {
+                    Some(e) if !escape || self.rng.chance(50) => {
                         self.out.push(b'\\');
                         self.out.push(e as u8);
                     }
@@ -1010,7 +1018,7 @@ impl Writer<'_> {
                             for shift in [12, 8, 4, 0] {
                                 let d = u32::from((u >> shift) & 0xF);
                                 let mut h = char::from_digit(d, 16).unwrap_or('0');
-                                if case == 1 || case == 2 && self.rng.pct(50) {
+                                if case == 1 || case == 2 && self.rng.chance(50) {
                                     h = h.to_ascii_uppercase();
                                 }
                                 self.out.push(h as u8);
@@ -1031,7 +1039,7 @@ impl Writer<'_> {
 /// Writing choices for one record: most records plain, some with every trick.
 fn writer(rng: &mut Rng) -> Writer<'_> {
     let space = *rng.pick(&[Space::Compact, Space::Compact, Space::Spaces, Space::Any]);
-    let tricky = rng.pct(50);
+    let tricky = rng.chance(50);
     let escape_pct = if tricky { *rng.pick(&[5, 30, 100]) } else { 0 };
     let number_pct = if tricky { *rng.pick(&[0, 20, 60]) } else { 0 };
     let hot_dup_pct = if tricky { *rng.pick(&[0, 0, 5, 20]) } else { 0 };
@@ -1223,7 +1231,7 @@ impl<'f> Harness<'f> {
 
     /// Checks the contract on `record` for every filter, or for a random share `pct` of them to
     /// keep debug builds quick (matchers are reused across records).
-    fn check(&mut self, record: &[u8], made: Made, what: &str, rng: &mut Rng, pct: u64) {
+    fn check(&mut self, record: &[u8], made: Made, what: &str, rng: &mut Rng, pct: u32) {
         let parsed = serde_json::from_slice::<Json>(record);
         self.stats.records += 1;
         match &parsed {
@@ -1234,7 +1242,7 @@ impl<'f> Harness<'f> {
         self.stats.exact += usize::from(made.exact);
         self.stats.deep += usize::from(made.deep);
         for (k, (src, filter)) in self.filters.iter().enumerate() {
-            if !rng.pct(pct) {
+            if !rng.chance(pct) {
                 continue;
             }
             let (m, pre) = &mut self.matchers[k];
@@ -1276,7 +1284,7 @@ impl<'f> Harness<'f> {
 // The tests.
 
 /// The share of the filters (percent) each generated record is checked against.
-const SHARE: u64 = 25;
+const SHARE: u32 = 25;
 
 /// Events written with every formatting trick; meaning-preserving writes must read back as the
 /// value written, and every filter must match a fair share of them.
