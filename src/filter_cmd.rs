@@ -262,11 +262,56 @@ enum Msg {
         file: usize,
         batch: Batch,
         layout: Layout,
+        lines: Lines,
     },
     FileError {
         file: usize,
         error: io::Error,
     },
+}
+
+/// How the line numbers of a batch's items count.
+#[derive(Clone, Copy, Debug)]
+enum Lines {
+    /// From the start of the file.
+    Absolute,
+    /// From 1 at the start of a chunk read on its own: `base` is the line number there when the
+    /// chunk is the first of its file read this way (later chunks follow on from the one
+    /// before); `newlines` is how many lines the chunk spans.
+    Relative { base: Option<u64>, newlines: u64 },
+}
+
+/// A chunk of a plain NDJSON file, to be read by a worker on its own.
+struct Claim {
+    file: usize,
+    handle: Arc<File>,
+    start: u64,
+    end: u64,
+    /// The file's first chunk read this way: a line starts at `start`, which is line `base`.
+    base: Option<u64>,
+}
+
+/// What a worker gets to do next.
+enum Unit {
+    /// A batch (or file error) read already.
+    Ready(Msg),
+    /// A chunk to read, then filter.
+    Chunk(Claim),
+}
+
+/// The size of a chunk read on its own.
+const CHUNK_BYTES: u64 = fimql::stream::BATCH_BYTES as u64;
+
+/// A plain NDJSON file being handed out in chunks.
+struct Chunked {
+    file: usize,
+    handle: Arc<File>,
+    /// Where the next chunk starts.
+    next: u64,
+    /// The file's length, as last seen.
+    len: u64,
+    /// The line number at `next`, until the first chunk is handed out.
+    base: Option<u64>,
 }
 
 /// How the run goes on after a batch.
@@ -287,6 +332,12 @@ struct Inputs {
     reader: Option<(usize, RecordReader<Box<dyn io::Read + Send>>)>,
     /// Buffers of batches done with, for later batches.
     recycled: Vec<Vec<u8>>,
+    /// Whether plain NDJSON files may be handed out as chunks (see [`Inputs::next_unit`]).
+    chunking: bool,
+    /// The file being read, when it is a plain file that may be read at any offset.
+    plain: Option<Arc<File>>,
+    /// The file being handed out in chunks.
+    chunked: Option<Chunked>,
 }
 
 impl Inputs {
@@ -297,7 +348,62 @@ impl Inputs {
             next_file: 0,
             reader: None,
             recycled: Vec::new(),
+            chunking: false,
+            plain: None,
+            chunked: None,
         }
+    }
+
+    /// Inputs that hand out the rest of a plain NDJSON file as chunks once its first batch is
+    /// read, so that several workers read it at once.
+    fn chunking(mut self) -> Inputs {
+        self.chunking = cfg!(unix);
+        self
+    }
+
+    /// A buffer for a chunk.
+    fn take_buffer(&mut self) -> Vec<u8> {
+        self.recycled.pop().unwrap_or_default()
+    }
+
+    /// The next unit of work: a batch read here (as [`Inputs::next`]) or, once a plain NDJSON
+    /// file's first batch is out, a chunk of that file for the caller to read.
+    fn next_unit(&mut self) -> Option<Unit> {
+        if let Some(c) = &mut self.chunked {
+            if c.next >= c.len {
+                // The end as last seen; the file may have grown since.
+                c.len = c.handle.metadata().map_or(c.len, |m| m.len());
+            }
+            if c.next < c.len {
+                let start = c.next;
+                c.next = (start + CHUNK_BYTES).min(c.len);
+                return Some(Unit::Chunk(Claim {
+                    file: c.file,
+                    handle: Arc::clone(&c.handle),
+                    start,
+                    end: c.next,
+                    base: c.base.take(),
+                }));
+            }
+            self.chunked = None;
+        }
+        let msg = self.next()?;
+        if let (Msg::Batch { file, .. }, Some((at, reader))) = (&msg, &self.reader) {
+            let resume = reader.resume_point();
+            if let (true, Some(handle), Some((next, line))) = (*at == *file, &self.plain, resume) {
+                let len = handle.metadata().map_or(0, |m| m.len());
+                self.chunked = Some(Chunked {
+                    file: *file,
+                    handle: Arc::clone(handle),
+                    next,
+                    len,
+                    base: Some(line),
+                });
+                self.reader = None;
+                self.plain = None;
+            }
+        }
+        Some(Unit::Ready(msg))
     }
 
     fn recycle(&mut self, bytes: Vec<u8>) {
@@ -311,8 +417,12 @@ impl Inputs {
                 let file = self.next_file;
                 let name = self.files.get(file)?;
                 self.next_file += 1;
+                self.plain = None;
                 match open_input(name) {
-                    Ok(input) => {
+                    Ok((input, plain)) => {
+                        if self.chunking {
+                            self.plain = plain.map(Arc::new);
+                        }
                         let reader = match self.layout {
                             Some(l) => RecordReader::with_layout(input, l),
                             None => RecordReader::new(input),
@@ -334,6 +444,7 @@ impl Inputs {
                         file,
                         batch,
                         layout,
+                        lines: Lines::Absolute,
                     });
                 }
                 Ok(None) => self.reader = None,
@@ -347,15 +458,75 @@ impl Inputs {
     }
 }
 
-fn open_input(name: &str) -> io::Result<Box<dyn io::Read + Send>> {
+/// Opens an input; for a regular file that is not compressed, also a second handle to it, for
+/// reading at any offset.
+fn open_input(name: &str) -> io::Result<(Box<dyn io::Read + Send>, Option<File>)> {
     if name == "-" {
-        return fimql::stream::open(io::stdin());
+        return Ok((fimql::stream::open(io::stdin())?, None));
     }
     let f = File::open(name)?;
-    if f.metadata()?.is_dir() {
+    let meta = f.metadata()?;
+    if meta.is_dir() {
         return Err(io::Error::other("is a directory"));
     }
-    fimql::stream::open(f)
+    let plain = if meta.is_file() {
+        f.try_clone().ok().filter(|h| !gzip(h))
+    } else {
+        None
+    };
+    Ok((fimql::stream::open(f)?, plain))
+}
+
+/// Whether a file starts with the gzip magic bytes (or cannot be read at an offset).
+#[cfg(unix)]
+fn gzip(file: &File) -> bool {
+    use std::os::unix::fs::FileExt;
+    let mut head = [0u8; 2];
+    match file.read_at(&mut head, 0) {
+        Ok(2) => head == [0x1f, 0x8b],
+        Ok(_) => false,
+        Err(_) => true,
+    }
+}
+
+#[cfg(not(unix))]
+fn gzip(_: &File) -> bool {
+    true
+}
+
+/// Reads a chunk of a plain NDJSON file.
+#[cfg(unix)]
+fn read_claim(claim: Claim, buf: Vec<u8>) -> Msg {
+    let at_line_start = claim.base.is_some();
+    match fimql::stream::read_ndjson_chunk(
+        &claim.handle,
+        claim.start,
+        claim.end,
+        at_line_start,
+        buf,
+    ) {
+        Ok((batch, newlines)) => Msg::Batch {
+            file: claim.file,
+            batch,
+            layout: Layout::Ndjson,
+            lines: Lines::Relative {
+                base: claim.base,
+                newlines,
+            },
+        },
+        Err(error) => Msg::FileError {
+            file: claim.file,
+            error,
+        },
+    }
+}
+
+#[cfg(not(unix))]
+fn read_claim(claim: Claim, _: Vec<u8>) -> Msg {
+    Msg::FileError {
+        file: claim.file,
+        error: io::Error::other("reading at an offset is not supported here"),
+    }
 }
 
 /// `jobs` workers, each reading the next batch (in turn) and evaluating it, so that a batch is
@@ -377,7 +548,7 @@ fn pipeline(
         let _ = token_tx.send(());
     }
     let token_rx = Arc::new(Mutex::new(token_rx));
-    let inputs = Arc::new(Mutex::new((Inputs::new(files, layout), 0u64)));
+    let inputs = Arc::new(Mutex::new((Inputs::new(files, layout).chunking(), 0u64)));
     let (done_tx, done_rx) = sync_channel::<(u64, Msg, Vec<Outcome>)>(in_flight);
     let (recycle_tx, recycle_rx) = channel::<Vec<u8>>();
     let recycle_rx = Arc::new(Mutex::new(recycle_rx));
@@ -407,12 +578,21 @@ fn pipeline(
                             inputs.recycle(buf);
                         }
                     }
-                    inputs.next().map(|msg| {
+                    inputs.next_unit().map(|unit| {
                         *seq += 1;
-                        (*seq - 1, msg)
+                        let buf = match unit {
+                            Unit::Chunk(_) => inputs.take_buffer(),
+                            Unit::Ready(_) => Vec::new(),
+                        };
+                        (*seq - 1, unit, buf)
                     })
                 };
-                let Some((seq, msg)) = next else { return };
+                let Some((seq, unit, buf)) = next else { return };
+                // A chunk is read here, outside the lock, in parallel with other workers.
+                let msg = match unit {
+                    Unit::Ready(msg) => msg,
+                    Unit::Chunk(claim) => read_claim(claim, buf),
+                };
                 let outcomes = evaluate(&mut matcher, &msg, invert);
                 if done_tx.send((seq, msg, outcomes)).is_err() {
                     return;
@@ -424,10 +604,28 @@ fn pipeline(
     // Results arrive out of order; write them in order.
     let mut waiting: BTreeMap<u64, (Msg, Vec<Outcome>)> = BTreeMap::new();
     let mut next = 0u64;
+    // The line number at the start of the next chunk read on its own.
+    let mut line = 1u64;
     for (seq, msg, outcomes) in done_rx {
         waiting.insert(seq, (msg, outcomes));
-        while let Some((msg, outcomes)) = waiting.remove(&next) {
+        while let Some((mut msg, outcomes)) = waiting.remove(&next) {
             next += 1;
+            if let Msg::Batch {
+                batch,
+                lines: Lines::Relative { base, newlines },
+                ..
+            } = &mut msg
+            {
+                line = base.unwrap_or(line);
+                for item in &mut batch.items {
+                    match item {
+                        Item::Record { line: l, .. } | Item::Error { line: l, .. } => {
+                            *l += line - 1
+                        }
+                    }
+                }
+                line += *newlines;
+            }
             let flow = sink.take(&msg, &outcomes);
             if let Msg::Batch { batch, .. } = msg {
                 let _ = recycle_tx.send(batch.bytes);
@@ -485,6 +683,7 @@ impl Sink<'_> {
                 file,
                 batch,
                 layout,
+                ..
             } => {
                 let r = emit(
                     batch,

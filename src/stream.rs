@@ -124,6 +124,155 @@ fn line_shapes(bytes: &[u8], eof: bool) -> (usize, usize) {
     (seen, objects)
 }
 
+/// Splits NDJSON bytes from `start` into record items, as [`RecordReader`] does: one record per
+/// line (without its `\r\n` or `\n`), blank lines skipped. `line` is the line number at
+/// `start`; returns the line number at the end of `bytes`.
+fn split_lines(bytes: &[u8], mut start: usize, mut line: u64, items: &mut Vec<Item>) -> u64 {
+    while start < bytes.len() {
+        let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        if !bytes[start..end].trim_ascii().is_empty() {
+            let mut e = end;
+            if e > start && bytes[e - 1] == b'\r' {
+                e -= 1;
+            }
+            items.push(Item::Record {
+                start,
+                end: e,
+                line,
+            });
+        }
+        if end < bytes.len() {
+            line += 1;
+        }
+        start = end + 1;
+    }
+    line
+}
+
+/// The records of an NDJSON file whose lines start in the byte range `start..end`, read with
+/// positioned reads so that several threads can read one file at once.
+///
+/// `at_line_start` says that a line starts at `start` (the first chunk); otherwise the chunk's
+/// first record is the line after the first newline at or after `start - 1`. The last line
+/// starting before `end` is read to its end, past `end`. Item line numbers count from 1 at
+/// `start`: add the line number at `start`, less one, to make them absolute. The second value is
+/// the number of newlines in `start..end`, to find the line number at `end`. A line longer than
+/// [`MAX_RECORD_BYTES`] is reported as an error item, as [`RecordReader`] does.
+///
+/// `buf` is reused for the batch's bytes.
+#[cfg(unix)]
+pub fn read_ndjson_chunk(
+    file: &std::fs::File,
+    start: u64,
+    end: u64,
+    at_line_start: bool,
+    buf: Vec<u8>,
+) -> io::Result<(Batch, u64)> {
+    read_chunk_capped(file, start, end, at_line_start, buf, MAX_RECORD_BYTES)
+}
+
+#[cfg(unix)]
+fn read_chunk_capped(
+    file: &std::fs::File,
+    start: u64,
+    end: u64,
+    at_line_start: bool,
+    mut buf: Vec<u8>,
+    max_record: usize,
+) -> io::Result<(Batch, u64)> {
+    let lead = usize::from(!at_line_start && start > 0);
+    let from = start - lead as u64;
+    let span = usize::try_from(end.saturating_sub(from))
+        .map_err(|_| io::Error::other("chunk too large"))?;
+    buf.clear();
+    let mut eof = read_at_most(file, from, span, &mut buf)?;
+    let range = buf.len();
+    let newlines = memchr::memchr_iter(b'\n', &buf[lead.min(range)..]).count() as u64;
+    // The first line that starts in the chunk.
+    let first = if lead == 0 {
+        0
+    } else {
+        memchr(b'\n', &buf).map_or(range, |i| i + 1)
+    };
+    let mut items = Vec::new();
+    if first >= range {
+        // No line starts here (or the chunk is empty).
+        buf.clear();
+        let batch = Batch {
+            bytes: buf,
+            items,
+            consumed: range.saturating_sub(lead) as u64,
+        };
+        return Ok((batch, newlines));
+    }
+    // Read the last line to its end.
+    let mut cut = range;
+    let mut too_long = None;
+    if buf.last() != Some(&b'\n') {
+        let last_start = memchr::memrchr(b'\n', &buf[first..]).map_or(first, |i| first + i + 1);
+        let mut scanned = range;
+        loop {
+            if let Some(i) = memchr(b'\n', &buf[scanned..]) {
+                cut = scanned + i + 1;
+                break;
+            }
+            if buf.len() - last_start > max_record {
+                too_long = Some(last_start);
+                cut = last_start;
+                break;
+            }
+            if eof {
+                cut = buf.len();
+                break;
+            }
+            scanned = buf.len();
+            eof = read_at_most(file, from + scanned as u64, 64 << 10, &mut buf)?;
+        }
+    }
+    buf.truncate(cut);
+    let first_line = 1 + memchr::memchr_iter(b'\n', &buf[lead.min(first)..first]).count() as u64;
+    let line = split_lines(&buf, first, first_line, &mut items);
+    if too_long.is_some() {
+        items.push(Item::Error {
+            line,
+            message: format!("record longer than {max_record} bytes; skipped"),
+        });
+    }
+    let batch = Batch {
+        bytes: buf,
+        items,
+        consumed: range.saturating_sub(lead) as u64,
+    };
+    Ok((batch, newlines))
+}
+
+/// Appends up to `len` bytes of `file` from `offset` to `buf`; true when the file ended first.
+#[cfg(unix)]
+fn read_at_most(
+    file: &std::fs::File,
+    offset: u64,
+    len: usize,
+    buf: &mut Vec<u8>,
+) -> io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let base = buf.len();
+    buf.resize(base + len, 0);
+    let mut got = 0;
+    while got < len {
+        match file.read_at(&mut buf[base + got..], offset + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(base + got);
+                return Err(e);
+            }
+        }
+    }
+    buf.truncate(base + got);
+    Ok(got < len)
+}
+
 /// Splits an input into batches of records.
 ///
 /// ```
@@ -155,6 +304,10 @@ pub struct RecordReader<R> {
     failed: Option<io::Error>,
     /// Nothing handed out yet (a byte order mark is still to be skipped).
     at_start: bool,
+    /// Input bytes handed out in batches (or skipped as a byte order mark) so far.
+    taken: u64,
+    /// Some input was dropped without being counted in `taken` (an over-long line).
+    untracked: bool,
 }
 
 /// Scanner state for array and concatenated layouts.
@@ -193,6 +346,8 @@ impl<R: Read> RecordReader<R> {
             max_record: MAX_RECORD_BYTES,
             failed: None,
             at_start: true,
+            taken: 0,
+            untracked: false,
         }
     }
 
@@ -220,6 +375,7 @@ impl<R: Read> RecordReader<R> {
         let mut next = self.fresh_buffer();
         next.extend_from_slice(&self.pending[cut..]);
         self.pending.truncate(cut);
+        self.taken += cut as u64;
         std::mem::replace(&mut self.pending, next)
     }
 
@@ -233,6 +389,22 @@ impl<R: Read> RecordReader<R> {
     /// The layout, once known (after the first batch).
     pub fn layout(&self) -> Option<Layout> {
         self.layout
+    }
+
+    /// Where an NDJSON input can be read on from without this reader: the number of input
+    /// bytes handed out so far (they end at a line boundary) and the line number there. `None`
+    /// unless the layout is NDJSON and nothing went wrong (no read error, no over-long line), or
+    /// when the end of the input has been seen.
+    ///
+    /// With a plain file as input, [`read_ndjson_chunk`] can then read the rest of the file in
+    /// independent chunks, on several threads, and give the same records.
+    pub fn resume_point(&self) -> Option<(u64, u64)> {
+        let clean = self.layout == Some(Layout::Ndjson)
+            && !self.untracked
+            && !self.discarding
+            && !self.eof
+            && self.failed.is_none();
+        clean.then_some((self.taken, self.line))
     }
 
     /// Reads more input into `pending` (up to about a batch); false at end of input.
@@ -273,6 +445,7 @@ impl<R: Read> RecordReader<R> {
         while self.pending.len() < BOM.len() && self.fill()? {}
         if self.pending.starts_with(BOM) {
             self.pending.drain(..BOM.len());
+            self.taken += BOM.len() as u64;
         }
         Ok(())
     }
@@ -365,35 +538,19 @@ impl<R: Read> RecordReader<R> {
                     items: Vec::new(),
                 };
                 let mut start = 0;
-                while start < batch.bytes.len() {
-                    let end = memchr(b'\n', &batch.bytes[start..])
-                        .map_or(batch.bytes.len(), |i| start + i);
-                    let line = self.line;
-                    self.line += 1;
-                    if self.discarding {
-                        self.discarding = false;
-                    } else if !batch.bytes[start..end].trim_ascii().is_empty() {
-                        let mut e = end;
-                        if e > start && batch.bytes[e - 1] == b'\r' {
-                            e -= 1;
-                        }
-                        batch.items.push(Item::Record {
-                            start,
-                            end: e,
-                            line,
-                        });
-                    }
-                    start = end + 1;
+                if self.discarding {
+                    // The end of an over-long line reported before.
+                    self.discarding = false;
+                    start = memchr(b'\n', &batch.bytes).map_or(batch.bytes.len(), |i| i + 1);
+                    self.line += u64::from(start > 0 && batch.bytes[start - 1] == b'\n');
                 }
-                if batch.bytes.last() != Some(&b'\n') && !batch.bytes.is_empty() {
-                    // The last line had no newline (EOF): the count above went one too far.
-                    self.line -= 1;
-                }
+                self.line = split_lines(&batch.bytes, start, self.line, &mut batch.items);
                 return Ok(Some(batch));
             }
             if have_line.is_none() && self.pending.len() > self.max_record {
                 // One line longer than the cap: report it and drop it up to its newline.
                 let line = self.line;
+                self.untracked = true;
                 self.pending.clear();
                 self.discarding = true;
                 self.skip_to_newline()?;
@@ -835,6 +992,165 @@ mod tests {
         assert_eq!(items[1].0, 2);
         let message = items[1].1.as_ref().expect_err("an error");
         assert!(message.contains("longer than 100000 bytes"), "{message}");
+    }
+
+    /// A file in the temp dir holding `bytes`, removed when dropped.
+    #[cfg(unix)]
+    struct TempFile(std::path::PathBuf, std::fs::File);
+
+    #[cfg(unix)]
+    impl TempFile {
+        fn new(bytes: &[u8]) -> TempFile {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "fimql-stream-chunk-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::write(&path, bytes).expect("write temp file");
+            let file = std::fs::File::open(&path).expect("open temp file");
+            TempFile(path, file)
+        }
+    }
+
+    #[cfg(unix)]
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    /// All items of a file read in chunks of `size` from `from` (a line start, at line `line`),
+    /// with absolute line numbers, as `filter --jobs N` puts them together.
+    #[cfg(unix)]
+    fn read_chunked(file: &std::fs::File, from: u64, line: u64, size: u64, cap: usize) -> Items {
+        let len = file.metadata().expect("metadata").len();
+        let (mut out, mut start, mut line) = (Vec::new(), from, line);
+        while start < len {
+            let end = (start + size).min(len);
+            let buf = Vec::new();
+            let (batch, newlines) =
+                read_chunk_capped(file, start, end, start == from, buf, cap).expect("read chunk");
+            assert_eq!(batch.consumed, end - start);
+            for item in &batch.items {
+                match item {
+                    Item::Record { line: l, .. } => {
+                        let bytes = batch.record(item).expect("record bytes");
+                        let text = String::from_utf8_lossy(bytes).into_owned();
+                        out.push((l + line - 1, Ok(text)));
+                    }
+                    Item::Error { line: l, message } => {
+                        out.push((l + line - 1, Err(message.clone())))
+                    }
+                }
+            }
+            line += newlines;
+            start = end;
+        }
+        out
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn chunks_give_the_records_of_the_whole_input() {
+        let inputs = [
+            "{\"a\":1}\n{\"a\":2}\n",
+            "{\"a\":1}\n\n\n{\"a\":2}",
+            "{\"a\":1}\r\n  \r\n{\"a\":22}\r\n\t\n{}\n\n",
+            "\n\n{\"long\":\"abcdefghijklmnopqrstuvwxyz\"}\n{\"b\":[1,2,3]}\nnot json\n{",
+            "{\"x\":\"\u{e9}\u{1F600}\"}\n \n{\"y\":null}\n\r\n\r",
+            "",
+            "\n",
+            "{}",
+        ];
+        for input in inputs {
+            let whole = read_all(RecordReader::with_layout(input.as_bytes(), Layout::Ndjson));
+            let file = TempFile::new(input.as_bytes());
+            for size in 1..=input.len() as u64 + 1 {
+                let chunked = read_chunked(&file.1, 0, 1, size, MAX_RECORD_BYTES);
+                assert_eq!(chunked, whole, "{input:?} in chunks of {size}");
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn chunks_go_on_where_the_reader_stopped() {
+        // Enough lines for a full first batch, then the rest in chunks.
+        let mut input = String::from("\u{feff}");
+        for i in 0..60_000 {
+            input.push_str(&format!(
+                "{{\"n\":{i},\"pad\":\"{}\"}}\n",
+                "p".repeat(i % 17)
+            ));
+            if i % 1000 == 7 {
+                input.push_str("\r\n \n");
+            }
+        }
+        input.push_str("{\"last\":true}");
+        let whole = read_all(RecordReader::new(input.as_bytes()));
+        let mut reader = RecordReader::new(input.as_bytes());
+        let first = read_until_error_one(&mut reader);
+        let (offset, line) = reader
+            .resume_point()
+            .expect("a clean NDJSON reader can resume");
+        assert!(offset > 0 && offset < input.len() as u64);
+        let file = TempFile::new(input.as_bytes());
+        for size in [1000, 4096, 65_536, 1 << 20] {
+            let mut all = first.clone();
+            all.extend(read_chunked(&file.1, offset, line, size, MAX_RECORD_BYTES));
+            assert_eq!(all.len(), whole.len(), "chunks of {size}");
+            assert!(all == whole, "chunks of {size} differ from one reader");
+        }
+    }
+
+    /// The items of the next batch of a reader.
+    fn read_until_error_one<R: Read>(r: &mut RecordReader<R>) -> Items {
+        let batch = r.next_batch().expect("read").expect("a batch");
+        batch
+            .items
+            .iter()
+            .map(|item| match item {
+                Item::Record { line, .. } => {
+                    let bytes = batch.record(item).expect("record bytes");
+                    (*line, Ok(String::from_utf8_lossy(bytes).into_owned()))
+                }
+                Item::Error { line, message } => (*line, Err(message.clone())),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_resume_point_for_other_layouts_or_after_trouble() {
+        let mut r = RecordReader::new("[{\"a\":1}]".as_bytes());
+        r.next_batch().expect("read");
+        assert_eq!(r.resume_point(), None);
+        let big = "x".repeat(200);
+        let input = format!("{{\"b\":\"{big}\"}}\n{{\"c\":3}}\n");
+        let mut r = capped(input.as_bytes(), 100);
+        while r.next_batch().expect("read").is_some() {}
+        assert_eq!(r.resume_point(), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn chunk_reports_an_over_long_last_line_and_the_next_chunk_skips_it() {
+        let big = "x".repeat(300_000);
+        let input = format!("{{\"a\":1}}\n{{\"b\":\"{big}\"}}\n{{\"c\":3}}\n");
+        let file = TempFile::new(input.as_bytes());
+        // The long line starts in the first chunk and goes on through the next ones.
+        let items = read_chunked(&file.1, 0, 1, 1000, 100_000);
+        assert_eq!(items.len(), 3, "{items:?}");
+        assert_eq!(items[0], (1, Ok("{\"a\":1}".to_string())));
+        assert_eq!(items[1].0, 2);
+        assert!(
+            items[1]
+                .1
+                .as_ref()
+                .is_err_and(|m| m.contains("longer than 100000"))
+        );
+        assert_eq!(items[2], (3, Ok("{\"c\":3}".to_string())));
     }
 
     #[test]

@@ -875,6 +875,64 @@ fn one_thread_and_two_threads_give_the_same_output() {
     }
 }
 
+#[test]
+fn threads_report_damaged_lines_with_the_same_line_numbers() {
+    // Several threads read one plain file at independent offsets; the line numbers in their
+    // reports must still count from the start of the file.
+    let dir = TempDir::new("jobs-damaged");
+    let mut input = String::new();
+    for (i, line) in many_events().lines().enumerate() {
+        match i % 701 {
+            5 => input.push_str("{\"data\":{\"action\":\n"),
+            9 => input.push_str("\n  \n"),
+            13 => input.push_str("[1,2]\n"),
+            _ => {}
+        }
+        input.push_str(line);
+        input.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
+    }
+    input.push_str("{\"data\":{\"action\":\"Create\"}}");
+    let file = dir.write("damaged.ndjson", &input);
+    // The line of the last `[1,2]`, far into the file.
+    let lines: Vec<&str> = input.lines().collect();
+    let last = 1 + lines
+        .iter()
+        .rposition(|l| *l == "[1,2]")
+        .expect("a damaged line");
+    assert!(input.len() > 2 << 20 && last > 5000, "{last}");
+    let last = format!(":{last}: invalid type: an array");
+    let runs: [&[&str]; 3] = [
+        &["action:Create OR severity>=4"],
+        &["--count", "NOT action:Create"],
+        &["--limit", "2000", "severity>=2"],
+    ];
+    for args in runs {
+        let run = |jobs: &str| {
+            let mut all = vec!["--jobs", jobs];
+            all.extend_from_slice(args);
+            all.push(&file);
+            filter(&all)
+        };
+        let one = run("1");
+        assert_eq!(code(&one), 2, "{args:?}: damaged lines make exit code 2");
+        let limited = args.contains(&"--limit");
+        assert!(
+            limited || stderr(&one).contains(&last),
+            "{args:?}: {}",
+            stderr(&one)
+        );
+        for jobs in ["2", "3"] {
+            let many = run(jobs);
+            assert_eq!(code(&many), 2, "{args:?} --jobs {jobs}");
+            assert!(
+                one.stdout == many.stdout,
+                "{args:?}: --jobs {jobs} output differs"
+            );
+            assert_eq!(stderr(&one), stderr(&many), "{args:?} --jobs {jobs}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Agreement with the benchmark kit's Python baseline
 
