@@ -252,6 +252,84 @@ struct Ctx<'f> {
     unescaped: String,
     /// The text of a key with escapes, decoded.
     key: String,
+    /// For each term, the index of the event's member (a child of the trie's root) its path
+    /// starts with, when below 64; else `NO_CHILD`.
+    term_child: Vec<u8>,
+    /// Whether to look for an early answer (the filter reads two members of the event or more).
+    early: bool,
+    /// Bit `c`: the event's member for trie child `c` has been read (so its terms are final).
+    done: u64,
+    /// The answer no longer depends on the members not read yet.
+    decided: bool,
+}
+
+/// See [`Ctx::term_child`].
+const NO_CHILD: u8 = u8::MAX;
+
+/// What is known of a term's or an expression's value while an event is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Known {
+    True,
+    False,
+    Unknown,
+}
+
+/// The value of `node` if it is the same whatever the terms not known yet turn out to be.
+fn known(node: &Node, ctx: &Ctx<'_>) -> Known {
+    match node {
+        Node::And(xs) | Node::Or(xs) => {
+            // AND: false as soon as one is false; OR: true as soon as one is true.
+            let (stop, rest) = match node {
+                Node::And(_) => (Known::False, Known::True),
+                _ => (Known::True, Known::False),
+            };
+            let mut all = true;
+            for x in xs {
+                match known(x, ctx) {
+                    Known::Unknown => all = false,
+                    v if v == stop => return stop,
+                    _ => {}
+                }
+            }
+            if all { rest } else { Known::Unknown }
+        }
+        Node::Not(x) => match known(x, ctx) {
+            Known::True => Known::False,
+            Known::False => Known::True,
+            Known::Unknown => Known::Unknown,
+        },
+        Node::Term(t) => {
+            if ctx.data_bits[t.id] {
+                Known::True
+            } else {
+                let c = ctx.term_child[t.id];
+                if c != NO_CHILD && ctx.done & (1u64 << c) != 0 {
+                    Known::False
+                } else {
+                    Known::Unknown
+                }
+            }
+        }
+    }
+}
+
+/// For each term id, the trie root child its path starts with (see [`Ctx::term_child`]).
+fn term_children(trie: &Trie, terms: usize) -> Vec<u8> {
+    fn visit(node: &Trie, child: u8, out: &mut [u8]) {
+        for &t in &node.terms {
+            if let Some(slot) = out.get_mut(t) {
+                *slot = child;
+            }
+        }
+        for (_, c) in &node.children {
+            visit(c, child, out);
+        }
+    }
+    let mut out = vec![NO_CHILD; terms];
+    for (c, (_, node)) in trie.children.iter().enumerate().take(64) {
+        visit(node, c as u8, &mut out);
+    }
+    out
 }
 
 #[derive(Clone, Copy)]
@@ -305,10 +383,14 @@ pub struct Matcher<'f> {
 impl Filter {
     /// A [`Matcher`] for evaluating this filter on raw JSON records.
     pub fn matcher(&self) -> Matcher<'_> {
+        let trie = Trie::build(self);
         Matcher {
             filter: self,
-            trie: Trie::build(self),
             ctx: Ctx {
+                term_child: term_children(&trie, self.terms),
+                early: trie.children.len() >= 2,
+                done: 0,
+                decided: false,
                 tests: tests_by_id(self),
                 root_bits: vec![false; self.terms],
                 data_bits: vec![false; self.terms],
@@ -317,6 +399,7 @@ impl Filter {
                 unescaped: String::new(),
                 key: String::new(),
             },
+            trie,
             prefilter: None,
             bitmaps: Bitmaps::default(),
         }
@@ -367,7 +450,10 @@ impl Matcher<'_> {
         ctx.root_bits.iter_mut().for_each(|b| *b = false);
         ctx.data_bits.iter_mut().for_each(|b| *b = false);
         ctx.data_is_object = false;
-        if (Scan { rec, ctx }).record(&self.trie).is_none() {
+        ctx.done = 0;
+        ctx.decided = false;
+        let root = &self.filter.root;
+        if (Scan { rec, ctx, root }).record(&self.trie).is_none() {
             return self.exact(record);
         }
         let bits = if self.ctx.data_is_object {
@@ -646,29 +732,47 @@ impl<'r> Rec<'r> {
 struct Scan<'r, 'm, 'f> {
     rec: Rec<'r>,
     ctx: &'m mut Ctx<'f>,
+    /// The filter's expression, to tell when the answer is known early.
+    root: &'f Node,
 }
 
 impl Scan<'_, '_, '_> {
+    /// Whether the event's member whose value starts with `first` can be skipped (checked for
+    /// being well-formed, not read) because the answer is known without it. Asked only before
+    /// containers, where reading costs most.
+    fn skippable(&mut self, first: Option<&u8>) -> bool {
+        let ctx = &mut *self.ctx;
+        if ctx.decided {
+            return true;
+        }
+        if !ctx.early || ctx.done == 0 || !matches!(first, Some(b'{' | b'[')) {
+            return false;
+        }
+        ctx.decided = known(self.root, ctx) != Known::Unknown;
+        ctx.decided
+    }
+
     fn record(&mut self, root: &Trie) -> Option<()> {
         let b = self.rec.b;
         let i = ws(b, 0);
         if b.get(i) != Some(&b'{') {
             return None;
         }
-        let i = self.object(i + 1, root, Bits::Root, 1, true)?;
+        let i = self.object(i + 1, root, Bits::Root, 1, Level::Top)?;
         (ws(b, i) == b.len()).then_some(())
     }
 
-    /// The members of an object read at trie node `node`, from just after its `{`. At the top
-    /// (`top`), a `data` member holding an object is the event.
+    /// The members of an object read at trie node `node`, from just after its `{`. At the top,
+    /// a `data` member holding an object is the event.
     fn object(
         &mut self,
         i: usize,
         node: &Trie,
         bits: Bits,
         depth: u32,
-        top: bool,
+        level: Level,
     ) -> Option<usize> {
+        let top = level == Level::Top;
         let rec = self.rec;
         let b = rec.b;
         let mut i = ws(b, i);
@@ -701,7 +805,7 @@ impl Scan<'_, '_, '_> {
                 }
                 if b.get(i) == Some(&b'{') {
                     self.ctx.data_is_object = true;
-                    i = self.object(i + 1, node, Bits::Data, depth + 1, false)?;
+                    i = self.object(i + 1, node, Bits::Data, depth + 1, Level::Event)?;
                 } else {
                     i = match child {
                         Some(c) => self.value(i, &node.children[c].1, bits, depth)?,
@@ -712,7 +816,18 @@ impl Scan<'_, '_, '_> {
                 if !seen.first(c) {
                     return None;
                 }
-                i = self.value(i, &node.children[c].1, bits, depth)?;
+                if level != Level::Event {
+                    i = self.value(i, &node.children[c].1, bits, depth)?;
+                } else {
+                    i = if self.skippable(b.get(i)) {
+                        rec.skip_value(i, depth)?
+                    } else {
+                        self.value(i, &node.children[c].1, bits, depth)?
+                    };
+                    if c < 64 {
+                        self.ctx.done |= 1u64 << c;
+                    }
+                }
             } else {
                 i = rec.skip_value(i, depth)?;
             }
@@ -760,7 +875,7 @@ impl Scan<'_, '_, '_> {
                 if node.children.is_empty() {
                     rec.skip_container(i, depth)
                 } else {
-                    self.object(i + 1, node, bits, depth + 1, false)
+                    self.object(i + 1, node, bits, depth + 1, Level::Inner)
                 }
             }
             b'[' => {
@@ -801,6 +916,17 @@ impl Scan<'_, '_, '_> {
             }
         }
     }
+}
+
+/// Which object [`Scan::object`] reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// The record.
+    Top,
+    /// The `data` object of the record: the event.
+    Event,
+    /// Any other.
+    Inner,
 }
 
 /// The trie children already met in one object (and `usize::MAX` for the top-level `data`), to
@@ -1074,9 +1200,61 @@ mod tests {
         Scan {
             rec,
             ctx: &mut m.ctx,
+            root: &f.root,
         }
         .record(&m.trie)
         .is_some()
+    }
+
+    /// Whether the scanner answered `record` before reading all the members the filter reads.
+    fn answered_early(filter: &str, record: &str) -> bool {
+        let f = compile(filter, &CompileOptions::new(Scope::Events)).unwrap();
+        let mut m = f.matcher();
+        let exact = m.exact(record.as_bytes());
+        assert_eq!(m.matches_json(record.as_bytes()), exact, "{record}");
+        m.ctx.decided
+    }
+
+    #[test]
+    fn the_answer_can_come_before_the_members_left() {
+        let f = "action:Create AND actor.process:x AND asset.name:y";
+        let no = r#"{"data":{"action":"Delete","actor":{"process":"x"},"asset":{"name":"y"}}}"#;
+        assert!(answered_early(f, no));
+        let yes = r#"{"data":{"action":"Create","actor":{"process":"x"},"asset":{"name":"y"}}}"#;
+        assert!(!answered_early(f, yes));
+        let or = "action:Create OR actor.process:x OR asset.name:y";
+        assert!(answered_early(or, yes));
+        // Not at the top of the record: the top could still turn out to be the event.
+        let top = r#"{"action":"Delete","actor":{"process":"x"},"asset":{"name":"y"}}"#;
+        assert!(!answered_early(f, top));
+    }
+
+    #[test]
+    fn members_after_an_early_answer_are_still_checked() {
+        let f = compile(
+            "action:Create AND actor.process:x",
+            &CompileOptions::new(Scope::Events),
+        )
+        .unwrap();
+        let mut m = f.matcher();
+        // A duplicate key after the answer is known: serde_json keeps the last value.
+        let dup =
+            r#"{"data":{"action":"Delete","actor":{},"action":"Create","actor":{"process":"x"}}}"#;
+        assert_eq!(m.matches_json(dup.as_bytes()), Ok(true));
+        for bad in [
+            r#"{"data":{"action":"Delete","actor":{"process":tru}}}"#,
+            r#"{"data":{"action":"Delete","actor":[1,]}}"#,
+            r#"{"data":{"action":"Delete","actor":{"n":1e400}}}"#,
+            r#"{"data":{"action":"Delete","actor":{"p":"\ud800"}}}"#,
+            r#"{"data":{"action":"Delete","actor":{}},"data":{}}"#,
+        ] {
+            let fast = m.matches_json(bad.as_bytes());
+            assert!(
+                fast.is_err() || bad.ends_with(r#""data":{}}"#),
+                "{bad}: {fast:?}"
+            );
+            assert_eq!(fast, m.exact(bad.as_bytes()), "{bad}");
+        }
     }
 
     const FILTERS: [&str; 4] = [
