@@ -184,49 +184,55 @@ fn read_chunk_capped(
     let from = start - lead as u64;
     let span = usize::try_from(end.saturating_sub(from))
         .map_err(|_| io::Error::other("chunk too large"))?;
-    buf.clear();
-    let mut eof = read_at_most(file, from, span, &mut buf)?;
-    let range = buf.len();
-    let newlines = memchr::memchr_iter(b'\n', &buf[lead.min(range)..]).count() as u64;
+    // `buf[..len]` holds what was read; bytes after it are left over from earlier use, kept so
+    // that a reused buffer is not cleared again.
+    let mut len = read_at_most(file, from, span, &mut buf, 0)?;
+    let mut eof = len < span;
+    let range = len;
+    let newlines = memchr::memchr_iter(b'\n', &buf[lead.min(range)..range]).count() as u64;
     // The first line that starts in the chunk.
     let first = if lead == 0 {
         0
     } else {
-        memchr(b'\n', &buf).map_or(range, |i| i + 1)
+        memchr(b'\n', &buf[..range]).map_or(range, |i| i + 1)
     };
     let mut items = Vec::new();
+    let consumed = range.saturating_sub(lead) as u64;
     if first >= range {
         // No line starts here (or the chunk is empty).
         buf.clear();
         let batch = Batch {
             bytes: buf,
             items,
-            consumed: range.saturating_sub(lead) as u64,
+            consumed,
         };
         return Ok((batch, newlines));
     }
     // Read the last line to its end.
     let mut cut = range;
     let mut too_long = None;
-    if buf.last() != Some(&b'\n') {
-        let last_start = memchr::memrchr(b'\n', &buf[first..]).map_or(first, |i| first + i + 1);
+    if buf[range - 1] != b'\n' {
+        let last_start =
+            memchr::memrchr(b'\n', &buf[first..range]).map_or(first, |i| first + i + 1);
         let mut scanned = range;
         loop {
-            if let Some(i) = memchr(b'\n', &buf[scanned..]) {
+            if let Some(i) = memchr(b'\n', &buf[scanned..len]) {
                 cut = scanned + i + 1;
                 break;
             }
-            if buf.len() - last_start > max_record {
+            if len - last_start > max_record {
                 too_long = Some(last_start);
                 cut = last_start;
                 break;
             }
             if eof {
-                cut = buf.len();
+                cut = len;
                 break;
             }
-            scanned = buf.len();
-            eof = read_at_most(file, from + scanned as u64, 64 << 10, &mut buf)?;
+            scanned = len;
+            let got = read_at_most(file, from + len as u64, 64 << 10, &mut buf, len)?;
+            eof = got < 64 << 10;
+            len += got;
         }
     }
     buf.truncate(cut);
@@ -241,36 +247,36 @@ fn read_chunk_capped(
     let batch = Batch {
         bytes: buf,
         items,
-        consumed: range.saturating_sub(lead) as u64,
+        consumed,
     };
     Ok((batch, newlines))
 }
 
-/// Appends up to `len` bytes of `file` from `offset` to `buf`; true when the file ended first.
+/// Reads up to `want` bytes of `file` from `offset` into `buf` at `at`, growing `buf` if it is
+/// shorter (bytes past what is read are left as they were); returns how many were read, fewer
+/// than `want` only at the end of the file.
 #[cfg(unix)]
 fn read_at_most(
     file: &std::fs::File,
     offset: u64,
-    len: usize,
+    want: usize,
     buf: &mut Vec<u8>,
-) -> io::Result<bool> {
+    at: usize,
+) -> io::Result<usize> {
     use std::os::unix::fs::FileExt;
-    let base = buf.len();
-    buf.resize(base + len, 0);
+    if buf.len() < at + want {
+        buf.resize(at + want, 0);
+    }
     let mut got = 0;
-    while got < len {
-        match file.read_at(&mut buf[base + got..], offset + got as u64) {
+    while got < want {
+        match file.read_at(&mut buf[at + got..at + want], offset + got as u64) {
             Ok(0) => break,
             Ok(n) => got += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buf.truncate(base + got);
-                return Err(e);
-            }
+            Err(e) => return Err(e),
         }
     }
-    buf.truncate(base + got);
-    Ok(got < len)
+    Ok(got)
 }
 
 /// Splits an input into batches of records.
@@ -1027,9 +1033,10 @@ mod tests {
     fn read_chunked(file: &std::fs::File, from: u64, line: u64, size: u64, cap: usize) -> Items {
         let len = file.metadata().expect("metadata").len();
         let (mut out, mut start, mut line) = (Vec::new(), from, line);
+        // Buffers are reused, as in `filter --jobs N`: left-over bytes must not show through.
+        let mut buf = b"\n{}\n".repeat(1000);
         while start < len {
             let end = (start + size).min(len);
-            let buf = Vec::new();
             let (batch, newlines) =
                 read_chunk_capped(file, start, end, start == from, buf, cap).expect("read chunk");
             assert_eq!(batch.consumed, end - start);
@@ -1047,6 +1054,7 @@ mod tests {
             }
             line += newlines;
             start = end;
+            buf = batch.bytes;
         }
         out
     }
