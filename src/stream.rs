@@ -189,17 +189,23 @@ fn read_chunk_capped(
     let mut len = read_at_most(file, from, span, &mut buf, 0)?;
     let mut eof = len < span;
     let range = len;
-    let newlines = memchr::memchr_iter(b'\n', &buf[lead.min(range)..range]).count() as u64;
     // The first line that starts in the chunk.
-    let first = if lead == 0 {
-        0
+    let newline = if lead == 0 {
+        None
     } else {
-        memchr(b'\n', &buf[..range]).map_or(range, |i| i + 1)
+        memchr(b'\n', &buf[..range])
+    };
+    let first = match (lead, newline) {
+        (0, _) => 0,
+        (_, Some(i)) => i + 1,
+        (_, None) => range,
     };
     let mut items = Vec::new();
     let consumed = range.saturating_sub(lead) as u64;
     if first >= range {
-        // No line starts here (or the chunk is empty).
+        // No line starts here (or the chunk is empty). The newline found, if any, is the last
+        // byte of the chunk or the one before it.
+        let newlines = u64::from(newline.is_some_and(|i| i >= lead));
         buf.clear();
         let batch = Batch {
             bytes: buf,
@@ -236,8 +242,15 @@ fn read_chunk_capped(
         }
     }
     buf.truncate(cut);
-    let first_line = 1 + memchr::memchr_iter(b'\n', &buf[lead.min(first)..first]).count() as u64;
+    // Line 1 is the line at `start`: the first line starting in the chunk is line 2 when the
+    // newline before it lies in the chunk.
+    let first_line = 1 + u64::from(first > lead);
     let line = split_lines(&buf, first, first_line, &mut items);
+    // The newlines in `start..end`: those before `first` and those split, less the one that
+    // ends the last line past `end`, if any (after an over-long line, `cut` is at most `range`,
+    // and no newline lies between them).
+    let past = cut > range && buf[cut - 1] == b'\n';
+    let newlines = (line - 1).saturating_sub(u64::from(past));
     if too_long.is_some() {
         items.push(Item::Error {
             line,
