@@ -178,6 +178,11 @@ impl Scratch {
     }
 }
 
+/// Values up to this long are tested for a case-insensitive substring or wildcard as they are,
+/// when ASCII (see [`crate::wildcard::find_ascii_fold`]); longer ones are lower-cased and
+/// searched with `memmem`, which is faster there and has no bad cases.
+const FOLD_IN_PLACE: usize = 256;
+
 fn str_passes(tests: &[StrTest], s: &str, scratch: &mut Scratch) -> bool {
     let mut lowered = false;
     let mut lower = |scratch: &mut Scratch| {
@@ -186,18 +191,24 @@ fn str_passes(tests: &[StrTest], s: &str, scratch: &mut Scratch) -> bool {
             lowered = true;
         }
     };
+    let ascii = s.is_ascii();
+    let in_place = ascii && s.len() <= FOLD_IN_PLACE;
     for t in tests {
         let hit = match t {
             StrTest::Exact(x) => s == x,
-            StrTest::EqFold(x) if s.is_ascii() => s.eq_ignore_ascii_case(x),
+            StrTest::EqFold(x) if ascii => s.eq_ignore_ascii_case(x),
             StrTest::EqFold(x) => {
                 lower(scratch);
                 scratch.lower == *x
+            }
+            StrTest::ContainsFold(x) if in_place && x.is_ascii() => {
+                crate::wildcard::find_ascii_fold(s.as_bytes(), x.as_bytes()).is_some()
             }
             StrTest::ContainsFold(x) => {
                 lower(scratch);
                 x.find(scratch.lower.as_bytes()).is_some()
             }
+            StrTest::Wildcard(p) if in_place && p.is_ascii() => p.matches_ascii(s),
             StrTest::Wildcard(p) => {
                 lower(scratch);
                 p.matches_lower(&scratch.lower)

@@ -37,6 +37,8 @@ pub struct Pattern {
     segments: Vec<Segment>,
     anchored_start: bool,
     anchored_end: bool,
+    /// Every literal part is ASCII (see [`Pattern::matches_ascii`]).
+    ascii: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +80,7 @@ impl Pattern {
         segments.push(cur);
         let anchored_start = !matches!(pieces.first(), Some(Piece::Star));
         let anchored_end = !matches!(pieces.last(), Some(Piece::Star));
-        let segments = segments
+        let segments: Vec<Segment> = segments
             .into_iter()
             .map(|parts| {
                 let chars = parts
@@ -100,11 +102,32 @@ impl Pattern {
                 }
             })
             .collect();
+        let ascii = segments
+            .iter()
+            .flat_map(|s: &Segment| s.parts.iter())
+            .all(|p| match p {
+                Part::Lit(s) => s.is_ascii(),
+                Part::Any(_) => true,
+            });
         Pattern {
             segments,
             anchored_start,
             anchored_end,
+            ascii,
         }
+    }
+
+    /// Whether [`Pattern::matches_ascii`] may be used: every literal of the pattern is ASCII.
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
+    }
+
+    /// Whether an ASCII `value`, as it is (not lower-cased), matches an ASCII pattern, ignoring
+    /// ASCII case: the same answer as [`Pattern::matches_lower`] on the value lower-cased,
+    /// without making that copy.
+    pub fn matches_ascii(&self, value: &str) -> bool {
+        debug_assert!(self.ascii && value.is_ascii());
+        self.matches_folded(value, true)
     }
 
     /// The longest literal run of the pattern (lower-cased), if any.
@@ -132,15 +155,20 @@ impl Pattern {
 
     /// Whether `value` (already folded with [`fold_case`]) matches the whole pattern.
     pub fn matches_lower(&self, value: &str) -> bool {
+        self.matches_folded(value, false)
+    }
+
+    /// [`Pattern::matches_lower`] (`fold` false) or [`Pattern::matches_ascii`] (`fold` true).
+    fn matches_folded(&self, value: &str, fold: bool) -> bool {
         let n = self.segments.len();
         if n == 1 {
             // No star: the one segment must cover the whole value.
-            return self.segments[0].match_at(value, 0) == Some(value.len());
+            return self.segments[0].match_at(value, 0, fold) == Some(value.len());
         }
         let mut pos = 0;
         let mut first = 0;
         if self.anchored_start {
-            match self.segments[0].match_at(value, 0) {
+            match self.segments[0].match_at(value, 0, fold) {
                 Some(end) => pos = end,
                 None => return false,
             }
@@ -148,7 +176,7 @@ impl Pattern {
         }
         let last = if self.anchored_end { n - 1 } else { n };
         for seg in &self.segments[first..last] {
-            match seg.find(value, pos) {
+            match seg.find(value, pos, fold) {
                 Some(end) => pos = end,
                 None => return false,
             }
@@ -160,19 +188,27 @@ impl Pattern {
             let Some(start) = nth_char_from_end(value, seg.chars) else {
                 return false;
             };
-            return start >= pos && seg.match_at(value, start) == Some(value.len());
+            return start >= pos && seg.match_at(value, start, fold) == Some(value.len());
         }
         true
     }
 }
 
 impl Segment {
-    /// Matches the segment at byte `pos`; the end of the match.
-    fn match_at(&self, value: &str, mut pos: usize) -> Option<usize> {
+    /// Matches the segment at byte `pos`; the end of the match. With `fold`, ASCII letters of
+    /// the value match whatever their case.
+    fn match_at(&self, value: &str, mut pos: usize, fold: bool) -> Option<usize> {
         for part in &self.parts {
             match part {
                 Part::Lit(s) => {
-                    if !value[pos..].starts_with(s.as_str()) {
+                    let rest = &value.as_bytes()[pos..];
+                    let hit = if fold {
+                        rest.get(..s.len())
+                            .is_some_and(|x| x.eq_ignore_ascii_case(s.as_bytes()))
+                    } else {
+                        rest.starts_with(s.as_bytes())
+                    };
+                    if !hit {
                         return None;
                     }
                     pos += s.len();
@@ -190,15 +226,19 @@ impl Segment {
     }
 
     /// The end of the leftmost match starting at or after `from`.
-    fn find(&self, value: &str, from: usize) -> Option<usize> {
+    fn find(&self, value: &str, from: usize, fold: bool) -> Option<usize> {
         if let Some(lit) = &self.literal {
-            return lit
-                .find(&value.as_bytes()[from..])
-                .map(|i| from + i + lit.len());
+            let rest = &value.as_bytes()[from..];
+            let found = if fold {
+                find_ascii_fold(rest, lit.as_bytes())
+            } else {
+                lit.find(rest)
+            };
+            return found.map(|i| from + i + lit.len());
         }
         let mut at = from;
         loop {
-            if let Some(end) = self.match_at(value, at) {
+            if let Some(end) = self.match_at(value, at, fold) {
                 return Some(end);
             }
             let c = value[at..].chars().next()?;
@@ -247,6 +287,28 @@ impl std::ops::Deref for Needle {
     }
 }
 
+/// The byte offset of the first occurrence of `needle`, lower-case ASCII, in `hay`, ignoring the
+/// case of ASCII letters in `hay`.
+///
+/// For short values this beats lower-casing a copy and searching that: it is how text and
+/// wildcard values are tested on ASCII values.
+pub(crate) fn find_ascii_fold(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(0);
+    };
+    let last_start = hay.len().checked_sub(needle.len())?;
+    let upper = first.to_ascii_uppercase();
+    let mut at = 0;
+    while at <= last_start {
+        let i = at + memchr::memchr2(first, upper, &hay[at..=last_start])?;
+        if hay[i + 1..i + needle.len()].eq_ignore_ascii_case(rest) {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
+}
+
 /// The byte offset where the last `n` characters of `s` begin.
 fn nth_char_from_end(s: &str, n: usize) -> Option<usize> {
     if n == 0 {
@@ -261,7 +323,34 @@ mod tests {
     use crate::ast::Value;
 
     fn m(pat: &str, value: &str) -> bool {
-        Pattern::new(&Value::bare(pat).pattern()).matches_lower(&fold_case(value))
+        let p = Pattern::new(&Value::bare(pat).pattern());
+        let lower = p.matches_lower(&fold_case(value));
+        if p.is_ascii() && value.is_ascii() {
+            assert_eq!(p.matches_ascii(value), lower, "{pat} on {value}");
+        }
+        lower
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_folding_agrees_with_lower_casing(
+            pat in "[aAbB_?*\\\\.-]{0,8}",
+            value in "[aAbB_.-]{0,12}",
+        ) {
+            let p = Pattern::new(&Value::bare(&pat).pattern());
+            proptest::prop_assert!(p.is_ascii());
+            proptest::prop_assert_eq!(p.matches_ascii(&value), p.matches_lower(&fold_case(&value)));
+        }
+
+        #[test]
+        fn ascii_substring_search_agrees_with_lower_casing(
+            needle in "[ab_\\\\]{0,4}",
+            hay in "[aAbB_\\\\]{0,16}",
+        ) {
+            let lower = hay.to_ascii_lowercase();
+            let want = memchr::memmem::find(lower.as_bytes(), needle.as_bytes());
+            proptest::prop_assert_eq!(find_ascii_fold(hay.as_bytes(), needle.as_bytes()), want);
+        }
     }
 
     #[test]
