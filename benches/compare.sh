@@ -7,10 +7,11 @@
 # F1..F4 through: fimql --jobs 1, fimql --jobs 2, fimql --jobs 1 --prefilter, the Python baseline
 # py_filter.py, jq (if installed) and DuckDB read_json with threads=1 (if the Python package
 # `duckdb` is importable by $PYTHON, default python3; otherwise it is installed into a virtual
-# environment under target/, unless NO_DUCKDB is set). Each command runs REPEAT times (default 3;
-# jq once, it is far behind) and the fastest run counts, for every tool alike: on a shared
-# machine single runs move by 20% or more. Runs are warm (the file is read once before the first
-# run so it is in the page cache), with output to /dev/null.
+# environment under target/, unless NO_DUCKDB is set). The commands take turns, REPEAT rounds
+# (default 3; jq runs once, it is far behind), and the fastest run of each counts, for every tool
+# alike: on a shared machine single runs move by 20% or more, and taking turns spreads a slow
+# phase over all tools. Runs are warm (the file is read once before the first run so it is in the
+# page cache), with output to /dev/null.
 # Prints a Markdown table: seconds, events/s, MB/s, max RSS and the ratio to py_filter.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,45 +55,59 @@ fi
 have_jq=0
 command -v jq >/dev/null && have_jq=1
 
-# best CMD...: the fastest of $REPEAT runs, as "SECONDS MAX-RSS-KB" (RSS of that run).
-best() {
-  local k out best=""
-  for k in $(seq "$REPEAT"); do
-    out=$( { /usr/bin/time -f '%e %M' "$@" > /dev/null; } 2>&1 | tail -n 1 )
-    if [ -z "$best" ] || awk -v a="${out% *}" -v b="${best% *}" 'BEGIN { exit !(a < b) }'; then
-      best=$out
-    fi
-  done
-  echo "$best"
+# once CMD...: one run, as "SECONDS MAX-RSS-KB".
+once() {
+  { /usr/bin/time -f '%e %M' "$@" > /dev/null; } 2>&1 | tail -n 1
 }
 
-# row NAME FILTER-NAME COMMAND...: prints one table row (best of $REPEAT runs).
+# keep NAME "SECONDS RSS": remembers the fastest run of NAME.
+declare -A BEST
+keep() {
+  local prev=${BEST[$1]:-}
+  if [ -z "$prev" ] || awk -v a="${2% *}" -v b="${prev% *}" 'BEGIN { exit !(a < b) }'; then
+    BEST[$1]=$2
+  fi
+}
+
+# row TOOL FILTER-NAME "SECONDS RSS": prints one table row.
 row() {
-  local tool=$1 f=$2; shift 2
-  local out secs rss
-  out=$(best "$@")
-  secs=${out% *}; rss=${out#* }
+  local tool=$1 f=$2 out=$3
+  local secs=${out% *} rss=${out#* }
   awk -v tool="$tool" -v f="$f" -v s="$secs" -v rss="$rss" -v n="$COUNT" -v b="$BYTES" -v py="${PY:-0}" 'BEGIN {
-    ratio = (py > 0) ? sprintf("%.1fx", py / s) : "";
-    printf "| %s | %s | %.2f | %.0fk | %.0f | %.0f | %s |\n", tool, f, s, n / s / 1000, b / s / 1e6, rss / 1024, ratio }'
+    ratio = (py > 0) ? sprintf("%.1fx", py / s) : "1.0x";
+    rss = (rss > 0) ? sprintf("%.0f", rss / 1024) : "";
+    printf "| %s | %s | %.2f | %.0fk | %.0f | %s | %s |\n", tool, f, s, n / s / 1000, b / s / 1e6, rss, ratio }'
+}
+
+# duck CONDITION: the DuckDB program counting the events that meet CONDITION.
+duck() {
+  echo "
+import duckdb, sys
+con = duckdb.connect()
+con.execute('SET threads=1')
+n = con.execute(\"SELECT count(*) FROM read_json('$DATA', format='newline_delimited', columns=$DUCK_COLS) WHERE $1\").fetchone()[0]
+print(n)"
 }
 
 echo "| tool | filter | seconds | events/s | MB/s | max RSS (MB) | vs py_filter |"
 echo "|---|---|---|---|---|---|---|"
 for i in 1 2 3 4; do
   f=F$i; fil=F$i; jqf=J$i; dq=D$i
-  PY=$(best python3 "$KIT/py_filter.py" "$f" "$DATA"); PY=${PY% *}
-  echo "| py_filter.py | $f | $PY | $(awk -v n=$COUNT -v s=$PY 'BEGIN{printf "%.0fk", n/s/1000}') | $(awk -v b=$BYTES -v s=$PY 'BEGIN{printf "%.0f", b/s/1e6}') | | 1.0x |"
-  row "fimql --jobs 1" "$f" "$FIMQL" filter --jobs 1 --quiet "${!fil}" "$DATA"
-  row "fimql --jobs 2" "$f" "$FIMQL" filter --jobs 2 --quiet "${!fil}" "$DATA"
-  row "fimql --jobs 1 --prefilter" "$f" "$FIMQL" filter --jobs 1 --prefilter --quiet "${!fil}" "$DATA"
-  if [ $have_jq = 1 ]; then REPEAT=1 row "jq" "$f" jq -c "${!jqf}" "$DATA"; fi
-  if [ $have_duckdb = 1 ]; then
-    row "DuckDB threads=1" "$f" "$PYTHON" -c "
-import duckdb, sys
-con = duckdb.connect()
-con.execute('SET threads=1')
-n = con.execute(\"SELECT count(*) FROM read_json('$DATA', format='newline_delimited', columns=$DUCK_COLS) WHERE ${!dq}\").fetchone()[0]
-print(n)"
-  fi
+  BEST=()
+  # The tools take turns, round after round, so that a change in the machine's speed (common
+  # on shared machines) falls on all of them alike; the fastest run of each counts.
+  for k in $(seq "$REPEAT"); do
+    keep py "$(once python3 "$KIT/py_filter.py" "$f" "$DATA")"
+    keep j1 "$(once "$FIMQL" filter --jobs 1 --quiet "${!fil}" "$DATA")"
+    keep j2 "$(once "$FIMQL" filter --jobs 2 --quiet "${!fil}" "$DATA")"
+    keep pre "$(once "$FIMQL" filter --jobs 1 --prefilter --quiet "${!fil}" "$DATA")"
+    if [ $have_duckdb = 1 ]; then keep duck "$(once "$PYTHON" -c "$(duck "${!dq}")")"; fi
+  done
+  PY=${BEST[py]% *}
+  row "py_filter.py" "$f" "${PY} 0"
+  row "fimql --jobs 1" "$f" "${BEST[j1]}"
+  row "fimql --jobs 2" "$f" "${BEST[j2]}"
+  row "fimql --jobs 1 --prefilter" "$f" "${BEST[pre]}"
+  if [ $have_jq = 1 ]; then row "jq" "$f" "$(once jq -c "${!jqf}" "$DATA")"; fi
+  if [ $have_duckdb = 1 ]; then row "DuckDB threads=1" "$f" "${BEST[duck]}"; fi
 done
