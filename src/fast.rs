@@ -523,8 +523,12 @@ impl<'r> Rec<'r> {
     /// Indexes `b`; `None` when it is not valid UTF-8 or has an invalid escape.
     fn index(b: &'r [u8], bitmaps: &'r mut Bitmaps) -> Option<Rec<'r>> {
         let Bitmaps { quotes, escapes } = bitmaps;
-        quotes.clear();
-        escapes.clear();
+        // One word per 64 bytes, the last one padded.
+        let words = b.len() / 64 + 1;
+        quotes.resize(words, 0);
+        escapes.resize(words, 0);
+        quotes.truncate(words);
+        escapes.truncate(words);
         let mut flags = 0u8;
         let mut word = |chunk: &[u8; 64]| {
             // Written so that the compiler turns it into vector compares: one flag byte (0x80 or
@@ -543,19 +547,17 @@ impl<'r> Rec<'r> {
         };
         let mut chunks = b.chunks_exact(64);
         let mut any_escape = 0;
-        for chunk in &mut chunks {
+        for ((chunk, q), e) in (&mut chunks).zip(quotes.iter_mut()).zip(escapes.iter_mut()) {
             let mut c = [0u8; 64];
             c.copy_from_slice(chunk);
-            let (q, e) = word(&c);
-            quotes.push(q);
-            escapes.push(e);
-            any_escape |= e;
+            (*q, *e) = word(&c);
+            any_escape |= *e;
         }
         let mut last = [b' '; 64];
         last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
         let (q, e) = word(&last);
-        quotes.push(q);
-        escapes.push(e);
+        quotes[words - 1] = q;
+        escapes[words - 1] = e;
         any_escape |= e;
         if flags & 0x80 != 0 {
             std::str::from_utf8(b).ok()?;
@@ -973,6 +975,10 @@ fn after_colon(b: &[u8], end: usize) -> Option<usize> {
 /// The index of the first byte at or after `i` that is not JSON whitespace.
 #[inline]
 fn ws(b: &[u8], mut i: usize) -> usize {
+    // Compact JSON has no whitespace: one compare answers most calls.
+    if b.get(i).is_some_and(|&c| c > b' ') {
+        return i;
+    }
     while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
         i += 1;
     }
