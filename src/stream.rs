@@ -1096,6 +1096,21 @@ mod tests {
     }
 
     #[cfg(unix)]
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        #[test]
+        fn chunks_of_any_size_agree_with_one_reader(
+            input in proptest::collection::vec(
+                proptest::sample::select(b"{}\"a1 \r\n\n\t".to_vec()), 0..200),
+            size in 1u64..40,
+        ) {
+            let whole = read_all(RecordReader::with_layout(&input[..], Layout::Ndjson));
+            let file = TempFile::new(&input);
+            proptest::prop_assert_eq!(read_chunked(&file.1, 0, 1, size, MAX_RECORD_BYTES), whole);
+        }
+    }
+
+    #[cfg(unix)]
     #[test]
     fn chunks_go_on_where_the_reader_stopped() {
         // Enough lines for a full first batch, then the rest in chunks.
