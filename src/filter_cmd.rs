@@ -45,7 +45,8 @@ pub struct FilterArgs {
     /// Evaluate unknown tokens as raw JSON paths (typed as text) instead of rejecting them.
     #[arg(long)]
     allow_unknown: bool,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores). With 2 or more, an uncompressed NDJSON file is read
+    /// by all of them at once, at independent offsets; output keeps the input order.
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// Input layout (default: detected per file from its first line).
