@@ -607,10 +607,29 @@ fn pipeline(
     let mut next = 0u64;
     // The line number at the start of the next chunk read on its own.
     let mut line = 1u64;
+    // A file whose reading failed: as with one reader, the error ends it (and the line numbers
+    // of the chunks after a failed one could not be known).
+    let mut ended = None;
     for (seq, msg, outcomes) in done_rx {
         waiting.insert(seq, (msg, outcomes));
         while let Some((mut msg, outcomes)) = waiting.remove(&next) {
             next += 1;
+            if let Msg::Batch {
+                file,
+                lines: Lines::Relative { .. },
+                ..
+            } = &msg
+                && ended == Some(*file)
+            {
+                if let Msg::Batch { batch, .. } = msg {
+                    let _ = recycle_tx.send(batch.bytes);
+                }
+                let _ = token_tx.send(());
+                continue;
+            }
+            if let Msg::FileError { file, .. } = &msg {
+                ended = Some(*file);
+            }
             if let Msg::Batch {
                 batch,
                 lines: Lines::Relative { base, newlines },
