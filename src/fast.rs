@@ -529,7 +529,8 @@ impl<'r> Rec<'r> {
         escapes.resize(words, 0);
         quotes.truncate(words);
         escapes.truncate(words);
-        let mut flags = 0u8;
+        // Set when some byte is a control byte or not ASCII: one signed compare covers both.
+        let mut special = 0u8;
         let mut word = |chunk: &[u8; 64]| {
             // Written so that the compiler turns it into vector compares: one flag byte (0x80 or
             // 0) per input byte, then gathered into bits a word at a time.
@@ -541,7 +542,7 @@ impl<'r> Rec<'r> {
                 q[j] = if c == b'"' { 0x80 } else { 0 };
                 e[j] = if c == b'\\' { 0x80 } else { 0 };
                 any_e |= e[j];
-                flags |= u8::from(c < 0x20) | (c & 0x80);
+                special |= u8::from((c as i8) < 0x20);
             }
             (gather(&q), if any_e == 0 { 0 } else { gather(&e) })
         };
@@ -559,7 +560,15 @@ impl<'r> Rec<'r> {
         quotes[words - 1] = q;
         escapes[words - 1] = e;
         any_escape |= e;
-        if flags & 0x80 != 0 {
+        // Rare: tell the two apart with a second pass.
+        let (careful, non_ascii) = if special == 0 {
+            (false, false)
+        } else {
+            // A fold, not `any`, so that it is vectorized.
+            let control = b.iter().fold(0u8, |a, &c| a | u8::from(c < 0x20));
+            (control != 0, !b.is_ascii())
+        };
+        if non_ascii {
             std::str::from_utf8(b).ok()?;
         }
         if any_escape != 0 {
@@ -585,7 +594,7 @@ impl<'r> Rec<'r> {
             b,
             quotes,
             escapes,
-            careful: flags & 1 != 0,
+            careful,
             backslashes: any_escape != 0,
         })
     }
