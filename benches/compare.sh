@@ -12,7 +12,8 @@
 # alike: on a shared machine single runs move by 20% or more, and taking turns spreads a slow
 # phase over all tools. Runs are warm (the file is read once before the first run so it is in the
 # page cache), with output to /dev/null.
-# Prints a Markdown table: seconds, events/s, MB/s, max RSS and the ratio to py_filter.py.
+# Prints a Markdown table: seconds, events/s, MB/s, max RSS and the ratio to py_filter.py; then,
+# per filter, the median of the per-round ratios py_filter.py / --jobs 1 and --jobs 1 / --jobs 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-200000}
@@ -79,6 +80,13 @@ row() {
     printf "| %s | %s | %.2f | %.0fk | %.0f | %s | %s |\n", tool, f, s, n / s / 1000, b / s / 1e6, rss, ratio }'
 }
 
+# spread RATIO...: "median (min–max)" of per-round ratios.
+spread() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
+    printf "%.2f (%.2f–%.2f)", m, v[1], v[NR] }'
+}
+
 # duck CONDITION: the DuckDB program counting the events that meet CONDITION.
 duck() {
   echo "
@@ -91,15 +99,20 @@ print(n)"
 
 echo "| tool | filter | seconds | events/s | MB/s | max RSS (MB) | vs py_filter |"
 echo "|---|---|---|---|---|---|---|"
+ROUNDS=()
 for i in 1 2 3 4; do
   f=F$i; fil=F$i; jqf=J$i; dq=D$i
   BEST=()
+  PY_J1=(); J1_J2=()
   # The tools take turns, round after round, so that a change in the machine's speed (common
   # on shared machines) falls on all of them alike; the fastest run of each counts.
   for k in $(seq "$REPEAT"); do
-    keep py "$(once python3 "$KIT/py_filter.py" "$f" "$DATA")"
-    keep j1 "$(once "$FIMQL" filter --jobs 1 --quiet "${!fil}" "$DATA")"
-    keep j2 "$(once "$FIMQL" filter --jobs 2 --quiet "${!fil}" "$DATA")"
+    py=$(once python3 "$KIT/py_filter.py" "$f" "$DATA"); keep py "$py"
+    j1=$(once "$FIMQL" filter --jobs 1 --quiet "${!fil}" "$DATA"); keep j1 "$j1"
+    j2=$(once "$FIMQL" filter --jobs 2 --quiet "${!fil}" "$DATA"); keep j2 "$j2"
+    # Ratios of runs made next to each other, less exposed to a lucky single run.
+    PY_J1+=("$(awk -v a="${py% *}" -v b="${j1% *}" 'BEGIN { print a / b }')")
+    J1_J2+=("$(awk -v a="${j1% *}" -v b="${j2% *}" 'BEGIN { print a / b }')")
     keep pre "$(once "$FIMQL" filter --jobs 1 --prefilter --quiet "${!fil}" "$DATA")"
     if [ $have_duckdb = 1 ]; then keep duck "$(once "$PYTHON" -c "$(duck "${!dq}")")"; fi
   done
@@ -110,4 +123,11 @@ for i in 1 2 3 4; do
   row "fimql --jobs 1 --prefilter" "$f" "${BEST[pre]}"
   if [ $have_jq = 1 ]; then row "jq" "$f" "$(once jq -c "${!jqf}" "$DATA")"; fi
   if [ $have_duckdb = 1 ]; then row "DuckDB threads=1" "$f" "${BEST[duck]}"; fi
+  ROUNDS+=("| $f | $(spread "${PY_J1[@]}") | $(spread "${J1_J2[@]}") |")
 done
+echo
+echo "Per round ($REPEAT rounds), median (min–max):"
+echo
+echo "| filter | py_filter.py / fimql --jobs 1 | fimql --jobs 1 / --jobs 2 |"
+echo "|---|---|---|"
+printf '%s\n' "${ROUNDS[@]}"
