@@ -216,7 +216,7 @@ fn read_chunk_capped(
     }
     // Read the last line to its end.
     let mut cut = range;
-    let mut too_long = None;
+    let mut too_long = false;
     if buf[range - 1] != b'\n' {
         let last_start =
             memchr::memrchr(b'\n', &buf[first..range]).map_or(first, |i| first + i + 1);
@@ -227,7 +227,7 @@ fn read_chunk_capped(
                 break;
             }
             if len - last_start > max_record {
-                too_long = Some(last_start);
+                too_long = true;
                 cut = last_start;
                 break;
             }
@@ -251,7 +251,7 @@ fn read_chunk_capped(
     // and no newline lies between them).
     let past = cut > range && buf[cut - 1] == b'\n';
     let newlines = (line - 1).saturating_sub(u64::from(past));
-    if too_long.is_some() {
+    if too_long {
         items.push(Item::Error {
             line,
             message: format!("record longer than {max_record} bytes; skipped"),

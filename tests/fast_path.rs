@@ -864,9 +864,7 @@ impl Writer<'_> {
                 self.ws();
                 for (k, x) in items.iter().enumerate() {
                     if k > 0 {
-                        self.ws();
-                        self.out.push(b',');
-                        self.ws();
+                        self.comma();
                     }
                     self.value(x);
                 }
@@ -909,11 +907,16 @@ impl Writer<'_> {
         }
     }
 
+    /// A `,` between elements or members, with whitespace around it.
+    fn comma(&mut self) {
+        self.ws();
+        self.out.push(b',');
+        self.ws();
+    }
+
     fn member(&mut self, first: &mut bool, k: &str, v: &Json) {
         if !*first {
-            self.ws();
-            self.out.push(b',');
-            self.ws();
+            self.comma();
         }
         *first = false;
         self.string(k);
