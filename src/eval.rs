@@ -183,6 +183,33 @@ impl Scratch {
 /// searched with `memmem`, which is faster there and has no bad cases.
 const FOLD_IN_PLACE: usize = 256;
 
+/// [`str_passes`] on an ASCII value given as bytes, when every test can be made on the value as it
+/// is; `None` when one of them needs it lower-cased (long values, non-ASCII needles), and the
+/// caller then asks [`leaf_passes`]. This is how the scanner tests the strings of ASCII records
+/// without checking them again for being UTF-8.
+#[inline]
+pub(crate) fn ascii_str_passes(tests: &[StrTest], s: &[u8]) -> Option<bool> {
+    debug_assert!(s.is_ascii());
+    let in_place = s.len() <= FOLD_IN_PLACE;
+    for t in tests {
+        let hit = match t {
+            StrTest::Exact(x) => s == x.as_bytes(),
+            StrTest::EqFold(x) => s.eq_ignore_ascii_case(x.as_bytes()),
+            StrTest::ContainsFold(x) if in_place && x.is_ascii() => {
+                crate::wildcard::find_ascii_fold(s, x.as_bytes()).is_some()
+            }
+            StrTest::Wildcard(p) if in_place && p.is_ascii() => {
+                p.matches_ascii(std::str::from_utf8(s).ok()?)
+            }
+            _ => return None,
+        };
+        if hit {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
 fn str_passes(tests: &[StrTest], s: &str, scratch: &mut Scratch) -> bool {
     let mut lowered = false;
     let mut lower = |scratch: &mut Scratch| {

@@ -19,7 +19,7 @@
 //! is parsed into a `Value` and evaluated with [`Filter::matches`], or its error is reported.
 
 use crate::compile::{Filter, Node, Test};
-use crate::eval::{Leaf, Scratch, eval, leaf_passes};
+use crate::eval::{Leaf, Scratch, ascii_str_passes, eval, leaf_passes};
 
 /// Why a record could not be evaluated.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -261,6 +261,10 @@ struct Ctx<'f> {
     done: u64,
     /// The answer no longer depends on the members not read yet.
     decided: bool,
+    /// The answer, once `decided`.
+    answer: bool,
+    /// The filter as sums of products, when it is small enough (else the tree is walked).
+    products: Option<Products>,
 }
 
 /// See [`Ctx::term_child`].
@@ -313,6 +317,84 @@ fn known(node: &Node, ctx: &Ctx<'_>) -> Known {
     }
 }
 
+/// The filter in two sums of products over term bits, for filters small enough: `yes` holds the
+/// products (as `(terms true, terms false)` masks) of the filter in negation normal form,
+/// multiplied out, and `no` those of its negation. Under partial knowledge, some product of `yes`
+/// is satisfied exactly when three-valued (Kleene) evaluation gives true, and some product of
+/// `no` exactly when it gives false: the same answers as [`known`], from a few mask tests instead
+/// of a walk over the tree. With every term known, it is the filter's value.
+#[derive(Clone, Debug)]
+struct Products {
+    yes: Vec<(u64, u64)>,
+    no: Vec<(u64, u64)>,
+}
+
+/// The most products [`Products`] keeps per side; beyond, the tree is walked.
+const MAX_PRODUCTS: usize = 64;
+
+impl Products {
+    /// `None` when a term id is 64 or more or a side would exceed [`MAX_PRODUCTS`].
+    fn build(root: &Node) -> Option<Products> {
+        Some(Products {
+            yes: sum_of_products(root, false)?,
+            no: sum_of_products(root, true)?,
+        })
+    }
+
+    /// The filter's value when the terms in `t` are known true and those in `f` known false.
+    #[inline]
+    fn known(&self, t: u64, f: u64) -> Known {
+        let holds = |&(p, n): &(u64, u64)| p & !t == 0 && n & !f == 0;
+        if self.yes.iter().any(holds) {
+            Known::True
+        } else if self.no.iter().any(holds) {
+            Known::False
+        } else {
+            Known::Unknown
+        }
+    }
+}
+
+/// The products of `node` (negated when `neg`) in negation normal form, multiplied out.
+fn sum_of_products(node: &Node, neg: bool) -> Option<Vec<(u64, u64)>> {
+    match node {
+        Node::Term(t) => {
+            let bit = 1u64.checked_shl(u32::try_from(t.id).ok()?)?;
+            Some(vec![if neg { (0, bit) } else { (bit, 0) }])
+        }
+        Node::Not(x) => sum_of_products(x, !neg),
+        Node::And(xs) | Node::Or(xs) => {
+            // AND, or OR negated (De Morgan): the product of the parts' sums.
+            if matches!(node, Node::And(_)) != neg {
+                let mut out = vec![(0, 0)];
+                for x in xs {
+                    let part = sum_of_products(x, neg)?;
+                    let mut next = Vec::new();
+                    for &(p, n) in &out {
+                        for &(q, m) in &part {
+                            if next.len() == MAX_PRODUCTS {
+                                return None;
+                            }
+                            next.push((p | q, n | m));
+                        }
+                    }
+                    out = next;
+                }
+                Some(out)
+            } else {
+                let mut out = Vec::new();
+                for x in xs {
+                    out.extend(sum_of_products(x, neg)?);
+                    if out.len() > MAX_PRODUCTS {
+                        return None;
+                    }
+                }
+                Some(out)
+            }
+        }
+    }
+}
+
 /// For each term id, the trie root child its path starts with (see [`Ctx::term_child`]).
 fn term_children(trie: &Trie, terms: usize) -> Vec<u8> {
     fn visit(node: &Trie, child: u8, out: &mut [u8]) {
@@ -339,6 +421,27 @@ enum Bits {
 }
 
 impl Ctx<'_> {
+    /// The event's terms known true (their bit is set) and known false (their member has been
+    /// read), as masks; for filters with [`Products`], whose term ids are below 64.
+    #[inline]
+    fn known_terms(&self) -> (u64, u64) {
+        let (mut t, mut f) = (0, 0);
+        for (i, (&bit, &c)) in self
+            .data_bits
+            .iter()
+            .zip(&self.term_child)
+            .enumerate()
+            .take(64)
+        {
+            if bit {
+                t |= 1 << i;
+            } else if c != NO_CHILD && self.done & (1u64 << c) != 0 {
+                f |= 1 << i;
+            }
+        }
+        (t, f)
+    }
+
     fn hit(&mut self, terms: &[usize], bits: Bits, leaf: Leaf<'_>) {
         hit(
             &self.tests,
@@ -359,6 +462,32 @@ fn hit(tests: &[&Test], bits: &mut [bool], scratch: &mut Scratch, terms: &[usize
             bits[t] = true;
         }
     }
+}
+
+/// [`hit`] for a string value that is ASCII and has no escapes, given as its bytes.
+#[inline]
+fn hit_ascii(
+    tests: &[&Test],
+    bits: &mut [bool],
+    scratch: &mut Scratch,
+    terms: &[usize],
+    s: &[u8],
+) -> Option<()> {
+    for &t in terms {
+        if bits[t] {
+            continue;
+        }
+        let test = tests[t];
+        let pass = match test {
+            Test::Str(x) => match ascii_str_passes(x, s) {
+                Some(pass) => pass,
+                None => leaf_passes(test, Leaf::Str(std::str::from_utf8(s).ok()?), scratch),
+            },
+            _ => leaf_passes(test, Leaf::Str(std::str::from_utf8(s).ok()?), scratch),
+        };
+        bits[t] = pass;
+    }
+    Some(())
 }
 
 /// A compiled filter prepared for evaluation on raw JSON records. Reuse one per thread.
@@ -391,6 +520,8 @@ impl Filter {
                 early: trie.children.len() >= 2,
                 done: 0,
                 decided: false,
+                answer: false,
+                products: Products::build(&self.root),
                 tests: tests_by_id(self),
                 root_bits: vec![false; self.terms],
                 data_bits: vec![false; self.terms],
@@ -456,12 +587,26 @@ impl Matcher<'_> {
         if (Scan { rec, ctx, root }).record(&self.trie).is_none() {
             return self.exact(record);
         }
-        let bits = if self.ctx.data_is_object {
-            &self.ctx.data_bits
+        let ctx = &self.ctx;
+        if ctx.data_is_object && ctx.decided {
+            return Ok(ctx.answer);
+        }
+        let bits = if ctx.data_is_object {
+            &ctx.data_bits
         } else {
-            &self.ctx.root_bits
+            &ctx.root_bits
         };
-        Ok(eval(&self.filter.root, &mut |t| bits[t.id]))
+        Ok(match &ctx.products {
+            Some(p) => {
+                let t = bits
+                    .iter()
+                    .enumerate()
+                    .take(64)
+                    .fold(0u64, |t, (i, &b)| t | u64::from(b) << i);
+                p.known(t, !t) == Known::True
+            }
+            None => eval(&self.filter.root, &mut |t| bits[t.id]),
+        })
     }
 
     /// The exact path, for what the scanner hands over: serde_json parses the record into a
@@ -517,6 +662,8 @@ struct Rec<'r> {
     careful: bool,
     /// The record has a `\`: strings may have escapes.
     backslashes: bool,
+    /// The record has a byte that is not ASCII (it was checked to be UTF-8).
+    non_ascii: bool,
 }
 
 impl<'r> Rec<'r> {
@@ -596,6 +743,7 @@ impl<'r> Rec<'r> {
             escapes,
             careful,
             backslashes: any_escape != 0,
+            non_ascii,
         })
     }
 
@@ -759,7 +907,15 @@ impl Scan<'_, '_, '_> {
         if !ctx.early || ctx.done == 0 || !matches!(first, Some(b'{' | b'[')) {
             return false;
         }
-        ctx.decided = known(self.root, ctx) != Known::Unknown;
+        let known = match &ctx.products {
+            Some(p) => {
+                let (t, f) = ctx.known_terms();
+                p.known(t, f)
+            }
+            None => known(self.root, ctx),
+        };
+        ctx.decided = known != Known::Unknown;
+        ctx.answer = known == Known::True;
         ctx.decided
     }
 
@@ -862,6 +1018,15 @@ impl Scan<'_, '_, '_> {
                 let end = rec.string_end(i + 1)?;
                 if !terms.is_empty() {
                     let ctx = &mut *self.ctx;
+                    if !rec.non_ascii && !rec.has_escape(i + 1, end) {
+                        // ASCII as it stands: tested on the bytes, with no UTF-8 check.
+                        let bits = match bits {
+                            Bits::Root => &mut ctx.root_bits,
+                            Bits::Data => &mut ctx.data_bits,
+                        };
+                        hit_ascii(&ctx.tests, bits, &mut ctx.scratch, terms, &b[i + 1..end])?;
+                        return Some(end + 1);
+                    }
                     let s = rec.text(i + 1, end, &mut ctx.unescaped)?;
                     hit(
                         &ctx.tests,
@@ -1204,6 +1369,91 @@ fn number_leaf(text: &[u8], plain: bool) -> Option<Leaf<'static>> {
 mod tests {
     use super::*;
     use crate::{CompileOptions, Scope, compile};
+
+    /// Three-valued (Kleene) evaluation of `node`, `value[id]` giving each term.
+    fn kleene(node: &Node, value: &[Known]) -> Known {
+        match node {
+            Node::Term(t) => value[t.id],
+            Node::Not(x) => match kleene(x, value) {
+                Known::True => Known::False,
+                Known::False => Known::True,
+                Known::Unknown => Known::Unknown,
+            },
+            Node::And(xs) | Node::Or(xs) => {
+                let and = matches!(node, Node::And(_));
+                let (stop, rest) = if and {
+                    (Known::False, Known::True)
+                } else {
+                    (Known::True, Known::False)
+                };
+                let vs: Vec<Known> = xs.iter().map(|x| kleene(x, value)).collect();
+                if vs.contains(&stop) {
+                    stop
+                } else if vs.contains(&Known::Unknown) {
+                    Known::Unknown
+                } else {
+                    rest
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn products_agree_with_three_valued_evaluation() {
+        let filters = [
+            "action:Create",
+            "NOT action:Create",
+            "action:Create AND type:File OR NOT (platform:LINUX OR severity>=3)",
+            "NOT (action:Create AND NOT (type:File OR platform:LINUX)) AND severity:1",
+            "(action:Create OR type:File) AND (platform:LINUX OR severity>=3) AND NOT file.name:x",
+            "((severity>=4 AND platform:WINDOWS AND profiles.rules.name:*CR_*) OR \
+             (asset.tags:8543820 AND file.fullPath:\"\\\\windows\\\\\" AND NOT action:Delete)) \
+             AND NOT (platform:LINUX AND type:Directory) \
+             AND (action:Content OR NOT actor.userName:SYSTEM)",
+        ];
+        for f in filters {
+            let filter = compile(f, &CompileOptions::new(Scope::Events)).unwrap();
+            let p = Products::build(&filter.root).expect("small enough");
+            let n = filter.terms;
+            // Every assignment of true, false or unknown to the terms.
+            for code in 0..3usize.pow(n as u32) {
+                let (mut value, mut t, mut fl, mut c) = (Vec::new(), 0u64, 0u64, code);
+                for i in 0..n {
+                    value.push(match c % 3 {
+                        0 => Known::Unknown,
+                        1 => {
+                            t |= 1 << i;
+                            Known::True
+                        }
+                        _ => {
+                            fl |= 1 << i;
+                            Known::False
+                        }
+                    });
+                    c /= 3;
+                }
+                assert!(p.known(t, fl) == kleene(&filter.root, &value), "{f}: {code}");
+            }
+        }
+    }
+
+    #[test]
+    fn large_filters_walk_the_tree() {
+        // 2^7 products once multiplied out: more than the masks are kept for.
+        let f = (0..7)
+            .map(|i| format!("(file.name:a{i} OR actor.process:t{i})"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let filter = compile(&f, &CompileOptions::new(Scope::Events)).unwrap();
+        assert!(Products::build(&filter.root).is_none());
+        let big = (0..70).map(|i| format!("file.name:n{i}")).collect::<Vec<_>>().join(" OR ");
+        let filter = compile(&big, &CompileOptions::new(Scope::Events)).unwrap();
+        assert!(Products::build(&filter.root).is_none());
+        // Both still answer.
+        let mut m = filter.matcher();
+        assert_eq!(m.matches_json(br#"{"data":{"name":"N69"}}"#), Ok(true));
+        assert_eq!(m.matches_json(br#"{"data":{"name":"N70"}}"#), Ok(false));
+    }
 
     /// Whether the scanner itself answers for `record` (rather than handing it to serde_json).
     fn scanned(filter: &str, record: &str) -> bool {
