@@ -18,6 +18,8 @@
 //! last; nesting near serde_json's limit; anything malformed) it hands to serde_json: the record
 //! is parsed into a `Value` and evaluated with [`Filter::matches`], or its error is reported.
 
+use wide::{i8x16, u8x16};
+
 use crate::compile::{Filter, Node, Test};
 use crate::eval::{Leaf, Scratch, ascii_str_passes, eval, leaf_passes};
 
@@ -205,18 +207,6 @@ impl KeyWords {
             }
         }
     }
-}
-
-/// Gathers the high bits of 64 flag bytes (each 0x80 or 0) into a word, bit `j` for byte `j`.
-#[inline(always)]
-fn gather(flags: &[u8; 64]) -> u64 {
-    let mut bits = 0u64;
-    for (k, w) in flags.chunks_exact(8).enumerate() {
-        let mut x = [0u8; 8];
-        x.copy_from_slice(w);
-        bits |= (u64::from_le_bytes(x).wrapping_mul(GATHER) >> 56) << (8 * k);
-    }
-    bits
 }
 
 /// The eight bytes at `i`, as a little-endian word.
@@ -676,22 +666,21 @@ impl<'r> Rec<'r> {
         escapes.resize(words, 0);
         quotes.truncate(words);
         escapes.truncate(words);
-        // Set when some byte is a control byte or not ASCII: one signed compare covers both.
-        let mut special = 0u8;
+        // Lanes turn negative where a byte is a control byte or not ASCII: one signed compare
+        // covers both.
+        let mut special = i8x16::splat(0);
         let mut word = |chunk: &[u8; 64]| {
-            // Written so that the compiler turns it into vector compares: one flag byte (0x80 or
-            // 0) per input byte, then gathered into bits a word at a time.
-            let mut q = [0u8; 64];
-            let mut e = [0u8; 64];
-            let mut any_e = 0u8;
-            for j in 0..64 {
-                let c = chunk[j];
-                q[j] = if c == b'"' { 0x80 } else { 0 };
-                e[j] = if c == b'\\' { 0x80 } else { 0 };
-                any_e |= e[j];
-                special |= u8::from((c as i8) < 0x20);
+            // Four 16-byte vectors: compares, then one bit per byte with a move-mask.
+            let (mut q, mut e) = (0u64, 0u64);
+            for (k, lanes) in chunk.chunks_exact(16).enumerate() {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(lanes);
+                let v = u8x16::new(a);
+                q |= u64::from(v.simd_eq(u8x16::splat(b'"')).to_bitmask()) << (16 * k);
+                e |= u64::from(v.simd_eq(u8x16::splat(b'\\')).to_bitmask()) << (16 * k);
+                special |= i8x16::new(a.map(|c| c as i8)).simd_lt(i8x16::splat(0x20));
             }
-            (gather(&q), if any_e == 0 { 0 } else { gather(&e) })
+            (q, e)
         };
         let mut chunks = b.chunks_exact(64);
         let mut any_escape = 0;
@@ -707,8 +696,9 @@ impl<'r> Rec<'r> {
         quotes[words - 1] = q;
         escapes[words - 1] = e;
         any_escape |= e;
+        let special = special.any();
         // Rare: tell the two apart with a second pass.
-        let (careful, non_ascii) = if special == 0 {
+        let (careful, non_ascii) = if !special {
             (false, false)
         } else {
             // A fold, not `any`, so that it is vectorized.
@@ -1192,8 +1182,6 @@ fn literal(b: &[u8], i: usize) -> Option<(usize, Leaf<'static>)> {
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
-/// Multiplying a word whose bytes are 0x80 or 0 by this gathers their high bits into the top byte.
-const GATHER: u64 = 0x0002_0408_1020_4081;
 
 /// A mask whose lowest set bit is the high bit of the first byte of `x` (in memory order) that is
 /// `"`, `\` or a control character.
