@@ -429,6 +429,25 @@ impl Compiler<'_> {
     }
 }
 
+/// The text of a pattern that is stars, literal text, then stars (`*text*`): it matches exactly
+/// the values that contain the text.
+fn substring(pieces: &[Piece]) -> Option<String> {
+    let star = |p: &&Piece| matches!(p, Piece::Star);
+    let before = pieces.iter().take_while(star).count();
+    let after = pieces.iter().rev().take_while(star).count();
+    let inner = pieces.get(before..pieces.len().checked_sub(after)?)?;
+    if before == 0 || after == 0 || inner.is_empty() {
+        return None;
+    }
+    inner
+        .iter()
+        .map(|p| match p {
+            Piece::Literal(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The string test of a value for a text, keyword or enum token (`language.md` section 3).
 fn str_test(ty: TokenType, v: &Value) -> StrTest {
     match v.form {
@@ -445,8 +464,55 @@ fn str_test(ty: TokenType, v: &Value) -> StrTest {
             let pieces = v.pattern();
             if pieces.iter().all(|p| matches!(p, Piece::Literal(_))) {
                 StrTest::EqFold(crate::wildcard::fold_case(&v.text()))
+            } else if let Some(text) = substring(&pieces) {
+                StrTest::ContainsFold(Box::new(crate::wildcard::Needle::new(
+                    crate::wildcard::fold_case(&text),
+                )))
             } else {
                 StrTest::Wildcard(crate::wildcard::Pattern::new(&pieces))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wildcard::{Pattern, fold_case};
+
+    #[test]
+    fn stars_around_text_are_a_substring_test() {
+        for (value, substring) in [
+            ("*CR_*", true),
+            ("**cr*", true),
+            ("*a\\*b*", true),
+            ("*", false),
+            ("**", false),
+            ("CR_*", false),
+            ("*CR_", false),
+            ("*C?R*", false),
+            ("*C*R*", false),
+        ] {
+            let v = Value::bare(value);
+            let test = str_test(TokenType::Keyword, &v);
+            assert_eq!(
+                matches!(test, StrTest::ContainsFold(_)),
+                substring,
+                "{value}"
+            );
+            // Either way, the same answers as the pattern.
+            let pattern = Pattern::new(&v.pattern());
+            let test = Test::Str(vec![test]);
+            for s in [
+                "", "cr_", "xCR_y", "Cr", "a*b", "A*B!", "ΣCR_", "c_r", "ÇR_",
+            ] {
+                let want = pattern.matches_lower(&fold_case(s));
+                let got = crate::eval::leaf_passes(
+                    &test,
+                    crate::eval::Leaf::Str(s),
+                    &mut crate::eval::Scratch::default(),
+                );
+                assert_eq!(got, want, "{value} on {s:?}");
             }
         }
     }

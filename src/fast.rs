@@ -1420,7 +1420,10 @@ mod tests {
                     });
                     c /= 3;
                 }
-                assert!(p.known(t, fl) == kleene(&filter.root, &value), "{f}: {code}");
+                assert!(
+                    p.known(t, fl) == kleene(&filter.root, &value),
+                    "{f}: {code}"
+                );
             }
         }
     }
@@ -1434,7 +1437,10 @@ mod tests {
             .join(" AND ");
         let filter = compile(&f, &CompileOptions::new(Scope::Events)).unwrap();
         assert!(Products::build(&filter.root).is_none());
-        let big = (0..70).map(|i| format!("file.name:n{i}")).collect::<Vec<_>>().join(" OR ");
+        let big = (0..70)
+            .map(|i| format!("file.name:n{i}"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
         let filter = compile(&big, &CompileOptions::new(Scope::Events)).unwrap();
         assert!(Products::build(&filter.root).is_none());
         // Both still answer.
