@@ -63,6 +63,8 @@ pub(crate) struct Trie {
     words: Vec<KeyWords>,
     /// Bit `n` is set when a child's key is `n` bytes long (bit 63: 63 or more).
     lengths: u64,
+    /// Bit `c % 64` is set when a child's key starts with byte `c` (bit 0 too for the empty key).
+    firsts: u64,
     /// An open-addressing hash table of the children: slot `KeyWords::slot` (or a later one,
     /// wrapping) holds a child's index plus one; zero marks an empty slot. Built last.
     table: Vec<u8>,
@@ -85,6 +87,7 @@ impl Trie {
                             None => {
                                 at.words.push(KeyWords::of(key.as_bytes()));
                                 at.lengths |= length_bit(key.len());
+                                at.firsts |= first_bit(key.as_bytes().first());
                                 at.children.push((key.clone(), Trie::default()));
                                 at.children.len() - 1
                             }
@@ -141,6 +144,12 @@ impl Trie {
             .zip(&self.children)
             .position(|(w, (k, _))| *w == words && (key.len() <= 16 || k.as_bytes() == key))
     }
+}
+
+/// The bit of [`Trie::firsts`] for a key whose first byte is `first`.
+#[inline(always)]
+fn first_bit(first: Option<&u8>) -> u64 {
+    1u64 << (first.map_or(0, |&c| c) % 64)
 }
 
 /// The bit of [`Trie::lengths`] for a key of `n` bytes.
@@ -943,8 +952,12 @@ impl Scan<'_, '_, '_> {
             }
             let end = rec.string_end(i + 1)?;
             let escaped = rec.has_escape(i + 1, end);
-            let (child, data) = if !escaped && !top && node.lengths & length_bit(end - i - 1) == 0 {
-                // No child has a key of this length.
+            let (child, data) = if !escaped
+                && !top
+                && (node.lengths & length_bit(end - i - 1) == 0
+                    || node.firsts & first_bit(b.get(i + 1).filter(|_| end > i + 1)) == 0)
+            {
+                // No child has a key of this length, or starting with this byte.
                 (None, false)
             } else {
                 let (key, words) = if escaped {
