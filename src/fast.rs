@@ -20,7 +20,7 @@
 
 use wide::{i8x16, u8x16};
 
-use crate::compile::{Filter, Node, Test};
+use crate::compile::{Filter, Node, StrTest, Test};
 use crate::eval::{Leaf, Scratch, ascii_str_passes, eval, leaf_passes};
 
 /// Why a record could not be evaluated.
@@ -70,6 +70,10 @@ pub(crate) struct Trie {
     table: Vec<u8>,
     /// `(term id, index into Filter::tests)` of terms whose path ends here.
     terms: Vec<usize>,
+    /// Bit `n` (63: 63 or more) is set when an ASCII string of `n` bytes, without escapes, may
+    /// pass a test of the terms here: only lengths of the texts for tests of whole values against
+    /// ASCII text (backtick or case-insensitive equality), every length for other tests.
+    lengths_may_pass: u64,
 }
 
 impl Trie {
@@ -95,6 +99,7 @@ impl Trie {
                         at = &mut at.children[i].1;
                     }
                     at.terms.push(t.id);
+                    at.lengths_may_pass |= lengths_may_pass(&t.test);
                 }
             }
         }
@@ -144,6 +149,17 @@ impl Trie {
             .zip(&self.children)
             .position(|(w, (k, _))| *w == words && (key.len() <= 16 || k.as_bytes() == key))
     }
+}
+
+/// See [`Trie::lengths_may_pass`].
+fn lengths_may_pass(test: &Test) -> u64 {
+    let Test::Str(tests) = test else {
+        return u64::MAX;
+    };
+    tests.iter().fold(0, |m, t| match t {
+        StrTest::Exact(x) | StrTest::EqFold(x) if x.is_ascii() => m | length_bit(x.len()),
+        _ => u64::MAX,
+    })
 }
 
 /// The bit of [`Trie::firsts`] for a key whose first byte is `first`.
@@ -1022,6 +1038,9 @@ impl Scan<'_, '_, '_> {
                 if !terms.is_empty() {
                     let ctx = &mut *self.ctx;
                     if !rec.non_ascii && !rec.has_escape(i + 1, end) {
+                        if node.lengths_may_pass & length_bit(end - i - 1) == 0 {
+                            return Some(end + 1);
+                        }
                         // ASCII as it stands: tested on the bytes, with no UTF-8 check.
                         let bits = match bits {
                             Bits::Root => &mut ctx.root_bits,
