@@ -95,6 +95,25 @@ impl Out {
         self.w.write_all(bytes)?;
         self.w.write_all(b"\n")
     }
+
+    /// Writes `slices` in order, straight from where they are (no copy into the buffer), after
+    /// what is buffered.
+    fn write_slices(&mut self, mut slices: &mut [io::IoSlice<'_>]) -> io::Result<()> {
+        if slices.is_empty() {
+            return Ok(());
+        }
+        self.w.flush()?;
+        let w = self.w.get_mut();
+        while !slices.is_empty() {
+            match w.write_vectored(slices) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => io::IoSlice::advance_slices(&mut slices, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
 }
 
 struct Totals {
@@ -744,6 +763,36 @@ fn emit(
     out: &mut Out,
     totals: &mut Totals,
 ) -> io::Result<bool> {
+    // Selected NDJSON records are written from the batch in one vectored write at the end.
+    let mut slices = Vec::new();
+    let r = select(
+        batch,
+        outcomes,
+        layout,
+        file,
+        args,
+        group,
+        out,
+        totals,
+        &mut slices,
+    );
+    out.write_slices(&mut slices)?;
+    r
+}
+
+/// [`emit`], with NDJSON records to write added to `slices` (each followed by a newline).
+#[allow(clippy::too_many_arguments)]
+fn select<'b>(
+    batch: &'b Batch,
+    outcomes: &[Outcome],
+    layout: Layout,
+    file: &str,
+    args: &FilterArgs,
+    group: &mut Option<GroupBy>,
+    out: &mut Out,
+    totals: &mut Totals,
+    slices: &mut Vec<io::IoSlice<'b>>,
+) -> io::Result<bool> {
     for (item, outcome) in batch.items.iter().zip(outcomes) {
         let (bytes, line) = match item {
             Item::Record { line, .. } => (batch.record(item).unwrap_or_default(), *line),
@@ -773,7 +822,8 @@ fn emit(
                     }
                 } else if !args.count {
                     if layout == Layout::Ndjson {
-                        out.write(bytes)?;
+                        slices.push(io::IoSlice::new(bytes));
+                        slices.push(io::IoSlice::new(b"\n"));
                     } else {
                         out.write(&fimql::stream::minify(bytes))?;
                     }
