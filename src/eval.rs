@@ -247,3 +247,39 @@ fn str_passes(tests: &[StrTest], s: &str, scratch: &mut Scratch) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::Value;
+    use crate::wildcard::{Needle, Pattern};
+
+    /// A string test of each kind, from `text` (as a bare value for the wildcard).
+    fn tests_of(text: &str) -> Vec<StrTest> {
+        vec![
+            StrTest::Exact(text.to_string()),
+            StrTest::EqFold(fold_case(text)),
+            StrTest::ContainsFold(Box::new(Needle::new(fold_case(text)))),
+            StrTest::Wildcard(Pattern::new(&Value::bare(text).pattern())),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tests_on_ascii_bytes_agree_with_tests_on_text(
+            needle in "[aAbB_?*K\u{212a}é-]{0,6}",
+            value in "[aAbBkK_?*-]{0,8}",
+            long in 0usize..2,
+        ) {
+            // Long values (over FOLD_IN_PLACE) take the lower-casing path of `str_passes`.
+            let value = value.repeat(1 + long * 40);
+            for t in tests_of(&needle) {
+                let tests = [t];
+                let text = str_passes(&tests, &value, &mut Scratch::default());
+                if let Some(bytes) = ascii_str_passes(&tests, value.as_bytes()) {
+                    proptest::prop_assert_eq!(bytes, text, "{:?} on {:?}", tests[0], value);
+                }
+            }
+        }
+    }
+}
