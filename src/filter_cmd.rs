@@ -763,36 +763,9 @@ fn emit(
     out: &mut Out,
     totals: &mut Totals,
 ) -> io::Result<bool> {
-    // Selected NDJSON records are written from the batch in one vectored write at the end.
+    // Selected NDJSON records are written from the batch, in one vectored write at the end.
     let mut slices = Vec::new();
-    let r = select(
-        batch,
-        outcomes,
-        layout,
-        file,
-        args,
-        group,
-        out,
-        totals,
-        &mut slices,
-    );
-    out.write_slices(&mut slices)?;
-    r
-}
-
-/// [`emit`], with NDJSON records to write added to `slices` (each followed by a newline).
-#[allow(clippy::too_many_arguments)]
-fn select<'b>(
-    batch: &'b Batch,
-    outcomes: &[Outcome],
-    layout: Layout,
-    file: &str,
-    args: &FilterArgs,
-    group: &mut Option<GroupBy>,
-    out: &mut Out,
-    totals: &mut Totals,
-    slices: &mut Vec<io::IoSlice<'b>>,
-) -> io::Result<bool> {
+    let mut limit = false;
     for (item, outcome) in batch.items.iter().zip(outcomes) {
         let (bytes, line) = match item {
             Item::Record { line, .. } => (batch.record(item).unwrap_or_default(), *line),
@@ -813,7 +786,8 @@ fn select<'b>(
             }
             Outcome::Selected => {
                 if args.limit.is_some_and(|n| totals.selected >= n) {
-                    return Ok(true);
+                    limit = true;
+                    break;
                 }
                 totals.selected += 1;
                 if let Some(g) = group.as_mut() {
@@ -829,12 +803,14 @@ fn select<'b>(
                     }
                 }
                 if args.limit.is_some_and(|n| totals.selected >= n) {
-                    return Ok(true);
+                    limit = true;
+                    break;
                 }
             }
         }
     }
-    Ok(false)
+    out.write_slices(&mut slices)?;
+    Ok(limit)
 }
 
 /// A progress bar on stderr for large inputs, only on a terminal.
