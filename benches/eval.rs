@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fimql::stream::RecordReader;
-use fimql::{CompileOptions, Scope, compile};
+use fimql::{Options, Scope, compile};
 use serde::Deserialize;
 
 #[path = "common.rs"]
@@ -20,24 +20,23 @@ const EVENTS: usize = 2_000;
 
 fn compile_stages(c: &mut Criterion) {
     let mut g = c.benchmark_group("compile");
-    let catalog = fimql::Catalog::builtin();
     for (name, src) in all_filters() {
         g.bench_function(format!("parse/{name}"), |b| {
             b.iter(|| fimql::parse(black_box(src)).unwrap())
         });
         let q = fimql::parse(src).unwrap();
-        let vopts = fimql::ValidateOptions::new();
+        let vopts = fimql::Options::default();
         g.bench_function(format!("validate/{name}"), |b| {
-            b.iter(|| fimql::validate_query(black_box(&q), &catalog, &vopts))
+            b.iter(|| fimql::validate_query(black_box(&q), &vopts))
         });
-        let copts = CompileOptions::new(Scope::Events).now(chrono::Utc::now());
+        let copts = Options::new(Scope::Events).now(chrono::Utc::now());
         g.bench_function(format!("compile/{name}"), |b| {
-            b.iter(|| fimql::compile_query(black_box(&q), &catalog, &copts).unwrap())
+            b.iter(|| fimql::compile_query(black_box(&q), &copts).unwrap())
         });
         g.bench_function(format!("parse+validate+compile/{name}"), |b| {
             b.iter(|| {
                 let q = fimql::parse(black_box(src)).unwrap();
-                fimql::compile_query(&q, &catalog, &copts).unwrap()
+                fimql::compile_query(&q, &copts).unwrap()
             })
         });
     }
@@ -54,7 +53,7 @@ fn matches_value(c: &mut Criterion) {
     let mut g = c.benchmark_group("matches_value");
     g.throughput(Throughput::Elements(1));
     for (name, src) in all_filters() {
-        let f = compile(src, &CompileOptions::new(Scope::Events)).unwrap();
+        let f = compile(src, &Options::new(Scope::Events)).unwrap();
         let mut i = 0;
         g.bench_function(*name, |b| {
             b.iter(|| {
@@ -73,7 +72,7 @@ fn matches_bytes(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(data.len() as u64));
     g.sample_size(20);
     for (name, src) in FILTERS {
-        let f = compile(src, &CompileOptions::new(Scope::Events)).unwrap();
+        let f = compile(src, &Options::new(Scope::Events)).unwrap();
         let mut m = f.matcher();
         g.bench_function(*name, |b| {
             b.iter(|| {
@@ -84,7 +83,7 @@ fn matches_bytes(c: &mut Criterion) {
         });
     }
     g.bench_function("value_then_matches/F1", |b| {
-        let f = compile(FILTERS[0].1, &CompileOptions::new(Scope::Events)).unwrap();
+        let f = compile(FILTERS[0].1, &Options::new(Scope::Events)).unwrap();
         b.iter(|| {
             recs.iter()
                 .filter(|r| f.matches(&serde_json::from_slice::<serde_json::Value>(r).unwrap()))
@@ -210,7 +209,7 @@ fn end_to_end(c: &mut Criterion) {
         g.throughput(throughput);
         g.sample_size(20);
         for (name, src) in FILTERS {
-            let f = compile(src, &CompileOptions::new(Scope::Events)).unwrap();
+            let f = compile(src, &Options::new(Scope::Events)).unwrap();
             let mut m = f.matcher();
             g.bench_function(*name, |b| {
                 b.iter(|| {

@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use fimql::ParseOptions;
+use fimql::Options;
 
 #[path = "common.rs"]
 mod common;
@@ -78,13 +78,16 @@ fn nesting(c: &mut Criterion) {
             s
         }),
     ];
-    let opts = ParseOptions::default();
+    let opts = Options::default();
     let mut group = c.benchmark_group("nesting_100");
     for (name, src) in &cases {
-        assert!(opts.parse(src).is_ok(), "{name} does not parse");
+        assert!(
+            fimql::parse_with(src, &opts).is_ok(),
+            "{name} does not parse"
+        );
         group.throughput(Throughput::Bytes(src.len() as u64));
         group.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
-            b.iter(|| opts.parse(black_box(src)))
+            b.iter(|| fimql::parse_with(black_box(src), &opts))
         });
     }
     group.finish();

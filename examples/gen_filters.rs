@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 
 use fimql::catalog::{Catalog, Scope};
 use fimql::date::FilterDate;
-use fimql::translate::filtergen::{FilterGen, Samples};
+use fimql::testing::filtergen::{FilterGen, Samples};
 
 fn main() {
     let mut seed = 1u64;

@@ -12,7 +12,7 @@
 //! with `R=1` is one pass of the fast path, without the harness's own cost (reading the file,
 //! splitting it into lines).
 
-use fimql::{CompileOptions, Scope, compile};
+use fimql::{Options, Scope, compile};
 
 const FILTERS: [(&str, &str); 4] = [
     ("F1", "action:Create"),
@@ -51,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|l| !l.is_empty())
         .take(n)
         .collect();
-    let filter = compile(src, &CompileOptions::new(Scope::Events))?;
+    let filter = compile(src, &Options::new(Scope::Events))?;
     let mut matcher = filter.matcher();
     let mut hits = 0;
     for _ in 0..rounds {

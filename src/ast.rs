@@ -354,7 +354,7 @@ impl Value {
     /// literal; an empty text gives an empty raw value, which does not parse (use a quoted form).
     ///
     /// ```
-    /// use fimql::{Form, Value};
+    /// use fimql::ast::{Form, Value};
     /// let v = Value::new(Form::Double, r#"C:\temp\"#);
     /// assert_eq!(v.raw, r#"C:\temp\\"#);
     /// assert_eq!(v.text(), r#"C:\temp\"#);

@@ -45,7 +45,7 @@ use chrono::{
 };
 
 use crate::ast::{Bound, CmpOp, Expr, ExprKind, Field, Form, Predicate, Query, Term, Value};
-use crate::parse::DEFAULT_MAX_DEPTH;
+use crate::options::DEFAULT_MAX_DEPTH;
 use crate::span::Span;
 
 /// Why a [`Condition`] cannot become a filter.

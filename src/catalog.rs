@@ -53,13 +53,17 @@ impl fmt::Display for Scope {
 }
 
 impl FromStr for Scope {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::Diagnostic;
+    /// `events` or `incidents`; anything else is an `unknown-name` diagnostic with a
+    /// did-you-mean.
+    fn from_str(s: &str) -> Result<Self, crate::Diagnostic> {
         match s {
             "events" => Ok(Scope::Events),
             "incidents" => Ok(Scope::Incidents),
-            _ => Err(format!(
-                "unknown scope `{s}` (expected `events` or `incidents`)"
+            _ => Err(crate::suggest::unknown_name(
+                "scope",
+                s,
+                &["events", "incidents"],
             )),
         }
     }

@@ -10,48 +10,8 @@ use crate::ast::{Bound, CmpOp, Expr, ExprKind, Form, Piece, Predicate, Query, Va
 use crate::catalog::{Catalog, Scope, TokenType, parse_boolean, parse_integer};
 use crate::date::{FilterDate, Instant, next_day};
 use crate::error::{Code, Diagnostic, Diagnostics};
+use crate::options::Options;
 use crate::span::Span;
-
-/// Options for [`compile`].
-#[derive(Clone, Debug, Default)]
-pub struct CompileOptions {
-    /// The scope whose catalog applies.
-    pub scope: Scope,
-    /// The evaluation clock for `now`; the current time when `None`.
-    pub now: Option<Instant>,
-    /// Evaluate unknown dotted names as raw JSON paths, typed as text, instead of rejecting them.
-    pub allow_unknown: bool,
-    /// Treat warnings as errors.
-    pub deny_warnings: bool,
-}
-
-impl CompileOptions {
-    /// Options for a scope.
-    pub fn new(scope: Scope) -> Self {
-        CompileOptions {
-            scope,
-            ..Default::default()
-        }
-    }
-
-    /// Fixes the clock.
-    pub fn now(mut self, now: Instant) -> Self {
-        self.now = Some(now);
-        self
-    }
-
-    /// Accepts unknown tokens as raw JSON paths.
-    pub fn allow_unknown(mut self, yes: bool) -> Self {
-        self.allow_unknown = yes;
-        self
-    }
-
-    /// Treats warnings as errors.
-    pub fn deny_warnings(mut self, yes: bool) -> Self {
-        self.deny_warnings = yes;
-        self
-    }
-}
 
 /// A compiled filter. Evaluate it with [`Filter::matches`] (or the byte-level fast path).
 #[derive(Clone, Debug)]
@@ -144,34 +104,28 @@ pub(crate) enum StrTest {
     Wildcard(crate::wildcard::Pattern),
 }
 
-/// Parses, validates and compiles `src` in one call, with the built-in catalog.
+/// Parses, validates and compiles `src` in one call, with the settings of `opts`.
 ///
 /// ```
-/// use fimql::{CompileOptions, Scope, compile};
-/// let filter = compile("action:Create AND severity>=4", &CompileOptions::new(Scope::Events))?;
+/// use fimql::{Options, Scope, compile};
+/// let filter = compile("action:Create AND severity>=4", &Options::new(Scope::Events))?;
 /// let event = serde_json::json!({"data": {"action": "create", "severity": "4"}});
 /// assert!(filter.matches(&event));
 /// # Ok::<(), fimql::Diagnostics>(())
 /// ```
-pub fn compile(src: &str, opts: &CompileOptions) -> Result<Filter, Diagnostics> {
-    let query = crate::parse(src)?;
-    compile_query(&query, Catalog::shared(), opts)
+pub fn compile(src: &str, opts: &Options) -> Result<Filter, Diagnostics> {
+    let query = crate::parse::parse_with(src, opts)?;
+    compile_query(&query, opts)
 }
 
-/// Compiles a parsed filter against a catalog. Reports the same diagnostics as validation (with
-/// the clock known); fails if any is an error.
-pub fn compile_query(
-    query: &Query,
-    catalog: &Catalog,
-    opts: &CompileOptions,
-) -> Result<Filter, Diagnostics> {
+/// Compiles a parsed filter with the catalog and settings of `opts`. Reports the same diagnostics
+/// as validation (with the clock known: [`Options::now`], or the current time); fails if any is
+/// an error.
+pub fn compile_query(query: &Query, opts: &Options) -> Result<Filter, Diagnostics> {
     let now = opts.now.unwrap_or_else(Utc::now);
-    let vopts = crate::validate::ValidateOptions::new()
-        .scope(opts.scope)
-        .now(now)
-        .allow_unknown(opts.allow_unknown)
-        .deny_warnings(opts.deny_warnings);
-    let diags = crate::validate::validate_query(query, catalog, &vopts);
+    let vopts = opts.clone().now(now);
+    let diags = crate::validate::validate_query(query, &vopts);
+    let catalog: &Catalog = &opts.catalog;
     if diags.iter().any(Diagnostic::is_error) {
         return Err(Diagnostics(diags));
     }
@@ -356,7 +310,7 @@ impl Compiler<'_> {
 
     fn date(&mut self, v: &Value) -> Option<(Instant, bool)> {
         let text = v.text();
-        let message = match FilterDate::parse(&text) {
+        let message = match FilterDate::read(&text) {
             Ok(d) if !v.has_wildcards() => match d.resolve(self.now) {
                 Some(t) => return Some((t, d.is_date_only())),
                 None => format!(

@@ -13,18 +13,22 @@
 //! assert_eq!(t.to_rfc3339(), "2023-06-28T06:18:50.548+00:00");
 //! ```
 
+use crate::error::{Code, Diagnostic};
+use crate::span::{Span, floor_boundary};
+
 use chrono::{DateTime, Days, FixedOffset, Months, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 
 /// An instant, in UTC, at nanosecond precision.
 pub type Instant = DateTime<Utc>;
 
 /// Why a date value does not parse: a message and the byte offset in the value where it goes wrong.
+/// Public as the `invalid-date` [`Diagnostic`] of [`FilterDate::parse`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DateError {
+pub(crate) struct DateError {
     /// What is wrong.
-    pub message: String,
+    pub(crate) message: String,
     /// Byte offset within the value text.
-    pub offset: usize,
+    pub(crate) offset: usize,
 }
 
 impl DateError {
@@ -76,7 +80,18 @@ pub enum FilterDate {
 
 impl FilterDate {
     /// Parses a filter date value (the unescaped text of the value).
-    pub fn parse(text: &str) -> Result<FilterDate, DateError> {
+    pub fn parse(text: &str) -> Result<FilterDate, Diagnostic> {
+        FilterDate::read(text).map_err(|e| {
+            Diagnostic::error(
+                Code::InvalidDate,
+                Span::new(floor_boundary(text, e.offset), text.len()),
+                format!("`{text}` is not a date: {}", e.message),
+            )
+        })
+    }
+
+    /// [`FilterDate::parse`] with the bare error, for validation to word its own diagnostic.
+    pub(crate) fn read(text: &str) -> Result<FilterDate, DateError> {
         if text
             .as_bytes()
             .get(..3)
@@ -423,7 +438,7 @@ mod tests {
             // A multi-byte character across the first three bytes (found by fuzzing).
             ("W\u{e38e9}n", 0),
         ] {
-            let e = FilterDate::parse(text).unwrap_err();
+            let e = FilterDate::read(text).unwrap_err();
             assert_eq!(e.offset, offset, "{text}: {}", e.message);
         }
     }

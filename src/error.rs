@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::span::{Span, line_col};
+use crate::span::{Span, floor_boundary, line_col};
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -25,15 +25,46 @@ impl fmt::Display for Severity {
     }
 }
 
+/// The stage of the pipeline that reports a [`Code`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Stage {
+    /// Reading the filter: [`crate::parse()`].
+    Parse,
+    /// Checking the filter against the catalog: [`crate::validate()`] and compilation.
+    Validate,
+    /// Translating to SQL: [`crate::translate::translate`].
+    Translate,
+    /// Checking a whole API request body: [`crate::check_request`].
+    Request,
+    /// Reading one event record: [`crate::eval::Matcher`] and [`crate::stream`].
+    Record,
+    /// Reading a name given to the library: [`Scope`](crate::Scope),
+    /// [`Engine`](crate::translate::Engine) and [`RequestKind`](crate::RequestKind) from text.
+    Name,
+}
+
 macro_rules! codes {
-    ($( $(#[$doc:meta])* $variant:ident = $name:literal, )*) => {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $stage:ident, $example:literal; )*) => {
         /// The stable code of a diagnostic. Codes never change meaning; [`Code::as_str`] gives the
         /// kebab-case name used in JSON output and in `grammar.md`.
+        ///
+        /// Every code names an input that triggers it ([`Code::example`]), and a test feeds each
+        /// example to its [`Stage`] and expects the code back. Filter examples are read with
+        /// `Options::new(Scope::Events).max_depth(4).max_len(64)` and the clock at
+        /// 2023-01-10T12:00:00Z; request examples are whole bodies checked with their kind
+        /// detected; record examples are one event record.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "kebab-case")]
         #[non_exhaustive]
         pub enum Code {
-            $( $(#[$doc])* $variant, )*
+            $(
+                $(#[$doc])*
+                #[doc = ""]
+                #[doc = concat!("Example (", stringify!($stage), "): `", $example, "`")]
+                $variant,
+            )*
         }
 
         impl Code {
@@ -49,52 +80,112 @@ macro_rules! codes {
             pub fn from_name(name: &str) -> Option<Code> {
                 match name { $( $name => Some(Code::$variant), )* _ => None }
             }
+
+            /// The stage that reports this code. A name shared by two stages (`too-long`,
+            /// `invalid-date`, `unknown-token` in filters and in request bodies) gives the
+            /// first.
+            pub const fn stage(self) -> Stage {
+                match self { $( Code::$variant => Stage::$stage, )* }
+            }
+
+            /// An input that triggers this code at its [`stage`](Code::stage).
+            pub const fn example(self) -> &'static str {
+                match self { $( Code::$variant => $example, )* }
+            }
         }
     };
 }
 
 codes! {
-    /// The filter is empty or only whitespace: ``
-    EmptyFilter = "empty-filter",
-    /// The filter is longer than the configured limit.
-    TooLong = "too-long",
-    /// Parentheses and `NOT` nest deeper than the configured limit.
-    TooDeep = "too-deep",
-    /// A value is missing or empty: `action:`, `action:""`, `action:AND`, `severity>*`.
-    ExpectedValue = "expected-value",
-    /// A term is missing: `NOT`, `action:Create AND`.
-    ExpectedTerm = "expected-term",
-    /// A `(` is never closed: `(action:Create`.
-    UnclosedParen = "unclosed-paren",
-    /// A `[` is never closed: `action:[Create`.
-    UnclosedBracket = "unclosed-bracket",
-    /// Something appears where it cannot: `action:Create)`.
-    UnexpectedToken = "unexpected-token",
-    /// Two terms side by side: `action:Create severity:4`.
-    MissingOperator = "missing-operator",
-    /// A quoted value has no closing quote: ``action:`Create``.
-    UnterminatedString = "unterminated-string",
-    /// A bare value ends the filter with a lone `\`: `file.name:abc\`.
-    DanglingEscape = "dangling-escape",
-    /// The token is not in the catalog of the scope: `actoin:Create`.
-    UnknownToken = "unknown-token",
-    /// The value or operator does not fit the token's type: `severity:high`.
-    TypeMismatch = "type-mismatch",
+    /// The filter is empty or only whitespace.
+    EmptyFilter = "empty-filter", Parse, "";
+    /// The filter is longer than [`Options::max_len`](crate::Options::max_len); in a request
+    /// body, a string longer than the API allows.
+    TooLong = "too-long", Parse, "file.fullPath:'C:\\Windows\\System32\\drivers\\etc\\hosts' OR action:Create";
+    /// Parentheses and `NOT` nest deeper than [`Options::max_depth`](crate::Options::max_depth).
+    TooDeep = "too-deep", Parse, "(((((action:Create)))))";
+    /// A value is missing or empty (also `action:""`, `action:AND`, `severity>*`).
+    ExpectedValue = "expected-value", Parse, "action:";
+    /// A term is missing (also `NOT`).
+    ExpectedTerm = "expected-term", Parse, "action:Create AND";
+    /// A `(` is never closed.
+    UnclosedParen = "unclosed-paren", Parse, "(action:Create";
+    /// A `[` is never closed.
+    UnclosedBracket = "unclosed-bracket", Parse, "action:[Create";
+    /// Something appears where it cannot.
+    UnexpectedToken = "unexpected-token", Parse, "action:Create)";
+    /// Two terms side by side.
+    MissingOperator = "missing-operator", Parse, "action:Create severity:4";
+    /// A quoted value has no closing quote.
+    UnterminatedString = "unterminated-string", Parse, "action:`Create";
+    /// A bare value ends the filter with a lone `\`.
+    DanglingEscape = "dangling-escape", Parse, "file.name:abc\\";
+    /// The token is not in the catalog of the scope (in a request body: a `groupBy` or `sort`
+    /// token the catalog does not know).
+    UnknownToken = "unknown-token", Validate, "actoin:Create";
+    /// The value or operator does not fit the token's type.
+    TypeMismatch = "type-mismatch", Validate, "severity:high";
     /// A range whose lower bound is after its upper bound.
-    EmptyRange = "empty-range",
-    /// A date value that does not parse: `dateTime:'yesterday'`.
-    InvalidDate = "invalid-date",
-    /// An enum value the catalog does not know (warning): `action:Creat`.
-    UnknownValue = "unknown-value",
+    EmptyRange = "empty-range", Validate, "severity:[5..1]";
+    /// A date value that does not parse (in a request body: a date not written `yyyy-MM-dd`).
+    InvalidDate = "invalid-date", Validate, "dateTime:'yesterday'";
+    /// An enum value the catalog does not know (warning).
+    UnknownValue = "unknown-value", Validate, "action:Creat";
     /// A date before 2017-01-01, which the API rejects (warning).
     #[serde(rename = "date-before-2017")]
-    DateBefore2017 = "date-before-2017",
+    DateBefore2017 = "date-before-2017", Validate, "dateTime>='2016-12-31'";
     /// AND and OR mixed at one level without parentheses (warning).
-    MixedAndOr = "mixed-and-or",
+    MixedAndOr = "mixed-and-or", Validate, "action:Create OR action:Delete AND severity:4";
     /// A date-only upper bound excludes the rest of that day (warning).
-    DateOnlyUpperBound = "date-only-upper-bound",
-    /// A bare value of several words (warning): `asset.tagNames: cloud agent`.
-    UnquotedSpaces = "unquoted-spaces",
+    DateOnlyUpperBound = "date-only-upper-bound", Validate, "dateTime:['2023-01-01'..'2023-01-31']";
+    /// A bare value of several words (warning).
+    UnquotedSpaces = "unquoted-spaces", Validate, "asset.tagNames: cloud agent";
+    /// The filter is valid, but an SQL engine cannot express part of it exactly.
+    Untranslatable = "untranslatable", Translate, "file.name:'Σίσυφος'";
+    /// The request body is not valid JSON.
+    InvalidJson = "invalid-json", Request, "{\"filter\": }";
+    /// The request body is not a JSON object.
+    NotAnObject = "not-an-object", Request, "[]";
+    /// No kind was given and the fields do not tell.
+    UnknownKind = "unknown-kind", Request, "{\"colour\": \"blue\"}";
+    /// A required field is missing or null.
+    MissingField = "missing-field", Request, "{\"name\": \"rule\", \"filters\": []}";
+    /// A field the request does not know (warning).
+    UnknownField = "unknown-field", Request, "{\"filter\": \"action:Create\", \"colour\": 1}";
+    /// A value of the wrong JSON type.
+    WrongType = "wrong-type", Request, "{\"filter\": 4}";
+    /// A string shorter than allowed (an empty name).
+    TooShort = "too-short", Request, "{\"name\": \"\", \"filters\": [\"action:Create\"]}";
+    /// A value that is only whitespace.
+    Blank = "blank", Request, "{\"filter\": \"  \"}";
+    /// An array with more entries than allowed.
+    TooMany = "too-many", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\"]}";
+    /// An array that must not be empty is.
+    EmptyList = "empty-list", Request, "{\"name\": \"n\", \"filters\": []}";
+    /// A value outside an enumeration, or not allowed in this request.
+    InvalidValue = "invalid-value", Request, "{\"filter\": \"action:Create\", \"sort\": \"x\", \"pageSize\": 1, \"incidentContext\": \"x\"}";
+    /// A reviewer with an `@` that is not an e-mail address.
+    InvalidEmail = "invalid-email", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"a@\"]}";
+    /// A reviewer that is not a usable user name.
+    InvalidUserName = "invalid-user-name", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"a b\"]}";
+    /// Leading or trailing whitespace in a reviewer (warning).
+    SurroundingWhitespace = "surrounding-whitespace", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\" ann\"]}";
+    /// The same entry twice (warning).
+    Duplicate = "duplicate", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"ann\", \"ann\"]}";
+    /// A time of day not written `HH:MM:SS`.
+    InvalidTime = "invalid-time", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"fixTime\": \"9am\"}";
+    /// A date before today (warning).
+    PastDate = "past-date", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"fixDate\": \"2017-01-01\"}";
+    /// A number out of range.
+    OutOfRange = "out-of-range", Request, "{\"filter\": \"action:Create\", \"pageSize\": 0}";
+    /// A `sort` string that does not hold `[{"token": "asc"|"desc"}, ...]`.
+    InvalidSort = "invalid-sort", Request, "{\"filter\": \"action:Create\", \"sort\": \"dateTime\"}";
+    /// An event record that is not JSON, or not a JSON object.
+    InvalidRecord = "invalid-record", Record, "{\"action\": \"Create\"";
+    /// An event record longer than the reader's cap (64 MiB in [`crate::stream`]).
+    RecordTooLong = "record-too-long", Record, "a record of more than 64 MiB";
+    /// A scope, engine or request kind given by a name the library does not know.
+    UnknownName = "unknown-name", Name, "evnets";
 }
 
 impl fmt::Display for Code {
@@ -182,18 +273,47 @@ impl Diagnostic {
     /// assert!(text.contains("              ^^^^^^^^^^"));
     /// ```
     pub fn render<'a>(&'a self, src: &'a str) -> Rendered<'a> {
-        Rendered { diag: self, src }
+        Rendered {
+            diag: self,
+            src: Some(src),
+        }
     }
 
-    /// The JSON form: every field plus the 1-based `line` and `column` of the span's start.
+    /// Renders a diagnostic that points into no text (a missing field of a request body, say):
+    /// the message and the help, without a snippet.
+    pub fn render_detached(&self) -> Rendered<'_> {
+        Rendered {
+            diag: self,
+            src: None,
+        }
+    }
+
+    /// The JSON form, the one shape of every `--format json`: `severity`, `code`, `message`,
+    /// `span` (`start`, `end`: byte offsets), optional `help` and `labels`, and the 1-based `line`
+    /// and `column` (in characters) of the span's start within `src`.
+    ///
+    /// ```
+    /// let src = "action:Create severity:4";
+    /// let err = fimql::parse(src).unwrap_err();
+    /// let json = err.diagnostics()[0].to_json(src);
+    /// assert_eq!(json["code"], "missing-operator");
+    /// assert_eq!((json["line"].as_u64(), json["column"].as_u64()), (Some(1), Some(15)));
+    /// assert_eq!(json["span"]["start"], 14);
+    /// ```
     pub fn to_json(&self, src: &str) -> serde_json::Value {
+        let mut v = self.to_json_detached();
         let (line, column) = line_col(src, self.span.start);
-        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         if let Some(obj) = v.as_object_mut() {
             obj.insert("line".into(), line.into());
             obj.insert("column".into(), column.into());
         }
         v
+    }
+
+    /// The JSON form of a diagnostic that points into no text: [`Diagnostic::to_json`] without
+    /// `line` and `column`.
+    pub fn to_json_detached(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -207,16 +327,23 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// A diagnostic rendered against its filter; see [`Diagnostic::render`].
+/// A diagnostic rendered against its text; see [`Diagnostic::render`]. The one renderer of the
+/// crate: filters, translation, request bodies and records all draw their carets here.
 pub struct Rendered<'a> {
     diag: &'a Diagnostic,
-    src: &'a str,
+    src: Option<&'a str>,
 }
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.diag;
-        let src = self.src;
+        let Some(src) = self.src else {
+            writeln!(f, "{}[{}]: {}", d.severity, d.code, d.message)?;
+            if let Some(help) = &d.help {
+                writeln!(f, "  = help: {help}")?;
+            }
+            return Ok(());
+        };
         let (line, col) = line_col(src, d.span.start);
         let multi_line = src.contains('\n');
         writeln!(f, "{}[{}]: {}", d.severity, d.code, d.message)?;
@@ -230,15 +357,15 @@ impl fmt::Display for Rendered<'_> {
         let mut shown_line: Option<usize> = None;
         for (span, ch, msg) in marks {
             // A mark on the line just shown, within one line, goes under it without repeating it.
-            let start = clamp_boundary(src, span.start);
+            let start = floor_boundary(src, span.start);
             let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
-            let single = !src[start..clamp_boundary(src, span.end.max(start))].contains('\n');
+            let single = !src[start..floor_boundary(src, span.end.max(start))].contains('\n');
             if single && shown_line == Some(line_start) {
                 let line_end = src[line_start..]
                     .find('\n')
                     .map_or(src.len(), |i| line_start + i);
                 let from = start - line_start;
-                let to = clamp_boundary(src, span.end.max(start)).min(line_end) - line_start;
+                let to = floor_boundary(src, span.end.max(start)).min(line_end) - line_start;
                 let tail = msg.map(|m| format!(" {m}")).unwrap_or_default();
                 mark_line(f, &gutter, &src[line_start..line_end], from, to, ch, &tail)?;
                 continue;
@@ -291,8 +418,8 @@ fn render_span(
     gutter: &str,
     multi_line: bool,
 ) -> fmt::Result {
-    let start = clamp_boundary(src, span.start);
-    let end = clamp_boundary(src, span.end.max(start));
+    let start = floor_boundary(src, span.start);
+    let end = floor_boundary(src, span.end.max(start));
     let mut line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
     let mut line_no = src[..line_start].matches('\n').count() + 1;
     let mut shown = 0;
@@ -327,14 +454,6 @@ fn render_span(
     }
 }
 
-fn clamp_boundary(src: &str, at: usize) -> usize {
-    let mut at = at.min(src.len());
-    while !src.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
-
 /// Control characters are shown as one space each so that carets stay aligned.
 fn visible(text: &str) -> String {
     text.chars()
@@ -346,10 +465,11 @@ fn display_width(_c: char) -> usize {
     1
 }
 
-/// One or more diagnostics; the error type of [`crate::parse()`]. At least one is an error.
+/// The error of every stage: one or more diagnostics, at least one of them an error, in the order
+/// of their spans.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}", first_message(.0))]
-pub struct Diagnostics(pub Vec<Diagnostic>);
+pub struct Diagnostics(pub(crate) Vec<Diagnostic>);
 
 fn first_message(diags: &[Diagnostic]) -> String {
     match diags.first() {
@@ -360,31 +480,45 @@ fn first_message(diags: &[Diagnostic]) -> String {
 }
 
 impl Diagnostics {
+    /// The error for `diags` when at least one of them is an error; `None` otherwise.
+    pub fn from_vec(diags: Vec<Diagnostic>) -> Option<Diagnostics> {
+        diags
+            .iter()
+            .any(Diagnostic::is_error)
+            .then_some(Diagnostics(diags))
+    }
+
     /// The diagnostics, in the order of their spans.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.0
     }
 
-    /// Whether any diagnostic is an error.
+    /// Whether any diagnostic is an error: always true of an error a stage returns.
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)
     }
 
-    /// Renders every diagnostic against the filter, separated by blank lines.
-    pub fn render(&self, src: &str) -> String {
-        let mut out = String::new();
-        for (i, d) in self.0.iter().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            out.push_str(&d.render(src).to_string());
-        }
-        out
+    /// The diagnostics, by value.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.0
     }
 
-    /// The JSON form: an array with one object per diagnostic (see [`Diagnostic::to_json`]).
+    /// Renders every diagnostic against the filter; see [`render`].
+    pub fn render(&self, src: &str) -> String {
+        render(&self.0, src)
+    }
+
+    /// The JSON form; see [`to_json`].
     pub fn to_json(&self, src: &str) -> serde_json::Value {
-        serde_json::Value::Array(self.0.iter().map(|d| d.to_json(src)).collect())
+        to_json(&self.0, src)
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    /// One diagnostic as an error (its severity raised to error if it was a warning).
+    fn from(mut d: Diagnostic) -> Self {
+        d.severity = Severity::Error;
+        Diagnostics(vec![d])
     }
 }
 
@@ -394,4 +528,22 @@ impl IntoIterator for Diagnostics {
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }
+}
+
+/// Renders diagnostics (errors, warnings or both) against their text, separated by blank lines.
+pub fn render(diags: &[Diagnostic], src: &str) -> String {
+    let mut out = String::new();
+    for (i, d) in diags.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&d.render(src).to_string());
+    }
+    out
+}
+
+/// The JSON form of diagnostics: an array with one object per diagnostic
+/// ([`Diagnostic::to_json`]).
+pub fn to_json(diags: &[Diagnostic], src: &str) -> serde_json::Value {
+    serde_json::Value::Array(diags.iter().map(|d| d.to_json(src)).collect())
 }

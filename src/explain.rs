@@ -3,9 +3,9 @@
 //! ``action:`create` `` does not.
 //!
 //! ```
-//! use fimql::{Catalog, Scope, parse};
+//! use fimql::{Options, parse};
 //! let q = parse("action:create AND NOT action:`create`").unwrap();
-//! let text = fimql::explain::explain(&q, &Catalog::builtin(), Scope::Events, None);
+//! let text = fimql::explain::explain(&q, &Options::default());
 //! assert!(text.contains("equals \"create\", ignoring case"));
 //! assert!(text.contains("equals \"create\" exactly (case-sensitive)"));
 //! ```
@@ -15,12 +15,21 @@ use std::fmt::Write;
 use crate::ast::{Bound, CmpOp, Expr, ExprKind, Form, Predicate, Query, Term, Value};
 use crate::catalog::{Catalog, Scope, TokenType, parse_boolean, parse_integer};
 use crate::date::{FilterDate, Instant};
+use crate::options::Options;
 
-/// Explains a parsed filter, one node per line, indented as a tree. `now` is the clock used to
-/// show relative dates as instants, when given.
-pub fn explain(query: &Query, catalog: &Catalog, scope: Scope, now: Option<Instant>) -> String {
+/// Explains a parsed filter, one node per line, indented as a tree, with the catalog and scope of
+/// `opts`; its clock, when set, shows relative dates as instants.
+pub fn explain(query: &Query, opts: &Options) -> String {
     let mut out = String::new();
-    node(&query.expr, catalog, scope, now, "", "", &mut out);
+    node(
+        &query.expr,
+        &opts.catalog,
+        opts.scope,
+        opts.now,
+        "",
+        "",
+        &mut out,
+    );
     out
 }
 
@@ -157,7 +166,7 @@ fn ordered(ty: TokenType, v: &Value, now: Option<Instant>) -> String {
 }
 
 fn date(v: &Value, now: Option<Instant>, single: bool) -> String {
-    match FilterDate::parse(&v.text()) {
+    match FilterDate::read(&v.text()) {
         Err(e) => format!("(invalid date: {})", e.message),
         Ok(d @ FilterDate::Now { .. }) => match now.and_then(|n| d.resolve(n)) {
             Some(t) => format!("{} ({})", t.to_rfc3339(), v.text()),

@@ -508,8 +508,8 @@ fn hit_ascii(
 /// A compiled filter prepared for evaluation on raw JSON records. Reuse one per thread.
 ///
 /// ```
-/// use fimql::{CompileOptions, Scope, compile};
-/// let filter = compile("action:Create", &CompileOptions::new(Scope::Events))?;
+/// use fimql::{Options, Scope, compile};
+/// let filter = compile("action:Create", &Options::new(Scope::Events))?;
 /// let mut m = filter.matcher();
 /// assert_eq!(m.matches_json(br#"{"data":{"action":"CREATE"}}"#), Ok(true));
 /// assert!(m.matches_json(br#"{"action": "Create""#).is_err());
@@ -564,8 +564,8 @@ impl Matcher<'_> {
     /// then not reported as an error. Off by default.
     ///
     /// ```
-    /// use fimql::{CompileOptions, Scope, compile};
-    /// let filter = compile("action:Create", &CompileOptions::new(Scope::Events))?;
+    /// use fimql::{Options, Scope, compile};
+    /// let filter = compile("action:Create", &Options::new(Scope::Events))?;
     /// let mut m = filter.matcher().with_prefilter(true);
     /// assert_eq!(m.matches_json(br#"{"action": "Delete""#), Ok(false)); // not parsed
     /// assert!(m.matches_json(br#"{"action": "Create""#).is_err());
@@ -1388,7 +1388,7 @@ fn number_leaf(text: &[u8], plain: bool) -> Option<Leaf<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CompileOptions, Scope, compile};
+    use crate::{Options, Scope, compile};
 
     /// Three-valued (Kleene) evaluation of `node`, `value[id]` giving each term.
     fn kleene(node: &Node, value: &[Known]) -> Known {
@@ -1432,7 +1432,7 @@ mod tests {
              AND (action:Content OR NOT actor.userName:SYSTEM)",
         ];
         for f in filters {
-            let filter = compile(f, &CompileOptions::new(Scope::Events)).unwrap();
+            let filter = compile(f, &Options::new(Scope::Events)).unwrap();
             let p = Products::build(&filter.root).expect("small enough");
             let n = filter.terms;
             // Every assignment of true, false or unknown to the terms.
@@ -1467,13 +1467,13 @@ mod tests {
             .map(|i| format!("(file.name:a{i} OR actor.process:t{i})"))
             .collect::<Vec<_>>()
             .join(" AND ");
-        let filter = compile(&f, &CompileOptions::new(Scope::Events)).unwrap();
+        let filter = compile(&f, &Options::new(Scope::Events)).unwrap();
         assert!(Products::build(&filter.root).is_none());
         let big = (0..70)
             .map(|i| format!("file.name:n{i}"))
             .collect::<Vec<_>>()
             .join(" OR ");
-        let filter = compile(&big, &CompileOptions::new(Scope::Events)).unwrap();
+        let filter = compile(&big, &Options::new(Scope::Events)).unwrap();
         assert!(Products::build(&filter.root).is_none());
         // Both still answer.
         let mut m = filter.matcher();
@@ -1483,7 +1483,7 @@ mod tests {
 
     /// Whether the scanner itself answers for `record` (rather than handing it to serde_json).
     fn scanned(filter: &str, record: &str) -> bool {
-        let f = compile(filter, &CompileOptions::new(Scope::Events)).unwrap();
+        let f = compile(filter, &Options::new(Scope::Events)).unwrap();
         let mut m = f.matcher();
         let Some(rec) = Rec::index(record.as_bytes(), &mut m.bitmaps) else {
             return false;
@@ -1499,7 +1499,7 @@ mod tests {
 
     /// Whether the scanner answered `record` before reading all the members the filter reads.
     fn answered_early(filter: &str, record: &str) -> bool {
-        let f = compile(filter, &CompileOptions::new(Scope::Events)).unwrap();
+        let f = compile(filter, &Options::new(Scope::Events)).unwrap();
         let mut m = f.matcher();
         let exact = m.exact(record.as_bytes());
         assert_eq!(m.matches_json(record.as_bytes()), exact, "{record}");
@@ -1524,7 +1524,7 @@ mod tests {
     fn members_after_an_early_answer_are_still_checked() {
         let f = compile(
             "action:Create AND actor.process:x",
-            &CompileOptions::new(Scope::Events),
+            &Options::new(Scope::Events),
         )
         .unwrap();
         let mut m = f.matcher();

@@ -11,10 +11,10 @@ use std::time::Instant as Clock;
 use clap::Args;
 use fimql::catalog::{Catalog, Scope};
 use fimql::date::Instant;
-use fimql::fast::{Matcher, RecordError};
+use fimql::eval::{Matcher, RecordError};
 use fimql::group::GroupBy;
 use fimql::stream::{Batch, Item, Layout, RecordReader};
-use fimql::{CompileOptions, Filter};
+use fimql::{Filter, Options};
 
 use crate::{ScopeArg, filter_text};
 
@@ -133,7 +133,7 @@ pub fn run(args: FilterArgs) -> u8 {
         return 2;
     }
     let scope: Scope = args.scope.into();
-    let mut opts = CompileOptions::new(scope).allow_unknown(args.allow_unknown);
+    let mut opts = Options::new(scope).allow_unknown(args.allow_unknown);
     if let Some(now) = args.now {
         opts = opts.now(now);
     }
@@ -503,8 +503,7 @@ fn gzip(file: &File) -> bool {
     use std::os::unix::fs::FileExt;
     let mut head = [0u8; 2];
     match file.read_at(&mut head, 0) {
-        Ok(2) => head == [0x1f, 0x8b],
-        Ok(_) => false,
+        Ok(n) => fimql::stream::is_gzip(&head[..n]),
         Err(_) => true,
     }
 }

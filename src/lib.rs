@@ -5,7 +5,7 @@
 //! diagnostics, print it in one canonical form (or a pretty one), and evaluate it against events.
 //!
 //! ```
-//! use fimql::{CompileOptions, Scope, compile, parse, validate};
+//! use fimql::{Options, Scope, compile, parse, validate};
 //!
 //! // Parse and print canonically.
 //! let query = parse("dateTime : ['2022-11-15T16:07:00.000Z' .. '2022-12-15T16:07:00.000Z'] and (action:Content)")?;
@@ -20,10 +20,11 @@
 //! let first = &err.diagnostics()[0];
 //! assert_eq!(first.code.as_str(), "missing-operator");
 //! assert_eq!(first.span.start, 14);
-//! eprintln!("{}", err.render(filter)); // the filter, a caret line under the span, the help
+//! let shown = err.render(filter); // the filter, a caret line under the span, the help
+//! assert!(shown.contains("error[missing-operator]"));
 //!
 //! // Compile once, then match events: `serde_json::Value`s, or raw JSON bytes (fast path).
-//! let f = compile("action:Create AND severity>=4", &CompileOptions::new(Scope::Events))?;
+//! let f = compile("action:Create AND severity>=4", &Options::new(Scope::Events))?;
 //! let event = serde_json::json!({"sortValues": [], "data": {"action": "create", "severity": "5"}});
 //! assert!(f.matches(&event));
 //! let mut matcher = f.matcher();
@@ -31,50 +32,78 @@
 //! # Ok::<(), fimql::Diagnostics>(())
 //! ```
 //!
-//! The pipeline, one module per stage: [`parse`](mod@parse) (nom, spanned [`ast`]),
-//! [`validate`](mod@validate) (against the [`catalog`]), [`print`](mod@print) (canonical `Display`, pretty
-//! `{:#}`), [`compile`](mod@compile) (tokens resolved to paths, values lowered), evaluation on
-//! `serde_json::Value` ([`Filter::matches`]) and on bytes ([`fast`]); [`stream`] splits exported
-//! files into records, [`group`] counts like the FIM count API, [`request`] checks whole API
-//! request bodies and [`builder`] builds filters safely from Rust values.
+//! ## The pipeline
+//!
+//! One module per stage, in order; the crate root re-exports what a caller of the pipeline needs.
+//!
+//! 1. [`parse`](mod@parse): text to a spanned [`ast::Query`] (nom, no recursion, depth and length
+//!    caps); [`print`] writes it back canonically (`Display`) or pretty (`{:#}`).
+//! 2. [`validate`](mod@validate): the query against the [`catalog`] of tokens and the type rules.
+//! 3. [`compile`](mod@compile): tokens resolved to JSON paths, values lowered, the clock fixed.
+//! 4. [`eval`]: a [`Filter`] decides events, as `serde_json::Value`s or as raw bytes
+//!    ([`Matcher`]).
+//!
+//! Every stage takes the one [`Options`] (scope, catalog, clock, limits, strictness) and reports
+//! problems as [`Diagnostic`]s with a stable [`Code`] from one table, drawn by one renderer
+//! ([`Diagnostic::render`]) and serialized in one JSON shape ([`Diagnostic::to_json`]).
+//!
+//! Built on the pipeline: [`stream`] splits exported files into records, [`group`] counts like
+//! the FIM count API, [`explain`](mod@explain) describes a filter, [`translate`](mod@translate)
+//! writes Spark SQL and DuckDB, [`request`] checks whole API request bodies, and [`builder`]
+//! builds filters safely from Rust values.
+//!
+//! ## Features
+//!
+//! - `cli` (default): the `fimql` command-line tool (clap, indicatif) and `gzip`. Library users
+//!   depend on the crate with `default-features = false`.
+//! - `gzip`: gzip input in [`stream::open`] (flate2).
+//! - `testing`: test support (the fuzz properties, the random filter generator), hidden from the
+//!   docs and not part of the stable API.
+//! - `arbitrary`: `impl Arbitrary for Query`, for fuzzing (implies `testing`).
 //!
 //! The language is described in `grammar.md` at the root of the repository.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(feature = "arbitrary")]
-mod arbitrary_impl;
+// The pipeline, in order.
 pub mod ast;
-pub mod builder;
 pub mod catalog;
 pub mod compile;
 pub mod date;
-pub mod error;
-mod eval;
-pub mod explain;
-pub mod fast;
-#[doc(hidden)]
-pub mod fuzzing;
-pub mod group;
+pub mod eval;
+mod fast;
+pub mod options;
 pub mod parse;
 mod prefilter;
 pub mod print;
-pub mod request;
 pub mod span;
+mod suggest;
+pub mod validate;
+mod wildcard;
+// Diagnostics, shared by every stage.
+pub mod error;
+// What is built on the pipeline.
+pub mod builder;
+pub mod explain;
+pub mod group;
+pub mod request;
 pub mod stream;
 pub mod translate;
-pub mod validate;
-pub mod wildcard;
 
-pub use ast::{Bound, CmpOp, Expr, ExprKind, Field, Form, Piece, Predicate, Query, Term, Value};
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod testing;
+
+pub use ast::{Expr, Query};
 pub use catalog::{Catalog, Scope};
-pub use compile::{CompileOptions, Filter, compile, compile_query};
-pub use error::{Code, Diagnostic, Diagnostics, Label, Severity};
-pub use parse::{ParseOptions, parse};
-pub use request::{RequestKind, RequestReport, check_request};
+pub use compile::{Filter, compile, compile_query};
+pub use error::{Code, Diagnostic, Diagnostics, Severity};
+pub use eval::{Matcher, RecordError};
+pub use options::Options;
+pub use parse::{parse, parse_with};
+pub use request::{RequestKind, RequestReport, check_request, check_request_with};
 pub use span::Span;
-pub use validate::{
-    ValidateOptions, Validated, fix_aliases, quote_spaced_values, validate, validate_query,
-    validate_with,
-};
+pub use translate::{Engine, translate};
+pub use validate::{Validated, validate, validate_query, validate_with};

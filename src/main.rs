@@ -6,9 +6,10 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use fimql::Options;
 use fimql::catalog::{Catalog, Scope};
-use fimql::validate::{ValidateOptions, validate_query};
-use fimql::{Diagnostic, Diagnostics, Query};
+use fimql::validate::validate_query;
+use fimql::{Diagnostic, Query};
 
 /// Check, format and run Qualys FIM API filters.
 ///
@@ -250,7 +251,7 @@ pub(crate) fn print_out(text: &str) {
 }
 
 pub(crate) fn render_all(diags: &[Diagnostic], src: &str) -> String {
-    Diagnostics(diags.to_vec()).render(src)
+    fimql::error::render(diags, src)
 }
 
 fn cmd_fmt(arg: &str, pretty: bool, fix: bool, scope: Scope) -> u8 {
@@ -284,13 +285,12 @@ fn cmd_check(
     };
     let diags = match fimql::parse(&src) {
         Ok(query) => {
-            let opts = ValidateOptions::new()
-                .scope(scope)
+            let opts = Options::new(scope)
                 .deny_warnings(deny_warnings)
                 .allow_unknown(allow_unknown);
-            validate_query(&query, &Catalog::builtin(), &opts)
+            validate_query(&query, &opts)
         }
-        Err(e) => e.0,
+        Err(e) => e.into_vec(),
     };
     let has_errors = diags.iter().any(Diagnostic::is_error);
     match format {
@@ -299,7 +299,7 @@ fn cmd_check(
                 "filter": src,
                 "scope": scope.as_str(),
                 "valid": !has_errors,
-                "diagnostics": Diagnostics(diags.clone()).to_json(&src),
+                "diagnostics": fimql::error::to_json(&diags, &src),
             });
             print_out(&format!(
                 "{}\n",
@@ -362,13 +362,12 @@ fn cmd_explain(arg: &str, scope: Scope, now: Option<fimql::date::Instant>) -> u8
         Ok(x) => x,
         Err(code) => return code,
     };
-    let catalog = Catalog::builtin();
-    print_out(&fimql::explain::explain(&query, &catalog, scope, now));
-    let mut opts = ValidateOptions::new().scope(scope);
+    let mut opts = Options::new(scope);
     if let Some(now) = now {
         opts = opts.now(now);
     }
-    let diags = validate_query(&query, &catalog, &opts);
+    print_out(&fimql::explain::explain(&query, &opts));
+    let diags = validate_query(&query, &opts);
     if !diags.is_empty() {
         eprint!("{}", render_all(&diags, &src));
     }
@@ -376,11 +375,12 @@ fn cmd_explain(arg: &str, scope: Scope, now: Option<fimql::date::Instant>) -> u8
 }
 
 fn cmd_request_check(kind: Option<&str>, format: Format, allow_unknown: bool, file: &str) -> u8 {
-    use fimql::request::{CheckOptions, RequestKind, check_request_with};
-    let kind = match kind.map(str::parse::<RequestKind>).transpose() {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("fimql: --kind: {e}");
+    use fimql::request::{RequestKind, check_request_with};
+    let kind = match kind.map(|k| (k, k.parse::<RequestKind>())) {
+        None => None,
+        Some((_, Ok(k))) => Some(k),
+        Some((name, Err(e))) => {
+            eprint!("fimql: --kind\n{}", e.render(name));
             return 2;
         }
     };
@@ -403,7 +403,7 @@ fn cmd_request_check(kind: Option<&str>, format: Format, allow_unknown: bool, fi
     let report = check_request_with(
         &text,
         kind,
-        &CheckOptions::new().allow_unknown(allow_unknown),
+        &Options::default().allow_unknown(allow_unknown),
     );
     match format {
         Format::Json => print_out(&format!(
@@ -496,14 +496,14 @@ fn cmd_translate(args: &TranslateArgs) -> u8 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let catalog = Catalog::builtin();
     let scope: Scope = args.scope.into();
-    let mut opts = fimql::CompileOptions::new(scope);
+    let mut opts = Options::new(scope);
     opts.now = args.now;
-    match translate_query(&query, &catalog, engine, &opts) {
+    let catalog = &opts.catalog;
+    match translate_query(&query, engine, &opts) {
         Ok(expr) => {
             match &args.query {
-                Some(file) => print_out(&script(&expr, &catalog, scope, engine, file)),
+                Some(file) => print_out(&script(&expr, catalog, scope, engine, file)),
                 None => print_out(&format!("{expr}\n")),
             }
             0

@@ -3,7 +3,7 @@
 //! Each operand and operator is read once, so nothing is ever re-parsed and parsing time is linear
 //! in the input length. Nothing recurses: parenthesised groups are kept on an explicit stack (see
 //! `or_expr`) and chains of `NOT` are read in a loop, so the call stack stays flat however deep the
-//! input nests; the nesting cap ([`ParseOptions::max_depth`]) bounds the depth of the tree, which
+//! input nests; the nesting cap ([`Options::max_depth`]) bounds the depth of the tree, which
 //! code walking it (printing, comparing, dropping) recurses over. Errors are raised as
 //! [`nom::Err::Failure`] carrying a [`Diagnostic`], so no alternative is tried after a committed
 //! choice fails.
@@ -20,65 +20,33 @@ use nom::{IResult, Parser};
 
 use crate::ast::{Bound, CmpOp, Expr, ExprKind, Field, Form, Predicate, Query, Term, Value};
 use crate::error::{Code, Diagnostic, Diagnostics};
-use crate::span::Span;
+use crate::options::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_LEN, MAX_DEPTH_LIMIT, Options};
+use crate::span::{Span, floor_boundary};
 
-/// The default cap on nesting of parentheses and `NOT`.
-pub const DEFAULT_MAX_DEPTH: usize = 128;
-/// The largest nesting cap [`ParseOptions::max_depth`] accepts; larger values are lowered to it so
-/// that no setting can make the parser (or code walking the tree) overflow the stack.
-pub const MAX_DEPTH_LIMIT: usize = 1000;
-/// The default cap on filter length in bytes (1 MiB).
-pub const DEFAULT_MAX_LEN: usize = 1 << 20;
-
-/// Limits applied while parsing.
+/// Parses a filter with the limits of `opts` ([`Options::max_depth`], [`Options::max_len`]).
 ///
 /// ```
-/// use fimql::ParseOptions;
-/// let opts = ParseOptions::default().max_depth(4);
-/// assert!(opts.parse("((((action:Create))))").is_ok());
-/// let err = opts.parse("(((((action:Create)))))").unwrap_err();
+/// use fimql::{Options, parse_with};
+/// let opts = Options::default().max_depth(4);
+/// assert!(parse_with("((((action:Create))))", &opts).is_ok());
+/// let err = parse_with("(((((action:Create)))))", &opts).unwrap_err();
 /// assert_eq!(err.diagnostics()[0].code.as_str(), "too-deep");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ParseOptions {
+pub fn parse_with(src: &str, opts: &Options) -> Result<Query, Diagnostics> {
+    Limits {
+        max_depth: opts.max_depth.clamp(1, MAX_DEPTH_LIMIT),
+        max_len: opts.max_len,
+    }
+    .parse(src)
+}
+
+struct Limits {
     max_depth: usize,
     max_len: usize,
 }
 
-impl Default for ParseOptions {
-    fn default() -> Self {
-        ParseOptions {
-            max_depth: DEFAULT_MAX_DEPTH,
-            max_len: DEFAULT_MAX_LEN,
-        }
-    }
-}
-
-impl ParseOptions {
-    /// Caps nesting of `(` and `NOT` at `depth` levels (at least 1, at most [`MAX_DEPTH_LIMIT`]).
-    pub fn max_depth(mut self, depth: usize) -> Self {
-        self.max_depth = depth.clamp(1, MAX_DEPTH_LIMIT);
-        self
-    }
-
-    /// Caps the filter at `bytes` bytes.
-    pub fn max_len(mut self, bytes: usize) -> Self {
-        self.max_len = bytes;
-        self
-    }
-
-    /// The nesting cap in effect.
-    pub fn depth_limit(&self) -> usize {
-        self.max_depth
-    }
-
-    /// The length cap in effect.
-    pub fn len_limit(&self) -> usize {
-        self.max_len
-    }
-
-    /// Parses `src` with these limits.
-    pub fn parse(&self, src: &str) -> Result<Query, Diagnostics> {
+impl Limits {
+    fn parse(&self, src: &str) -> Result<Query, Diagnostics> {
         if src.len() > self.max_len {
             let d = Diagnostic::error(
                 Code::TooLong,
@@ -89,7 +57,7 @@ impl ParseOptions {
                     self.max_len
                 ),
             )
-            .with_help("split the filter, or raise the limit with ParseOptions::max_len");
+            .with_help("split the filter, or raise the limit with Options::max_len");
             return Err(Diagnostics(vec![d]));
         }
         let p = FilterParser {
@@ -135,15 +103,11 @@ impl ParseOptions {
 /// assert_eq!(q.to_string(), "action:Create AND severity>=4");
 /// ```
 pub fn parse(src: &str) -> Result<Query, Diagnostics> {
-    ParseOptions::default().parse(src)
-}
-
-fn floor_boundary(s: &str, mut at: usize) -> usize {
-    at = at.min(s.len());
-    while !s.is_char_boundary(at) {
-        at -= 1;
+    Limits {
+        max_depth: DEFAULT_MAX_DEPTH,
+        max_len: DEFAULT_MAX_LEN,
     }
-    at
+    .parse(src)
 }
 
 /// The error carried through nom: where it happened and, for committed failures, the diagnostic.
@@ -345,7 +309,7 @@ impl<'a> FilterParser<'a> {
                             self.max_depth
                         ),
                     )
-                    .with_help("simplify the filter, or raise ParseOptions::max_depth"),
+                    .with_help("simplify the filter, or raise Options::max_depth"),
                 ),
             }));
         }

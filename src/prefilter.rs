@@ -242,10 +242,10 @@ fn rarity(b: u8) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CompileOptions, Scope, compile};
+    use crate::{Options, Scope, compile};
 
     fn pf(src: &str) -> Option<Prefilter> {
-        Prefilter::build(&compile(src, &CompileOptions::new(Scope::Events)).unwrap())
+        Prefilter::build(&compile(src, &Options::new(Scope::Events)).unwrap())
     }
 
     #[test]

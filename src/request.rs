@@ -91,10 +91,10 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value as Json};
 
-use crate::catalog::{Catalog, Scope};
-use crate::compile::{CompileOptions, compile_query};
+use crate::catalog::Scope;
 use crate::date::Instant;
 use crate::error::{Diagnostic, Severity};
+use crate::options::Options;
 
 /// The most entries `reviewers` may hold (stated in the release notes for all three requests).
 pub const MAX_REVIEWERS: usize = 10;
@@ -1077,17 +1077,15 @@ impl fmt::Display for RequestKind {
 }
 
 impl FromStr for RequestKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<RequestKind, String> {
+    type Err = Diagnostic;
+    /// The kind's name; anything else is an `unknown-name` diagnostic with a did-you-mean.
+    fn from_str(s: &str) -> Result<RequestKind, Diagnostic> {
         RequestKind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| {
                 let names: Vec<_> = RequestKind::ALL.iter().map(|k| k.as_str()).collect();
-                format!(
-                    "unknown request kind `{s}` (expected one of: {})",
-                    names.join(", ")
-                )
+                crate::suggest::unknown_name("request kind", s, &names)
             })
     }
 }
@@ -1406,66 +1404,16 @@ impl fmt::Display for RequestReport {
 // The checker
 // ---------------------------------------------------------------------------------------------
 
-/// Options for [`check_request_with`].
-#[derive(Clone, Debug)]
-pub struct CheckOptions {
-    /// The token catalog for filters and `groupBy`/`sort` tokens.
-    pub catalog: Catalog,
-    /// The clock for `now` in filters and for a past `fixDate`; the current time when `None`.
-    pub now: Option<Instant>,
-    /// Accept unknown tokens in filters and `groupBy` (as the CLI's `--allow-unknown`).
-    pub allow_unknown: bool,
-}
-
-impl Default for CheckOptions {
-    fn default() -> Self {
-        CheckOptions {
-            catalog: Catalog::builtin(),
-            now: None,
-            allow_unknown: false,
-        }
-    }
-}
-
-impl CheckOptions {
-    /// The built-in catalog, the current time, unknown tokens rejected.
-    pub fn new() -> Self {
-        CheckOptions::default()
-    }
-
-    /// Uses another catalog.
-    pub fn catalog(mut self, catalog: Catalog) -> Self {
-        self.catalog = catalog;
-        self
-    }
-
-    /// Fixes the clock.
-    pub fn now(mut self, now: Instant) -> Self {
-        self.now = Some(now);
-        self
-    }
-
-    /// Accepts unknown tokens.
-    pub fn allow_unknown(mut self, yes: bool) -> Self {
-        self.allow_unknown = yes;
-        self
-    }
-}
-
 /// Checks a request body (JSON text) with the default options; see [`check_request_with`].
 pub fn check_request(json: &str, kind: Option<RequestKind>) -> RequestReport {
-    check_request_with(json, kind, &CheckOptions::default())
+    check_request_with(json, kind, &Options::default())
 }
 
 /// Checks a request body: JSON syntax, the kind (detected when not given), every field (type,
 /// length, enumeration values, reviewer shape, time and date formats, counts, conditional
 /// requirements), every embedded filter in its scope, and unknown fields (warnings). When there
 /// are no errors the report also holds the typed [`Request`].
-pub fn check_request_with(
-    json: &str,
-    kind: Option<RequestKind>,
-    opts: &CheckOptions,
-) -> RequestReport {
+pub fn check_request_with(json: &str, kind: Option<RequestKind>, opts: &Options) -> RequestReport {
     let mut report = RequestReport {
         kind,
         kind_detected: false,
@@ -1542,29 +1490,14 @@ pub fn check_request_with(
     report
 }
 
-/// The one place embedded filters are validated: parse, then compile in the scope (compilation
-/// runs validation). When the semantic validator lands, this becomes a call to it.
-fn filter_diagnostics(
-    src: &str,
-    scope: Scope,
-    opts: &CheckOptions,
-    now: Instant,
-) -> Vec<Diagnostic> {
-    let query = match crate::parse(src) {
-        Ok(q) => q,
-        Err(e) => return e.0,
+/// The one place embedded filters are validated: parsed with the limits of `opts` and validated
+/// in their scope against the clock of the check.
+fn filter_diagnostics(src: &str, scope: Scope, opts: &Options, now: Instant) -> Vec<Diagnostic> {
+    let fopts = opts.clone().scope(scope).now(now);
+    let mut diags = match crate::parse::parse_with(src, &fopts) {
+        Ok(query) => crate::validate::validate_query(&query, &fopts),
+        Err(e) => e.0,
     };
-    let copts = CompileOptions::new(scope)
-        .now(now)
-        .allow_unknown(opts.allow_unknown);
-    let mut diags = query.warnings.clone();
-    match compile_query(&query, &opts.catalog, &copts) {
-        Ok(f) => diags.extend(f.warnings().iter().cloned()),
-        Err(e) => diags.extend(e.0),
-    }
-    // Validation may report the parser's warnings again; keep one of each.
-    let mut seen = HashSet::new();
-    diags.retain(|d| seen.insert((d.code, d.span, d.message.clone())));
     diags.sort_by_key(|d| (d.span.start, d.span.end));
     diags
 }
@@ -1660,7 +1593,7 @@ enum Need {
 
 struct Checker<'a> {
     body: &'a Map<String, Json>,
-    opts: &'a CheckOptions,
+    opts: &'a Options,
     now: Instant,
     out: Vec<Finding>,
 }

@@ -59,13 +59,19 @@ impl Span {
 /// 1-based line and column (in `char`s) of byte `offset` in `src`. Offsets past the end, or inside
 /// a character, are clamped to the nearest boundary before them.
 pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(src.len());
-    while !src.is_char_boundary(offset) {
-        offset -= 1;
-    }
+    let offset = floor_boundary(src, offset);
     let before = &src[..offset];
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     (line, column)
+}
+
+/// `at`, lowered to the length of `src` and then to the nearest `char` boundary at or before it.
+pub(crate) fn floor_boundary(src: &str, at: usize) -> usize {
+    let mut at = at.min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }

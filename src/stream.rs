@@ -14,7 +14,7 @@
 //! [`MAX_RECORD_BYTES`]). The reader only splits: it does not parse records, so a malformed record
 //! is found by whoever parses it, with its line number.
 
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 
 use memchr::memchr;
 
@@ -76,18 +76,30 @@ impl Batch {
     }
 }
 
-/// Opens an input, transparently decompressing gzip (recognised by its magic bytes).
+/// Whether `head`, the first bytes of an input, starts a gzip stream (its magic bytes).
+pub fn is_gzip(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b])
+}
+
+/// Opens an input, transparently decompressing gzip (recognised by its magic bytes, see
+/// [`is_gzip`]). Without the feature `gzip`, gzip input is an error of kind
+/// [`io::ErrorKind::Unsupported`] that says so.
 pub fn open(mut reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
     let mut head = Vec::with_capacity(2);
     (&mut reader).take(2).read_to_end(&mut head)?;
     let whole = io::Cursor::new(head.clone()).chain(reader);
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(
-            BufReader::with_capacity(256 << 10, whole),
-        )))
-    } else {
-        Ok(Box::new(whole))
+    if !is_gzip(&head) {
+        return Ok(Box::new(whole));
     }
+    #[cfg(feature = "gzip")]
+    return Ok(Box::new(flate2::read::MultiGzDecoder::new(
+        io::BufReader::with_capacity(256 << 10, whole),
+    )));
+    #[cfg(not(feature = "gzip"))]
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "the input is gzip-compressed; this build of fimql reads gzip only with the feature `gzip`",
+    ))
 }
 
 /// How many lines after a first line that is not an object on one line decide the layout.

@@ -20,14 +20,10 @@
 //!   every form `parse_event_date` accepts;
 //! - `now±N` is resolved against the clock given at translation and printed as a literal instant.
 //!
-//! A filter that an engine cannot express exactly is an [`TranslateError::Untranslatable`] error
+//! A filter that an engine cannot express exactly is an error with the code `untranslatable`
 //! with the span of the value, never an approximate query.
 //!
 //! [`Filter::matches`]: crate::Filter::matches
-
-#[doc(hidden)]
-#[path = "gen.rs"]
-pub mod filtergen;
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -36,13 +32,15 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::ast::{Piece, Query, Term, Value};
 use crate::catalog::{Catalog, Scope, TokenDef};
-use crate::compile::{CompileOptions, Interval, Node, StrTest, Test, compile_query};
+use crate::compile::{Interval, Node, StrTest, Test, compile_query};
 use crate::date::Instant;
-use crate::error::Diagnostics;
+use crate::error::{Code, Diagnostic, Diagnostics};
+use crate::options::Options;
 use crate::span::Span;
 
 /// The SQL engine to translate for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Engine {
     /// Spark SQL 3.5+ / 4.x.
     Spark,
@@ -67,109 +65,55 @@ impl fmt::Display for Engine {
 }
 
 impl std::str::FromStr for Engine {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Diagnostic;
+    /// `spark` or `duckdb`; anything else is an `unknown-name` diagnostic with a did-you-mean.
+    fn from_str(s: &str) -> Result<Self, Diagnostic> {
         match s {
             "spark" => Ok(Engine::Spark),
             "duckdb" => Ok(Engine::DuckDb),
-            _ => Err(format!("unknown engine `{s}`: use spark or duckdb")),
+            _ => Err(crate::suggest::unknown_name(
+                "engine",
+                s,
+                &["spark", "duckdb"],
+            )),
         }
     }
 }
 
-/// Why a filter has no translation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TranslateError {
-    /// The filter does not compile (syntax, validation or type errors).
-    Invalid(Diagnostics),
-    /// The filter is valid but an engine cannot express part of it exactly (code
-    /// `untranslatable`).
-    Untranslatable {
-        /// The part of the filter concerned.
-        span: Span,
-        /// Why.
-        message: String,
-    },
+/// The diagnostic for a part of a filter that an engine cannot express exactly.
+fn untranslatable(span: Span, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(Code::Untranslatable, span, message)
+        .with_help("evaluate this filter with `fimql filter`, or rewrite the part marked")
 }
 
-impl TranslateError {
-    /// The stable code: `untranslatable`, or the code of the first diagnostic.
-    pub fn code(&self) -> &'static str {
-        match self {
-            TranslateError::Invalid(d) => d.0.first().map_or("invalid", |d| d.code.as_str()),
-            TranslateError::Untranslatable { .. } => "untranslatable",
-        }
-    }
-
-    /// A human rendering with the filter and a caret line under the span.
-    pub fn render(&self, src: &str) -> String {
-        match self {
-            TranslateError::Invalid(d) => d.render(src),
-            TranslateError::Untranslatable { span, message } => {
-                let start = span.start.min(src.len());
-                let end = span.end.clamp(start, src.len());
-                let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
-                let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
-                let pad = src[line_start..start].chars().count();
-                let width = src[start..end.min(line_end)].chars().count().max(1);
-                format!(
-                    "error[untranslatable]: {message}\n  | {}\n  | {}{}\n",
-                    &src[line_start..line_end],
-                    " ".repeat(pad),
-                    "^".repeat(width)
-                )
-            }
-        }
-    }
-}
-
-impl fmt::Display for TranslateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TranslateError::Invalid(d) => match d.0.first() {
-                Some(x) => write!(f, "{}: {}", x.code, x.message),
-                None => f.write_str("invalid filter"),
-            },
-            TranslateError::Untranslatable { message, .. } => {
-                write!(f, "untranslatable: {message}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for TranslateError {}
-
-/// Parses, compiles and translates `src` with the built-in catalog.
+/// Parses, compiles and translates `src` with the settings of `opts`.
 ///
 /// ```
 /// use fimql::translate::{Engine, translate};
-/// use fimql::{CompileOptions, Scope};
-/// let sql = translate("action:Create", Engine::DuckDb, &CompileOptions::new(Scope::Events)).unwrap();
+/// use fimql::{Options, Scope};
+/// let sql = translate("action:Create", Engine::DuckDb, &Options::new(Scope::Events)).unwrap();
 /// assert_eq!(sql, r#"coalesce(lower(replace("action", 'İ', 'i̇')) = 'create', false)"#);
 /// ```
-pub fn translate(
-    src: &str,
-    engine: Engine,
-    opts: &CompileOptions,
-) -> Result<String, TranslateError> {
-    let query = crate::parse(src).map_err(TranslateError::Invalid)?;
-    translate_query(&query, &Catalog::builtin(), engine, opts)
+pub fn translate(src: &str, engine: Engine, opts: &Options) -> Result<String, Diagnostics> {
+    let query = crate::parse::parse_with(src, opts)?;
+    translate_query(&query, engine, opts)
 }
 
-/// Translates a parsed filter into a boolean expression over the columns of one event.
+/// Translates a parsed filter into a boolean expression over the columns of one event. The
+/// errors are the compilation's diagnostics, or one `untranslatable` diagnostic.
 pub fn translate_query(
     query: &Query,
-    catalog: &Catalog,
     engine: Engine,
-    opts: &CompileOptions,
-) -> Result<String, TranslateError> {
+    opts: &Options,
+) -> Result<String, Diagnostics> {
     if opts.allow_unknown {
-        return Err(TranslateError::Untranslatable {
-            span: query.expr.span,
-            message: "unknown tokens have no column in the reading schema".into(),
-        });
+        return Err(Diagnostics::from(untranslatable(
+            query.expr.span,
+            "unknown tokens have no column in the reading schema",
+        )));
     }
-    let filter = compile_query(query, catalog, opts).map_err(TranslateError::Invalid)?;
+    let filter = compile_query(query, opts)?;
+    let catalog: &Catalog = &opts.catalog;
     let mut terms: Vec<&Term> = Vec::new();
     query.expr.for_each_term(&mut |t| terms.push(t));
     let tr = Translator {
@@ -178,7 +122,7 @@ pub fn translate_query(
         scope: opts.scope,
         terms,
     };
-    tr.node(&filter.root)
+    tr.node(&filter.root).map_err(Diagnostics::from)
 }
 
 /// The whole script for `--query FILE`: read `file` (NDJSON, both record forms) with the reading
@@ -417,7 +361,7 @@ struct Translator<'a> {
 }
 
 impl Translator<'_> {
-    fn node(&self, n: &Node) -> Result<String, TranslateError> {
+    fn node(&self, n: &Node) -> Result<String, Diagnostic> {
         Ok(match n {
             Node::And(xs) | Node::Or(xs) => {
                 let op = if matches!(n, Node::And(_)) {
@@ -445,9 +389,11 @@ impl Translator<'_> {
                 let def = self
                     .catalog
                     .lookup(self.scope, &term.field.name)
-                    .ok_or_else(|| TranslateError::Untranslatable {
-                        span: term.field.span,
-                        message: format!("`{}` has no column", term.field.name),
+                    .ok_or_else(|| {
+                        untranslatable(
+                            term.field.span,
+                            format!("`{}` has no column", term.field.name),
+                        )
                     })?;
                 let leaf = self.leaf_test(term, &t.test)?;
                 format!("coalesce({}, false)", self.walk(def, &leaf))
@@ -501,7 +447,7 @@ impl Translator<'_> {
         move |v: &str| lower(e, v)
     }
 
-    fn leaf_test(&self, term: &Term, test: &Test) -> Result<LeafSql, TranslateError> {
+    fn leaf_test(&self, term: &Term, test: &Test) -> Result<LeafSql, Diagnostic> {
         let e = self.engine;
         Ok(match test {
             Test::Present => LeafSql(Box::new(|v| format!("{v} IS NOT NULL"))),
@@ -533,10 +479,7 @@ impl Translator<'_> {
                         }
                         StrTest::Wildcard(_) => {
                             let pieces = value.map(Value::pattern).ok_or_else(|| {
-                                TranslateError::Untranslatable {
-                                    span,
-                                    message: "wildcard without its value".into(),
-                                }
+                                untranslatable(span, "wildcard without its value")
                             })?;
                             for p in &pieces {
                                 if let Piece::Literal(s) = p {
@@ -610,14 +553,13 @@ struct LeafSql(SqlFn);
 /// Case-insensitive needles may not hold a sigma: Rust lower-cases a final `Σ` to `ς`, DuckDB
 /// always to `σ`, and where a word ends inside a pattern piece differs from where it ends in the
 /// value.
-fn check_fold(needle: &str, span: Span) -> Result<(), TranslateError> {
+fn check_fold(needle: &str, span: Span) -> Result<(), Diagnostic> {
     if needle.contains(['σ', 'ς', 'Σ']) {
-        return Err(TranslateError::Untranslatable {
+        return Err(untranslatable(
             span,
-            message: "a case-insensitive value holding a sigma (σ, ς, Σ): engines lower-case a \
-                      word-final Σ differently; use an exact (backtick) value"
-                .into(),
-        });
+            "a case-insensitive value holding a sigma (σ, ς, Σ): engines lower-case a \
+                      word-final Σ differently; use an exact (backtick) value",
+        ));
     }
     Ok(())
 }

@@ -31,71 +31,9 @@ use crate::ast::{Bound, CmpOp, Expr, ExprKind, Form, Piece, Predicate, Query, Te
 use crate::catalog::{Catalog, Scope, TokenType, parse_boolean, parse_integer};
 use crate::date::{FilterDate, Instant};
 use crate::error::{Code, Diagnostic, Diagnostics, Severity};
+use crate::options::Options;
 use crate::span::Span;
-
-/// What validation checks against and how strict it is.
-///
-/// Built in the builder style; the default is the events scope, no clock, warnings kept as
-/// warnings and unknown tokens reported.
-///
-/// ```
-/// use fimql::ValidateOptions;
-/// use fimql::catalog::Scope;
-/// use fimql::date::FilterDate;
-///
-/// let now = FilterDate::parse("2023-01-10T12:00:00Z").unwrap().fixed().unwrap();
-/// let opts = ValidateOptions::new()
-///     .scope(Scope::Incidents)
-///     .now(now)
-///     .deny_warnings(true);
-/// assert_eq!(opts.scope, Scope::Incidents);
-/// assert_eq!(opts.now, Some(now));
-/// assert!(opts.deny_warnings && !opts.allow_unknown);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ValidateOptions {
-    /// Which API the filter is for; decides the tokens it may use.
-    pub scope: Scope,
-    /// The evaluation clock. With it, checks that depend on `now` (empty ranges and dates before
-    /// 2017 with `now±N` bounds) are made; without it they are skipped.
-    pub now: Option<Instant>,
-    /// Report every warning as an error (same code).
-    pub deny_warnings: bool,
-    /// Accept tokens the catalog does not know, as raw JSON paths typed as text, without a
-    /// diagnostic.
-    pub allow_unknown: bool,
-}
-
-impl ValidateOptions {
-    /// The defaults: events scope, no clock, warnings stay warnings, unknown tokens are errors.
-    pub fn new() -> Self {
-        ValidateOptions::default()
-    }
-
-    /// Validates for this scope.
-    pub fn scope(mut self, scope: Scope) -> Self {
-        self.scope = scope;
-        self
-    }
-
-    /// Fixes the clock that `now` stands for.
-    pub fn now(mut self, now: Instant) -> Self {
-        self.now = Some(now);
-        self
-    }
-
-    /// Turns warnings into errors when `deny` is true.
-    pub fn deny_warnings(mut self, deny: bool) -> Self {
-        self.deny_warnings = deny;
-        self
-    }
-
-    /// Accepts unknown tokens (as raw JSON paths typed as text) when `allow` is true.
-    pub fn allow_unknown(mut self, allow: bool) -> Self {
-        self.allow_unknown = allow;
-        self
-    }
-}
+use crate::suggest::closest;
 
 /// A filter that passed validation: its query and the warnings found (possibly none).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -166,52 +104,45 @@ impl Validated {
 /// # Ok::<(), fimql::Diagnostics>(())
 /// ```
 pub fn validate(filter: &str, scope: Scope) -> Result<Validated, Diagnostics> {
-    validate_with(
-        filter,
-        Catalog::shared(),
-        &ValidateOptions::default().scope(scope),
-    )
+    validate_with(filter, &Options::new(scope))
 }
 
-/// Parses and validates a filter against a given catalog with given options; see [`validate`]
-/// for what comes back.
+/// Parses and validates a filter with given [`Options`] (scope, catalog, clock, limits,
+/// strictness); see [`validate`] for what comes back.
 ///
 /// ```
 /// use fimql::catalog::{Catalog, Scope, TokenDef, TokenType};
-/// use fimql::date::FilterDate;
-/// use fimql::{Severity, ValidateOptions, validate_with};
+/// use fimql::date::parse_event_date;
+/// use fimql::{Options, Severity, validate_with};
 ///
 /// let mut catalog = Catalog::builtin();
 /// catalog.add(Scope::Events, TokenDef::new("file.owner", TokenType::Text, "owner"));
+/// let base = Options::new(Scope::Events).catalog(catalog);
 ///
 /// // A user-added token, and a relative range checked against a fixed clock.
-/// let now = FilterDate::parse("2023-01-10T12:00:00Z").unwrap().fixed().unwrap();
-/// let opts = ValidateOptions::new().now(now);
+/// let now = parse_event_date("2023-01-10T12:00:00Z").unwrap();
+/// let opts = base.clone().now(now);
 /// let filter = "file.owner:root AND dateTime:[now..now-1d]";
-/// let err = validate_with(filter, &catalog, &opts).unwrap_err();
+/// let err = validate_with(filter, &opts).unwrap_err();
 /// let d = &err.diagnostics()[0];
 /// assert_eq!(d.code.as_str(), "empty-range");
 /// assert_eq!(&filter[d.span.start..d.span.end], "[now..now-1d]");
 /// println!("{}", serde_json::to_string_pretty(d).unwrap());
 ///
 /// // Warnings as errors.
-/// let strict = ValidateOptions::new().deny_warnings(true);
-/// let err = validate_with("action:Creat", &catalog, &strict).unwrap_err();
+/// let strict = base.clone().deny_warnings(true);
+/// let err = validate_with("action:Creat", &strict).unwrap_err();
 /// let d = &err.diagnostics()[0];
 /// assert_eq!((d.code.as_str(), d.severity), ("unknown-value", Severity::Error));
 /// assert_eq!(d.help.as_deref(), Some("did you mean `Create`?"));
 ///
 /// // Unknown tokens as raw JSON paths.
-/// let loose = ValidateOptions::new().allow_unknown(true);
-/// assert!(validate_with("data.custom.flag:yes", &catalog, &loose).is_ok());
+/// let loose = base.allow_unknown(true);
+/// assert!(validate_with("data.custom.flag:yes", &loose).is_ok());
 /// ```
-pub fn validate_with(
-    filter: &str,
-    catalog: &Catalog,
-    opts: &ValidateOptions,
-) -> Result<Validated, Diagnostics> {
-    let query = crate::parse(filter)?;
-    let diags = validate_query(&query, catalog, opts);
+pub fn validate_with(filter: &str, opts: &Options) -> Result<Validated, Diagnostics> {
+    let query = crate::parse::parse_with(filter, opts)?;
+    let diags = validate_query(&query, opts);
     if diags.iter().any(Diagnostic::is_error) {
         Err(Diagnostics(diags))
     } else {
@@ -227,21 +158,20 @@ pub fn validate_with(
 /// Errors: `unknown-token`, `type-mismatch`, `invalid-date`, `empty-range`. Warnings:
 /// `unknown-value`, `date-before-2017`, `date-only-upper-bound`, `unquoted-spaces`, and the
 /// parser's `mixed-and-or` (copied from [`Query::warnings`]). With
-/// [`ValidateOptions::deny_warnings`] every warning comes back as an error with the same code.
+/// [`Options::deny_warnings`] every warning comes back as an error with the same code.
 ///
 /// ```
-/// use fimql::catalog::Catalog;
-/// use fimql::{ValidateOptions, parse, validate_query};
+/// use fimql::{Options, parse, validate_query};
 ///
 /// let q = parse("severity:+4 OR action:Delte AND platform:LINUX")?;
-/// let diags = validate_query(&q, &Catalog::builtin(), &ValidateOptions::default());
+/// let diags = validate_query(&q, &Options::default());
 /// let found: Vec<(&str, usize)> = diags.iter().map(|d| (d.code.as_str(), d.span.start)).collect();
 /// assert_eq!(found, [("mixed-and-or", 0), ("type-mismatch", 9), ("unknown-value", 22)]);
 /// # Ok::<(), fimql::Diagnostics>(())
 /// ```
-pub fn validate_query(query: &Query, catalog: &Catalog, opts: &ValidateOptions) -> Vec<Diagnostic> {
+pub fn validate_query(query: &Query, opts: &Options) -> Vec<Diagnostic> {
     let mut v = Checker {
-        catalog,
+        catalog: &opts.catalog,
         opts,
         out: query.warnings.clone(),
     };
@@ -263,7 +193,7 @@ pub fn validate_query(query: &Query, catalog: &Catalog, opts: &ValidateOptions) 
 /// ```
 /// use fimql::catalog::{Catalog, Scope};
 /// let mut q = fimql::parse("file.attribute.readOnly:`Added` OR profile.name:'PCI'")?;
-/// assert_eq!(fimql::fix_aliases(&mut q, &Catalog::builtin(), Scope::Events), 2);
+/// assert_eq!(fimql::validate::fix_aliases(&mut q, &Catalog::builtin(), Scope::Events), 2);
 /// assert_eq!(q.to_string(), "file.attribute.readonly:`Added` OR profiles.name:'PCI'");
 /// # Ok::<(), fimql::Diagnostics>(())
 /// ```
@@ -288,7 +218,7 @@ pub fn fix_aliases(query: &mut Query, catalog: &Catalog, scope: Scope) -> usize 
 ///
 /// ```
 /// let mut q = fimql::parse("asset.tagNames: cloud agent AND profiles.name: windows profile*")?;
-/// assert_eq!(fimql::quote_spaced_values(&mut q), 2);
+/// assert_eq!(fimql::validate::quote_spaced_values(&mut q), 2);
 /// assert_eq!(q.to_string(), r"asset.tagNames:'cloud agent' AND profiles.name:windows\ profile*");
 /// # Ok::<(), fimql::Diagnostics>(())
 /// ```
@@ -387,7 +317,7 @@ fn fmt_instant(at: Instant) -> String {
 
 struct Checker<'a> {
     catalog: &'a Catalog,
-    opts: &'a ValidateOptions,
+    opts: &'a Options,
     out: Vec<Diagnostic>,
 }
 
@@ -629,7 +559,7 @@ impl Checker<'_> {
     fn date_value(&mut self, t: &Term, v: &Value) -> Option<FilterDate> {
         let name = t.field.name.as_str();
         let text = v.text();
-        let date = match FilterDate::parse(&text) {
+        let date = match FilterDate::read(&text) {
             Ok(d) => d,
             Err(e) => {
                 self.invalid_date(t, v, &text, e.offset, &e.message);
@@ -689,7 +619,7 @@ impl Checker<'_> {
             d = d.with_label(Span::new(at, at + width), "here");
         }
         let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let help = if squeezed != text && FilterDate::parse(&squeezed).is_ok() {
+        let help = if squeezed != text && FilterDate::read(&squeezed).is_ok() {
             let what = if text.contains(['\n', '\r']) {
                 "line break"
             } else {
@@ -874,43 +804,6 @@ fn lower(s: &str) -> String {
     s.to_lowercase()
 }
 
-/// The names closest to `probe` (case-insensitive), best first, at most `limit`.
-fn closest<'a>(
-    probe: &str,
-    candidates: impl Iterator<Item = &'a str>,
-    limit: usize,
-) -> Vec<&'a str> {
-    let p = lower(probe);
-    let p_last = p.rsplit('.').next().unwrap_or(&p).to_string();
-    let mut scored: Vec<(f64, &str)> = Vec::new();
-    for c in candidates {
-        let l = lower(c);
-        if scored.iter().any(|(_, s)| lower(s) == l) {
-            continue;
-        }
-        let mut score = strsim::normalized_damerau_levenshtein(&p, &l);
-        if score < 0.7 {
-            let l_last = l.rsplit('.').next().unwrap_or(&l);
-            if (p.chars().count() >= 2 && l.starts_with(&p))
-                || (p_last.len() >= 2 && p_last == l_last)
-            {
-                score = 0.7;
-            }
-        }
-        if score >= 0.7 {
-            scored.push((score, c));
-        }
-    }
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let best = scored.first().map_or(0.0, |s| s.0);
-    scored
-        .into_iter()
-        .take_while(|s| s.0 >= best - 0.1)
-        .take(limit)
-        .map(|(_, c)| c)
-        .collect()
-}
-
 /// `` `a` ``, `` `a` or `b` ``, `` `a`, `b` or `c` ``.
 fn one_of(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
@@ -992,18 +885,6 @@ mod tests {
         assert!(!g("*x*", "create"));
         assert!(g(r"a\*b", "a*b"));
         assert!(!g(r"a\*b", "axb"));
-    }
-
-    #[test]
-    fn closest_is_case_insensitive_and_ranked() {
-        let names = ["action", "actor.process", "platform"];
-        assert_eq!(closest("actoin", names.into_iter(), 3), ["action"]);
-        assert_eq!(closest("ACTION", names.into_iter(), 3), ["action"]);
-        assert_eq!(
-            closest("win", ["WINDOWS", "LINUX"].into_iter(), 3),
-            ["WINDOWS"]
-        );
-        assert!(closest("zzz", names.into_iter(), 3).is_empty());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::ast::Piece;
 /// (`str::to_lowercase` would give a word-final `Σ` the form `ς` depending on its neighbours, so a
 /// pattern piece and the value it is part of could fold differently), and `ς` is read as `σ`.
 ///
-/// ```
+/// ```ignore
 /// use fimql::wildcard::fold_case;
 /// assert_eq!(fold_case("ΟΔΥΣΣΕΑΣ"), fold_case("οδυσσεας"));
 /// assert_eq!(fold_case("ΟΔΥΣ"), "οδυσ");

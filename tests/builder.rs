@@ -3,11 +3,9 @@
 //! selects the same events. Also: queries round-trip through serde_json.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use fimql::ast::{CmpOp, ExprKind, Form, Predicate, Value};
 use fimql::builder::{BuildError, Condition, End, Point, and, field, not, open, or};
-use fimql::{
-    Catalog, CmpOp, CompileOptions, ExprKind, Form, Predicate, Query, Scope, Value, compile_query,
-    parse,
-};
+use fimql::{Catalog, Options, Query, Scope, compile_query, parse};
 use proptest::prelude::*;
 use serde_json::{Value as Json, json};
 
@@ -190,7 +188,7 @@ fn dates_print_as_quoted_iso_8601_in_utc() {
     );
     // The printed instant is the instant: compiled, it selects exactly that event.
     let q = built(field("dateTime").range(ns, ns));
-    let f = compile_query(&q, &Catalog::builtin(), &CompileOptions::new(Scope::Events)).unwrap();
+    let f = compile_query(&q, &Options::new(Scope::Events)).unwrap();
     assert!(f.matches(&json!({"dateTime": "2023-06-28T06:18:50.000000001Z"})));
     assert!(!f.matches(&json!({"dateTime": "2023-06-28T06:18:50Z"})));
 }
@@ -563,8 +561,8 @@ fn event() -> impl Strategy<Value = Json> {
         })
 }
 
-fn options() -> CompileOptions {
-    CompileOptions::new(Scope::Events).now(base() + Duration::days(1))
+fn options() -> Options {
+    Options::new(Scope::Events).now(base() + Duration::days(1))
 }
 
 proptest! {
@@ -600,9 +598,8 @@ proptest! {
         prop_assert!(reparsed.eq_ignoring_spans(&q), "{printed}");
         prop_assert_eq!(reparsed.to_string(), printed.clone());
 
-        let catalog = Catalog::builtin();
-        let direct = compile_query(&q, &catalog, &options());
-        let via_text = compile_query(&reparsed, &catalog, &options());
+        let direct = compile_query(&q, &options());
+        let via_text = compile_query(&reparsed, &options());
         match (direct, via_text) {
             (Ok(a), Ok(b)) => {
                 for e in &events {

@@ -16,7 +16,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, TimeZone, Timelik
 use fimql::ast::{Bound, CmpOp, Expr, ExprKind, Field, Form, Predicate, Query, Term, Value};
 use fimql::catalog::{Catalog, Scope, TokenType};
 use fimql::date::{FilterDate, parse_event_date};
-use fimql::{CompileOptions, Filter, Span, compile, compile_query, parse};
+use fimql::{Filter, Options, Span, compile, compile_query, parse};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
@@ -29,7 +29,7 @@ type Instant = DateTime<Utc>;
 // A small deterministic generator for the insides of terms and events.
 
 // The crate's small deterministic generator (SplitMix64).
-use fimql::translate::filtergen::Rng;
+use fimql::testing::filtergen::Rng;
 
 /// One of `xs`, half of the time one of the first `hot` (so that matches happen often).
 fn pick_hot<'a, T>(rng: &mut Rng, xs: &'a [T], hot: usize) -> &'a T {
@@ -1076,8 +1076,8 @@ fn gen_event(tree: &PathNode, seed: u64) -> Json {
 // ---------------------------------------------------------------------------------------------
 // Running both evaluators.
 
-fn opts(scope: Scope) -> CompileOptions {
-    CompileOptions::new(scope).now(now()).allow_unknown(true)
+fn opts(scope: Scope) -> Options {
+    Options::new(scope).now(now()).allow_unknown(true)
 }
 
 fn reference(catalog: &Catalog, scope: Scope) -> Reference<'_> {
@@ -1116,7 +1116,7 @@ fn prepare(
         parse(&canonical).is_ok_and(|c| c.eq_ignoring_spans(&q)),
         "the canonical form {canonical:?} of {src:?} does not parse back to the same tree"
     );
-    let f = compile_query(&q, &Catalog::builtin(), &opts(scope)).ok();
+    let f = compile_query(&q, &opts(scope)).ok();
     Ok((src, q, f))
 }
 
@@ -1266,7 +1266,6 @@ fn reference_passes_match_conformance() {
 #[test]
 fn generated_cases_match_often_enough() {
     for scope in Scope::ALL {
-        let catalog = Catalog::builtin();
         let tree = path_tree(scope);
         let mut runner = TestRunner::deterministic();
         let strategy = (expr_strategy(scope), any::<u64>());
@@ -1276,7 +1275,7 @@ fn generated_cases_match_often_enough() {
             total += 1;
             let src = print(&expr, seed);
             let q = parse(&src).unwrap();
-            let Ok(f) = compile_query(&q, &catalog, &opts(scope)) else {
+            let Ok(f) = compile_query(&q, &opts(scope)) else {
                 continue;
             };
             compiled += 1;

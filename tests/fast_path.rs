@@ -21,9 +21,9 @@
 //! fails.
 
 // The crate's small deterministic generator (SplitMix64).
-use fimql::fast::Matcher;
-use fimql::translate::filtergen::Rng;
-use fimql::{CompileOptions, Filter, Scope, compile};
+use fimql::eval::Matcher;
+use fimql::testing::filtergen::Rng;
+use fimql::{Filter, Options, Scope, compile};
 use serde_json::{Map, Value as Json, json};
 
 // ---------------------------------------------------------------------------------------------
@@ -103,7 +103,7 @@ fn compile_all() -> Vec<(&'static str, Filter)> {
     FILTERS
         .iter()
         .map(|&src| {
-            let f = compile(src, &CompileOptions::new(Scope::Events))
+            let f = compile(src, &Options::new(Scope::Events))
                 .unwrap_or_else(|e| panic!("filter {src:?} does not compile: {e:?}"));
             (src, f)
         })

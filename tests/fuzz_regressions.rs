@@ -20,20 +20,20 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
 
 #[test]
 fn parse_regressions() {
-    assert!(replay("parse", fimql::fuzzing::check_parse) > 0);
+    assert!(replay("parse", fimql::testing::fuzzing::check_parse) > 0);
 }
 
 #[test]
 fn validate_regressions() {
-    assert!(replay("validate", fimql::fuzzing::check_validate) > 0);
+    assert!(replay("validate", fimql::testing::fuzzing::check_validate) > 0);
 }
 
 #[test]
 fn eval_regressions() {
-    assert!(replay("eval", fimql::fuzzing::check_eval) > 0);
+    assert!(replay("eval", fimql::testing::fuzzing::check_eval) > 0);
 }
 
 #[test]
 fn filter_stream_regressions() {
-    assert!(replay("filter_stream", fimql::fuzzing::check_stream) > 0);
+    assert!(replay("filter_stream", fimql::testing::fuzzing::check_stream) > 0);
 }

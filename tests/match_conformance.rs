@@ -3,7 +3,7 @@
 mod common;
 
 use chrono::{DateTime, Utc};
-use fimql::{CompileOptions, Scope, compile};
+use fimql::{Options, Scope, compile};
 use serde_json::Value;
 
 fn run(file: &str) -> usize {
@@ -30,7 +30,7 @@ fn run(file: &str) -> usize {
     let cases = spec["cases"].as_array().unwrap();
     for case in cases {
         let filter = case["filter"].as_str().unwrap();
-        let mut opts = CompileOptions::new(scope);
+        let mut opts = Options::new(scope);
         if let Some(now) = case["now"].as_str() {
             opts = opts.now(
                 DateTime::parse_from_rfc3339(now)

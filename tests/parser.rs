@@ -1,10 +1,8 @@
 //! Unit tests of the parser: what each input means (tree, canonical form, spans) or which
 //! diagnostic it gets, and how diagnostics render.
 
-use fimql::{
-    Bound, CmpOp, Code, Diagnostic, Diagnostics, Expr, ExprKind, Form, ParseOptions, Piece,
-    Predicate, Query, Span, Term, Value, parse,
-};
+use fimql::ast::{Bound, CmpOp, ExprKind, Form, Piece, Predicate, Term, Value};
+use fimql::{Code, Diagnostic, Diagnostics, Expr, Options, Query, Span, parse};
 use serde_json::json;
 
 // ---------------------------------------------------------------------------------------------
@@ -744,7 +742,7 @@ fn nested_parens(n: usize) -> String {
 
 #[test]
 fn default_depth_accepts_128_levels_and_rejects_129() {
-    assert_eq!(ParseOptions::default().depth_limit(), 128);
+    assert_eq!(Options::default().max_depth, 128);
     assert!(parse(&nested_parens(128)).is_ok());
     let src = nested_parens(129);
     let d = diag(&src);
@@ -772,30 +770,36 @@ fn default_depth_accepts_128_levels_and_rejects_129() {
 
 #[test]
 fn depth_is_configurable() {
-    let opts = ParseOptions::default().max_depth(3);
-    assert_eq!(opts.depth_limit(), 3);
-    assert!(opts.parse("NOT ((a:1))").is_ok());
+    let opts = Options::default().max_depth(3);
+    assert_eq!(opts.max_depth, 3);
+    assert!(fimql::parse_with("NOT ((a:1))", &opts).is_ok());
     assert_eq!(
-        opts.parse("NOT NOT ((a:1))").unwrap_err().diagnostics()[0].code,
+        fimql::parse_with("NOT NOT ((a:1))", &opts)
+            .unwrap_err()
+            .diagnostics()[0]
+            .code,
         Code::TooDeep
     );
-    assert_eq!(ParseOptions::default().max_depth(0).depth_limit(), 1);
+    assert_eq!(Options::default().max_depth(0).max_depth, 1);
     assert_eq!(
-        ParseOptions::default().max_depth(1_000_000).depth_limit(),
-        fimql::parse::MAX_DEPTH_LIMIT
+        Options::default().max_depth(1_000_000).max_depth,
+        fimql::options::MAX_DEPTH_LIMIT
     );
-    assert_eq!(fimql::parse::MAX_DEPTH_LIMIT, 1000);
+    assert_eq!(fimql::options::MAX_DEPTH_LIMIT, 1000);
 }
 
 #[test]
 fn the_depth_ceiling_fits_in_a_test_threads_stack() {
     // Tests run on threads with 2 MiB of stack, in an unoptimized build: parsing, printing,
     // comparing and dropping a tree at the hard ceiling must fit.
-    let opts = ParseOptions::default().max_depth(usize::MAX);
-    let n = fimql::parse::MAX_DEPTH_LIMIT;
-    assert!(opts.parse(&nested_parens(n)).is_ok());
+    let opts = Options::default().max_depth(usize::MAX);
+    let n = fimql::options::MAX_DEPTH_LIMIT;
+    assert!(fimql::parse_with(&nested_parens(n), &opts).is_ok());
     assert_eq!(
-        opts.parse(&nested_parens(n + 1)).unwrap_err().diagnostics()[0].code,
+        fimql::parse_with(&nested_parens(n + 1), &opts)
+            .unwrap_err()
+            .diagnostics()[0]
+            .code,
         Code::TooDeep
     );
     // Alternating AND and OR, one level per parenthesis: the tree is as deep as the nesting.
@@ -804,17 +808,21 @@ fn the_depth_ceiling_fits_in_a_test_threads_stack() {
         let op = if i % 2 == 0 { "AND" } else { "OR" };
         src = format!("b:{i} {op} ({src})");
     }
-    let q = opts.parse(&src).unwrap();
+    let q = fimql::parse_with(&src, &opts).unwrap();
     assert_eq!(q.expr.depth(), n + 1);
     let printed = q.to_string();
-    let again = opts.parse(&printed).unwrap();
+    let again = fimql::parse_with(&printed, &opts).unwrap();
     assert!(again.eq_ignoring_spans(&q));
     assert_eq!(again.to_string(), printed);
     // Indentation makes this pretty form about 3 MB long.
     let pretty = format!("{q:#}");
-    let unlimited = opts.max_len(usize::MAX);
-    assert!(unlimited.parse(&pretty).unwrap().eq_ignoring_spans(&q));
-    let q = opts.parse(&format!("{}a:1", "NOT ".repeat(n))).unwrap();
+    let unlimited = opts.clone().max_len(usize::MAX);
+    assert!(
+        fimql::parse_with(&pretty, &unlimited)
+            .unwrap()
+            .eq_ignoring_spans(&q)
+    );
+    let q = fimql::parse_with(&format!("{}a:1", "NOT ".repeat(n)), &opts).unwrap();
     assert_eq!(q.to_string().len(), 4 * n + 3);
 }
 
@@ -869,17 +877,23 @@ fn huge_inputs_get_clean_errors() {
 
 #[test]
 fn too_long() {
-    let opts = ParseOptions::default().max_len(10);
-    assert_eq!(opts.len_limit(), 10);
-    assert!(opts.parse("action:Cre").is_ok());
-    let d = opts.parse("action:Create").unwrap_err().diagnostics()[0].clone();
+    let opts = Options::default().max_len(10);
+    assert_eq!(opts.max_len, 10);
+    assert!(fimql::parse_with("action:Cre", &opts).is_ok());
+    let d = fimql::parse_with("action:Create", &opts)
+        .unwrap_err()
+        .diagnostics()[0]
+        .clone();
     assert_eq!((d.code, d.span), (Code::TooLong, Span::new(10, 13)));
     assert!(d.help.unwrap().contains("max_len"));
     // The span starts on a character boundary.
-    let d = opts.parse("action:ééé").unwrap_err().diagnostics()[0].clone();
+    let d = fimql::parse_with("action:ééé", &opts)
+        .unwrap_err()
+        .diagnostics()[0]
+        .clone();
     assert_eq!(d.span, Span::new(9, 13));
 
-    assert_eq!(ParseOptions::default().len_limit(), 1 << 20);
+    assert_eq!(Options::default().max_len, 1 << 20);
     let at_limit = format!("a:{}", "x".repeat((1 << 20) - 2));
     assert!(parse(&at_limit).is_ok());
     let over = format!("{at_limit}x");

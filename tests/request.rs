@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use fimql::Severity;
 use fimql::request::{
-    ApprovalStatus, ChangeType, CheckOptions, ClockTime, CorrelationRule, CountResponse,
-    DispositionCategory, EventHit, FindingCode, Incident, IncidentStatus, Request, RequestKind,
-    RequestReport, check_request, check_request_with,
+    ApprovalStatus, ChangeType, ClockTime, CorrelationRule, CountResponse, DispositionCategory,
+    EventHit, FindingCode, Incident, IncidentStatus, Request, RequestKind, RequestReport,
+    check_request, check_request_with,
 };
 use fimql::{Catalog, Scope};
+use fimql::{Options, Severity};
 
 fn data(path: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,9 +20,9 @@ fn data(path: &str) -> String {
 }
 
 /// The samples are from mid 2023; fix the clock there so that `fixDate` is not in the past.
-fn opts() -> CheckOptions {
+fn opts() -> Options {
     let now: DateTime<Utc> = "2023-06-01T00:00:00Z".parse().unwrap();
-    CheckOptions::new().now(now)
+    Options::default().now(now)
 }
 
 fn check(json: &str, kind: Option<RequestKind>) -> RequestReport {
@@ -718,7 +718,7 @@ fn sort_and_group_by() {
             ),
         ]
     );
-    let allow = CheckOptions::new().allow_unknown(true);
+    let allow = Options::default().allow_unknown(true);
     let r = check_request_with(r#"{"groupBy": ["x.y"]}"#, None, &allow);
     assert!(r.findings.is_empty());
 }
@@ -742,9 +742,9 @@ fn filters_are_checked_in_their_scope() {
     );
 
     // A custom catalog and unknown tokens reach the filters too.
-    let allow = CheckOptions::new().allow_unknown(true);
+    let allow = Options::default().allow_unknown(true);
     assert!(check_request_with(body, None, &allow).findings.is_empty());
-    let empty = CheckOptions::new().catalog(Catalog::empty());
+    let empty = Options::default().catalog(Catalog::empty());
     assert!(check_request_with(r#"{"filter": "action:Create"}"#, None, &empty).has_errors());
 
     // Every filter of a manual incident, each with its index.
@@ -866,6 +866,7 @@ fn kinds_by_name() {
         "approve"
             .parse::<RequestKind>()
             .unwrap_err()
+            .message
             .contains("incident-approve")
     );
     assert_eq!(RequestKind::IncidentSearch.filter_scope(), Scope::Incidents);
@@ -1033,7 +1034,7 @@ fn seed_responses_read_into_the_response_models() {
     assert_eq!(i.approval_status, Some(ApprovalStatus::Pending));
     assert_eq!(i.rule_id, None);
     let filter = &i.filters.as_ref().unwrap()[0];
-    assert!(fimql::compile(filter, &fimql::CompileOptions::new(Scope::Events)).is_ok());
+    assert!(fimql::compile(filter, &fimql::Options::new(Scope::Events)).is_ok());
 
     let i: Incident = serde_json::from_str(INCIDENT_CREATE_RESPONSE).unwrap();
     assert_eq!(i.user_info.unwrap().date, Some(1_671_188_983_383));
@@ -1063,7 +1064,7 @@ fn seed_responses_read_into_the_response_models() {
     .unwrap();
     let f = fimql::compile(
         "file.attribute.hidden:`Added`",
-        &fimql::CompileOptions::new(Scope::Events),
+        &fimql::Options::new(Scope::Events),
     )
     .unwrap();
     assert!(f.matches(&serde_json::Value::Object(hit.data)));

@@ -7,7 +7,8 @@
 //! and printing that again gives the same text; whatever does not parse gets at least one error
 //! whose spans lie in the input.
 
-use fimql::{Bound, CmpOp, Expr, ExprKind, Field, Form, Predicate, Query, Span, Term, Value};
+use fimql::ast::{Bound, CmpOp, ExprKind, Field, Form, Predicate, Term, Value};
+use fimql::{Expr, Query, Span};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 

@@ -1,18 +1,19 @@
 //! SQL translation: escaping, determinism, untranslatable filters. The engines themselves run in
 //! `tests/engines/`.
 
+use fimql::Options;
+use fimql::ast::{Form, Value};
 use fimql::catalog::{Catalog, Scope};
 use fimql::translate::{Engine, lit, schema, translate};
-use fimql::{CompileOptions, Form, Value};
 use proptest::prelude::*;
 
 const ENGINES: [Engine; 2] = [Engine::Spark, Engine::DuckDb];
 
-fn opts() -> CompileOptions {
+fn opts() -> Options {
     let now = chrono::DateTime::parse_from_rfc3339("2023-06-01T00:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
-    CompileOptions::new(Scope::Events).now(now)
+    Options::new(Scope::Events).now(now)
 }
 
 /// Spark's unescaping of a string literal (`unescapeSQLString`), for the escapes `lit` emits.
@@ -124,9 +125,9 @@ proptest! {
     #[test]
     fn translation_is_deterministic(seed in any::<u64>()) {
         let catalog = Catalog::builtin();
-        let samples = fimql::translate::filtergen::Samples::default();
+        let samples = fimql::testing::filtergen::Samples::default();
         let now = opts().now.unwrap();
-        let mut g = fimql::translate::filtergen::FilterGen::new(seed, &catalog, Scope::Events, &samples, now);
+        let mut g = fimql::testing::filtergen::FilterGen::new(seed, &catalog, Scope::Events, &samples, now);
         let f = g.next_filter();
         for e in ENGINES {
             let a = translate(&f, e, &opts());
@@ -162,7 +163,7 @@ fn sigma_is_untranslatable() {
     let src = "file.name:\"ΣΟΦΊΑ\"";
     for e in ENGINES {
         let err = translate(src, e, &opts()).unwrap_err();
-        assert_eq!(err.code(), "untranslatable");
+        assert_eq!(err.diagnostics()[0].code.as_str(), "untranslatable");
         assert!(err.render(src).contains("^^^^^^^"), "{}", err.render(src));
     }
     // Exact values are fine.

@@ -3,10 +3,8 @@
 
 use fimql::catalog::{Catalog, Scope};
 use fimql::date::{FilterDate, Instant};
-use fimql::{
-    Diagnostic, Severity, ValidateOptions, fix_aliases, parse, quote_spaced_values, validate,
-    validate_query, validate_with,
-};
+use fimql::validate::{fix_aliases, quote_spaced_values};
+use fimql::{Diagnostic, Options, Severity, parse, validate, validate_query, validate_with};
 use serde_json::json;
 
 fn at(s: &str) -> Instant {
@@ -14,13 +12,13 @@ fn at(s: &str) -> Instant {
 }
 
 /// Every diagnostic of a filter with these options (the filter must parse).
-fn diags_with(filter: &str, opts: &ValidateOptions) -> Vec<Diagnostic> {
+fn diags_with(filter: &str, opts: &Options) -> Vec<Diagnostic> {
     let q = parse(filter).unwrap_or_else(|e| panic!("{filter:?}: {}", e.render(filter)));
-    validate_query(&q, &Catalog::builtin(), opts)
+    validate_query(&q, opts)
 }
 
 fn diags(filter: &str) -> Vec<Diagnostic> {
-    diags_with(filter, &ValidateOptions::default())
+    diags_with(filter, &Options::default())
 }
 
 fn codes(filter: &str) -> Vec<&'static str> {
@@ -28,14 +26,14 @@ fn codes(filter: &str) -> Vec<&'static str> {
 }
 
 /// The rendering of the only diagnostic of a filter.
-fn render_one(filter: &str, opts: &ValidateOptions) -> String {
+fn render_one(filter: &str, opts: &Options) -> String {
     let ds = diags_with(filter, opts);
     assert_eq!(ds.len(), 1, "{filter:?}: {ds:?}");
     ds[0].render(filter).to_string()
 }
 
 fn render(filter: &str) -> String {
-    render_one(filter, &ValidateOptions::default())
+    render_one(filter, &Options::default())
 }
 
 #[test]
@@ -68,7 +66,7 @@ error[unknown-token]: unknown token `status` in scope events
     );
     let ds = diags_with(
         "action:Content",
-        &ValidateOptions::new().scope(Scope::Incidents),
+        &Options::default().scope(Scope::Incidents),
     );
     assert_eq!(ds.len(), 1);
     assert_eq!(
@@ -193,14 +191,14 @@ fn quoting_does_not_change_integer_boolean_and_date_values() {
         } else {
             Scope::Events
         };
-        let ds = diags_with(filter, &ValidateOptions::new().scope(scope));
+        let ds = diags_with(filter, &Options::default().scope(scope));
         assert!(ds.is_empty(), "{filter:?}: {ds:?}");
     }
 }
 
 #[test]
 fn empty_range_renders_with_resolved_now_bounds() {
-    let opts = ValidateOptions::new().now(at("2023-01-10T12:00:00Z"));
+    let opts = Options::default().now(at("2023-01-10T12:00:00Z"));
     assert_eq!(
         render_one("dateTime:[now..now-1d]", &opts),
         "\
@@ -357,7 +355,7 @@ fn unknown_value_is_case_insensitive_and_understands_wildcards() {
     }
     let ds = diags_with(
         "dispositionCategory:MALWAR",
-        &ValidateOptions::new().scope(Scope::Incidents),
+        &Options::default().scope(Scope::Incidents),
     );
     assert_eq!(ds[0].help.as_deref(), Some("did you mean `MALWARE`?"));
 }
@@ -382,7 +380,7 @@ warning[date-before-2017]: `2016-12-31` is before 2017-01-01; the FIM API reject
     );
     // Relative dates only with a clock.
     assert!(diags("dateTime>now-10y").is_empty());
-    let opts = ValidateOptions::new().now(at("2023-01-10T12:00:00Z"));
+    let opts = Options::default().now(at("2023-01-10T12:00:00Z"));
     let ds = diags_with("dateTime>now-10y", &opts);
     assert_eq!(ds.len(), 1);
     assert_eq!(
@@ -468,7 +466,7 @@ warning[mixed-and-or]: AND and OR are mixed without parentheses
 
 #[test]
 fn deny_warnings_makes_every_warning_an_error_with_the_same_code() {
-    let strict = ValidateOptions::new().deny_warnings(true);
+    let strict = Options::default().deny_warnings(true);
     assert_eq!(
         render_one("action:Creat", &strict),
         "\
@@ -493,7 +491,7 @@ error[unknown-value]: `Creat` is not a known value of `action`
         ]
     );
     // The one-call API rejects it, and accepts it without the option.
-    let err = validate_with(filter, &Catalog::builtin(), &strict).unwrap_err();
+    let err = validate_with(filter, &strict).unwrap_err();
     assert_eq!(err.diagnostics(), ds.as_slice());
     let ok = validate(filter, Scope::Events).unwrap();
     assert_eq!(ok.warnings.len(), 4);
@@ -502,7 +500,7 @@ error[unknown-value]: `Creat` is not a known value of `action`
 
 #[test]
 fn allow_unknown_accepts_unknown_tokens_as_text() {
-    let loose = ValidateOptions::new().allow_unknown(true);
+    let loose = Options::default().allow_unknown(true);
     for filter in ["data.custom.flag:yes", "foo:*", "sortValues:'x y'"] {
         assert!(
             diags_with(filter, &loose).is_empty(),
@@ -519,7 +517,7 @@ fn allow_unknown_accepts_unknown_tokens_as_text() {
         ds[0].message,
         "`foo` is a text token; ranges apply only to integer and date tokens"
     );
-    assert!(validate_with("x.y:1", &Catalog::builtin(), &loose).is_ok());
+    assert!(validate_with("x.y:1", &loose).is_ok());
 }
 
 #[test]
@@ -586,25 +584,19 @@ fn validated_holds_the_query_and_warnings() {
 
 #[test]
 fn options_default_and_builder() {
-    let d = ValidateOptions::default();
-    assert_eq!(d, ValidateOptions::new());
+    let d = Options::default();
     assert_eq!(d.scope, Scope::Events);
     assert_eq!(d.now, None);
     assert!(!d.deny_warnings && !d.allow_unknown);
     let now = at("2023-01-10T12:00:00Z");
-    let o = ValidateOptions::new()
+    let o = Options::default()
         .scope(Scope::Incidents)
         .now(now)
         .deny_warnings(true)
         .allow_unknown(true);
     assert_eq!(
-        o,
-        ValidateOptions {
-            scope: Scope::Incidents,
-            now: Some(now),
-            deny_warnings: true,
-            allow_unknown: true
-        }
+        (o.scope, o.now, o.deny_warnings, o.allow_unknown),
+        (Scope::Incidents, Some(now), true, true)
     );
 }
 
@@ -697,7 +689,7 @@ fn quote_spaced_values_quotes_multi_word_values() {
     assert_eq!(quote_spaced_values(&mut q), 1);
     assert_eq!(q.to_string(), r"profiles.name:'O\'Brien group'");
     let again = parse(&q.to_string()).unwrap();
-    let fimql::ExprKind::Term(t) = &again.expr.kind else {
+    let fimql::ast::ExprKind::Term(t) = &again.expr.kind else {
         panic!()
     };
     assert_eq!(t.predicate.values()[0].text(), "O'Brien group");
@@ -708,10 +700,10 @@ fn quote_spaced_values_quotes_multi_word_values() {
     let fixed = q.to_string();
     assert_eq!(fixed, r"profiles.name:windows\ profile* OR action:Rename");
     let again = parse(&fixed).unwrap();
-    let fimql::ExprKind::Or(xs) = &again.expr.kind else {
+    let fimql::ast::ExprKind::Or(xs) = &again.expr.kind else {
         panic!()
     };
-    let fimql::ExprKind::Term(t) = &xs[0].kind else {
+    let fimql::ast::ExprKind::Term(t) = &xs[0].kind else {
         panic!()
     };
     let v = t.predicate.values()[0];

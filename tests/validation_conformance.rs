@@ -5,9 +5,9 @@
 mod common;
 
 use common::{cases, conformance_dir, language_md};
-use fimql::catalog::{Catalog, Scope};
+use fimql::catalog::Scope;
 use fimql::date::FilterDate;
-use fimql::{Diagnostic, Severity, ValidateOptions, validate, validate_with};
+use fimql::{Diagnostic, Options, Severity, validate, validate_with};
 use serde_json::Value;
 
 fn scope_of(case: &Value, default: Scope) -> Scope {
@@ -157,8 +157,8 @@ fn every_warnings_json_case_is_valid_with_its_warning() {
         );
 
         // With warnings denied, the same case is rejected with that code as an error.
-        let strict = ValidateOptions::new().scope(scope).deny_warnings(true);
-        let err = validate_with(filter, &Catalog::builtin(), &strict).unwrap_err();
+        let strict = Options::default().scope(scope).deny_warnings(true);
+        let err = validate_with(filter, &strict).unwrap_err();
         assert!(
             err.diagnostics()
                 .iter()
@@ -190,15 +190,15 @@ fn check_match_file(file: &str) -> usize {
     let path = conformance_dir().join(file);
     let root: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let default = scope_of(&root, Scope::Events);
-    let catalog = Catalog::builtin();
+
     let mut n = 0;
     for case in cases(file) {
         let filter = case["filter"].as_str().unwrap();
-        let mut opts = ValidateOptions::new().scope(scope_of(&case, default));
+        let mut opts = Options::default().scope(scope_of(&case, default));
         if let Some(now) = case["now"].as_str() {
             opts = opts.now(FilterDate::parse(now).unwrap().fixed().unwrap());
         }
-        let ok = validate_with(filter, &catalog, &opts).unwrap_or_else(|e| {
+        let ok = validate_with(filter, &opts).unwrap_or_else(|e| {
             panic!(
                 "{file}: {filter:?} rejected:\n{}",
                 list(e.diagnostics(), filter)

@@ -1,5 +1,5 @@
 #![no_main]
-//! See `fimql::fuzzing::check_stream` for what this target asserts.
+//! See `fimql::testing::fuzzing::check_stream` for what this target asserts.
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| fimql::fuzzing::check_stream(data));
+fuzz_target!(|data: &[u8]| fimql::testing::fuzzing::check_stream(data));

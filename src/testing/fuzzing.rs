@@ -3,11 +3,11 @@
 //!
 //! Each function panics when a property fails; that panic is the finding.
 
-use crate::catalog::{Catalog, Scope};
+use crate::catalog::Scope;
 use crate::error::Diagnostic;
 use crate::stream::{Item, RecordReader};
-use crate::validate::{ValidateOptions, validate_query};
-use crate::{CompileOptions, Query, compile_query, parse};
+use crate::validate::validate_query;
+use crate::{Options, Query, compile_query, parse};
 
 /// `parse`: arbitrary bytes. Parsing never panics; what parses prints (plain and pretty) to text
 /// that parses to the same tree, and printing is idempotent. Error spans lie in the input.
@@ -78,21 +78,14 @@ pub fn check_validate(data: &[u8]) {
     let Ok(q) = parse(src) else {
         return;
     };
-    let catalog = Catalog::shared();
     let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
     for scope in Scope::ALL {
         for allow_unknown in [false, true] {
-            let opts = ValidateOptions::new()
-                .scope(scope)
-                .allow_unknown(allow_unknown)
-                .now(now);
-            for d in validate_query(&q, catalog, &opts) {
+            let opts = Options::new(scope).allow_unknown(allow_unknown).now(now);
+            for d in validate_query(&q, &opts) {
                 check_span(src, &d);
             }
-            let copts = CompileOptions::new(scope)
-                .allow_unknown(allow_unknown)
-                .now(now);
-            if let Err(e) = compile_query(&q, catalog, &copts) {
+            if let Err(e) = compile_query(&q, &opts) {
                 for d in e.diagnostics() {
                     check_span(src, d);
                 }
@@ -113,9 +106,7 @@ pub fn check_eval(data: &[u8]) {
         return;
     };
     let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
-    let opts = CompileOptions::new(Scope::Events)
-        .allow_unknown(true)
-        .now(now);
+    let opts = Options::new(Scope::Events).allow_unknown(true).now(now);
     let Ok(f) = crate::compile(src, &opts) else {
         return;
     };
@@ -138,11 +129,8 @@ pub fn check_eval(data: &[u8]) {
 /// `filter_stream`: arbitrary bytes as an input file. Splitting never panics or loops; every
 /// record lies within its batch, and each one either matches, does not, or is an error.
 pub fn check_stream(data: &[u8]) {
-    let f = crate::compile(
-        "action:Create OR severity>=4",
-        &CompileOptions::new(Scope::Events),
-    )
-    .expect("a valid filter");
+    let f = crate::compile("action:Create OR severity>=4", &Options::new(Scope::Events))
+        .expect("a valid filter");
     let mut m = f.matcher();
     let mut reader = RecordReader::new(data);
     let mut batches = 0usize;

@@ -7,6 +7,8 @@
 
 use serde_json::Value as Json;
 
+pub use crate::fast::{Matcher, RecordError};
+
 use crate::compile::{CTerm, Filter, Interval, Node, StrTest, Test};
 use crate::date::{from_epoch_millis, parse_event_date};
 use crate::wildcard::fold_case;
@@ -29,8 +31,8 @@ impl Filter {
     /// Whether the event matches.
     ///
     /// ```
-    /// use fimql::{CompileOptions, Scope, compile};
-    /// let f = compile("profiles.rules.name:*CR_* AND NOT action:Delete", &CompileOptions::new(Scope::Events))?;
+    /// use fimql::{Options, Scope, compile};
+    /// let f = compile("profiles.rules.name:*CR_* AND NOT action:Delete", &Options::new(Scope::Events))?;
     /// let event = serde_json::json!({
     ///     "sortValues": [],
     ///     "data": {"action": "Create", "profiles": [{"rules": [{"name": "x"}, {"name": "CR_1"}]}]}

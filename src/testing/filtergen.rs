@@ -11,9 +11,10 @@ use serde_json::Value as Json;
 
 use crate::ast::{Form, Value};
 use crate::catalog::{Catalog, Scope, TokenDef, TokenType};
-use crate::compile::{CompileOptions, compile_query};
+use crate::compile::compile_query;
 use crate::date::{Instant, parse_event_date};
 use crate::eval::{Leaf, walk};
+use crate::options::Options;
 
 /// A small deterministic random generator (SplitMix64).
 #[derive(Clone, Debug)]
@@ -135,6 +136,7 @@ pub struct FilterGen<'a> {
     scope: Scope,
     samples: &'a Samples,
     now: Instant,
+    opts: Options,
 }
 
 impl<'a> FilterGen<'a> {
@@ -152,6 +154,7 @@ impl<'a> FilterGen<'a> {
             scope,
             samples,
             now,
+            opts: Options::new(scope).catalog(catalog.clone()).now(now),
         }
     }
 
@@ -161,8 +164,7 @@ impl<'a> FilterGen<'a> {
             let depth = self.rng.below(4);
             let f = self.expr(depth);
             let Ok(q) = crate::parse(&f) else { continue };
-            let opts = CompileOptions::new(self.scope).now(self.now);
-            if compile_query(&q, self.catalog, &opts).is_ok() {
+            if compile_query(&q, &self.opts).is_ok() {
                 return f;
             }
         }
