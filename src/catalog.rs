@@ -314,7 +314,7 @@ const BUILTIN: &[Row] = &[
     (Events, "class", Enum, "class", &[], &["Disk", "Registry"], Seen, "Disk, Registry"),
     (Events, "baseline", Boolean, "baseline", &[], &[], Seen, ""),
     (Events, "trustStatus", Enum, "trustStatus", &[], &["TRUSTED", "UNTRUSTED", "UNKNOWN", "UNAVAILABLE"], Inferred, "TRUSTED, UNTRUSTED, UNKNOWN, UNAVAILABLE"),
-    (Events, "reputationStatus", Enum, "reputationStatus", &[], &["KNOWN", "UNKNOWN"], Inferred, "KNOWN, UNKNOWN"),
+    (Events, "reputationStatus", Enum, "reputationStatus", &[], &["MALICIOUS", "SUSPICIOUS", "KNOWN", "UNKNOWN", "UNAVAILABLE"], Doc, "MALICIOUS, SUSPICIOUS, KNOWN, UNKNOWN, UNAVAILABLE"),
     (Events, "file.fullPath", Text, "fullPath", &[], &[], Doc, "a trailing `\\` inside quotes must be written `\\\\`"),
     (Events, "file.name", Text, "name", &[], &[], Inferred, ""),
     (Events, "file.hash", Keyword, "fileContentHash", &[], &[], Doc, "SHA-256 hex"),
