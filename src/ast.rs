@@ -111,6 +111,49 @@ impl Expr {
             ExprKind::Term(_) => 1,
         }
     }
+
+    /// The `AND` of `items`, in the shape the parser gives: an operand that is itself an `AND`
+    /// gives its operands, one item comes back as it is, and the span runs from the first item's
+    /// to the last one's. `None` for no items.
+    ///
+    /// ```
+    /// use fimql::{Expr, parse};
+    /// let a = parse("action:Create AND severity:4").unwrap().expr;
+    /// let b = parse("platform:LINUX").unwrap().expr;
+    /// let both = Expr::and([a, b]).unwrap();
+    /// assert_eq!(both.to_string(), "action:Create AND severity:4 AND platform:LINUX");
+    /// ```
+    pub fn and(items: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+        Expr::join(items, true)
+    }
+
+    /// The `OR` of `items`, flattened like [`Expr::and`].
+    pub fn or(items: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+        Expr::join(items, false)
+    }
+
+    fn join(items: impl IntoIterator<Item = Expr>, and: bool) -> Option<Expr> {
+        let mut flat = Vec::new();
+        let mut span: Option<Span> = None;
+        for e in items {
+            span = Some(span.map_or(e.span, |s| s.to(e.span)));
+            match e.kind {
+                ExprKind::And(xs) if and => flat.extend(xs),
+                ExprKind::Or(xs) if !and => flat.extend(xs),
+                kind => flat.push(Expr { kind, span: e.span }),
+            }
+        }
+        let span = span?;
+        if flat.len() == 1 {
+            return flat.pop();
+        }
+        let kind = if and {
+            ExprKind::And(flat)
+        } else {
+            ExprKind::Or(flat)
+        };
+        Some(Expr { kind, span })
+    }
 }
 
 /// A token name as written, e.g. `file.attribute.readOnly`.

@@ -207,28 +207,10 @@ pub fn not(c: Condition) -> Condition {
 }
 
 fn join(items: impl IntoIterator<Item = Condition>, is_and: bool) -> Condition {
-    let mut flat = Vec::new();
-    for c in items {
-        let e = match c.inner {
-            Ok(e) => e,
-            Err(e) => return Condition::err(e),
-        };
-        match e.kind {
-            ExprKind::And(xs) if is_and => flat.extend(xs),
-            ExprKind::Or(xs) if !is_and => flat.extend(xs),
-            kind => flat.push(Expr { kind, span: e.span }),
-        }
-    }
-    match flat.len() {
-        0 => Condition::err(BuildError::EmptyGroup),
-        1 => Condition {
-            inner: Ok(flat.pop().expect("one operand")),
-        },
-        _ => Condition::ok(if is_and {
-            ExprKind::And(flat)
-        } else {
-            ExprKind::Or(flat)
-        }),
+    let exprs: Result<Vec<Expr>, BuildError> = items.into_iter().map(|c| c.inner).collect();
+    let joined = exprs.map(|xs| if is_and { Expr::and(xs) } else { Expr::or(xs) });
+    Condition {
+        inner: joined.and_then(|e| e.ok_or(BuildError::EmptyGroup)),
     }
 }
 

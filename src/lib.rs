@@ -96,6 +96,11 @@ pub mod translate;
 #[doc(hidden)]
 pub mod testing;
 
+/// The Rust examples of README.md, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use ast::{Expr, Query};
 pub use catalog::{Catalog, Scope};
 pub use compile::{Filter, compile, compile_query};

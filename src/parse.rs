@@ -11,7 +11,7 @@
 use std::cell::{Cell, RefCell};
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::bytes::complete::{tag, take_while};
 use nom::character::complete::{char, multispace0, multispace1, satisfy};
 use nom::combinator::{recognize, value};
 use nom::error::{ErrorKind, ParseError};
@@ -148,25 +148,51 @@ fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '.'
 }
 
-/// `keyword = "AND" | "OR" | "NOT"` (any case, as a whole word).
+/// `keyword = AND | OR | NOT`: one of the three words, in any case, followed by a `boundary`,
+/// which it does not take. This is the parser's one test for a keyword, wherever it looks for
+/// `AND`, `OR` or `NOT`: after an operand (a bare, quoted, backtick or bracketed value, or a `)`),
+/// before an operand, inside a value group, and where a bare value must not be a keyword. A word
+/// that merely starts with one (`or*`, `AND-x`, `not\?`, `ORx`) is not a keyword.
 fn keyword(i: &str) -> R<'_, Kw> {
-    let (rest, w) = take_while1(is_word_char)(i)?;
-    match kw_of(w) {
-        Some(k) => Ok((rest, k)),
-        None => Err(nom::Err::Error(Failure::from_error_kind(i, ErrorKind::Tag))),
+    for (word, kw) in [("and", Kw::And), ("or", Kw::Or), ("not", Kw::Not)] {
+        if let Some(head) = i.get(..word.len())
+            && head.eq_ignore_ascii_case(word)
+            && boundary(&i[word.len()..])
+        {
+            return Ok((&i[word.len()..], kw));
+        }
+    }
+    Err(nom::Err::Error(Failure::from_error_kind(i, ErrorKind::Tag)))
+}
+
+/// `boundary = white | "(" | ")" | "[" | "]" | "," | ":" | '"' | "'" | "`" | ".." | EOF`: whether
+/// `i` starts with what may follow a keyword. It is what ends a bare word (`ends_word`, `..`),
+/// with `(` and `)` ending it whether or not they are balanced.
+fn boundary(i: &str) -> bool {
+    match i.chars().next() {
+        None => true,
+        Some(c) => ends_word(c) || c == '(' || c == ')' || i.starts_with(".."),
     }
 }
 
-fn kw_of(w: &str) -> Option<Kw> {
-    if w.eq_ignore_ascii_case("and") {
-        Some(Kw::And)
-    } else if w.eq_ignore_ascii_case("or") {
-        Some(Kw::Or)
-    } else if w.eq_ignore_ascii_case("not") {
-        Some(Kw::Not)
-    } else {
-        None
-    }
+/// If the word at `i` is a keyword's letters followed by a sign that is not a `boundary` (`or*`,
+/// `AND-x`), those letters, for the help of a diagnostic. Words like `notes` or `ORx` are plainly
+/// other words and get no such help.
+fn keyword_prefix(i: &str) -> Option<&str> {
+    ["and", "or", "not"].into_iter().find_map(|word| {
+        let head = i.get(..word.len())?;
+        let next = i[word.len()..].chars().next()?;
+        let sign = !(next.is_alphanumeric() || next == '_' || next == '.');
+        (head.eq_ignore_ascii_case(word) && sign && !boundary(&i[word.len()..])).then_some(head)
+    })
+}
+
+/// The help for `word`, which starts with a keyword's `letters` but is not the keyword.
+fn not_a_keyword_help(word: &str, letters: &str) -> String {
+    format!(
+        "`{word}` is one word, not the keyword `{}` (a keyword is a whole word); put a space after `{letters}` for the keyword, or quote the value",
+        letters.to_ascii_uppercase()
+    )
 }
 
 /// `ident = ( letter | "_" ) { letter | digit | "_" }`
@@ -192,6 +218,16 @@ fn cmp(i: &str) -> R<'_, CmpOp> {
         value(CmpOp::Lt, tag("<")),
     ))
     .parse(i)
+}
+
+/// Whether a term starts at `i`: a field name followed, after optional whitespace, by `:` or a
+/// comparison operator.
+fn starts_term(i: &str) -> bool {
+    let Ok((rest, _)) = field(i) else {
+        return false;
+    };
+    let rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+    rest.starts_with(':') || rest.starts_with('<') || rest.starts_with('>')
 }
 
 /// Whether a bare word of this text would end at `c` (before looking at `..` and parentheses).
@@ -293,6 +329,27 @@ impl<'a> FilterParser<'a> {
             Some(c) => c.len_utf8(),
         };
         Span::new(start, start + len)
+    }
+
+    /// The extent of the word at `i`, up to the first `boundary` (`\` escapes the next
+    /// character), for error spans: the whole of `or*`, where `token_at` stops at the `*`. Where
+    /// no word starts (a quote, a bracket), the next token.
+    fn word_at(&self, i: &str) -> Span {
+        let start = self.off(i);
+        let mut end = i.len();
+        let mut it = i.char_indices();
+        while let Some((at, c)) = it.next() {
+            if c == '\\' {
+                it.next();
+            } else if boundary(&i[at..]) {
+                end = at;
+                break;
+            }
+        }
+        if end == 0 {
+            return self.token_at(i);
+        }
+        Span::new(start, start + end)
     }
 
     fn enter(&self, at: Span) -> Result<(), nom::Err<Failure>> {
@@ -461,7 +518,12 @@ impl<'a> FilterParser<'a> {
             Ok((_, Kw::Not)) => {}
             Err(_) => match j.chars().next() {
                 None | Some(')') => return Ok((j, Next::End)),
-                Some(c) if c == '(' || c == '_' || c.is_ascii_alphabetic() => {}
+                Some('(') => {}
+                Some(c) if c == '_' || c.is_ascii_alphabetic() => {
+                    if !starts_term(j) {
+                        return self.fail(self.not_a_term(i, j));
+                    }
+                }
                 Some(_) => {
                     let mut d = Diagnostic::error(
                         Code::UnexpectedToken,
@@ -485,6 +547,34 @@ impl<'a> FilterParser<'a> {
         // Two terms side by side.
         level.adjacent = Some((self.off(i), self.off(j)));
         Ok((j, Next::Operand))
+    }
+
+    /// `missing-operator` for a word after a complete term (which ends at `i`) that starts like a
+    /// field name but does not start a term (`or*`, `foo* x`, `severity=4`), at `j`: the
+    /// diagnostic's span is the word.
+    fn not_a_term(&self, i: &str, j: &str) -> Diagnostic {
+        let span = self.word_at(j);
+        let word = &self.src[span.start..span.end];
+        let d = Diagnostic::error(
+            Code::MissingOperator,
+            span,
+            format!("expected `AND`, `OR` or `)` after a term, found `{word}`"),
+        )
+        .with_label(Span::at(self.off(i)), "the previous term ends here");
+        if let Some(letters) = keyword_prefix(j) {
+            return d.with_help(not_a_keyword_help(word, letters));
+        }
+        let name = field(j).map_or("", |(_, name)| name);
+        let after = ws(&j[name.len()..]).map_or("", |(after, _)| after);
+        if after.starts_with('=') || after.starts_with("!=") {
+            d.with_help(format!(
+                "a term is written `{name}:value`; comparisons are `>`, `>=`, `<`, `<=`; join terms with `AND` or `OR`"
+            ))
+        } else {
+            d.with_help(format!(
+                "`{word}` is not a term: join terms with `AND` or `OR` (`... AND {name}:value`), or quote the value if the word belongs to it"
+            ))
+        }
     }
 
     /// `unary = NOT unary | primary`: reads the `NOT`s before an operand (in a loop), each
@@ -602,7 +692,11 @@ impl<'a> FilterParser<'a> {
             format!("expected `:` or a comparison after `{name}`, found {found}"),
         )
         .with_label(field.span, "this looks like a field name");
-        d = if j.starts_with('=') || j.starts_with("!=") {
+        d = if let Some(letters) = keyword_prefix(i) {
+            // `NOT* a:1`: a word, not `NOT`.
+            let word = self.word_at(i);
+            d.with_help(not_a_keyword_help(&self.src[word.start..word.end], letters))
+        } else if j.starts_with('=') || j.starts_with("!=") {
             d.with_help(format!(
                 "a term is written `{name}:value`; comparisons are `>`, `>=`, `<`, `<=`"
             ))
@@ -730,9 +824,10 @@ impl<'a> FilterParser<'a> {
                     );
                 }
                 other => {
+                    let span = self.word_at(k);
                     let mut d = Diagnostic::error(
                         Code::UnexpectedToken,
-                        self.token_at(k),
+                        span,
                         format!(
                             "expected `OR` or `)` in a value group, found `{}`",
                             snippet(k)
@@ -742,6 +837,11 @@ impl<'a> FilterParser<'a> {
                         d = d.with_help(
                             "a value group `field:(a OR b)` only combines values with OR; to require several values write `field:a AND field:b`",
                         );
+                    } else if let Some(letters) = keyword_prefix(k) {
+                        d = d.with_help(not_a_keyword_help(
+                            &self.src[span.start..span.end],
+                            letters,
+                        ));
                     }
                     return self.fail(d);
                 }
@@ -789,13 +889,20 @@ impl<'a> FilterParser<'a> {
                 format!("expected a value in {within}, found {found}"),
             ));
         }
-        if kw_of(w).is_some() {
+        if let Ok((after, _)) = keyword(i) {
+            let kw = &i[..i.len() - after.len()];
+            let help = if kw == w {
+                format!("quote it to mean the word: '{w}'")
+            } else {
+                // `or(x)`: the keyword ends at the `(`.
+                format!("the word starts with the keyword `{kw}`; quote it to mean the word: '{w}'")
+            };
             return err(Diagnostic::error(
                 Code::ExpectedValue,
-                span,
-                format!("`{w}` is a keyword, not a value"),
+                self.span(i, after),
+                format!("`{kw}` is a keyword, not a value"),
             )
-            .with_help(format!("quote it to mean the word: '{w}'")));
+            .with_help(help));
         }
         Ok(Value {
             form: Form::Bare,
@@ -815,7 +922,7 @@ impl<'a> FilterParser<'a> {
                 break;
             }
             let (k, w) = self.bare_word(j)?;
-            if w.is_empty() || kw_of(w).is_some() {
+            if w.is_empty() || keyword(j).is_ok() {
                 break;
             }
             let (after, _) = ws(k)?;
@@ -981,26 +1088,13 @@ fn term_expr(field: Field, predicate: Predicate, span: Span) -> Expr {
 
 /// Builds an n-ary AND (`and`) or OR from operands, flattening operands of the same kind.
 fn join(items: Vec<Expr>, and: bool) -> Expr {
-    if items.len() == 1 {
-        return items.into_iter().next().expect("one item");
-    }
-    let span = items[0].span.to(items[items.len() - 1].span);
-    let mut flat = Vec::with_capacity(items.len());
-    for e in items {
-        match e.kind {
-            ExprKind::And(xs) if and => flat.extend(xs),
-            ExprKind::Or(xs) if !and => flat.extend(xs),
-            kind => flat.push(Expr { kind, span: e.span }),
-        }
-    }
-    Expr {
-        kind: if and {
-            ExprKind::And(flat)
-        } else {
-            ExprKind::Or(flat)
-        },
-        span,
-    }
+    let joined = if and {
+        Expr::and(items)
+    } else {
+        Expr::or(items)
+    };
+    // A level always holds an operand: an empty one is an error before it gets here.
+    joined.expect("a level holds at least one operand")
 }
 
 /// A short excerpt of the input for messages.

@@ -655,19 +655,8 @@ fn node(kind: ExprKind) -> Expr {
 
 /// An n-ary AND/OR with operands of the same kind flattened, as the parser builds it.
 fn join(xs: Vec<Expr>, and: bool) -> Expr {
-    let mut flat = Vec::new();
-    for x in xs {
-        match x.kind {
-            ExprKind::And(ys) if and => flat.extend(ys),
-            ExprKind::Or(ys) if !and => flat.extend(ys),
-            kind => flat.push(node(kind)),
-        }
-    }
-    node(if and {
-        ExprKind::And(flat)
-    } else {
-        ExprKind::Or(flat)
-    })
+    let joined = if and { Expr::and(xs) } else { Expr::or(xs) };
+    joined.expect("the strategies give at least two operands")
 }
 
 fn expr_strategy(scope: Scope) -> impl Strategy<Value = Expr> {

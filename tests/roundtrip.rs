@@ -108,23 +108,11 @@ fn expr(kind: ExprKind) -> Expr {
 /// is merged into its parent.
 fn normalize(e: Expr) -> Expr {
     match e.kind {
-        ExprKind::And(xs) => expr(ExprKind::And(flatten(xs, true))),
-        ExprKind::Or(xs) => expr(ExprKind::Or(flatten(xs, false))),
+        ExprKind::And(xs) => Expr::and(xs.into_iter().map(normalize)).expect("operands"),
+        ExprKind::Or(xs) => Expr::or(xs.into_iter().map(normalize)).expect("operands"),
         ExprKind::Not(x) => expr(ExprKind::Not(Box::new(normalize(*x)))),
         kind @ ExprKind::Term(_) => expr(kind),
     }
-}
-
-fn flatten(xs: Vec<Expr>, and: bool) -> Vec<Expr> {
-    let mut out = Vec::new();
-    for x in xs.into_iter().map(normalize) {
-        match x.kind {
-            ExprKind::And(ys) if and => out.extend(ys),
-            ExprKind::Or(ys) if !and => out.extend(ys),
-            kind => out.push(expr(kind)),
-        }
-    }
-    out
 }
 
 /// Normalized trees: n-ary AND and OR with at least two operands and no operand of their own
