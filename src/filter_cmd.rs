@@ -11,7 +11,7 @@ use std::time::Instant as Clock;
 use clap::Args;
 use fimql::catalog::{Catalog, Scope};
 use fimql::date::Instant;
-use fimql::fast::{Matcher, RecordError};
+use fimql::eval::{Matcher, RecordError};
 use fimql::group::GroupBy;
 use fimql::stream::{Batch, Item, Layout, RecordReader};
 use fimql::{CompileOptions, Filter};

@@ -33,10 +33,10 @@
 //!
 //! The pipeline, one module per stage: [`parse`](mod@parse) (nom, spanned [`ast`]),
 //! [`validate`](mod@validate) (against the [`catalog`]), [`print`](mod@print) (canonical `Display`, pretty
-//! `{:#}`), [`compile`](mod@compile) (tokens resolved to paths, values lowered), evaluation on
-//! `serde_json::Value` ([`Filter::matches`]) and on bytes ([`fast`]); [`stream`] splits exported
-//! files into records, [`group`] counts like the FIM count API, [`request`] checks whole API
-//! request bodies and [`builder`] builds filters safely from Rust values.
+//! `{:#}`), [`compile`](mod@compile) (tokens resolved to paths, values lowered), [`eval`]
+//! (on `serde_json::Value` with [`Filter::matches`], on bytes with [`eval::Matcher`]); [`stream`]
+//! splits exported files into records, [`group`] counts like the FIM count API, [`request`] checks
+//! whole API request bodies and [`builder`] builds filters safely from Rust values.
 //!
 //! The language is described in `grammar.md` at the root of the repository.
 
@@ -51,21 +51,18 @@ pub mod catalog;
 pub mod compile;
 pub mod date;
 pub mod error;
-mod eval;
+pub mod eval;
 pub mod explain;
-pub mod fast;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod group;
 pub mod parse;
-mod prefilter;
 pub mod print;
 pub mod request;
 pub mod span;
 pub mod stream;
 pub mod translate;
 pub mod validate;
-pub mod wildcard;
 
 pub use ast::{Bound, CmpOp, Expr, ExprKind, Field, Form, Piece, Predicate, Query, Term, Value};
 pub use catalog::{Catalog, Scope};

@@ -389,7 +389,7 @@ pub fn lit(engine: Engine, s: &str) -> String {
 }
 
 /// A LIKE pattern (escape character `!`) for the pieces of a bare value, lower-cased as
-/// [`crate::wildcard::Pattern`] lower-cases them.
+/// [`crate::eval::wildcard::Pattern`] lower-cases them.
 pub fn like_pattern(pieces: &[Piece]) -> String {
     let mut out = String::new();
     for p in pieces {

@@ -21,7 +21,7 @@
 //! fails.
 
 // The crate's small deterministic generator (SplitMix64).
-use fimql::fast::Matcher;
+use fimql::eval::Matcher;
 use fimql::translate::filtergen::Rng;
 use fimql::{CompileOptions, Filter, Scope, compile};
 use serde_json::{Map, Value as Json, json};

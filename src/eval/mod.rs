@@ -5,11 +5,17 @@
 //! test, where a path crosses arrays at any level (arrays of arrays too). Missing and `null` values
 //! pass no test, so `NOT` of such a term is true: there is no third truth value.
 
+mod bytes;
+pub(crate) mod prefilter;
+pub(crate) mod wildcard;
+
+pub use bytes::{Matcher, RecordError};
+
 use serde_json::Value as Json;
 
 use crate::compile::{CTerm, Filter, Interval, Node, StrTest, Test};
 use crate::date::{from_epoch_millis, parse_event_date};
-use crate::wildcard::fold_case;
+use wildcard::fold_case;
 
 /// A value found at a path, borrowed from wherever the event lives.
 #[derive(Clone, Copy, Debug)]
@@ -179,7 +185,7 @@ impl Scratch {
 }
 
 /// Values up to this long are tested for a case-insensitive substring or wildcard as they are,
-/// when ASCII (see [`crate::wildcard::find_ascii_fold`]); longer ones are lower-cased and
+/// when ASCII (see [`wildcard::find_ascii_fold`]); longer ones are lower-cased and
 /// searched with `memmem`, which is faster there and has no bad cases.
 const FOLD_IN_PLACE: usize = 256;
 
@@ -196,7 +202,7 @@ pub(crate) fn ascii_str_passes(tests: &[StrTest], s: &[u8]) -> Option<bool> {
             StrTest::Exact(x) => s == x.as_bytes(),
             StrTest::EqFold(x) => s.eq_ignore_ascii_case(x.as_bytes()),
             StrTest::ContainsFold(x) if in_place && x.is_ascii() => {
-                crate::wildcard::find_ascii_fold(s, x.as_bytes()).is_some()
+                wildcard::find_ascii_fold(s, x.as_bytes()).is_some()
             }
             StrTest::Wildcard(p) if in_place && p.is_ascii() => {
                 p.matches_ascii(std::str::from_utf8(s).ok()?)
@@ -229,7 +235,7 @@ fn str_passes(tests: &[StrTest], s: &str, scratch: &mut Scratch) -> bool {
                 scratch.lower == *x
             }
             StrTest::ContainsFold(x) if in_place && x.is_ascii() => {
-                crate::wildcard::find_ascii_fold(s.as_bytes(), x.as_bytes()).is_some()
+                wildcard::find_ascii_fold(s.as_bytes(), x.as_bytes()).is_some()
             }
             StrTest::ContainsFold(x) => {
                 lower(scratch);
@@ -250,9 +256,9 @@ fn str_passes(tests: &[StrTest], s: &str, scratch: &mut Scratch) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::wildcard::{Needle, Pattern};
     use super::*;
     use crate::ast::Value;
-    use crate::wildcard::{Needle, Pattern};
 
     /// A string test of each kind, from `text` (as a bare value for the wildcard).
     fn tests_of(text: &str) -> Vec<StrTest> {

@@ -20,8 +20,8 @@
 
 use wide::{i8x16, u8x16};
 
+use super::{Leaf, Scratch, ascii_str_passes, eval, leaf_passes};
 use crate::compile::{Filter, Node, StrTest, Test};
-use crate::eval::{Leaf, Scratch, ascii_str_passes, eval, leaf_passes};
 
 /// Why a record could not be evaluated.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -519,7 +519,7 @@ pub struct Matcher<'f> {
     filter: &'f Filter,
     trie: Trie,
     ctx: Ctx<'f>,
-    prefilter: Option<crate::prefilter::Prefilter>,
+    prefilter: Option<super::prefilter::Prefilter>,
     /// The record's bitmaps (see [`Rec`]), reused across records.
     bitmaps: Bitmaps,
 }
@@ -573,7 +573,7 @@ impl Matcher<'_> {
     /// ```
     pub fn with_prefilter(mut self, on: bool) -> Self {
         self.prefilter = if on {
-            crate::prefilter::Prefilter::build(self.filter)
+            super::prefilter::Prefilter::build(self.filter)
         } else {
             None
         };
