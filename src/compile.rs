@@ -99,9 +99,9 @@ pub(crate) enum StrTest {
     /// The whole value, case-insensitive (needle lower-cased).
     EqFold(String),
     /// A case-insensitive substring (needle lower-cased).
-    ContainsFold(Box<crate::wildcard::Needle>),
+    ContainsFold(Box<crate::eval::wildcard::Needle>),
     /// A case-insensitive wildcard pattern.
-    Wildcard(crate::wildcard::Pattern),
+    Wildcard(crate::eval::wildcard::Pattern),
 }
 
 /// Parses, validates and compiles `src` in one call, with the settings of `opts`.
@@ -407,9 +407,9 @@ fn str_test(ty: TokenType, v: &Value) -> StrTest {
     match v.form {
         Form::Backtick => StrTest::Exact(v.text()),
         Form::Single | Form::Double => {
-            let needle = crate::wildcard::fold_case(&v.text());
+            let needle = crate::eval::wildcard::fold_case(&v.text());
             if ty == TokenType::Text {
-                StrTest::ContainsFold(Box::new(crate::wildcard::Needle::new(needle)))
+                StrTest::ContainsFold(Box::new(crate::eval::wildcard::Needle::new(needle)))
             } else {
                 StrTest::EqFold(needle)
             }
@@ -417,13 +417,13 @@ fn str_test(ty: TokenType, v: &Value) -> StrTest {
         Form::Bare => {
             let pieces = v.pattern();
             if pieces.iter().all(|p| matches!(p, Piece::Literal(_))) {
-                StrTest::EqFold(crate::wildcard::fold_case(&v.text()))
+                StrTest::EqFold(crate::eval::wildcard::fold_case(&v.text()))
             } else if let Some(text) = substring(&pieces) {
-                StrTest::ContainsFold(Box::new(crate::wildcard::Needle::new(
-                    crate::wildcard::fold_case(&text),
+                StrTest::ContainsFold(Box::new(crate::eval::wildcard::Needle::new(
+                    crate::eval::wildcard::fold_case(&text),
                 )))
             } else {
-                StrTest::Wildcard(crate::wildcard::Pattern::new(&pieces))
+                StrTest::Wildcard(crate::eval::wildcard::Pattern::new(&pieces))
             }
         }
     }
@@ -432,7 +432,7 @@ fn str_test(ty: TokenType, v: &Value) -> StrTest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wildcard::{Pattern, fold_case};
+    use crate::eval::wildcard::{Pattern, fold_case};
 
     #[test]
     fn stars_around_text_are_a_substring_test() {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value as Json};
 
-use crate::eval::{Leaf, float_text, walk};
+use crate::eval::{Leaf, event_root, float_text, walk};
 
 /// The key under which events without a value are counted.
 pub const MISSING_KEY: &str = "(missing)";
@@ -47,10 +47,7 @@ impl GroupBy {
 
     /// Counts one event (a search-response element or a bare event).
     pub fn add(&mut self, event: &Json) {
-        let root = match event.get("data") {
-            Some(d @ Json::Object(_)) => d,
-            _ => event,
-        };
+        let root = event_root(event);
         let keys: Vec<BTreeSet<String>> = self.paths.iter().map(|p| values_at(root, p)).collect();
         add_combinations(&mut self.root, &keys);
     }

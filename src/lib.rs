@@ -67,23 +67,22 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-// The pipeline, in order.
-pub mod ast;
-pub mod catalog;
-pub mod compile;
-pub mod date;
-pub mod eval;
-mod fast;
-pub mod options;
-pub mod parse;
-mod prefilter;
-pub mod print;
+// The pipeline, in order: text, tree, checked tree, compiled filter, decisions.
 pub mod span;
-mod suggest;
+pub mod ast;
+pub mod parse;
+pub mod print;
+pub mod catalog;
+pub mod options;
 pub mod validate;
-mod wildcard;
-// Diagnostics, shared by every stage.
+pub mod date;
+pub mod compile;
+pub mod eval;
+
+// Diagnostics, shared by every stage, and the one did-you-mean.
 pub mod error;
+mod suggest;
+
 // What is built on the pipeline.
 pub mod builder;
 pub mod explain;

@@ -1,17 +1,44 @@
-//! Evaluation of a compiled [`Filter`] against an event (`language.md` section 4).
+//! Evaluation of a compiled [`Filter`] against events (`grammar.md`, "How values match").
 //!
 //! An event is a JSON object; if it has a `data` member holding an object (a search-response
 //! element), the filter applies to that. A term holds when any value found at its path passes its
 //! test, where a path crosses arrays at any level (arrays of arrays too). Missing and `null` values
 //! pass no test, so `NOT` of such a term is true: there is no third truth value.
+//!
+//! Two ways in give the same answers:
+//! - [`Filter::matches`] on a parsed `serde_json::Value`: the boolean tree is walked, each term
+//!   walks its path in the value and tests the values it finds.
+//! - [`Matcher::matches_json`] on the raw bytes of one record (the fast path), in steps:
+//!   1. `json.rs` indexes the record (one SIMD pass finds its quotes and backslashes) and lexes
+//!      it: string ends, escapes, numbers, literals, whitespace, and skipping whole values while
+//!      checking that they are well-formed;
+//!   2. `bytes.rs` scans the record once, driven by the trie of the paths the filter reads
+//!      (`trie.rs`), and tests each value found at a term's path on the spot with the tests of
+//!      this module, setting the term's bit;
+//!   3. `decide.rs` tells when the terms known so far decide the filter, so that the members of
+//!      the event not read yet are only checked, not tested;
+//!   4. the boolean tree runs over the bits. A record the scanner is not sure of (a repeated key,
+//!      deep nesting, anything malformed) goes to serde_json and [`Filter::matches`], and a record
+//!      serde_json cannot read is a [`RecordError`].
+//!
+//! Before all this, `prefilter.rs` can rule a record out from its bytes alone
+//! ([`Matcher::with_prefilter`]). `wildcard.rs` holds the case folding, the wildcard patterns and
+//! the case-insensitive substring search the string tests use.
+
+mod bytes;
+mod decide;
+mod json;
+pub(crate) mod prefilter;
+mod trie;
+pub(crate) mod wildcard;
+
+pub use bytes::{Matcher, RecordError};
 
 use serde_json::Value as Json;
 
-pub use crate::fast::{Matcher, RecordError};
-
 use crate::compile::{CTerm, Filter, Interval, Node, StrTest, Test};
 use crate::date::{from_epoch_millis, parse_event_date};
-use crate::wildcard::fold_case;
+use wildcard::fold_case;
 
 /// A value found at a path, borrowed from wherever the event lives.
 #[derive(Clone, Copy, Debug)]
@@ -25,6 +52,28 @@ pub(crate) enum Leaf<'a> {
     Str(&'a str),
     /// An object (or another value no test reads).
     Other,
+}
+
+impl Leaf<'_> {
+    /// A number as `Value` holds it: an integer when it fits in `i64` or `u64`, else its `f64`.
+    pub(crate) fn from_number(n: &serde_json::Number) -> Leaf<'static> {
+        if let Some(i) = n.as_i64() {
+            Leaf::Int(i128::from(i))
+        } else if let Some(u) = n.as_u64() {
+            Leaf::Int(i128::from(u))
+        } else {
+            Leaf::Float(n.as_f64().unwrap_or(f64::NAN))
+        }
+    }
+}
+
+/// The object a filter applies to: the event's `data` member when it holds an object (a
+/// search-response element), else the event itself.
+pub(crate) fn event_root(event: &Json) -> &Json {
+    match event.get("data") {
+        Some(d @ Json::Object(_)) => d,
+        _ => event,
+    }
 }
 
 impl Filter {
@@ -41,10 +90,7 @@ impl Filter {
     /// # Ok::<(), fimql::Diagnostics>(())
     /// ```
     pub fn matches(&self, event: &Json) -> bool {
-        let root = match event.get("data") {
-            Some(d @ Json::Object(_)) => d,
-            _ => event,
-        };
+        let root = event_root(event);
         let mut scratch = Scratch::default();
         eval(&self.root, &mut |t: &CTerm| {
             walk(root, &self.paths[t.path], &mut |leaf| {
@@ -82,15 +128,7 @@ pub(crate) fn leaf_of(v: &Json) -> Leaf<'_> {
     match v {
         Json::Null => Leaf::Null,
         Json::Bool(b) => Leaf::Bool(*b),
-        Json::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Leaf::Int(i128::from(i))
-            } else if let Some(u) = n.as_u64() {
-                Leaf::Int(i128::from(u))
-            } else {
-                Leaf::Float(n.as_f64().unwrap_or(f64::NAN))
-            }
-        }
+        Json::Number(n) => Leaf::from_number(n),
         Json::String(s) => Leaf::Str(s),
         Json::Array(_) | Json::Object(_) => Leaf::Other,
     }
@@ -181,7 +219,7 @@ impl Scratch {
 }
 
 /// Values up to this long are tested for a case-insensitive substring or wildcard as they are,
-/// when ASCII (see [`crate::wildcard::find_ascii_fold`]); longer ones are lower-cased and
+/// when ASCII (see [`wildcard::find_ascii_fold`]); longer ones are lower-cased and
 /// searched with `memmem`, which is faster there and has no bad cases.
 const FOLD_IN_PLACE: usize = 256;
 
@@ -198,7 +236,7 @@ pub(crate) fn ascii_str_passes(tests: &[StrTest], s: &[u8]) -> Option<bool> {
             StrTest::Exact(x) => s == x.as_bytes(),
             StrTest::EqFold(x) => s.eq_ignore_ascii_case(x.as_bytes()),
             StrTest::ContainsFold(x) if in_place && x.is_ascii() => {
-                crate::wildcard::find_ascii_fold(s, x.as_bytes()).is_some()
+                wildcard::find_ascii_fold(s, x.as_bytes()).is_some()
             }
             StrTest::Wildcard(p) if in_place && p.is_ascii() => {
                 p.matches_ascii(std::str::from_utf8(s).ok()?)
@@ -231,7 +269,7 @@ fn str_passes(tests: &[StrTest], s: &str, scratch: &mut Scratch) -> bool {
                 scratch.lower == *x
             }
             StrTest::ContainsFold(x) if in_place && x.is_ascii() => {
-                crate::wildcard::find_ascii_fold(s.as_bytes(), x.as_bytes()).is_some()
+                wildcard::find_ascii_fold(s.as_bytes(), x.as_bytes()).is_some()
             }
             StrTest::ContainsFold(x) => {
                 lower(scratch);
@@ -252,9 +290,9 @@ fn str_passes(tests: &[StrTest], s: &str, scratch: &mut Scratch) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::wildcard::{Needle, Pattern};
     use super::*;
     use crate::ast::Value;
-    use crate::wildcard::{Needle, Pattern};
 
     /// A string test of each kind, from `text` (as a bare value for the wildcard).
     fn tests_of(text: &str) -> Vec<StrTest> {

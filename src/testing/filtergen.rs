@@ -13,7 +13,7 @@ use crate::ast::{Form, Value};
 use crate::catalog::{Catalog, Scope, TokenDef, TokenType};
 use crate::compile::compile_query;
 use crate::date::{Instant, parse_event_date};
-use crate::eval::{Leaf, walk};
+use crate::eval::{Leaf, event_root, walk};
 use crate::options::Options;
 
 /// A small deterministic random generator (SplitMix64).
@@ -65,11 +65,7 @@ impl Samples {
             let path: Vec<String> = t.segments().iter().map(|(k, _)| k.to_string()).collect();
             let list = values.entry(t.name.clone()).or_default();
             for ev in events {
-                let root = match ev.get("data") {
-                    Some(d @ Json::Object(_)) => d,
-                    _ => ev,
-                };
-                walk(root, &path, &mut |leaf| {
+                walk(event_root(ev), &path, &mut |leaf| {
                     let text = match leaf {
                         Leaf::Str(s) => Some(s.to_string()),
                         Leaf::Int(i) => Some(i.to_string()),

@@ -15,13 +15,7 @@ use crate::ast::Piece;
 /// Folds case for the case-insensitive value forms: each character is lower-cased on its own
 /// (`str::to_lowercase` would give a word-final `Σ` the form `ς` depending on its neighbours, so a
 /// pattern piece and the value it is part of could fold differently), and `ς` is read as `σ`.
-///
-/// ```ignore
-/// use fimql::wildcard::fold_case;
-/// assert_eq!(fold_case("ΟΔΥΣΣΕΑΣ"), fold_case("οδυσσεας"));
-/// assert_eq!(fold_case("ΟΔΥΣ"), "οδυσ");
-/// ```
-pub fn fold_case(s: &str) -> String {
+pub(crate) fn fold_case(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
@@ -33,7 +27,7 @@ pub fn fold_case(s: &str) -> String {
 
 /// A lowered wildcard pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     segments: Vec<Segment>,
     anchored_start: bool,
     anchored_end: bool,
@@ -58,7 +52,7 @@ enum Part {
 
 impl Pattern {
     /// A pattern from the pieces of a bare value; literals are folded with [`fold_case`].
-    pub fn new(pieces: &[Piece]) -> Self {
+    pub(crate) fn new(pieces: &[Piece]) -> Self {
         let mut segments = Vec::new();
         let mut cur: Vec<Part> = Vec::new();
         for p in pieces {
@@ -118,20 +112,20 @@ impl Pattern {
     }
 
     /// Whether [`Pattern::matches_ascii`] may be used: every literal of the pattern is ASCII.
-    pub fn is_ascii(&self) -> bool {
+    pub(crate) fn is_ascii(&self) -> bool {
         self.ascii
     }
 
     /// Whether an ASCII `value`, as it is (not lower-cased), matches an ASCII pattern, ignoring
     /// ASCII case: the same answer as [`Pattern::matches_lower`] on the value lower-cased,
     /// without making that copy.
-    pub fn matches_ascii(&self, value: &str) -> bool {
+    pub(crate) fn matches_ascii(&self, value: &str) -> bool {
         debug_assert!(self.ascii && value.is_ascii());
         self.matches_folded(value, true)
     }
 
     /// The longest literal run of the pattern (lower-cased), if any.
-    pub fn longest_literal(&self) -> Option<&str> {
+    pub(crate) fn longest_literal(&self) -> Option<&str> {
         self.segments
             .iter()
             .flat_map(|s| s.parts.iter())
@@ -143,7 +137,7 @@ impl Pattern {
     }
 
     /// The literal the value must start with (lower-cased), when the pattern starts with one.
-    pub fn literal_prefix(&self) -> Option<&str> {
+    pub(crate) fn literal_prefix(&self) -> Option<&str> {
         if !self.anchored_start {
             return None;
         }
@@ -154,7 +148,7 @@ impl Pattern {
     }
 
     /// Whether `value` (already folded with [`fold_case`]) matches the whole pattern.
-    pub fn matches_lower(&self, value: &str) -> bool {
+    pub(crate) fn matches_lower(&self, value: &str) -> bool {
         self.matches_folded(value, false)
     }
 
@@ -351,6 +345,12 @@ mod tests {
             let want = memchr::memmem::find(lower.as_bytes(), needle.as_bytes());
             proptest::prop_assert_eq!(find_ascii_fold(hay.as_bytes(), needle.as_bytes()), want);
         }
+    }
+
+    #[test]
+    fn fold_case_folds_each_character_alone() {
+        assert_eq!(fold_case("ΟΔΥΣΣΕΑΣ"), fold_case("οδυσσεας"));
+        assert_eq!(fold_case("ΟΔΥΣ"), "οδυσ");
     }
 
     #[test]

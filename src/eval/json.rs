@@ -1,0 +1,482 @@
+//! Byte-level JSON lexing for the record matcher: the record's index (one SIMD pass that finds
+//! the quotes and backslashes), string ends, escapes and their decoding, numbers read as
+//! serde_json reads them, literals, whitespace, and skipping whole values while checking that they
+//! are well-formed. Only what serde_json accepts is accepted; `None` means the record goes to
+//! serde_json.
+
+use wide::{i8x16, u8x16};
+
+use super::Leaf;
+
+/// How deep the scanner follows nested arrays and objects before handing the record to
+/// serde_json, whose own limit (128) then decides.
+pub(crate) const MAX_DEPTH: u32 = 100;
+
+/// The buffers of a record's index.
+#[derive(Default)]
+pub(crate) struct Bitmaps {
+    quotes: Vec<u64>,
+    escapes: Vec<u64>,
+}
+
+/// A record and its index: where its string-delimiting quotes are, found for the whole record in
+/// one branch-free pass, so that finding the end of a string costs a few bit operations.
+#[derive(Clone, Copy)]
+pub(crate) struct Record<'r> {
+    pub(crate) b: &'r [u8],
+    /// Bit `i % 64` of word `i / 64` is set when byte `i` is a quote that is not escaped.
+    quotes: &'r [u64],
+    /// Bit `i % 64` of word `i / 64` is set when byte `i` is a `\`.
+    escapes: &'r [u64],
+    /// The record has a byte below 0x20 (raw newlines or tabs, as in pretty-printed JSON): strings
+    /// are then scanned byte by byte, since such a byte inside a string makes the record invalid.
+    careful: bool,
+    /// The record has a `\`: strings may have escapes.
+    backslashes: bool,
+    /// The record has a byte that is not ASCII (it was checked to be UTF-8).
+    pub(crate) non_ascii: bool,
+}
+
+impl<'r> Record<'r> {
+    /// Indexes `b`; `None` when it is not valid UTF-8 or has an invalid escape.
+    pub(crate) fn index(b: &'r [u8], bitmaps: &'r mut Bitmaps) -> Option<Record<'r>> {
+        let Bitmaps { quotes, escapes } = bitmaps;
+        // One word per 64 bytes, the last one padded.
+        let words = b.len() / 64 + 1;
+        quotes.resize(words, 0);
+        escapes.resize(words, 0);
+        quotes.truncate(words);
+        escapes.truncate(words);
+        // Lanes turn negative where a byte is a control byte or not ASCII: one signed compare
+        // covers both.
+        let mut special = i8x16::splat(0);
+        let mut word = |chunk: &[u8; 64]| {
+            // Four 16-byte vectors: compares, then one bit per byte with a move-mask.
+            let (mut q, mut e) = (0u64, 0u64);
+            for (k, lanes) in chunk.chunks_exact(16).enumerate() {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(lanes);
+                let v = u8x16::new(a);
+                q |= u64::from(v.simd_eq(u8x16::splat(b'"')).to_bitmask()) << (16 * k);
+                e |= u64::from(v.simd_eq(u8x16::splat(b'\\')).to_bitmask()) << (16 * k);
+                special |= i8x16::new(a.map(|c| c as i8)).simd_lt(i8x16::splat(0x20));
+            }
+            (q, e)
+        };
+        let mut chunks = b.chunks_exact(64);
+        let mut any_escape = 0;
+        for ((chunk, q), e) in (&mut chunks).zip(quotes.iter_mut()).zip(escapes.iter_mut()) {
+            let mut c = [0u8; 64];
+            c.copy_from_slice(chunk);
+            (*q, *e) = word(&c);
+            any_escape |= *e;
+        }
+        let mut last = [b' '; 64];
+        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        let (q, e) = word(&last);
+        quotes[words - 1] = q;
+        escapes[words - 1] = e;
+        any_escape |= e;
+        let special = special.any();
+        // Rare: tell the two apart with a second pass.
+        let (careful, non_ascii) = if !special {
+            (false, false)
+        } else {
+            // A fold, not `any`, so that it is vectorized.
+            let control = b.iter().fold(0u8, |a, &c| a | u8::from(c < 0x20));
+            (control != 0, !b.is_ascii())
+        };
+        if non_ascii {
+            std::str::from_utf8(b).ok()?;
+        }
+        if any_escape != 0 {
+            // Walk the escapes from the left: each is checked, and a quote it escapes is no
+            // delimiter. (A `\` outside a string makes the record invalid; the scan stops there.)
+            let mut next = 0;
+            for (w, &word) in escapes.iter().enumerate() {
+                let mut m = word;
+                while m != 0 {
+                    let p = w * 64 + m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    if p < next {
+                        continue;
+                    }
+                    next = escape_end(b, p + 1)?;
+                    if b.get(p + 1) == Some(&b'"') {
+                        quotes[(p + 1) / 64] &= !(1u64 << ((p + 1) % 64));
+                    }
+                }
+            }
+        }
+        Some(Record {
+            b,
+            quotes,
+            escapes,
+            careful,
+            backslashes: any_escape != 0,
+            non_ascii,
+        })
+    }
+
+    /// Whether bytes `start..end` hold a `\\`.
+    #[inline(always)]
+    pub(crate) fn has_escape(&self, start: usize, end: usize) -> bool {
+        if !self.backslashes || start >= end {
+            return false;
+        }
+        let last = (end - 1) / 64;
+        let mut w = start / 64;
+        let mut m = self.escapes.get(w).copied().unwrap_or(0) & (!0u64 << (start % 64));
+        while w < last {
+            if m != 0 {
+                return true;
+            }
+            w += 1;
+            m = self.escapes.get(w).copied().unwrap_or(0);
+        }
+        m & (u64::MAX >> (63 - (end - 1) % 64)) != 0
+    }
+
+    /// From just after an opening quote: the index of the closing quote.
+    #[inline(always)]
+    pub(crate) fn string_end(&self, i: usize) -> Option<usize> {
+        if self.careful {
+            return string_end_careful(self.b, i);
+        }
+        let mut w = i / 64;
+        let mut m = *self.quotes.get(w)? & (!0u64 << (i % 64));
+        while m == 0 {
+            w += 1;
+            m = *self.quotes.get(w)?;
+        }
+        let end = w * 64 + m.trailing_zeros() as usize;
+        (end < self.b.len()).then_some(end)
+    }
+
+    /// The text between `start` and `end`, with escapes decoded into `buf` if it has any.
+    pub(crate) fn text<'a>(&self, start: usize, end: usize, buf: &'a mut String) -> Option<&'a str>
+    where
+        'r: 'a,
+    {
+        let raw = &self.b[start..end];
+        if self.has_escape(start, end) {
+            unescape(std::str::from_utf8(raw).ok()?, buf)?;
+            Some(&buf[..])
+        } else {
+            std::str::from_utf8(raw).ok()
+        }
+    }
+
+    /// Skips any value starting at `i`, checking that it is well-formed. Strings and `null`, the
+    /// most common values, are handled here; the rest out of line.
+    #[inline(always)]
+    pub(crate) fn skip_value(&self, i: usize, depth: u32) -> Option<usize> {
+        let b = self.b;
+        match *b.get(i)? {
+            b'"' => self.string_end(i + 1).map(|end| end + 1),
+            b'n' => (b.get(i..i + 4) == Some(b"null")).then_some(i + 4),
+            b'{' | b'[' => self.skip_container(i, depth),
+            _ => skip_scalar(b, i),
+        }
+    }
+
+    /// Skips an object or an array starting at `i`, and everything in it, checking that it is
+    /// well-formed. One loop with a stack of bits rather than recursion: this is where the
+    /// scanner spends most of its time.
+    #[inline(never)]
+    pub(crate) fn skip_container(&self, mut i: usize, depth: u32) -> Option<usize> {
+        let b = self.b;
+        // The open containers, innermost in the lowest bit: 1 for an object, 0 for an array.
+        // `MAX_DEPTH` is below 128, so they fit.
+        let mut stack: u128 = 0;
+        let mut open: u32 = 0;
+        'value: loop {
+            // A value starts at `i`.
+            match *b.get(i)? {
+                c @ (b'{' | b'[') => {
+                    if depth + open >= MAX_DEPTH {
+                        return None;
+                    }
+                    i = ws(b, i + 1);
+                    if c == b'{' {
+                        if b.get(i) == Some(&b'}') {
+                            i += 1;
+                        } else {
+                            if b.get(i) != Some(&b'"') {
+                                return None;
+                            }
+                            i = after_colon(b, self.string_end(i + 1)?)?;
+                            open += 1;
+                            stack = stack << 1 | 1;
+                            continue 'value;
+                        }
+                    } else if b.get(i) == Some(&b']') {
+                        i += 1;
+                    } else {
+                        open += 1;
+                        stack <<= 1;
+                        continue 'value;
+                    }
+                }
+                b'"' => i = self.string_end(i + 1)? + 1,
+                b'n' => {
+                    if b.get(i..i + 4) != Some(b"null") {
+                        return None;
+                    }
+                    i += 4;
+                }
+                _ => i = skip_scalar(b, i)?,
+            }
+            // After a value: the next member or element, or the end of containers.
+            loop {
+                if open == 0 {
+                    return Some(i);
+                }
+                i = ws(b, i);
+                let object = stack & 1 == 1;
+                match *b.get(i)? {
+                    b',' => {
+                        i = ws(b, i + 1);
+                        if object {
+                            if b.get(i) != Some(&b'"') {
+                                return None;
+                            }
+                            i = after_colon(b, self.string_end(i + 1)?)?;
+                        }
+                        continue 'value;
+                    }
+                    b'}' if object => {}
+                    b']' if !object => {}
+                    _ => return None,
+                }
+                i += 1;
+                open -= 1;
+                stack >>= 1;
+            }
+        }
+    }
+}
+
+/// From a key's closing quote at `end`: the index of its value, past the `:` and whitespace.
+#[inline(always)]
+pub(crate) fn after_colon(b: &[u8], end: usize) -> Option<usize> {
+    let mut i = end + 1;
+    if b.get(i) != Some(&b':') {
+        i = ws(b, i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+    }
+    Some(ws(b, i + 1))
+}
+
+/// The index of the first byte at or after `i` that is not JSON whitespace.
+#[inline]
+pub(crate) fn ws(b: &[u8], mut i: usize) -> usize {
+    // Compact JSON has no whitespace: one compare answers most calls.
+    if b.get(i).is_some_and(|&c| c > b' ') {
+        return i;
+    }
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Skips a number, `true`, `false` or `null` at `i`, checking that it is well-formed.
+#[inline(never)]
+fn skip_scalar(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b't' | b'f' | b'n' => literal(b, i).map(|(end, _)| end),
+        b'-' | b'0'..=b'9' => {
+            let (end, plain) = number_end(b, i)?;
+            if !plain || end - i > LONG_NUMBER {
+                // Only these can be out of serde_json's range.
+                number_leaf(&b[i..end], plain)?;
+            }
+            Some(end)
+        }
+        _ => None,
+    }
+}
+
+/// `true`, `false` or `null` at `i`.
+pub(crate) fn literal(b: &[u8], i: usize) -> Option<(usize, Leaf<'static>)> {
+    let rest = &b[i..];
+    if rest.starts_with(b"true") {
+        Some((i + 4, Leaf::Bool(true)))
+    } else if rest.starts_with(b"false") {
+        Some((i + 5, Leaf::Bool(false)))
+    } else if rest.starts_with(b"null") {
+        Some((i + 4, Leaf::Null))
+    } else {
+        None
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// A mask whose lowest set bit is the high bit of the first byte of `x` (in memory order) that is
+/// `"`, `\` or a control character.
+#[inline]
+fn specials(x: u64) -> u64 {
+    let quote = x ^ (ONES * u64::from(b'"'));
+    let backslash = x ^ (ONES * u64::from(b'\\'));
+    // A byte is zero (or below 0x20) when subtracting borrows into its high bit while its own high
+    // bit was clear; borrows only spread upwards, so the lowest flagged byte is exact.
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+    (zero(quote) | zero(backslash) | (x.wrapping_sub(ONES * 0x20) & !x)) & HIGHS
+}
+
+/// From just after an opening quote, byte by byte (eight at a time): the index of the closing
+/// quote. A control character or an invalid escape makes the record invalid. The record is known
+/// to be valid UTF-8, so only ASCII bytes need a look.
+#[cold]
+#[inline(never)]
+fn string_end_careful(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        while let Some(chunk) = b.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let m = specials(u64::from_le_bytes(word));
+            if m != 0 {
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        match *b.get(i)? {
+            b'"' => return Some(i),
+            b'\\' => i = escape_end(b, i + 1)?,
+            c if c < 0x20 => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+/// From just after a `\`: the index past the escape, which must be valid, with any `\u`
+/// surrogate paired as serde_json requires.
+fn escape_end(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(i + 1),
+        b'u' => match hex4(b, i + 1)? {
+            0xD800..=0xDBFF => {
+                if b.get(i + 5..i + 7) == Some(b"\\u")
+                    && (0xDC00..=0xDFFF).contains(&hex4(b, i + 7)?)
+                {
+                    Some(i + 11)
+                } else {
+                    None
+                }
+            }
+            0xDC00..=0xDFFF => None,
+            _ => Some(i + 5),
+        },
+        _ => None,
+    }
+}
+
+fn hex4(b: &[u8], i: usize) -> Option<u32> {
+    let digits = b.get(i..i + 4)?;
+    let mut n = 0;
+    for &d in digits {
+        n = n * 16 + char::from(d).to_digit(16)?;
+    }
+    Some(n)
+}
+
+/// Decodes the escapes of a string's text (between its quotes, already checked by `string_end`).
+fn unescape(text: &str, out: &mut String) -> Option<()> {
+    out.clear();
+    let mut rest = text;
+    while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        let e = rest.as_bytes();
+        let (c, len) = match *e.get(at + 1)? {
+            b'"' => ('"', 2),
+            b'\\' => ('\\', 2),
+            b'/' => ('/', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            _ => {
+                let hi = hex4(e, at + 2)?;
+                if (0xD800..=0xDBFF).contains(&hi) {
+                    let lo = hex4(e, at + 8)?;
+                    (
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?,
+                        12,
+                    )
+                } else {
+                    (char::from_u32(hi)?, 6)
+                }
+            }
+        };
+        out.push(c);
+        rest = rest.get(at + len..)?;
+    }
+    out.push_str(rest);
+    Some(())
+}
+
+/// Numbers longer than this (or with a fraction or exponent) are read by serde_json, which
+/// decides their value and whether they are in range.
+pub(crate) const LONG_NUMBER: usize = 18;
+
+/// From the first byte of a number: the index past it, and whether it is a plain integer (no
+/// fraction, no exponent). Checks JSON's number grammar.
+pub(crate) fn number_end(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
+    let digits = |b: &[u8], mut i: usize| {
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > start).then_some(i)
+    };
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match *b.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(b, i)?,
+        _ => return None,
+    }
+    let mut plain = true;
+    if b.get(i) == Some(&b'.') {
+        plain = false;
+        i = digits(b, i + 1)?;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        plain = false;
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        i = digits(b, i)?;
+    }
+    Some((i, plain))
+}
+
+/// A number's value as `Value` would hold it; `None` when serde_json refuses it.
+pub(crate) fn number_leaf(text: &[u8], plain: bool) -> Option<Leaf<'static>> {
+    if plain && text.len() <= LONG_NUMBER {
+        let (neg, digits) = match text.split_first() {
+            Some((b'-', d)) => (true, d),
+            _ => (false, text),
+        };
+        let n = digits
+            .iter()
+            .fold(0i128, |n, &d| n * 10 + i128::from(d - b'0'));
+        return Some(match (neg, n) {
+            // serde_json reads `-0` as the float -0.0.
+            (true, 0) => Leaf::Float(-0.0),
+            (true, n) => Leaf::Int(-n),
+            (false, n) => Leaf::Int(n),
+        });
+    }
+    let n: serde_json::Number = serde_json::from_slice(text).ok()?;
+    Some(Leaf::from_number(&n))
+}
