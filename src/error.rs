@@ -54,7 +54,9 @@ macro_rules! codes {
         /// example to its [`Stage`] and expects the code back. Filter examples are read with
         /// `Options::new(Scope::Events).max_depth(4).max_len(64)` and the clock at
         /// 2023-01-10T12:00:00Z; request examples are whole bodies checked with their kind
-        /// detected; record examples are one event record.
+        /// detected; record examples are one event record, given to a
+        /// [`Matcher`](crate::Matcher) or, for `record-too-long`, to a
+        /// [`RecordReader`](crate::stream::RecordReader).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "kebab-case")]
         #[non_exhaustive]
@@ -149,7 +151,7 @@ codes! {
     /// No kind was given and the fields do not tell.
     UnknownKind = "unknown-kind", Request, "{\"colour\": \"blue\"}";
     /// A required field is missing or null.
-    MissingField = "missing-field", Request, "{\"name\": \"rule\", \"filters\": []}";
+    MissingField = "missing-field", Request, "{\"name\": \"rule\"}";
     /// A field the request does not know (warning).
     UnknownField = "unknown-field", Request, "{\"filter\": \"action:Create\", \"colour\": 1}";
     /// A value of the wrong JSON type.
@@ -163,17 +165,17 @@ codes! {
     /// An array that must not be empty is.
     EmptyList = "empty-list", Request, "{\"name\": \"n\", \"filters\": []}";
     /// A value outside an enumeration, or not allowed in this request.
-    InvalidValue = "invalid-value", Request, "{\"filter\": \"action:Create\", \"sort\": \"x\", \"pageSize\": 1, \"incidentContext\": \"x\"}";
+    InvalidValue = "invalid-value", Request, "{\"approvalType\": \"x\"}";
     /// A reviewer with an `@` that is not an e-mail address.
     InvalidEmail = "invalid-email", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"a@\"]}";
     /// A reviewer that is not a usable user name.
-    InvalidUserName = "invalid-user-name", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"a b\"]}";
+    InvalidUserName = "invalid-user-name", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"a\\tb\"]}";
     /// Leading or trailing whitespace in a reviewer (warning).
     SurroundingWhitespace = "surrounding-whitespace", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\" ann\"]}";
     /// The same entry twice (warning).
     Duplicate = "duplicate", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"ann\", \"ann\"]}";
     /// A time of day not written `HH:MM:SS`.
-    InvalidTime = "invalid-time", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"fixTime\": \"9am\"}";
+    InvalidTime = "invalid-time", Request, "{\"scheduleType\": \"ONETIME\", \"startTime\": \"9am\"}";
     /// A date before today (warning).
     PastDate = "past-date", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"fixDate\": \"2017-01-01\"}";
     /// A number out of range.
@@ -182,8 +184,10 @@ codes! {
     InvalidSort = "invalid-sort", Request, "{\"filter\": \"action:Create\", \"sort\": \"dateTime\"}";
     /// An event record that is not JSON, or not a JSON object.
     InvalidRecord = "invalid-record", Record, "{\"action\": \"Create\"";
-    /// An event record longer than the reader's cap (64 MiB in [`crate::stream`]).
-    RecordTooLong = "record-too-long", Record, "a record of more than 64 MiB";
+    /// An event record longer than the reader's cap
+    /// ([`RecordReader::with_max_record`](crate::stream::RecordReader::with_max_record), 64 MiB by
+    /// default); the example is read as NDJSON with a cap of 32 bytes.
+    RecordTooLong = "record-too-long", Record, "{\"file\": {\"name\": \"longer than the cap\"}}";
     /// A scope, engine or request kind given by a name the library does not know.
     UnknownName = "unknown-name", Name, "evnets";
 }

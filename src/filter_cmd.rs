@@ -768,7 +768,8 @@ fn emit(
     for (item, outcome) in batch.items.iter().zip(outcomes) {
         let (bytes, line) = match item {
             Item::Record { line, .. } => (batch.record(item).unwrap_or_default(), *line),
-            Item::Error { line, message } => {
+            Item::Error { line, diagnostic } => {
+                let message = &diagnostic.message;
                 eprintln!("{file}:{line}: {message}");
                 totals.skipped += 1;
                 totals.records += 1;

@@ -18,6 +18,9 @@ use std::io::{self, Read};
 
 use memchr::memchr;
 
+use crate::error::{Code, Diagnostic};
+use crate::span::Span;
+
 /// The target size of a batch, in bytes.
 pub const BATCH_BYTES: usize = 1 << 20;
 /// The largest record accepted, in bytes; a longer one is reported and skipped.
@@ -46,13 +49,32 @@ pub enum Item {
         /// Line of the record's first byte in the input.
         line: u64,
     },
-    /// Something that is not a record, found while splitting (e.g. a record over the size cap).
+    /// Something that is not a record, found while splitting: a record over the size cap
+    /// (`record-too-long`) or input that cannot start one (`invalid-record`).
     Error {
         /// Line where it starts.
         line: u64,
-        /// What is wrong.
-        message: String,
+        /// What is wrong; it points into no text (its span is empty).
+        diagnostic: Diagnostic,
     },
+}
+
+impl Item {
+    fn too_long(line: u64, message: String) -> Item {
+        Item::Error {
+            line,
+            diagnostic: Diagnostic::error(Code::RecordTooLong, Span::default(), message).with_help(
+                "split the record, or filter it with a tool that streams within one record",
+            ),
+        }
+    }
+
+    fn invalid(line: u64, message: String) -> Item {
+        Item::Error {
+            line,
+            diagnostic: Diagnostic::error(Code::InvalidRecord, Span::default(), message),
+        }
+    }
 }
 
 /// A run of consecutive items with the bytes they refer to.
@@ -137,12 +159,24 @@ fn line_shapes(bytes: &[u8], eof: bool) -> (usize, usize) {
 }
 
 /// Splits NDJSON bytes from `start` into record items, as [`RecordReader`] does: one record per
-/// line (without its `\r\n` or `\n`), blank lines skipped. `line` is the line number at
+/// line (without its `\r\n` or `\n`), blank lines skipped, a line longer than `max_record` an
+/// error item. `line` is the line number at
 /// `start`; returns the line number at the end of `bytes`.
-fn split_lines(bytes: &[u8], mut start: usize, mut line: u64, items: &mut Vec<Item>) -> u64 {
+fn split_lines(
+    bytes: &[u8],
+    mut start: usize,
+    mut line: u64,
+    max_record: usize,
+    items: &mut Vec<Item>,
+) -> u64 {
     while start < bytes.len() {
         let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        if !bytes[start..end].trim_ascii().is_empty() {
+        if end - start > max_record {
+            items.push(Item::too_long(
+                line,
+                format!("record longer than {max_record} bytes; skipped"),
+            ));
+        } else if !bytes[start..end].trim_ascii().is_empty() {
             let mut e = end;
             if e > start && bytes[e - 1] == b'\r' {
                 e -= 1;
@@ -257,17 +291,17 @@ fn read_chunk_capped(
     // Line 1 is the line at `start`: the first line starting in the chunk is line 2 when the
     // newline before it lies in the chunk.
     let first_line = 1 + u64::from(first > lead);
-    let line = split_lines(&buf, first, first_line, &mut items);
+    let line = split_lines(&buf, first, first_line, max_record, &mut items);
     // The newlines in `start..end`: those before `first` and those split, less the one that
     // ends the last line past `end`, if any (after an over-long line, `cut` is at most `range`,
     // and no newline lies between them).
     let past = cut > range && buf[cut - 1] == b'\n';
     let newlines = (line - 1).saturating_sub(u64::from(past));
     if too_long {
-        items.push(Item::Error {
+        items.push(Item::too_long(
             line,
-            message: format!("record longer than {max_record} bytes; skipped"),
-        });
+            format!("record longer than {max_record} bytes; skipped"),
+        ));
     }
     let batch = Batch {
         bytes: buf,
@@ -415,6 +449,15 @@ impl<R: Read> RecordReader<R> {
         let mut r = RecordReader::new(inner);
         r.layout = Some(layout);
         r
+    }
+
+    /// Sets the record cap ([`MAX_RECORD_BYTES`] by default). In NDJSON, a line longer than
+    /// `bytes` is reported as a `record-too-long` [`Item::Error`] on its line and skipped, and
+    /// reading goes on with the next line. In a JSON array or concatenated JSON, a record found
+    /// longer than the cap while it is read is reported the same way, and ends the input.
+    pub fn with_max_record(mut self, bytes: usize) -> Self {
+        self.max_record = bytes;
+        self
     }
 
     /// The layout, once known (after the first batch).
@@ -575,7 +618,13 @@ impl<R: Read> RecordReader<R> {
                     start = memchr(b'\n', &batch.bytes).map_or(batch.bytes.len(), |i| i + 1);
                     self.line += u64::from(start > 0 && batch.bytes[start - 1] == b'\n');
                 }
-                self.line = split_lines(&batch.bytes, start, self.line, &mut batch.items);
+                self.line = split_lines(
+                    &batch.bytes,
+                    start,
+                    self.line,
+                    self.max_record,
+                    &mut batch.items,
+                );
                 return Ok(Some(batch));
             }
             if have_line.is_none() && self.pending.len() > self.max_record {
@@ -587,10 +636,10 @@ impl<R: Read> RecordReader<R> {
                 self.skip_to_newline()?;
                 return Ok(Some(Batch {
                     bytes: Vec::new(),
-                    items: vec![Item::Error {
+                    items: vec![Item::too_long(
                         line,
-                        message: format!("record longer than {} bytes; skipped", self.max_record),
-                    }],
+                        format!("record longer than {} bytes; skipped", self.max_record),
+                    )],
                     consumed: 0,
                 }));
             }
@@ -642,13 +691,13 @@ impl<R: Read> RecordReader<R> {
                 self.scan.record = None;
                 errors.push((
                     items.len(),
-                    Item::Error {
+                    Item::too_long(
                         line,
-                        message: format!(
+                        format!(
                             "record longer than {} bytes; the rest of the input is skipped",
                             self.max_record
                         ),
-                    },
+                    ),
                 ));
                 // The records before this one are complete: hand them out with their bytes.
                 let batch = self.make_batch(start, items, errors);
@@ -737,13 +786,13 @@ impl<R: Read> RecordReader<R> {
                         } else {
                             errors.push((
                                 items.len(),
-                                Item::Error {
-                                    line: s.pos_line,
-                                    message: format!(
+                                Item::invalid(
+                                    s.pos_line,
+                                    format!(
                                         "expected `[` to start an array of events, found `{}`",
                                         b as char
                                     ),
-                                },
+                                ),
                             ));
                             // Treat the rest as concatenated values.
                             s.in_array = true;
@@ -850,7 +899,9 @@ mod tests {
                         let bytes = batch.record(item).expect("record bytes");
                         out.push((*line, Ok(String::from_utf8_lossy(bytes).into_owned())));
                     }
-                    Item::Error { line, message } => out.push((*line, Err(message.clone()))),
+                    Item::Error { line, diagnostic } => {
+                        out.push((*line, Err(diagnostic.message.clone())))
+                    }
                 }
             }
         }
@@ -1072,9 +1123,10 @@ mod tests {
                         let text = String::from_utf8_lossy(bytes).into_owned();
                         out.push((l + line - 1, Ok(text)));
                     }
-                    Item::Error { line: l, message } => {
-                        out.push((l + line - 1, Err(message.clone())))
-                    }
+                    Item::Error {
+                        line: l,
+                        diagnostic,
+                    } => out.push((l + line - 1, Err(diagnostic.message.clone()))),
                 }
             }
             line += newlines;
@@ -1164,7 +1216,7 @@ mod tests {
                     let bytes = batch.record(item).expect("record bytes");
                     (*line, Ok(String::from_utf8_lossy(bytes).into_owned()))
                 }
-                Item::Error { line, message } => (*line, Err(message.clone())),
+                Item::Error { line, diagnostic } => (*line, Err(diagnostic.message.clone())),
             })
             .collect()
     }

@@ -26,36 +26,65 @@ use super::json::{
 use super::trie::{KeyWords, Trie, first_bit, length_bit};
 use super::{Leaf, Scratch, ascii_str_passes, eval, leaf_passes};
 use crate::compile::{Filter, Node, Test};
+use crate::error::{Code, Diagnostic};
+use crate::span::Span;
 
-/// Why a record could not be evaluated.
+/// Why a record could not be evaluated: an `invalid-record` [`Diagnostic`] whose span is the byte
+/// offset in the record where reading stopped (when known), and the line and column there.
+///
+/// Its `Display` is the message and, when known, " at line L column C of the record".
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}{}", position.map(|(l, c)| format!(" at line {l} column {c} of the record")).unwrap_or_default())]
+#[error("{}{}", diagnostic.message, position.map(|(l, c)| format!(" at line {l} column {c} of the record")).unwrap_or_default())]
 pub struct RecordError {
-    /// What is wrong.
-    pub message: String,
-    /// Where, as a 1-based line and column within the record, when known.
-    pub position: Option<(usize, usize)>,
+    diagnostic: Diagnostic,
+    position: Option<(usize, usize)>,
 }
 
 impl RecordError {
-    fn new(message: impl Into<String>) -> Self {
+    fn new(at: usize, message: impl Into<String>) -> Self {
         RecordError {
-            message: message.into(),
+            diagnostic: Diagnostic::error(Code::InvalidRecord, Span::at(at), message).with_help(
+                "each record must be one JSON object (an event, or a search-response element)",
+            ),
             position: None,
         }
     }
 
-    fn json(e: &serde_json::Error) -> Self {
+    fn json(record: &[u8], e: &serde_json::Error) -> Self {
         let full = e.to_string();
         // serde_json appends " at line L column C"; keep the position apart.
         let message = match full.rfind(" at line ") {
             Some(i) if e.line() > 0 => full[..i].to_string(),
             _ => full,
         };
+        let position = (e.line() > 0).then(|| (e.line(), e.column()));
+        let at = position.map_or(0, |(line, column)| {
+            let line_start = record
+                .split(|&b| b == b'\n')
+                .take(line - 1)
+                .map(|l| l.len() + 1)
+                .sum::<usize>();
+            (line_start + column.saturating_sub(1)).min(record.len())
+        });
         RecordError {
-            message,
-            position: (e.line() > 0).then(|| (e.line(), e.column())),
+            position,
+            ..RecordError::new(at, message)
         }
+    }
+
+    /// The diagnostic: code `invalid-record`, the message, the span in the record.
+    pub fn diagnostic(&self) -> &Diagnostic {
+        &self.diagnostic
+    }
+
+    /// What is wrong, without the position.
+    pub fn message(&self) -> &str {
+        &self.diagnostic.message
+    }
+
+    /// Where, as a 1-based line and column within the record, when known.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        self.position
     }
 }
 
@@ -337,12 +366,13 @@ impl Matcher<'_> {
     #[cold]
     fn exact(&self, record: &[u8]) -> Result<bool, RecordError> {
         let text = std::str::from_utf8(record).map_err(|e| {
-            RecordError::new(format!(
-                "invalid UTF-8 at byte {} of the record",
-                e.valid_up_to()
-            ))
+            RecordError::new(
+                e.valid_up_to(),
+                format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()),
+            )
         })?;
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| RecordError::json(&e))?;
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| RecordError::json(record, &e))?;
         if v.is_object() {
             return Ok(self.filter.matches(&v));
         }
@@ -354,9 +384,10 @@ impl Matcher<'_> {
             serde_json::Value::Array(_) => "an array".to_string(),
             serde_json::Value::Object(_) => "an object".to_string(),
         };
-        Err(RecordError::new(format!(
-            "invalid type: {found}, expected a JSON object (an event)"
-        )))
+        Err(RecordError::new(
+            0,
+            format!("invalid type: {found}, expected a JSON object (an event)"),
+        ))
     }
 }
 
