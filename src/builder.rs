@@ -45,6 +45,7 @@ use chrono::{
 };
 
 use crate::ast::{Bound, CmpOp, Expr, ExprKind, Field, Form, Predicate, Query, Term, Value};
+use crate::error::{Code, Diagnostic, Diagnostics};
 use crate::options::DEFAULT_MAX_DEPTH;
 use crate::span::Span;
 
@@ -101,6 +102,37 @@ pub enum BuildError {
         /// What goes wrong.
         reason: String,
     },
+}
+
+impl BuildError {
+    /// The problem as a [`Diagnostic`], with the code the parser gives the same mistake in text
+    /// (`expected-value` for an empty value or list, `invalid-date`, `expected-term` for an empty
+    /// group, `too-deep`, `unexpected-token` for a name or term that would not read back). The
+    /// span is empty: a condition has no text yet.
+    ///
+    /// ```
+    /// use fimql::builder::field;
+    /// let err = field("action").eq("").build().unwrap_err();
+    /// assert_eq!(err.diagnostic().code.as_str(), "expected-value");
+    /// ```
+    pub fn diagnostic(&self) -> Diagnostic {
+        let code = match self {
+            BuildError::EmptyValue { .. } | BuildError::EmptyList { .. } => Code::ExpectedValue,
+            BuildError::DateOutOfRange { .. } => Code::InvalidDate,
+            BuildError::EmptyGroup => Code::ExpectedTerm,
+            BuildError::TooDeep { .. } => Code::TooDeep,
+            BuildError::InvalidField(_) | BuildError::Unrepresentable { .. } => {
+                Code::UnexpectedToken
+            }
+        };
+        Diagnostic::error(code, Span::default(), self.to_string())
+    }
+}
+
+impl From<BuildError> for Diagnostics {
+    fn from(e: BuildError) -> Self {
+        Diagnostics::from(e.diagnostic())
+    }
 }
 
 /// A boolean condition under construction: a term, or an AND, OR or NOT of conditions. It holds

@@ -250,7 +250,7 @@ pub fn parse_event_date(text: &str) -> Option<Instant> {
 }
 
 /// An event's date as a JSON integer of epoch milliseconds.
-pub fn from_epoch_millis(ms: i64) -> Option<Instant> {
+pub(crate) fn from_epoch_millis(ms: i64) -> Option<Instant> {
     DateTime::from_timestamp_millis(ms)
 }
 
@@ -387,7 +387,7 @@ fn parse_iso(text: &str) -> Result<(Instant, bool), DateError> {
 }
 
 /// The first instant of the UTC day after `at`'s day (for a single date-only value).
-pub fn next_day(at: Instant) -> Option<Instant> {
+pub(crate) fn next_day(at: Instant) -> Option<Instant> {
     at.checked_add_days(Days::new(1))
 }
 

@@ -273,7 +273,7 @@ fn duckdb_columns(tree: &[SchemaNode]) -> String {
 }
 
 /// A quoted identifier.
-pub fn ident(engine: Engine, name: &str) -> String {
+pub(crate) fn ident(engine: Engine, name: &str) -> String {
     match engine {
         Engine::Spark => format!("`{}`", name.replace('`', "``")),
         Engine::DuckDb => format!("\"{}\"", name.replace('"', "\"\"")),
@@ -334,7 +334,7 @@ pub fn lit(engine: Engine, s: &str) -> String {
 
 /// A LIKE pattern (escape character `!`) for the pieces of a bare value, lower-cased as the
 /// evaluator's wildcard patterns lower-case them.
-pub fn like_pattern(pieces: &[Piece]) -> String {
+pub(crate) fn like_pattern(pieces: &[Piece]) -> String {
     let mut out = String::new();
     for p in pieces {
         match p {
