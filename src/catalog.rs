@@ -390,7 +390,7 @@ const BUILTIN: &[Row] = &[
 /// assert_eq!(fimql::catalog::parse_integer("-12"), Some(-12));
 /// assert_eq!(fimql::catalog::parse_integer("+4"), None);
 /// ```
-pub(crate) fn parse_integer(text: &str) -> Option<i64> {
+pub fn parse_integer(text: &str) -> Option<i64> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -399,7 +399,7 @@ pub(crate) fn parse_integer(text: &str) -> Option<i64> {
 }
 
 /// The boolean a value of a boolean token stands for: `true` or `false` in any case.
-pub(crate) fn parse_boolean(text: &str) -> Option<bool> {
+pub fn parse_boolean(text: &str) -> Option<bool> {
     if text.eq_ignore_ascii_case("true") {
         Some(true)
     } else if text.eq_ignore_ascii_case("false") {

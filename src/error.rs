@@ -151,11 +151,11 @@ codes! {
     /// No kind was given and the fields do not tell.
     UnknownKind = "unknown-kind", Request, "{\"colour\": \"blue\"}";
     /// A required field is missing or null.
-    MissingField = "missing-field", Request, "{\"name\": \"rule\"}";
+    MissingField = "missing-field", Request, "{\"name\": \"Unplanned change\"}";
     /// A field the request does not know (warning).
-    UnknownField = "unknown-field", Request, "{\"filter\": \"action:Create\", \"colour\": 1}";
+    UnknownField = "unknown-field", Request, "{\"filter\": \"action:Create\", \"pagesize\": 10}";
     /// A value of the wrong JSON type.
-    WrongType = "wrong-type", Request, "{\"filter\": 4}";
+    WrongType = "wrong-type", Request, "{\"name\": \"n\", \"filters\": \"action:Create\"}";
     /// A string shorter than allowed (an empty name).
     TooShort = "too-short", Request, "{\"name\": \"\", \"filters\": [\"action:Create\"]}";
     /// A value that is only whitespace.
@@ -165,19 +165,19 @@ codes! {
     /// An array that must not be empty is.
     EmptyList = "empty-list", Request, "{\"name\": \"n\", \"filters\": []}";
     /// A value outside an enumeration, or not allowed in this request.
-    InvalidValue = "invalid-value", Request, "{\"approvalType\": \"x\"}";
+    InvalidValue = "invalid-value", Request, "{\"approvalStatus\": \"DONE\", \"changeType\": \"OTHER\", \"dispositionCategory\": \"PATCHING\"}";
     /// A reviewer with an `@` that is not an e-mail address.
-    InvalidEmail = "invalid-email", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"a@\"]}";
+    InvalidEmail = "invalid-email", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"jsmith@qualys\"]}";
     /// A reviewer that is not a usable user name.
-    InvalidUserName = "invalid-user-name", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"a\\tb\"]}";
+    InvalidUserName = "invalid-user-name", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"alice, bob\"]}";
     /// Leading or trailing whitespace in a reviewer (warning).
     SurroundingWhitespace = "surrounding-whitespace", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\" ann\"]}";
     /// The same entry twice (warning).
     Duplicate = "duplicate", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"reviewers\": [\"ann\", \"ann\"]}";
     /// A time of day not written `HH:MM:SS`.
-    InvalidTime = "invalid-time", Request, "{\"scheduleType\": \"ONETIME\", \"startTime\": \"9am\"}";
+    InvalidTime = "invalid-time", Request, "{\"scheduleType\": \"DAILY\", \"startTime\": \"9:30\"}";
     /// A date before today (warning).
-    PastDate = "past-date", Request, "{\"name\": \"n\", \"filters\": [\"action:Create\"], \"fixDate\": \"2017-01-01\"}";
+    PastDate = "past-date", Request, "{\"scheduleType\": \"ONETIME\", \"startTime\": \"09:00:00\", \"endTime\": \"10:00:00\", \"fixDate\": \"2020-06-04\"}";
     /// A number out of range.
     OutOfRange = "out-of-range", Request, "{\"filter\": \"action:Create\", \"pageSize\": 0}";
     /// A `sort` string that does not hold `[{"token": "asc"|"desc"}, ...]`.

@@ -639,10 +639,17 @@ fn term_values(q: &Query) -> Vec<&Value> {
 fn build_errors_are_diagnostics() {
     let code = |c: Condition| c.build().unwrap_err().diagnostic().code.as_str();
     assert_eq!(code(field("action").eq("")), "expected-value");
-    assert_eq!(code(field("action").any_of(Vec::<&str>::new())), "expected-value");
+    assert_eq!(
+        code(field("action").any_of(Vec::<&str>::new())),
+        "expected-value"
+    );
     assert_eq!(code(and([])), "expected-term");
     assert_eq!(code(field("a b").eq("x")), "unexpected-token");
     let d = fimql::Diagnostics::from(field("action").eq("").build().unwrap_err());
     assert_eq!(d.diagnostics()[0].severity, fimql::Severity::Error);
-    assert!(d.diagnostics()[0].message.contains("empty value for `action`"));
+    assert!(
+        d.diagnostics()[0]
+            .message
+            .contains("empty value for `action`")
+    );
 }

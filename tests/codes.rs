@@ -28,7 +28,7 @@ fn codes_at(stage: Stage, example: &str) -> Vec<Code> {
         Stage::Request => check_request(example, None)
             .findings
             .iter()
-            .filter_map(|f| Code::from_name(f.code.as_str()))
+            .map(|f| f.diagnostic.code)
             .collect(),
         Stage::Record => {
             let filter = fimql::compile("action:Create", &filter_options()).unwrap();

@@ -30,10 +30,7 @@ fn codes_by_stage(filter: &str, opts: &Options) -> Vec<(&'static str, Vec<Code>)
                 .findings
                 .iter()
                 .filter(|f| f.is_error())
-                .filter_map(|f| match &f.filter {
-                    Some(ff) => Some(ff.diagnostic.code),
-                    None => Code::from_name(f.code.as_str()),
-                })
+                .map(|f| f.diagnostic.code)
                 .collect(),
         ),
     ]

@@ -4,13 +4,15 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use fimql::error::Stage;
+use fimql::request::Finding;
 use fimql::request::{
     ApprovalStatus, ChangeType, ClockTime, CorrelationRule, CountResponse, DispositionCategory,
-    EventHit, FindingCode, Incident, IncidentStatus, Request, RequestKind, RequestReport,
-    check_request, check_request_with,
+    EventHit, Incident, IncidentStatus, Request, RequestKind, RequestReport, check_request,
+    check_request_with,
 };
 use fimql::{Catalog, Scope};
-use fimql::{Options, Severity};
+use fimql::{Code, Options, Severity};
 
 fn data(path: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -29,15 +31,23 @@ fn check(json: &str, kind: Option<RequestKind>) -> RequestReport {
     check_request_with(json, kind, &opts())
 }
 
-fn codes(r: &RequestReport) -> Vec<(Severity, FindingCode, String)> {
+fn codes(r: &RequestReport) -> Vec<(Severity, Code, String)> {
     r.findings
         .iter()
-        .map(|f| (f.severity, f.code, f.path.clone()))
+        .map(|f| (f.diagnostic.severity, f.diagnostic.code, f.path.clone()))
         .collect()
 }
 
+/// The line, the column and the text of the line where a finding's span starts in its source.
+fn location(f: &Finding) -> (usize, usize, &str) {
+    let src = f.source.as_deref().expect("the finding points into text");
+    let (line, column) = f.diagnostic.span.line_col(src);
+    let text = src.split('\n').nth(line - 1).unwrap_or("");
+    (line, column, text.trim_end_matches('\r'))
+}
+
 /// The only error of a report.
-fn only_error(r: &RequestReport) -> &fimql::request::Finding {
+fn only_error(r: &RequestReport) -> &Finding {
     let errors: Vec<_> = r.findings.iter().filter(|f| f.is_error()).collect();
     assert_eq!(errors.len(), 1, "{}", r.render());
     errors[0]
@@ -160,19 +170,35 @@ fn seed_samples_read_into_the_typed_models() {
 fn the_update_sample_as_printed_is_invalid_json_at_the_double_brace() {
     let r = check(&data("as-printed/correlation-rule-update.json"), None);
     let f = only_error(&r);
-    assert_eq!(f.code, FindingCode::InvalidJson);
+    assert_eq!(f.diagnostic.code, Code::InvalidJson);
     assert_eq!(f.path, "");
-    let loc = f.location.as_ref().unwrap();
-    assert_eq!((loc.line, loc.column), (1, 6));
-    assert_eq!(loc.text, "    {{");
+    // The span is the byte where reading stopped, in the body.
+    assert_eq!(
+        f.source.as_deref(),
+        Some(&*data("as-printed/correlation-rule-update.json"))
+    );
+    assert_eq!(f.diagnostic.span.start, 5);
+    assert_eq!(location(f), (1, 6, "    {{"));
     assert!(
-        r.render().contains("1 |     {{\n  |      ^\n"),
+        r.render().starts_with(
+            "request: kind unknown\n\
+             \n\
+             in the request body:\n\
+             error[invalid-json]: the request is not valid JSON: key must be a string\n \
+             --> 1:6\n  \
+             |\n\
+             1 |     {{\n  \
+             |      ^\n"
+        ),
         "{}",
         r.render()
     );
     let j = r.to_json();
+    assert_eq!(j["findings"][0]["code"], "invalid-json");
+    assert_eq!(j["findings"][0]["path"], "");
     assert_eq!(j["findings"][0]["line"], 1);
     assert_eq!(j["findings"][0]["column"], 6);
+    assert_eq!(j["findings"][0]["span"]["start"], 5);
     assert_eq!(j["kind"], serde_json::Value::Null);
 }
 
@@ -181,16 +207,28 @@ fn the_incident_sample_as_printed_breaks_a_string_with_a_line_break() {
     let json = data("as-printed/incident-create.json");
     let r = check(&json, None);
     let f = only_error(&r);
-    assert_eq!(f.code, FindingCode::InvalidJson);
-    let loc = f.location.as_ref().unwrap();
+    assert_eq!(f.diagnostic.code, Code::InvalidJson);
     // The line break right after `'2022-12-` on line 7.
-    assert_eq!(loc.line, 7);
+    let (line, column, text) = location(f);
+    assert_eq!(line, 7);
     assert_eq!(
-        loc.text,
+        text,
         "    \"dateTime: ['2020-01-14T18:30:00.000Z'..'2022-12-"
     );
-    assert_eq!(loc.column, loc.text.chars().count() + 1);
-    assert!(f.help.as_deref().unwrap().contains("\\n"));
+    assert_eq!(column, text.chars().count() + 1);
+    assert!(f.diagnostic.help.as_deref().unwrap().contains("\\n"));
+    // The caret stands after the last character of line 7, and the help follows.
+    let rendered = f.render();
+    let caret = format!("   | {}^\n", " ".repeat(text.chars().count()));
+    assert!(
+        rendered.contains(&format!("  --> 7:{column}\n")),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains(&format!(" 7 | {text}\n{caret}")),
+        "{rendered}"
+    );
+    assert!(rendered.ends_with("   = help: a line break inside a JSON string must be written \\n; text copied from a PDF often carries one\n"), "{rendered}");
 }
 
 #[test]
@@ -199,14 +237,13 @@ fn a_line_break_escaped_in_json_is_an_invalid_date_inside_the_filter() {
     let json = data("seed/incident-create.json").replace("'2022-12-16T", "'2022-12-\\n16T");
     let r = check(&json, None);
     let f = only_error(&r);
-    assert_eq!(f.code, FindingCode::Filter);
     assert_eq!(f.path, "filters[0]");
-    let ff = f.filter.as_ref().unwrap();
-    assert_eq!(ff.scope, Scope::Events);
-    assert!(ff.text.contains("2022-12-\n16T"));
-    assert_eq!(ff.diagnostic.code.as_str(), "invalid-date");
-    let start = ff.text.find("'2022-12-").unwrap();
-    assert_eq!(ff.diagnostic.span.start, start);
+    assert_eq!(f.scope, Some(Scope::Events));
+    let text = f.source.as_deref().unwrap();
+    assert!(text.contains("2022-12-\n16T"));
+    assert_eq!(f.diagnostic.code, Code::InvalidDate);
+    let start = text.find("'2022-12-").unwrap();
+    assert_eq!(f.diagnostic.span.start, start);
     let rendered = f.render();
     assert!(
         rendered.starts_with("in `filters[0]`:\nerror[invalid-date]"),
@@ -219,11 +256,15 @@ fn eleven_reviewers() {
     let r = check(&data("invalid/eleven-reviewers.json"), None);
     let f = only_error(&r);
     assert_eq!(
-        (f.code, f.path.as_str()),
-        (FindingCode::TooMany, "reviewers")
+        (f.diagnostic.code, f.path.as_str()),
+        (Code::TooMany, "reviewers")
     );
-    assert!(f.message.contains("11"), "{}", f.message);
-    assert_eq!(f.help.as_deref(), Some("remove 1"));
+    assert!(
+        f.diagnostic.message.contains("11"),
+        "{}",
+        f.diagnostic.message
+    );
+    assert_eq!(f.diagnostic.help.as_deref(), Some("remove 1"));
     assert!(r.has_errors());
     assert!(r.request.is_none());
 }
@@ -233,11 +274,11 @@ fn a_bad_email() {
     let r = check(&data("invalid/bad-email.json"), None);
     let f = only_error(&r);
     assert_eq!(
-        (f.code, f.path.as_str()),
-        (FindingCode::InvalidEmail, "reviewers[1]")
+        (f.diagnostic.code, f.path.as_str()),
+        (Code::InvalidEmail, "reviewers[1]")
     );
     assert_eq!(
-        f.message,
+        f.diagnostic.message,
         "\"testUser@@qualys.com\" is not an e-mail address: it has more than one `@`"
     );
 }
@@ -246,9 +287,12 @@ fn a_bad_email() {
 fn a_name_of_129_characters() {
     let r = check(&data("invalid/name-129-characters.json"), None);
     let f = only_error(&r);
-    assert_eq!((f.code, f.path.as_str()), (FindingCode::TooLong, "name"));
     assert_eq!(
-        f.message,
+        (f.diagnostic.code, f.path.as_str()),
+        (Code::TooLong, "name")
+    );
+    assert_eq!(
+        f.diagnostic.message,
         "`name` is 129 characters long; it must be 1 to 128 characters long"
     );
 }
@@ -259,11 +303,11 @@ fn approval_status_done() {
     assert_eq!(r.kind, Some(RequestKind::IncidentApprove));
     let f = only_error(&r);
     assert_eq!(
-        (f.code, f.path.as_str()),
-        (FindingCode::InvalidValue, "approvalStatus")
+        (f.diagnostic.code, f.path.as_str()),
+        (Code::InvalidValue, "approvalStatus")
     );
     assert_eq!(
-        f.message,
+        f.diagnostic.message,
         "`DONE` is not a valid approval status; allowed: APPROVED, POLICY_VIOLATION, UNAPPROVED, PENDING"
     );
 }
@@ -273,13 +317,12 @@ fn a_syntax_error_in_filter_query() {
     let r = check(&data("invalid/filter-query-syntax-error.json"), None);
     let f = only_error(&r);
     assert_eq!(
-        (f.code, f.path.as_str()),
-        (FindingCode::Filter, "filterQuery")
+        (f.diagnostic.code, f.path.as_str()),
+        (Code::MissingOperator, "filterQuery")
     );
-    let ff = f.filter.as_ref().unwrap();
-    assert_eq!(ff.text, "action:Create severity:4");
-    assert_eq!(ff.diagnostic.code.as_str(), "missing-operator");
-    assert_eq!((ff.diagnostic.span.start, ff.diagnostic.span.end), (14, 24));
+    assert_eq!(f.scope, Some(Scope::Events));
+    assert_eq!(f.source.as_deref(), Some("action:Create severity:4"));
+    assert_eq!((f.diagnostic.span.start, f.diagnostic.span.end), (14, 24));
 
     // Human form: the path, then the filter with a caret under `severity:4`.
     let text = r.render();
@@ -301,13 +344,13 @@ fn a_syntax_error_in_filter_query() {
     assert_eq!(j["kind_detected"], true);
     assert_eq!(j["errors"], 1);
     let fj = &j["findings"][0];
-    assert_eq!(fj["code"], "filter");
+    assert_eq!(fj["severity"], "error");
+    assert_eq!(fj["code"], "missing-operator");
     assert_eq!(fj["path"], "filterQuery");
-    assert_eq!(fj["filter"]["text"], "action:Create severity:4");
-    assert_eq!(fj["filter"]["scope"], "events");
-    assert_eq!(fj["filter"]["diagnostic"]["code"], "missing-operator");
-    assert_eq!(fj["filter"]["diagnostic"]["span"]["start"], 14);
-    assert_eq!(fj["filter"]["diagnostic"]["column"], 15);
+    assert_eq!(fj["filter"], "action:Create severity:4");
+    assert_eq!(fj["scope"], "events");
+    assert_eq!(fj["span"]["start"], 14);
+    assert_eq!((&fj["line"], &fj["column"]), (&1.into(), &15.into()));
 }
 
 #[test]
@@ -326,24 +369,31 @@ fn unknown_fields_are_warnings_with_suggestions() {
     let warns: Vec<_> = r
         .findings
         .iter()
-        .map(|f| (f.severity, f.code, f.path.as_str(), f.help.as_deref()))
+        .map(|f| {
+            (
+                f.diagnostic.severity,
+                f.diagnostic.code,
+                f.path.as_str(),
+                f.diagnostic.help.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         warns,
         vec![
             (
                 Severity::Warning,
-                FindingCode::UnknownField,
+                Code::UnknownField,
                 "Comment",
                 Some("field names are case-sensitive: `comment`")
             ),
             (
                 Severity::Warning,
-                FindingCode::UnknownField,
+                Code::UnknownField,
                 "filter",
                 Some("did you mean `filters`?")
             ),
-            (Severity::Warning, FindingCode::UnknownField, "zzz", None),
+            (Severity::Warning, Code::UnknownField, "zzz", None),
         ]
     );
     // Warnings alone: exit code 0, and the typed body is there.
@@ -354,7 +404,7 @@ fn unknown_fields_are_warnings_with_suggestions() {
 fn missing_and_conditionally_required_fields() {
     let r = check(r#"{"ruleName": "r"}"#, None);
     let missing: Vec<_> = r
-        .with_code(FindingCode::MissingField)
+        .with_code(Code::MissingField)
         .map(|f| f.path.as_str())
         .collect();
     assert_eq!(
@@ -374,8 +424,8 @@ fn missing_and_conditionally_required_fields() {
         None,
     );
     let missing: Vec<_> = r
-        .with_code(FindingCode::MissingField)
-        .map(|f| (f.path.as_str(), f.message.as_str()))
+        .with_code(Code::MissingField)
+        .map(|f| (f.path.as_str(), f.diagnostic.message.as_str()))
         .collect();
     assert_eq!(
         missing,
@@ -414,7 +464,7 @@ fn missing_and_conditionally_required_fields() {
         codes(&r),
         [(
             Severity::Warning,
-            FindingCode::MissingField,
+            Code::MissingField,
             "reviewers".to_string()
         )]
     );
@@ -425,7 +475,7 @@ fn missing_and_conditionally_required_fields() {
         Some(RequestKind::IncidentApprove),
     );
     assert_eq!(
-        only_error(&r).message,
+        only_error(&r).diagnostic.message,
         "`approvalStatus` is null; it is required"
     );
 }
@@ -446,15 +496,15 @@ fn enumerations() {
     // `NA` is a correlation-rule value only.
     let r = approve("NA");
     assert_eq!(
-        only_error(&r).message,
+        only_error(&r).diagnostic.message,
         "approval status `NA` is not allowed in this request; allowed: APPROVED, POLICY_VIOLATION, UNAPPROVED, PENDING"
     );
     assert_eq!(
-        approve("pending").findings[0].help.as_deref(),
+        approve("pending").findings[0].diagnostic.help.as_deref(),
         Some("values are case-sensitive: write `PENDING`")
     );
     assert_eq!(
-        approve("APROVED").findings[0].help.as_deref(),
+        approve("APROVED").findings[0].diagnostic.help.as_deref(),
         Some("did you mean `APPROVED`?")
     );
 
@@ -476,8 +526,8 @@ fn enumerations() {
     );
     let f = only_error(&r);
     assert_eq!(
-        (f.code, f.path.as_str()),
-        (FindingCode::InvalidValue, "type")
+        (f.diagnostic.code, f.path.as_str()),
+        (Code::InvalidValue, "type")
     );
 }
 
@@ -499,11 +549,11 @@ fn reviewers() {
     let r = create(r#""alice, bob@x.com""#);
     let f = only_error(&r);
     assert_eq!(
-        (f.code, f.path.as_str()),
-        (FindingCode::WrongType, "reviewers")
+        (f.diagnostic.code, f.path.as_str()),
+        (Code::WrongType, "reviewers")
     );
     assert_eq!(
-        f.help.as_deref(),
+        f.diagnostic.help.as_deref(),
         Some(r#"send one entry per element: "reviewers": ["alice","bob@x.com"]"#)
     );
 
@@ -511,34 +561,22 @@ fn reviewers() {
     assert_eq!(
         codes(&r),
         [
-            (
-                Severity::Error,
-                FindingCode::InvalidEmail,
-                "reviewers[0]".into()
-            ),
+            (Severity::Error, Code::InvalidEmail, "reviewers[0]".into()),
             (
                 Severity::Warning,
-                FindingCode::SurroundingWhitespace,
+                Code::SurroundingWhitespace,
                 "reviewers[1]".into()
             ),
-            (
-                Severity::Warning,
-                FindingCode::Duplicate,
-                "reviewers[3]".into()
-            ),
+            (Severity::Warning, Code::Duplicate, "reviewers[3]".into()),
             (
                 Severity::Error,
-                FindingCode::InvalidUserName,
+                Code::InvalidUserName,
                 "reviewers[4]".into()
             ),
+            (Severity::Error, Code::WrongType, "reviewers[5]".into()),
             (
                 Severity::Error,
-                FindingCode::WrongType,
-                "reviewers[5]".into()
-            ),
-            (
-                Severity::Error,
-                FindingCode::InvalidUserName,
+                Code::InvalidUserName,
                 "reviewers[6]".into()
             ),
         ]
@@ -566,15 +604,15 @@ fn names_and_lengths() {
         "counted in characters"
     );
     let r = rule(&"x".repeat(113));
-    assert_eq!(only_error(&r).code, FindingCode::TooLong);
+    assert_eq!(only_error(&r).diagnostic.code, Code::TooLong);
     let r = rule("");
     assert_eq!(
-        only_error(&r).message,
+        only_error(&r).diagnostic.message,
         "`ruleName` is empty; it must be 1 to 112 characters long"
     );
     assert_eq!(
         codes(&rule("   ")),
-        [(Severity::Warning, FindingCode::Blank, "ruleName".into())]
+        [(Severity::Warning, Code::Blank, "ruleName".into())]
     );
 }
 
@@ -593,22 +631,23 @@ fn times_dates_and_numbers() {
     assert_eq!(
         codes(&r),
         [
-            (
-                Severity::Error,
-                FindingCode::InvalidTime,
-                "startTime".into()
-            ),
-            (Severity::Error, FindingCode::InvalidTime, "endTime".into()),
-            (Severity::Error, FindingCode::InvalidDate, "fixDate".into()),
+            (Severity::Error, Code::InvalidTime, "startTime".into()),
+            (Severity::Error, Code::InvalidTime, "endTime".into()),
+            (Severity::Error, Code::InvalidDate, "fixDate".into()),
         ]
     );
-    assert!(r.findings[1].message.contains("hour 24 is out of range"));
+    assert!(
+        r.findings[1]
+            .diagnostic
+            .message
+            .contains("hour 24 is out of range")
+    );
 
     // A past fixDate is a warning against the clock.
     let r = rule(r#""startTime": "09:00:00", "endTime": "10:00:00", "fixDate": "2023-05-31""#);
     assert_eq!(
         codes(&r),
-        [(Severity::Warning, FindingCode::PastDate, "fixDate".into())]
+        [(Severity::Warning, Code::PastDate, "fixDate".into())]
     );
 
     let r = rule(
@@ -617,12 +656,8 @@ fn times_dates_and_numbers() {
     assert_eq!(
         codes(&r),
         [
-            (Severity::Error, FindingCode::WrongType, "days".into()),
-            (
-                Severity::Error,
-                FindingCode::OutOfRange,
-                "dayOfMonth".into()
-            ),
+            (Severity::Error, Code::WrongType, "days".into()),
+            (Severity::Error, Code::OutOfRange, "dayOfMonth".into()),
         ]
     );
 
@@ -638,28 +673,16 @@ fn times_dates_and_numbers() {
     assert_eq!(
         codes(&r),
         [
-            (
-                Severity::Error,
-                FindingCode::OutOfRange,
-                "pageNumber".into()
-            ),
-            (Severity::Error, FindingCode::OutOfRange, "pageSize".into()),
-            (
-                Severity::Error,
-                FindingCode::WrongType,
-                "incidentContext".into()
-            ),
-            (Severity::Error, FindingCode::Blank, "incidentIds[0]".into()),
-            (
-                Severity::Error,
-                FindingCode::WrongType,
-                "incidentIds[1]".into()
-            ),
+            (Severity::Error, Code::OutOfRange, "pageNumber".into()),
+            (Severity::Error, Code::OutOfRange, "pageSize".into()),
+            (Severity::Error, Code::WrongType, "incidentContext".into()),
+            (Severity::Error, Code::Blank, "incidentIds[0]".into()),
+            (Severity::Error, Code::WrongType, "incidentIds[1]".into()),
         ]
     );
     let r = search(r#"{"pageSize": 2.5}"#);
     assert_eq!(
-        only_error(&r).message,
+        only_error(&r).diagnostic.message,
         "`pageSize` must be a whole number, not a fraction"
     );
     // The lenient page fields read into the typed model.
@@ -680,42 +703,37 @@ fn sort_and_group_by() {
     );
     let r = search(r#"{"sort": [{"dateTime": "desc"}]}"#);
     let f = only_error(&r);
-    assert_eq!((f.code, f.path.as_str()), (FindingCode::WrongType, "sort"));
     assert_eq!(
-        f.help.as_deref(),
+        (f.diagnostic.code, f.path.as_str()),
+        (Code::WrongType, "sort")
+    );
+    assert_eq!(
+        f.diagnostic.help.as_deref(),
         Some(r#"send the array as a string: "sort": "[{\"dateTime\":\"desc\"}]""#)
     );
     let r = search(r#"{"sort": "[{\"dateTime\":\"down\"}, {\"actoin\":\"asc\"}, 3]"}"#);
     assert_eq!(
         codes(&r),
         [
-            (Severity::Error, FindingCode::InvalidSort, "sort".into()),
-            (Severity::Warning, FindingCode::UnknownToken, "sort".into()),
-            (Severity::Error, FindingCode::InvalidSort, "sort".into()),
+            (Severity::Error, Code::InvalidSort, "sort".into()),
+            (Severity::Warning, Code::UnknownToken, "sort".into()),
+            (Severity::Error, Code::InvalidSort, "sort".into()),
         ]
     );
     assert_eq!(
-        r.findings[1].help.as_deref(),
+        r.findings[1].diagnostic.help.as_deref(),
         Some("did you mean `action`?")
     );
     let r = search(r#"{"sort": "[{\"dateTime\":"}"#);
-    assert_eq!(only_error(&r).code, FindingCode::InvalidSort);
+    assert_eq!(only_error(&r).diagnostic.code, Code::InvalidSort);
 
     let r =
         search(r#"{"groupBy": ["file.attribute.readOnly", "file.attribute.readonly", "actoin"]}"#);
     assert_eq!(
         codes(&r),
         [
-            (
-                Severity::Warning,
-                FindingCode::Duplicate,
-                "groupBy[1]".into()
-            ),
-            (
-                Severity::Error,
-                FindingCode::UnknownToken,
-                "groupBy[2]".into()
-            ),
+            (Severity::Warning, Code::Duplicate, "groupBy[1]".into()),
+            (Severity::Error, Code::UnknownToken, "groupBy[2]".into()),
         ]
     );
     let allow = Options::default().allow_unknown(true);
@@ -730,11 +748,8 @@ fn filters_are_checked_in_their_scope() {
     let r = check(body, None);
     assert_eq!(r.kind, Some(RequestKind::EventSearch));
     let f = only_error(&r);
-    assert_eq!(
-        f.filter.as_ref().unwrap().diagnostic.code.as_str(),
-        "unknown-token"
-    );
-    assert_eq!(f.filter.as_ref().unwrap().scope, Scope::Events);
+    assert_eq!(f.diagnostic.code, Code::UnknownToken);
+    assert_eq!(f.scope, Some(Scope::Events));
     assert!(
         check(body, Some(RequestKind::IncidentSearch))
             .findings
@@ -758,7 +773,7 @@ fn filters_are_checked_in_their_scope() {
         .map(|f| {
             (
                 f.path.as_str(),
-                f.filter.as_ref().map(|x| x.diagnostic.code.as_str()),
+                f.scope.is_some().then_some(f.diagnostic.code.as_str()),
             )
         })
         .collect();
@@ -775,11 +790,11 @@ fn filters_are_checked_in_their_scope() {
     let r = check(r#"{"filter": "  ", "pageSize": 5}"#, None);
     assert_eq!(
         codes(&r),
-        [(Severity::Warning, FindingCode::Blank, "filter".into())]
+        [(Severity::Warning, Code::Blank, "filter".into())]
     );
     // An empty incident filter list is an error.
     let r = check(r#"{"name": "n", "filters": []}"#, None);
-    assert_eq!(only_error(&r).code, FindingCode::EmptyList);
+    assert_eq!(only_error(&r).diagnostic.code, Code::EmptyList);
 }
 
 #[test]
@@ -801,17 +816,17 @@ fn user_info() {
         [
             (
                 Severity::Error,
-                FindingCode::WrongType,
+                Code::WrongType,
                 "userInfo.user.name".into()
             ),
             (
                 Severity::Warning,
-                FindingCode::UnknownField,
+                Code::UnknownField,
                 "userInfo.user.role".into()
             ),
             (
                 Severity::Warning,
-                FindingCode::UnknownField,
+                Code::UnknownField,
                 "userInfo.when".into()
             ),
         ]
@@ -822,12 +837,13 @@ fn user_info() {
 #[test]
 fn bodies_that_say_nothing() {
     let r = check_request("[1, 2]", None);
-    assert_eq!(only_error(&r).code, FindingCode::NotAnObject);
+    assert_eq!(only_error(&r).diagnostic.code, Code::NotAnObject);
     let r = check_request("{}", None);
     let f = only_error(&r);
-    assert_eq!(f.code, FindingCode::UnknownKind);
+    assert_eq!(f.diagnostic.code, Code::UnknownKind);
     assert!(
-        f.help
+        f.diagnostic
+            .help
             .as_deref()
             .unwrap()
             .contains("correlation-rule-update")
@@ -836,20 +852,64 @@ fn bodies_that_say_nothing() {
     assert!(r.render().starts_with("request: kind unknown\n"));
     let r = check_request("", None);
     let f = only_error(&r);
-    assert_eq!(f.code, FindingCode::InvalidJson);
-    let loc = f.location.as_ref().unwrap();
-    assert_eq!((loc.line, loc.column), (1, 1));
+    assert_eq!(f.diagnostic.code, Code::InvalidJson);
+    assert_eq!(location(f), (1, 1, ""));
     let r = check_request("\u{feff}{}", None);
     assert_eq!(
-        only_error(&r).help.as_deref(),
+        only_error(&r).diagnostic.help.as_deref(),
         Some("remove the byte order mark at the start of the file")
     );
     // Columns count characters, not bytes.
     let r = check_request("{\"é\": 1 x}", None);
-    assert_eq!(only_error(&r).location.as_ref().unwrap().column, 9);
+    let f = only_error(&r);
+    assert_eq!(location(f).1, 9);
+    assert_eq!(f.diagnostic.span.start, 9, "the span is a byte offset");
     // A given kind is used as is, even for an empty body.
     let r = check_request("{}", Some(RequestKind::IncidentApprove));
-    assert_eq!(r.with_code(FindingCode::MissingField).count(), 3);
+    assert_eq!(r.with_code(Code::MissingField).count(), 3);
+}
+
+/// Every request code's example (`Code::example`) is a body that gets a finding with that code,
+/// checked as `Code::example` says: with the default options and the kind detected.
+#[test]
+fn every_request_code_example_reports_its_code() {
+    let request_codes: Vec<Code> = Code::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.stage() == Stage::Request)
+        .collect();
+    assert!(request_codes.len() >= 19, "{request_codes:?}");
+    let mut wrong = String::new();
+    for code in request_codes {
+        let body = code.example();
+        let r = check_request(body, None);
+        if r.with_code(code).next().is_none() {
+            wrong += &format!("{code}: the example {body} reports\n{}\n", r.render());
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong}");
+}
+
+/// `Options::deny_warnings` turns the warnings of the body into errors, as it does in filters.
+#[test]
+fn deny_warnings_applies_to_the_whole_body() {
+    let body = r#"{"filter": "action:Create OR action:Delete AND severity:4", "colour": 1}"#;
+    let r = check(body, None);
+    assert_eq!(
+        codes(&r),
+        [
+            (Severity::Warning, Code::MixedAndOr, "filter".into()),
+            (Severity::Warning, Code::UnknownField, "colour".into()),
+        ]
+    );
+    let r = check_request_with(body, None, &opts().deny_warnings(true));
+    assert_eq!(
+        codes(&r),
+        [
+            (Severity::Error, Code::MixedAndOr, "filter".into()),
+            (Severity::Error, Code::UnknownField, "colour".into()),
+        ]
+    );
 }
 
 #[test]
