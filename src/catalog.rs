@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Scope {
     /// Event search and count, ignored events, incident events, correlation `filterQuery`,
     /// incident `filters`.
@@ -115,6 +116,7 @@ impl fmt::Display for TokenType {
 /// How sure the catalog is of a token (`tokens.md`, column "source").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Source {
     /// Named in the Qualys FIM API documents.
     Doc,

@@ -209,6 +209,7 @@ pub struct Label {
 
 /// One problem found in a filter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,

@@ -28,6 +28,7 @@ pub const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// How an input is laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Layout {
     /// One record per line.
     Ndjson,

@@ -37,6 +37,7 @@ use crate::suggest::closest;
 
 /// A filter that passed validation: its query and the warnings found (possibly none).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Validated {
     /// The parsed filter.
     pub query: Query,

@@ -22,6 +22,7 @@ use crate::error::Diagnostic;
 /// Which request a body is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum RequestKind {
     /// `incident-approve`: see [`IncidentApprove`].
     IncidentApprove,

@@ -191,6 +191,7 @@ pub fn check_request_with(json: &str, kind: Option<RequestKind>, opts: &Options)
 
 /// The result of [`check_request`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RequestReport {
     /// The kind the body was checked as (`None` when it is not JSON, not an object, or its kind
     /// could not be detected).
