@@ -178,7 +178,7 @@ fn extract(md: &str) -> Result<Vec<SpecRow>, String> {
                 scope = match heading.strip_prefix("Scope `") {
                     Some(rest) => {
                         let name = rest.split('`').next().unwrap_or_default();
-                        let s = name.parse::<Scope>().map_err(at)?;
+                        let s = name.parse::<Scope>().map_err(|d| at(d.message))?;
                         if tables.contains_key(&s) {
                             return Err(at(format!("a second section for scope `{s}`")));
                         }
