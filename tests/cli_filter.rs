@@ -936,7 +936,7 @@ fn threads_report_damaged_lines_with_the_same_line_numbers() {
 // ---------------------------------------------------------------------------------------------
 // Agreement with the benchmark kit's Python baseline
 
-#[path = "../benches/common.rs"]
+#[path = "../benches/common/mod.rs"]
 mod bench;
 use bench::FILTERS as BENCH_FILTERS;
 

@@ -1,6 +1,6 @@
 //! The `fimql` command-line tool. This is the only place with stdin, stdout and exit codes.
 
-mod filter_cmd;
+mod filter;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -88,7 +88,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
         scope: ScopeArg,
         /// The clock for `now` in the filter, e.g. 2023-01-10T12:00:00Z.
-        #[arg(long, value_name = "TIMESTAMP", value_parser = filter_cmd::parse_now)]
+        #[arg(long, value_name = "TIMESTAMP", value_parser = filter::parse_now)]
         now: Option<fimql::date::Instant>,
         /// The filter, or `-` for standard input.
         filter: String,
@@ -109,7 +109,7 @@ enum Command {
     /// JSON, in input order. Malformed records are reported on stderr as FILE:LINE: message and
     /// skipped. Exit status like grep: 0 some event matched, 1 none did, 2 an error occurred (bad
     /// filter, unreadable file, malformed record).
-    Filter(filter_cmd::FilterArgs),
+    Filter(filter::FilterArgs),
     /// Work with FIM API request bodies.
     #[command(subcommand)]
     Request(RequestCommand),
@@ -193,7 +193,7 @@ fn main() -> ExitCode {
         } => cmd_check(&filter, scope.into(), format, deny_warnings, allow_unknown),
         Command::Explain { scope, now, filter } => cmd_explain(&filter, scope.into(), now),
         Command::Tokens { scope, format } => cmd_tokens(scope.map(Scope::from), format),
-        Command::Filter(args) => filter_cmd::run(args),
+        Command::Filter(args) => filter::run(args),
         Command::Request(RequestCommand::Check {
             kind,
             format,
@@ -477,7 +477,7 @@ struct TranslateArgs {
     #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
     scope: ScopeArg,
     /// The clock for `now` in the filter, e.g. 2023-01-10T12:00:00Z (default: the current time).
-    #[arg(long, value_name = "TIMESTAMP", value_parser = filter_cmd::parse_now)]
+    #[arg(long, value_name = "TIMESTAMP", value_parser = filter::parse_now)]
     now: Option<fimql::date::Instant>,
     /// Print a whole script that reads FILE (NDJSON; a directory or glob works too) with the
     /// catalog schema and returns the matching events.
