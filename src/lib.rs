@@ -37,7 +37,7 @@
 //! One module per stage, in order; the crate root re-exports what a caller of the pipeline needs.
 //!
 //! 1. [`parse`](mod@parse): text to a spanned [`ast::Query`] (nom, no recursion, depth and length
-//!    caps); [`print`] writes it back canonically (`Display`) or pretty (`{:#}`).
+//!    caps); [`print`](mod@print) writes it back canonically (`Display`) or pretty (`{:#}`).
 //! 2. [`validate`](mod@validate): the query against the [`catalog`] of tokens and the type rules.
 //! 3. [`compile`](mod@compile): tokens resolved to JSON paths, values lowered, the clock fixed.
 //! 4. [`eval`]: a [`Filter`] decides events, as `serde_json::Value`s or as raw bytes
@@ -64,7 +64,6 @@
 //! The language is described in `grammar.md` at the root of the repository.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The pipeline, in order.

@@ -332,8 +332,8 @@ pub fn lit(engine: Engine, s: &str) -> String {
     out
 }
 
-/// A LIKE pattern (escape character `!`) for the pieces of a bare value, lower-cased as
-/// [`crate::wildcard::Pattern`] lower-cases them.
+/// A LIKE pattern (escape character `!`) for the pieces of a bare value, lower-cased as the
+/// evaluator's wildcard matching lower-cases them.
 pub fn like_pattern(pieces: &[Piece]) -> String {
     let mut out = String::new();
     for p in pieces {
