@@ -12,7 +12,6 @@ use fimql::stream::RecordReader;
 use fimql::{Options, Scope, compile};
 use serde::Deserialize;
 
-#[path = "common.rs"]
 mod common;
 use common::{FILTERS, all_filters, lines, sample};
 

@@ -9,7 +9,6 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use fimql::Options;
 
-#[path = "common.rs"]
 mod common;
 use common::all_filters;
 

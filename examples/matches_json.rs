@@ -12,6 +12,9 @@
 //! with `R=1` is one pass of the fast path, without the harness's own cost (reading the file,
 //! splitting it into lines).
 
+// An example prints its result.
+#![allow(clippy::print_stdout)]
+
 use fimql::{Options, Scope, compile};
 
 const FILTERS: [(&str, &str); 4] = [

@@ -64,7 +64,6 @@
 //! The language is described in `grammar.md` at the root of the repository.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The pipeline, in order: text, tree, checked tree, compiled filter, decisions.

@@ -61,6 +61,15 @@ pub enum Item {
 }
 
 impl Item {
+    /// The `record-too-long` error for a record on `line` longer than `max_record` bytes, which
+    /// is skipped.
+    pub fn record_too_long(line: u64, max_record: usize) -> Item {
+        Item::too_long(
+            line,
+            format!("record longer than {max_record} bytes; skipped"),
+        )
+    }
+
     fn too_long(line: u64, message: String) -> Item {
         Item::Error {
             line,
@@ -163,7 +172,19 @@ fn line_shapes(bytes: &[u8], eof: bool) -> (usize, usize) {
 /// line (without its `\r\n` or `\n`), blank lines skipped, a line longer than `max_record` an
 /// error item. `line` is the line number at
 /// `start`; returns the line number at the end of `bytes`.
-fn split_lines(
+///
+/// With [`RecordReader::resume_point`], this lets a caller split the rest of a plain NDJSON file
+/// itself, say in chunks read at independent offsets, and get the records a reader would give.
+///
+/// ```
+/// use fimql::stream::{Item, split_lines};
+/// let bytes = b"{\"a\":1}\r\n\n{\"a\":2}";
+/// let mut items = Vec::new();
+/// assert_eq!(split_lines(bytes, 0, 1, 64, &mut items), 3);
+/// assert_eq!(items[0], Item::Record { start: 0, end: 7, line: 1 }); // without the `\r`
+/// assert_eq!(items[1], Item::Record { start: 10, end: 17, line: 3 });
+/// ```
+pub fn split_lines(
     bytes: &[u8],
     mut start: usize,
     mut line: u64,
@@ -173,10 +194,7 @@ fn split_lines(
     while start < bytes.len() {
         let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         if end - start > max_record {
-            items.push(Item::too_long(
-                line,
-                format!("record longer than {max_record} bytes; skipped"),
-            ));
+            items.push(Item::record_too_long(line, max_record));
         } else if !bytes[start..end].trim_ascii().is_empty() {
             let mut e = end;
             if e > start && bytes[e - 1] == b'\r' {
@@ -194,149 +212,6 @@ fn split_lines(
         start = end + 1;
     }
     line
-}
-
-/// The records of an NDJSON file whose lines start in the byte range `start..end`, read with
-/// positioned reads so that several threads can read one file at once.
-///
-/// `at_line_start` says that a line starts at `start` (the first chunk); otherwise the chunk's
-/// first record is the line after the first newline at or after `start - 1`. The last line
-/// starting before `end` is read to its end, past `end`. Item line numbers count from 1 at
-/// `start`: add the line number at `start`, less one, to make them absolute. The second value is
-/// the number of newlines in `start..end`, to find the line number at `end`. A line longer than
-/// [`MAX_RECORD_BYTES`] is reported as an error item, as [`RecordReader`] does.
-///
-/// `buf` is reused for the batch's bytes.
-#[cfg(unix)]
-pub fn read_ndjson_chunk(
-    file: &std::fs::File,
-    start: u64,
-    end: u64,
-    at_line_start: bool,
-    buf: Vec<u8>,
-) -> io::Result<(Batch, u64)> {
-    read_chunk_capped(file, start, end, at_line_start, buf, MAX_RECORD_BYTES)
-}
-
-#[cfg(unix)]
-fn read_chunk_capped(
-    file: &std::fs::File,
-    start: u64,
-    end: u64,
-    at_line_start: bool,
-    mut buf: Vec<u8>,
-    max_record: usize,
-) -> io::Result<(Batch, u64)> {
-    let lead = usize::from(!at_line_start && start > 0);
-    let from = start - lead as u64;
-    let span = usize::try_from(end.saturating_sub(from))
-        .map_err(|_| io::Error::other("chunk too large"))?;
-    // `buf[..len]` holds what was read; bytes after it are left over from earlier use, kept so
-    // that a reused buffer is not cleared again.
-    let mut len = read_at_most(file, from, span, &mut buf, 0)?;
-    let mut eof = len < span;
-    let range = len;
-    // The first line that starts in the chunk.
-    let newline = if lead == 0 {
-        None
-    } else {
-        memchr(b'\n', &buf[..range])
-    };
-    let first = match (lead, newline) {
-        (0, _) => 0,
-        (_, Some(i)) => i + 1,
-        (_, None) => range,
-    };
-    let mut items = Vec::new();
-    let consumed = range.saturating_sub(lead) as u64;
-    if first >= range {
-        // No line starts here (or the chunk is empty). The newline found, if any, is the last
-        // byte of the chunk or the one before it.
-        let newlines = u64::from(newline.is_some_and(|i| i >= lead));
-        buf.clear();
-        let batch = Batch {
-            bytes: buf,
-            items,
-            consumed,
-        };
-        return Ok((batch, newlines));
-    }
-    // Read the last line to its end.
-    let mut cut = range;
-    let mut too_long = false;
-    if buf[range - 1] != b'\n' {
-        let last_start =
-            memchr::memrchr(b'\n', &buf[first..range]).map_or(first, |i| first + i + 1);
-        let mut scanned = range;
-        loop {
-            if let Some(i) = memchr(b'\n', &buf[scanned..len]) {
-                cut = scanned + i + 1;
-                break;
-            }
-            if len - last_start > max_record {
-                too_long = true;
-                cut = last_start;
-                break;
-            }
-            if eof {
-                cut = len;
-                break;
-            }
-            scanned = len;
-            let got = read_at_most(file, from + len as u64, 64 << 10, &mut buf, len)?;
-            eof = got < 64 << 10;
-            len += got;
-        }
-    }
-    buf.truncate(cut);
-    // Line 1 is the line at `start`: the first line starting in the chunk is line 2 when the
-    // newline before it lies in the chunk.
-    let first_line = 1 + u64::from(first > lead);
-    let line = split_lines(&buf, first, first_line, max_record, &mut items);
-    // The newlines in `start..end`: those before `first` and those split, less the one that
-    // ends the last line past `end`, if any (after an over-long line, `cut` is at most `range`,
-    // and no newline lies between them).
-    let past = cut > range && buf[cut - 1] == b'\n';
-    let newlines = (line - 1).saturating_sub(u64::from(past));
-    if too_long {
-        items.push(Item::too_long(
-            line,
-            format!("record longer than {max_record} bytes; skipped"),
-        ));
-    }
-    let batch = Batch {
-        bytes: buf,
-        items,
-        consumed,
-    };
-    Ok((batch, newlines))
-}
-
-/// Reads up to `want` bytes of `file` from `offset` into `buf` at `at`, growing `buf` if it is
-/// shorter (bytes past what is read are left as they were); returns how many were read, fewer
-/// than `want` only at the end of the file.
-#[cfg(unix)]
-fn read_at_most(
-    file: &std::fs::File,
-    offset: u64,
-    want: usize,
-    buf: &mut Vec<u8>,
-    at: usize,
-) -> io::Result<usize> {
-    use std::os::unix::fs::FileExt;
-    if buf.len() < at + want {
-        buf.resize(at + want, 0);
-    }
-    let mut got = 0;
-    while got < want {
-        match file.read_at(&mut buf[at + got..at + want], offset + got as u64) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
 }
 
 /// Splits an input into batches of records.
@@ -471,8 +346,8 @@ impl<R: Read> RecordReader<R> {
     /// unless the layout is NDJSON and nothing went wrong (no read error, no over-long line), or
     /// when the end of the input has been seen.
     ///
-    /// With a plain file as input, [`read_ndjson_chunk`] can then read the rest of the file in
-    /// independent chunks, on several threads, and give the same records.
+    /// With a plain file as input, the rest of the file can then be read in independent chunks
+    /// (each split with [`split_lines`]), on several threads, giving the same records.
     pub fn resume_point(&self) -> Option<(u64, u64)> {
         let clean = self.layout == Some(Layout::Ndjson)
             && !self.untracked
@@ -637,10 +512,7 @@ impl<R: Read> RecordReader<R> {
                 self.skip_to_newline()?;
                 return Ok(Some(Batch {
                     bytes: Vec::new(),
-                    items: vec![Item::too_long(
-                        line,
-                        format!("record longer than {} bytes; skipped", self.max_record),
-                    )],
+                    items: vec![Item::record_too_long(line, self.max_record)],
                     consumed: 0,
                 }));
             }
@@ -1077,108 +949,9 @@ mod tests {
         assert!(message.contains("longer than 100000 bytes"), "{message}");
     }
 
-    /// A file in the temp dir holding `bytes`, removed when dropped.
-    #[cfg(unix)]
-    struct TempFile(std::path::PathBuf, std::fs::File);
-
-    #[cfg(unix)]
-    impl TempFile {
-        fn new(bytes: &[u8]) -> TempFile {
-            use std::sync::atomic::{AtomicUsize, Ordering};
-            static NEXT: AtomicUsize = AtomicUsize::new(0);
-            let path = std::env::temp_dir().join(format!(
-                "fimql-stream-chunk-{}-{}",
-                std::process::id(),
-                NEXT.fetch_add(1, Ordering::Relaxed)
-            ));
-            std::fs::write(&path, bytes).expect("write temp file");
-            let file = std::fs::File::open(&path).expect("open temp file");
-            TempFile(path, file)
-        }
-    }
-
-    #[cfg(unix)]
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-
-    /// All items of a file read in chunks of `size` from `from` (a line start, at line `line`),
-    /// with absolute line numbers, as `filter --jobs N` puts them together.
-    #[cfg(unix)]
-    fn read_chunked(file: &std::fs::File, from: u64, line: u64, size: u64, cap: usize) -> Items {
-        let len = file.metadata().expect("metadata").len();
-        let (mut out, mut start, mut line) = (Vec::new(), from, line);
-        // Buffers are reused, as in `filter --jobs N`: left-over bytes must not show through.
-        let mut buf = b"\n{}\n".repeat(1000);
-        while start < len {
-            let end = (start + size).min(len);
-            let (batch, newlines) =
-                read_chunk_capped(file, start, end, start == from, buf, cap).expect("read chunk");
-            assert_eq!(batch.consumed, end - start);
-            for item in &batch.items {
-                match item {
-                    Item::Record { line: l, .. } => {
-                        let bytes = batch.record(item).expect("record bytes");
-                        let text = String::from_utf8_lossy(bytes).into_owned();
-                        out.push((l + line - 1, Ok(text)));
-                    }
-                    Item::Error {
-                        line: l,
-                        diagnostic,
-                    } => out.push((l + line - 1, Err(diagnostic.message.clone()))),
-                }
-            }
-            line += newlines;
-            start = end;
-            buf = batch.bytes;
-        }
-        out
-    }
-
-    #[cfg(unix)]
     #[test]
-    fn chunks_give_the_records_of_the_whole_input() {
-        let inputs = [
-            "{\"a\":1}\n{\"a\":2}\n",
-            "{\"a\":1}\n\n\n{\"a\":2}",
-            "{\"a\":1}\r\n  \r\n{\"a\":22}\r\n\t\n{}\n\n",
-            "\n\n{\"long\":\"abcdefghijklmnopqrstuvwxyz\"}\n{\"b\":[1,2,3]}\nnot json\n{",
-            "{\"x\":\"\u{e9}\u{1F600}\"}\n \n{\"y\":null}\n\r\n\r",
-            "",
-            "\n",
-            "{}",
-        ];
-        for input in inputs {
-            let whole = read_all(RecordReader::with_layout(input.as_bytes(), Layout::Ndjson));
-            let file = TempFile::new(input.as_bytes());
-            for size in 1..=input.len() as u64 + 1 {
-                let chunked = read_chunked(&file.1, 0, 1, size, MAX_RECORD_BYTES);
-                assert_eq!(chunked, whole, "{input:?} in chunks of {size}");
-            }
-        }
-    }
-
-    #[cfg(unix)]
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
-        #[test]
-        fn chunks_of_any_size_agree_with_one_reader(
-            input in proptest::collection::vec(
-                proptest::sample::select(b"{}\"a1 \r\n\n\t".to_vec()), 0..200),
-            size in 1u64..40,
-        ) {
-            let whole = read_all(RecordReader::with_layout(&input[..], Layout::Ndjson));
-            let file = TempFile::new(&input);
-            proptest::prop_assert_eq!(read_chunked(&file.1, 0, 1, size, MAX_RECORD_BYTES), whole);
-        }
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn chunks_go_on_where_the_reader_stopped() {
-        // Enough lines for a full first batch, then the rest in chunks.
+    fn resume_point_is_where_the_rest_of_the_input_starts() {
+        // Enough lines for a full first batch, then the rest read by a second reader.
         let mut input = String::from("\u{feff}");
         for i in 0..60_000 {
             input.push_str(&format!(
@@ -1192,34 +965,18 @@ mod tests {
         input.push_str("{\"last\":true}");
         let whole = read_all(RecordReader::new(input.as_bytes()));
         let mut reader = RecordReader::new(input.as_bytes());
-        let first = read_until_error_one(&mut reader);
+        let first = reader.next_batch().expect("read").expect("a batch");
         let (offset, line) = reader
             .resume_point()
             .expect("a clean NDJSON reader can resume");
         assert!(offset > 0 && offset < input.len() as u64);
-        let file = TempFile::new(input.as_bytes());
-        for size in [1000, 4096, 65_536, 1 << 20] {
-            let mut all = first.clone();
-            all.extend(read_chunked(&file.1, offset, line, size, MAX_RECORD_BYTES));
-            assert_eq!(all.len(), whole.len(), "chunks of {size}");
-            assert!(all == whole, "chunks of {size} differ from one reader");
+        let rest = RecordReader::with_layout(&input.as_bytes()[offset as usize..], Layout::Ndjson);
+        let mut all = first.items.len();
+        for (i, (l, record)) in read_all(rest).into_iter().enumerate() {
+            assert_eq!((l + line - 1, record), whole[first.items.len() + i]);
+            all += 1;
         }
-    }
-
-    /// The items of the next batch of a reader.
-    fn read_until_error_one<R: Read>(r: &mut RecordReader<R>) -> Items {
-        let batch = r.next_batch().expect("read").expect("a batch");
-        batch
-            .items
-            .iter()
-            .map(|item| match item {
-                Item::Record { line, .. } => {
-                    let bytes = batch.record(item).expect("record bytes");
-                    (*line, Ok(String::from_utf8_lossy(bytes).into_owned()))
-                }
-                Item::Error { line, diagnostic } => (*line, Err(diagnostic.message.clone())),
-            })
-            .collect()
+        assert_eq!(all, whole.len());
     }
 
     #[test]
@@ -1234,26 +991,6 @@ mod tests {
         assert_eq!(r.resume_point(), None);
     }
 
-    #[cfg(unix)]
-    #[test]
-    fn chunk_reports_an_over_long_last_line_and_the_next_chunk_skips_it() {
-        let big = "x".repeat(300_000);
-        let input = format!("{{\"a\":1}}\n{{\"b\":\"{big}\"}}\n{{\"c\":3}}\n");
-        let file = TempFile::new(input.as_bytes());
-        // The long line starts in the first chunk and goes on through the next ones.
-        let items = read_chunked(&file.1, 0, 1, 1000, 100_000);
-        assert_eq!(items.len(), 3, "{items:?}");
-        assert_eq!(items[0], (1, Ok("{\"a\":1}".to_string())));
-        assert_eq!(items[1].0, 2);
-        assert!(
-            items[1]
-                .1
-                .as_ref()
-                .is_err_and(|m| m.contains("longer than 100000"))
-        );
-        assert_eq!(items[2], (3, Ok("{\"c\":3}".to_string())));
-    }
-
     #[test]
     fn oversized_ndjson_line_is_skipped_alone() {
         let big = "x".repeat(2 << 20);
@@ -1265,48 +1002,4 @@ mod tests {
         assert!(items[1].1.is_err());
         assert_eq!(items[2], (3, Ok("{\"c\":3}".to_string())));
     }
-}
-
-/// Where a byte of JSON text stands relative to strings, fed one byte at a time.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct StringState {
-    in_string: bool,
-    escape: bool,
-}
-
-impl StringState {
-    /// Advances over `b`; true when `b` is outside every string (the quotes themselves count as
-    /// inside).
-    pub(crate) fn outside(&mut self, b: u8) -> bool {
-        if self.in_string {
-            if self.escape {
-                self.escape = false;
-            } else if b == b'\\' {
-                self.escape = true;
-            } else if b == b'"' {
-                self.in_string = false;
-            }
-            false
-        } else if b == b'"' {
-            self.in_string = true;
-            false
-        } else {
-            true
-        }
-    }
-}
-
-/// A JSON record without the whitespace outside its strings (the compact form `fimql filter`
-/// writes for records that were not one line).
-///
-/// ```
-/// assert_eq!(fimql::stream::minify(b"{ \"a b\" : [1, 2] }\n"), b"{\"a b\":[1,2]}");
-/// ```
-pub fn minify(bytes: &[u8]) -> Vec<u8> {
-    let mut state = StringState::default();
-    bytes
-        .iter()
-        .copied()
-        .filter(|&b| !(state.outside(b) && b.is_ascii_whitespace()))
-        .collect()
 }

@@ -333,7 +333,7 @@ pub fn lit(engine: Engine, s: &str) -> String {
 }
 
 /// A LIKE pattern (escape character `!`) for the pieces of a bare value, lower-cased as the
-/// evaluator's wildcard patterns lower-case them.
+/// evaluator's wildcard matching lower-cases them.
 pub(crate) fn like_pattern(pieces: &[Piece]) -> String {
     let mut out = String::new();
     for p in pieces {

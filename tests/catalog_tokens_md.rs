@@ -18,7 +18,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::Command;
 
 use fimql::catalog::{Source, TokenDef, TokenType};
 use fimql::{Catalog, Scope, Severity, validate};
@@ -399,10 +398,7 @@ fn the_builtin_catalog_is_tokens_md() {
 
 #[test]
 fn the_tokens_command_lists_tokens_md() {
-    let o = Command::new(env!("CARGO_BIN_EXE_fimql"))
-        .args(["tokens", "--format", "json"])
-        .output()
-        .expect("run fimql tokens");
+    let o = common::fimql(&["tokens", "--format", "json"], None);
     assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
     let listed: Catalog = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
         panic!(
@@ -415,10 +411,7 @@ fn the_tokens_command_lists_tokens_md() {
 
 #[test]
 fn the_tokens_command_shows_the_reputation_values() {
-    let o = Command::new(env!("CARGO_BIN_EXE_fimql"))
-        .args(["tokens", "--scope", "events"])
-        .output()
-        .expect("run fimql tokens");
+    let o = common::fimql(&["tokens", "--scope", "events"], None);
     assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
     let out = common::stdout(&o);
     let line = out

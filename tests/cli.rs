@@ -1,30 +1,11 @@
 //! End-to-end tests of the `fimql` binary: `fmt`, `check`, `explain`, `tokens` and the help text.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use common::{code, stderr, stdout};
+use common::{code, fimql, stderr, stdout};
 use serde_json::Value;
 
 mod common;
-
-/// Runs `fimql` with `args`, feeding `stdin` (or nothing: standard input is closed).
-fn fimql(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fimql"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn fimql");
-    {
-        let mut input = child.stdin.take().expect("stdin");
-        if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).expect("write stdin");
-        }
-    }
-    child.wait_with_output().expect("wait for fimql")
-}
 
 /// Asserts that `rendered` shows `src` with a run of `len` carets starting under byte `start`.
 fn assert_caret(rendered: &str, src: &str, start: usize, len: usize) {
@@ -140,7 +121,7 @@ fn fmt_fix_rewrites_aliases_and_quotes_multi_word_values() {
 
 #[test]
 fn fmt_reads_the_filter_from_stdin() {
-    let o = fimql(&["fmt", "-"], Some("action : Create  and severity>= 4\n"));
+    let o = fimql(&["fmt", "-"], Some(b"action : Create  and severity>= 4\n"));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o), "action:Create AND severity>=4\n");
 }
@@ -337,11 +318,11 @@ fn check_scope_incidents() {
 
 #[test]
 fn check_reads_the_filter_from_stdin() {
-    let ok = fimql(&["check", "-"], Some("action:Create\n"));
+    let ok = fimql(&["check", "-"], Some(b"action:Create\n"));
     assert_eq!(code(&ok), 0, "{}", stderr(&ok));
     let bad = fimql(
         &["check", "--format", "json", "-"],
-        Some("actoin:Create\r\n"),
+        Some(b"actoin:Create\r\n"),
     );
     assert_eq!(code(&bad), 1);
     let v = json(&bad);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{code, stderr, stdout};
+use common::{code, fimql, stderr, stdout};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
@@ -59,28 +59,6 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::default());
     enc.write_all(bytes).expect("gzip");
     enc.finish().expect("gzip")
-}
-
-/// Runs `fimql` with `args`, feeding `stdin` (or nothing: standard input is closed).
-fn fimql(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn fimql");
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.map(<[u8]>::to_vec);
-    // Write from another thread so that a large input cannot deadlock against a full stdout.
-    let writer = thread::spawn(move || {
-        if let Some(data) = data {
-            let _ = input.write_all(&data);
-        }
-    });
-    let out = child.wait_with_output().expect("wait for fimql");
-    writer.join().expect("stdin writer");
-    out
 }
 
 fn filter(args: &[&str]) -> Output {
@@ -936,7 +914,7 @@ fn threads_report_damaged_lines_with_the_same_line_numbers() {
 // ---------------------------------------------------------------------------------------------
 // Agreement with the benchmark kit's Python baseline
 
-#[path = "../benches/common.rs"]
+#[path = "../benches/common/mod.rs"]
 mod bench;
 use bench::FILTERS as BENCH_FILTERS;
 

@@ -50,7 +50,7 @@ fn cases(default: usize) -> usize {
 // ---------------------------------------------------------------------------------------------
 // The filters.
 
-/// The benchmark filters (`benches/common.rs`), then single and compound terms over strings,
+/// The benchmark filters (`benches/common/mod.rs`), then single and compound terms over strings,
 /// integers, booleans, dates and arrays.
 const FILTERS: &[&str] = &[
     "action:Create",

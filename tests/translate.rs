@@ -7,6 +7,8 @@ use fimql::catalog::{Catalog, Scope};
 use fimql::translate::{Engine, lit, schema, translate};
 use proptest::prelude::*;
 
+mod common;
+
 const ENGINES: [Engine; 2] = [Engine::Spark, Engine::DuckDb];
 
 fn opts() -> Options {
@@ -181,16 +183,10 @@ fn schema_has_every_path_and_data() {
     assert_eq!(s, schema(&Catalog::builtin(), Scope::Events, Engine::Spark));
 }
 
+/// Runs `fimql`: its exit status, standard output and standard error.
 fn fimql(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fimql"))
-        .args(args)
-        .output()
-        .expect("run fimql");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let o = common::fimql(args, None);
+    (common::code(&o), common::stdout(&o), common::stderr(&o))
 }
 
 #[test]

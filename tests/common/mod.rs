@@ -1,9 +1,11 @@
-//! Shared helpers: loading the conformance files from `../shared/spec/conformance`.
+//! Shared helpers: loading the conformance files from `../shared/spec/conformance`, and running
+//! the `fimql` binary.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
-
-use std::process::Output;
+use std::process::{Command, Output, Stdio};
+use std::thread;
 
 use serde_json::Value;
 
@@ -51,4 +53,26 @@ pub fn stderr(o: &Output) -> String {
 /// A command's exit status.
 pub fn code(o: &Output) -> i32 {
     o.status.code().expect("exit code")
+}
+
+/// Runs the `fimql` binary with `args`, feeding `stdin` (or nothing: standard input is closed).
+pub fn fimql(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fimql"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fimql");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.map(<[u8]>::to_vec);
+    // Write from another thread so that a large input cannot deadlock against a full stdout.
+    let writer = thread::spawn(move || {
+        if let Some(data) = data {
+            let _ = input.write_all(&data);
+        }
+    });
+    let out = child.wait_with_output().expect("wait for fimql");
+    writer.join().expect("stdin writer");
+    out
 }

@@ -16,7 +16,7 @@ use fimql::group::GroupBy;
 use fimql::stream::{Batch, Item, Layout, RecordReader};
 use fimql::{Filter, Options};
 
-use crate::{ScopeArg, filter_text};
+use crate::{ScopeArg, filter_text, parse_now};
 
 #[derive(Args, Debug)]
 pub struct FilterArgs {
@@ -67,15 +67,6 @@ enum InputFormat {
     Ndjson,
     Array,
     Json,
-}
-
-pub fn parse_now(s: &str) -> Result<Instant, String> {
-    match fimql::date::FilterDate::parse(s) {
-        Ok(d) => d
-            .fixed()
-            .ok_or_else(|| "give a fixed timestamp, not `now`".to_string()),
-        Err(e) => Err(format!("not a timestamp: {}", e.message)),
-    }
 }
 
 /// What happened to one record.
@@ -517,7 +508,7 @@ fn gzip(_: &File) -> bool {
 #[cfg(unix)]
 fn read_claim(claim: Claim, buf: Vec<u8>) -> Msg {
     let at_line_start = claim.base.is_some();
-    match fimql::stream::read_ndjson_chunk(
+    match crate::chunks::read_ndjson_chunk(
         &claim.handle,
         claim.start,
         claim.end,
@@ -799,7 +790,7 @@ fn emit(
                         slices.push(io::IoSlice::new(bytes));
                         slices.push(io::IoSlice::new(b"\n"));
                     } else {
-                        out.write(&fimql::stream::minify(bytes))?;
+                        out.write(&minify(bytes))?;
                     }
                 }
                 if args.limit.is_some_and(|n| totals.selected >= n) {
@@ -811,6 +802,46 @@ fn emit(
     }
     out.write_slices(&mut slices)?;
     Ok(limit)
+}
+
+/// Where a byte of JSON text stands relative to strings, fed one byte at a time.
+#[derive(Clone, Copy, Debug, Default)]
+struct StringState {
+    in_string: bool,
+    escape: bool,
+}
+
+impl StringState {
+    /// Advances over `b`; true when `b` is outside every string (the quotes themselves count as
+    /// inside).
+    fn outside(&mut self, b: u8) -> bool {
+        if self.in_string {
+            if self.escape {
+                self.escape = false;
+            } else if b == b'\\' {
+                self.escape = true;
+            } else if b == b'"' {
+                self.in_string = false;
+            }
+            false
+        } else if b == b'"' {
+            self.in_string = true;
+            false
+        } else {
+            true
+        }
+    }
+}
+
+/// A JSON record without the whitespace outside its strings (the compact form `fimql filter`
+/// writes for records that were not one line).
+fn minify(bytes: &[u8]) -> Vec<u8> {
+    let mut state = StringState::default();
+    bytes
+        .iter()
+        .copied()
+        .filter(|&b| !(state.outside(b) && b.is_ascii_whitespace()))
+        .collect()
 }
 
 /// A progress bar on stderr for large inputs, only on a terminal.
@@ -853,5 +884,19 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minify;
+
+    #[test]
+    fn minify_drops_the_whitespace_outside_strings() {
+        assert_eq!(minify(b"{ \"a b\" : [1, 2] }\n"), b"{\"a b\":[1,2]}");
+        assert_eq!(
+            minify(b"{\n  \"k\": \"x \\\" y\\\\\",\n  \"m\": \"\\t z\"\n}"),
+            b"{\"k\":\"x \\\" y\\\\\",\"m\":\"\\t z\"}"
+        );
     }
 }

@@ -1,0 +1,269 @@
+//! The `fimql` command-line tool. This is the only place with stdin, stdout and exit codes.
+//!
+//! This file holds the command line (clap) and the helpers the commands share; `commands` runs
+//! the small commands, `filter` runs `fimql filter`, and `chunks` reads plain NDJSON files in
+//! chunks for it.
+
+// The command-line tool is the one place that prints; the library may not (see Cargo.toml).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+#[cfg(unix)]
+mod chunks;
+mod commands;
+mod filter;
+
+use std::io::{self, Read};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use fimql::Diagnostic;
+use fimql::catalog::Scope;
+use fimql::date::Instant;
+
+/// Check, format and run Qualys FIM API filters.
+///
+/// A filter looks like `action:Create AND severity>=4` or
+/// ``dateTime:['2022-11-15T16:07:00.000Z'..'2022-12-15T16:07:00.000Z'] AND (action:Content)``.
+/// Pass `-` as FILTER to read the filter from standard input.
+#[derive(Parser, Debug)]
+#[command(
+    name = "fimql",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Exit status: check, fmt, explain and request check give 0 when the input is valid \
+                  (warnings allowed), 1 when it has errors, 2 on usage errors. filter gives 0 when \
+                  an event matched, 1 when none did, 2 on any error. See `fimql help <command>`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print a filter in canonical form (or pretty with --pretty).
+    ///
+    /// Exit status: 0 printed, 1 the filter has a syntax error, 2 usage error.
+    Fmt {
+        /// Break long filters over several indented lines.
+        #[arg(long)]
+        pretty: bool,
+        /// Rewrite token aliases to their canonical names and quote multi-word bare values.
+        #[arg(long)]
+        fix: bool,
+        /// Scope whose catalog `--fix` uses for aliases.
+        #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+        scope: ScopeArg,
+        /// The filter, or `-` for standard input.
+        filter: String,
+    },
+    /// Print the syntax tree of a filter as JSON (spans are byte offsets into the filter).
+    ///
+    /// Exit status: 0 printed, 1 syntax error (the diagnostics are printed instead: rendered on
+    /// stderr, or as JSON on stdout with --format json), 2 usage error.
+    Parse {
+        /// Output format: `json` (the tree, or the diagnostics) or `human` (the tree's debug form).
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// The filter, or `-` for standard input.
+        filter: String,
+    },
+    /// Check a filter: syntax, tokens, types, values and dates; all problems in one pass.
+    ///
+    /// Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.
+    Check {
+        /// Which API the filter is for.
+        #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+        scope: ScopeArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Accept unknown tokens (as raw JSON paths).
+        #[arg(long)]
+        allow_unknown: bool,
+        /// The filter, or `-` for standard input.
+        filter: String,
+    },
+    /// Show the tree of a filter: each term's token, type, JSON path and what its value matches.
+    ///
+    /// Exit status: 0 explained (validation problems are listed after the tree), 1 syntax error.
+    Explain {
+        /// Which API the filter is for.
+        #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+        scope: ScopeArg,
+        /// The clock for `now` in the filter, e.g. 2023-01-10T12:00:00Z.
+        #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
+        now: Option<Instant>,
+        /// The filter, or `-` for standard input.
+        filter: String,
+    },
+    /// List the token catalog.
+    Tokens {
+        /// Only this scope (default: both).
+        #[arg(long, value_enum)]
+        scope: Option<ScopeArg>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Select the events that match a filter from exported files (NDJSON, JSON arrays, pretty
+    /// JSON; gzip read directly).
+    ///
+    /// Matching events are printed one per line: NDJSON lines unchanged, other records as compact
+    /// JSON, in input order. Malformed records are reported on stderr as FILE:LINE: message and
+    /// skipped. Exit status like grep: 0 some event matched, 1 none did, 2 an error occurred (bad
+    /// filter, unreadable file, malformed record).
+    Filter(filter::FilterArgs),
+    /// Work with FIM API request bodies.
+    #[command(subcommand)]
+    Request(RequestCommand),
+    /// Translate a filter into a boolean SQL expression for Spark SQL or DuckDB, or with --query
+    /// into a whole script that reads an NDJSON file and returns the matching events.
+    ///
+    /// Exit status: 0 printed, 1 the filter is invalid or untranslatable, 2 usage error.
+    Translate(TranslateArgs),
+    /// Print the reading schema derived from the catalog: a Spark DDL string for
+    /// `spark.read.schema(...)`, or DuckDB's `columns={...}` for `read_json`.
+    Schema {
+        /// The engine.
+        #[arg(long = "to", value_name = "ENGINE", value_parser = ["spark", "duckdb"])]
+        to: String,
+        /// Which API the filter is for.
+        #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+        scope: ScopeArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RequestCommand {
+    /// Check a request body (JSON): every field, and each embedded filter in its scope, with the
+    /// JSON path of each problem and a caret inside the filter.
+    ///
+    /// Kinds: incident-approve, incident-create, correlation-rule-create,
+    /// correlation-rule-update, event-search, event-count, incident-search. Without --kind the
+    /// kind is detected from the fields. Exit status: 0 no errors, 1 errors, 2 usage error.
+    Check {
+        /// The kind of request (default: detected from its fields).
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Accept unknown tokens in embedded filters (as raw JSON paths).
+        #[arg(long)]
+        allow_unknown: bool,
+        /// The request body, or `-` for standard input.
+        file: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ScopeArg {
+    Events,
+    Incidents,
+}
+
+impl From<ScopeArg> for Scope {
+    fn from(s: ScopeArg) -> Scope {
+        match s {
+            ScopeArg::Events => Scope::Events,
+            ScopeArg::Incidents => Scope::Incidents,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+struct TranslateArgs {
+    /// The engine.
+    #[arg(long = "to", value_name = "ENGINE", value_parser = ["spark", "duckdb"])]
+    to: String,
+    /// Which API the filter is for.
+    #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+    scope: ScopeArg,
+    /// The clock for `now` in the filter, e.g. 2023-01-10T12:00:00Z (default: the current time).
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
+    now: Option<Instant>,
+    /// Print a whole script that reads FILE (NDJSON; a directory or glob works too) with the
+    /// catalog schema and returns the matching events.
+    #[arg(long, value_name = "FILE")]
+    query: Option<String>,
+    /// The filter, or `-` for standard input.
+    filter: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Fmt {
+            pretty,
+            fix,
+            scope,
+            filter,
+        } => commands::fmt(&filter, pretty, fix, scope.into()),
+        Command::Parse { format, filter } => commands::parse(&filter, format),
+        Command::Check {
+            scope,
+            format,
+            deny_warnings,
+            allow_unknown,
+            filter,
+        } => commands::check(&filter, scope.into(), format, deny_warnings, allow_unknown),
+        Command::Explain { scope, now, filter } => commands::explain(&filter, scope.into(), now),
+        Command::Tokens { scope, format } => commands::tokens(scope.map(Scope::from), format),
+        Command::Filter(args) => filter::run(args),
+        Command::Request(RequestCommand::Check {
+            kind,
+            format,
+            allow_unknown,
+            file,
+        }) => commands::request_check(kind.as_deref(), format, allow_unknown, &file),
+        Command::Translate(args) => commands::translate(&args),
+        Command::Schema { to, scope } => commands::schema(&to, scope.into()),
+    };
+    ExitCode::from(code)
+}
+
+/// Reads the filter argument, or standard input for `-` (one trailing newline removed).
+pub(crate) fn filter_text(arg: &str) -> Result<String, u8> {
+    if arg != "-" {
+        return Ok(arg.to_string());
+    }
+    let mut s = String::new();
+    if let Err(e) = io::stdin().read_to_string(&mut s) {
+        eprintln!("fimql: cannot read the filter from standard input: {e}");
+        return Err(2);
+    }
+    if s.ends_with('\n') {
+        s.pop();
+        if s.ends_with('\r') {
+            s.pop();
+        }
+    }
+    Ok(s)
+}
+
+/// Parses `--now`: a fixed timestamp.
+fn parse_now(s: &str) -> Result<Instant, String> {
+    match fimql::date::FilterDate::parse(s) {
+        Ok(d) => d
+            .fixed()
+            .ok_or_else(|| "give a fixed timestamp, not `now`".to_string()),
+        Err(e) => Err(format!("not a timestamp: {}", e.message)),
+    }
+}
+
+/// Diagnostics drawn against the filter, for standard error.
+pub(crate) fn render_all(diags: &[Diagnostic], src: &str) -> String {
+    fimql::error::render(diags, src)
+}
