@@ -46,7 +46,7 @@ use chrono::{
 
 use crate::ast::{Bound, CmpOp, Expr, ExprKind, Field, Form, Predicate, Query, Term, Value};
 use crate::error::{Code, Diagnostic, Diagnostics};
-use crate::options::DEFAULT_MAX_DEPTH;
+use crate::parse::DEFAULT_MAX_DEPTH;
 use crate::span::Span;
 
 /// Why a [`Condition`] cannot become a filter.

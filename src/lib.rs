@@ -67,12 +67,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The pipeline, in order: text, tree, checked tree, compiled filter, decisions.
-pub mod span;
+mod span;
 pub mod ast;
 pub mod parse;
 pub mod print;
 pub mod catalog;
-pub mod options;
+mod options;
 pub mod validate;
 pub mod date;
 pub mod compile;

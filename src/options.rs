@@ -1,35 +1,10 @@
-//! [`Options`]: one set of settings that every stage of the pipeline accepts.
-//!
-//! Parsing reads the limits; validation reads the scope, the catalog, the clock and the two
-//! switches; compilation, translation and request checking read all of them. Set a limit once
-//! and every stage that parses enforces it:
-//!
-//! ```
-//! use fimql::{Options, Scope, compile, parse_with, validate_with};
-//!
-//! let opts = Options::new(Scope::Events).max_depth(2);
-//! let deep = "(((action:Create)))";
-//! for code in [
-//!     parse_with(deep, &opts).unwrap_err().diagnostics()[0].code,
-//!     validate_with(deep, &opts).unwrap_err().diagnostics()[0].code,
-//!     compile(deep, &opts).unwrap_err().diagnostics()[0].code,
-//! ] {
-//!     assert_eq!(code.as_str(), "too-deep");
-//! }
-//! ```
+//! `Options`: one set of settings that every stage of the pipeline accepts.
 
 use std::sync::{Arc, OnceLock};
 
 use crate::catalog::{Catalog, Scope};
 use crate::date::Instant;
-
-/// The default cap on nesting of parentheses and `NOT`.
-pub const DEFAULT_MAX_DEPTH: usize = 128;
-/// The largest nesting cap [`Options::max_depth`] accepts; larger values are lowered to it so
-/// that no setting can make the parser (or code walking the tree) overflow the stack.
-pub const MAX_DEPTH_LIMIT: usize = 1000;
-/// The default cap on filter length in bytes (1 MiB).
-pub const DEFAULT_MAX_LEN: usize = 1 << 20;
+use crate::parse::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_LEN, MAX_DEPTH_LIMIT};
 
 /// Settings for parsing, validation, compilation, translation and request checking.
 ///
@@ -53,6 +28,24 @@ pub const DEFAULT_MAX_LEN: usize = 1 << 20;
 /// assert!(opts.deny_warnings && !opts.allow_unknown);
 /// assert!(opts.catalog.lookup(Scope::Incidents, "status").is_some());
 /// ```
+///
+/// Parsing reads the limits; validation reads the scope, the catalog, the clock and the two
+/// switches; compilation, translation and request checking read all of them. Set a limit once
+/// and every stage that parses enforces it:
+///
+/// ```
+/// use fimql::{Options, Scope, compile, parse_with, validate_with};
+///
+/// let opts = Options::new(Scope::Events).max_depth(2);
+/// let deep = "(((action:Create)))";
+/// for code in [
+///     parse_with(deep, &opts).unwrap_err().diagnostics()[0].code,
+///     validate_with(deep, &opts).unwrap_err().diagnostics()[0].code,
+///     compile(deep, &opts).unwrap_err().diagnostics()[0].code,
+/// ] {
+///     assert_eq!(code.as_str(), "too-deep");
+/// }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Options {
@@ -64,7 +57,7 @@ pub struct Options {
     /// ranges, dates before 2017 with `now±N` bounds) only when it is set; compilation and
     /// translation use the current time when it is not.
     pub now: Option<Instant>,
-    /// The cap on nesting of `(` and `NOT` (1 to [`MAX_DEPTH_LIMIT`]); deeper is `too-deep`.
+    /// The cap on nesting of `(` and `NOT` (1 to [`MAX_DEPTH_LIMIT`](crate::parse::MAX_DEPTH_LIMIT)); deeper is `too-deep`.
     pub max_depth: usize,
     /// The cap on filter length in bytes; longer is `too-long`.
     pub max_len: usize,
@@ -114,7 +107,7 @@ impl Options {
         self
     }
 
-    /// Caps nesting of `(` and `NOT` at `depth` levels, clamped to 1..=[`MAX_DEPTH_LIMIT`].
+    /// Caps nesting of `(` and `NOT` at `depth` levels, clamped to 1..=[`MAX_DEPTH_LIMIT`](crate::parse::MAX_DEPTH_LIMIT).
     pub fn max_depth(mut self, depth: usize) -> Self {
         self.max_depth = depth.clamp(1, MAX_DEPTH_LIMIT);
         self

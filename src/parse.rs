@@ -20,8 +20,16 @@ use nom::{IResult, Parser};
 
 use crate::ast::{Bound, CmpOp, Expr, ExprKind, Field, Form, Predicate, Query, Term, Value};
 use crate::error::{Code, Diagnostic, Diagnostics};
-use crate::options::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_LEN, MAX_DEPTH_LIMIT, Options};
+use crate::options::Options;
 use crate::span::{Span, floor_boundary};
+
+/// The default cap on nesting of parentheses and `NOT`.
+pub const DEFAULT_MAX_DEPTH: usize = 128;
+/// The largest nesting cap [`Options::max_depth`] accepts; larger values are lowered to it so
+/// that no setting can make the parser (or code walking the tree) overflow the stack.
+pub const MAX_DEPTH_LIMIT: usize = 1000;
+/// The default cap on filter length in bytes (1 MiB).
+pub const DEFAULT_MAX_LEN: usize = 1 << 20;
 
 /// Parses a filter with the limits of `opts` ([`Options::max_depth`], [`Options::max_len`]).
 ///

@@ -58,7 +58,7 @@ impl Span {
 
 /// 1-based line and column (in `char`s) of byte `offset` in `src`. Offsets past the end, or inside
 /// a character, are clamped to the nearest boundary before them.
-pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let offset = floor_boundary(src, offset);
     let before = &src[..offset];
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;

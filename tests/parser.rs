@@ -783,9 +783,9 @@ fn depth_is_configurable() {
     assert_eq!(Options::default().max_depth(0).max_depth, 1);
     assert_eq!(
         Options::default().max_depth(1_000_000).max_depth,
-        fimql::options::MAX_DEPTH_LIMIT
+        fimql::parse::MAX_DEPTH_LIMIT
     );
-    assert_eq!(fimql::options::MAX_DEPTH_LIMIT, 1000);
+    assert_eq!(fimql::parse::MAX_DEPTH_LIMIT, 1000);
 }
 
 #[test]
@@ -793,7 +793,7 @@ fn the_depth_ceiling_fits_in_a_test_threads_stack() {
     // Tests run on threads with 2 MiB of stack, in an unoptimized build: parsing, printing,
     // comparing and dropping a tree at the hard ceiling must fit.
     let opts = Options::default().max_depth(usize::MAX);
-    let n = fimql::options::MAX_DEPTH_LIMIT;
+    let n = fimql::parse::MAX_DEPTH_LIMIT;
     assert!(fimql::parse_with(&nested_parens(n), &opts).is_ok());
     assert_eq!(
         fimql::parse_with(&nested_parens(n + 1), &opts)
