@@ -133,19 +133,21 @@ impl Expr {
     }
 
     fn join(items: impl IntoIterator<Item = Expr>, and: bool) -> Option<Expr> {
-        let mut flat = Vec::new();
-        let mut span: Option<Span> = None;
-        for e in items {
-            span = Some(span.map_or(e.span, |s| s.to(e.span)));
+        let mut items = items.into_iter();
+        let first = items.next()?;
+        let Some(second) = items.next() else {
+            // One operand is itself, as the parser gives it; nothing to allocate.
+            return Some(first);
+        };
+        let mut span = first.span;
+        let mut flat = Vec::with_capacity(2 + items.size_hint().0);
+        for e in [first, second].into_iter().chain(items) {
+            span = span.to(e.span);
             match e.kind {
                 ExprKind::And(xs) if and => flat.extend(xs),
                 ExprKind::Or(xs) if !and => flat.extend(xs),
                 kind => flat.push(Expr { kind, span: e.span }),
             }
-        }
-        let span = span?;
-        if flat.len() == 1 {
-            return flat.pop();
         }
         let kind = if and {
             ExprKind::And(flat)
