@@ -149,8 +149,10 @@ impl<'r> Record<'r> {
             w += 1;
             m = *self.quotes.get(w)?;
         }
+        // The padding of the last word is spaces, so a quote bit is always inside the record.
         let end = w * 64 + m.trailing_zeros() as usize;
-        (end < self.b.len()).then_some(end)
+        debug_assert!(end < self.b.len());
+        Some(end)
     }
 
     /// The text between `start` and `end`, with escapes decoded into `buf` if it has any.
@@ -191,31 +193,43 @@ impl<'r> Record<'r> {
         let mut stack: u128 = 0;
         let mut open: u32 = 0;
         'value: loop {
-            // A value starts at `i`.
+            // A value starts at `i`, or whitespace before it.
             match *b.get(i)? {
                 c @ (b'{' | b'[') => {
                     if depth + open >= MAX_DEPTH {
                         return None;
                     }
-                    i = ws(b, i + 1);
+                    i += 1;
                     if c == b'{' {
-                        if b.get(i) == Some(&b'}') {
+                        let mut c = *b.get(i)?;
+                        if c <= b' ' {
+                            i = ws(b, i);
+                            c = *b.get(i)?;
+                        }
+                        if c == b'}' {
                             i += 1;
                         } else {
-                            if b.get(i) != Some(&b'"') {
+                            if c != b'"' {
                                 return None;
                             }
-                            i = after_colon(b, self.string_end(i + 1)?)?;
+                            i = key_end(b, self.string_end(i + 1)?)?;
                             open += 1;
                             stack = stack << 1 | 1;
                             continue 'value;
                         }
-                    } else if b.get(i) == Some(&b']') {
-                        i += 1;
                     } else {
-                        open += 1;
-                        stack <<= 1;
-                        continue 'value;
+                        let mut c = *b.get(i)?;
+                        if c <= b' ' {
+                            i = ws(b, i);
+                            c = *b.get(i)?;
+                        }
+                        if c == b']' {
+                            i += 1;
+                        } else {
+                            open += 1;
+                            stack <<= 1;
+                            continue 'value;
+                        }
                     }
                 }
                 b'"' => i = self.string_end(i + 1)? + 1,
@@ -225,6 +239,10 @@ impl<'r> Record<'r> {
                     }
                     i += 4;
                 }
+                b' ' | b'\n' | b'\r' | b'\t' => {
+                    i = ws(b, i);
+                    continue 'value;
+                }
                 _ => i = skip_scalar(b, i)?,
             }
             // After a value: the next member or element, or the end of containers.
@@ -232,21 +250,29 @@ impl<'r> Record<'r> {
                 if open == 0 {
                     return Some(i);
                 }
-                i = ws(b, i);
                 let object = stack & 1 == 1;
                 match *b.get(i)? {
                     b',' => {
-                        i = ws(b, i + 1);
+                        i += 1;
                         if object {
-                            if b.get(i) != Some(&b'"') {
+                            let mut c = *b.get(i)?;
+                            if c <= b' ' {
+                                i = ws(b, i);
+                                c = *b.get(i)?;
+                            }
+                            if c != b'"' {
                                 return None;
                             }
-                            i = after_colon(b, self.string_end(i + 1)?)?;
+                            i = key_end(b, self.string_end(i + 1)?)?;
                         }
                         continue 'value;
                     }
                     b'}' if object => {}
                     b']' if !object => {}
+                    b' ' | b'\n' | b'\r' | b'\t' => {
+                        i = ws(b, i);
+                        continue;
+                    }
                     _ => return None,
                 }
                 i += 1;
@@ -255,6 +281,20 @@ impl<'r> Record<'r> {
             }
         }
     }
+}
+
+/// From a key's closing quote at `end`: the index just past the `:` (the value, or whitespace
+/// before it, which the caller skips).
+#[inline(always)]
+fn key_end(b: &[u8], end: usize) -> Option<usize> {
+    let mut i = end + 1;
+    if b.get(i) != Some(&b':') {
+        i = ws(b, i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+    }
+    Some(i + 1)
 }
 
 /// From a key's closing quote at `end`: the index of its value, past the `:` and whitespace.
