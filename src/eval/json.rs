@@ -141,8 +141,26 @@ impl<'r> Record<'r> {
     #[inline(always)]
     pub(crate) fn string_end(&self, i: usize) -> Option<usize> {
         if self.careful {
-            return string_end_careful(self.b, i);
+            string_end_careful(self.b, i)
+        } else {
+            self.quote_end(i)
         }
+    }
+
+    /// `string_end` with `careful` known at compile time.
+    #[inline(always)]
+    fn string_end_as<const CAREFUL: bool>(&self, i: usize) -> Option<usize> {
+        if CAREFUL {
+            string_end_careful(self.b, i)
+        } else {
+            self.quote_end(i)
+        }
+    }
+
+    /// From just after an opening quote, in a record without control bytes: the index of the
+    /// closing quote, the next bit of the quote bitmap.
+    #[inline(always)]
+    fn quote_end(&self, i: usize) -> Option<usize> {
         let mut w = i / 64;
         let mut m = *self.quotes.get(w)? & (!0u64 << (i % 64));
         while m == 0 {
@@ -185,8 +203,19 @@ impl<'r> Record<'r> {
     /// Skips an object or an array starting at `i`, and everything in it, checking that it is
     /// well-formed. One loop with a stack of bits rather than recursion: this is where the
     /// scanner spends most of its time.
+    #[inline]
+    pub(crate) fn skip_container(&self, i: usize, depth: u32) -> Option<usize> {
+        if self.careful {
+            self.skip_container_as::<true>(i, depth)
+        } else {
+            self.skip_container_as::<false>(i, depth)
+        }
+    }
+
+    /// `skip_container` with `careful` known at compile time, so that the loop does not test it
+    /// at every string.
     #[inline(never)]
-    pub(crate) fn skip_container(&self, mut i: usize, depth: u32) -> Option<usize> {
+    fn skip_container_as<const CAREFUL: bool>(&self, mut i: usize, depth: u32) -> Option<usize> {
         let b = self.b;
         // The open containers, innermost in the lowest bit: 1 for an object, 0 for an array.
         // `MAX_DEPTH` is below 128, so they fit.
@@ -212,7 +241,7 @@ impl<'r> Record<'r> {
                             if c != b'"' {
                                 return None;
                             }
-                            i = key_end(b, self.string_end(i + 1)?)?;
+                            i = key_end(b, self.string_end_as::<CAREFUL>(i + 1)?)?;
                             open += 1;
                             stack = stack << 1 | 1;
                             continue 'value;
@@ -232,7 +261,7 @@ impl<'r> Record<'r> {
                         }
                     }
                 }
-                b'"' => i = self.string_end(i + 1)? + 1,
+                b'"' => i = self.string_end_as::<CAREFUL>(i + 1)? + 1,
                 b'n' => {
                     if b.get(i..i + 4) != Some(b"null") {
                         return None;
@@ -263,7 +292,7 @@ impl<'r> Record<'r> {
                             if c != b'"' {
                                 return None;
                             }
-                            i = key_end(b, self.string_end(i + 1)?)?;
+                            i = key_end(b, self.string_end_as::<CAREFUL>(i + 1)?)?;
                         }
                         continue 'value;
                     }
