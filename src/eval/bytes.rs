@@ -361,6 +361,20 @@ impl Matcher<'_> {
         })
     }
 
+    /// Test support: whether the scanner alone accepts `record` as one JSON value, checking it
+    /// fully but evaluating nothing (the ceiling of the fast path: read and validate). `false`
+    /// also when the scanner would hand the record to serde_json.
+    #[cfg(feature = "testing")]
+    #[doc(hidden)]
+    pub fn scanner_validates(&mut self, record: &[u8]) -> bool {
+        let Some(rec) = Record::index(record, &mut self.bitmaps) else {
+            return false;
+        };
+        let i = ws(record, 0);
+        rec.skip_value(i, 0)
+            .is_some_and(|end| ws(record, end) == record.len())
+    }
+
     /// The exact path, for what the scanner hands over: serde_json parses the record into a
     /// `Value`, or says what is wrong with it.
     #[cold]

@@ -141,16 +141,36 @@ impl<'r> Record<'r> {
     #[inline(always)]
     pub(crate) fn string_end(&self, i: usize) -> Option<usize> {
         if self.careful {
-            return string_end_careful(self.b, i);
+            string_end_careful(self.b, i)
+        } else {
+            self.quote_end(i)
         }
+    }
+
+    /// `string_end` with `careful` known at compile time.
+    #[inline(always)]
+    fn string_end_as<const CAREFUL: bool>(&self, i: usize) -> Option<usize> {
+        if CAREFUL {
+            string_end_careful(self.b, i)
+        } else {
+            self.quote_end(i)
+        }
+    }
+
+    /// From just after an opening quote, in a record without control bytes: the index of the
+    /// closing quote, the next bit of the quote bitmap.
+    #[inline(always)]
+    fn quote_end(&self, i: usize) -> Option<usize> {
         let mut w = i / 64;
         let mut m = *self.quotes.get(w)? & (!0u64 << (i % 64));
         while m == 0 {
             w += 1;
             m = *self.quotes.get(w)?;
         }
+        // The padding of the last word is spaces, so a quote bit is always inside the record.
         let end = w * 64 + m.trailing_zeros() as usize;
-        (end < self.b.len()).then_some(end)
+        debug_assert!(end < self.b.len());
+        Some(end)
     }
 
     /// The text between `start` and `end`, with escapes decoded into `buf` if it has any.
@@ -183,47 +203,74 @@ impl<'r> Record<'r> {
     /// Skips an object or an array starting at `i`, and everything in it, checking that it is
     /// well-formed. One loop with a stack of bits rather than recursion: this is where the
     /// scanner spends most of its time.
+    #[inline]
+    pub(crate) fn skip_container(&self, i: usize, depth: u32) -> Option<usize> {
+        if self.careful {
+            self.skip_container_as::<true>(i, depth)
+        } else {
+            self.skip_container_as::<false>(i, depth)
+        }
+    }
+
+    /// `skip_container` with `careful` known at compile time, so that the loop does not test it
+    /// at every string.
     #[inline(never)]
-    pub(crate) fn skip_container(&self, mut i: usize, depth: u32) -> Option<usize> {
+    fn skip_container_as<const CAREFUL: bool>(&self, mut i: usize, depth: u32) -> Option<usize> {
         let b = self.b;
         // The open containers, innermost in the lowest bit: 1 for an object, 0 for an array.
         // `MAX_DEPTH` is below 128, so they fit.
         let mut stack: u128 = 0;
         let mut open: u32 = 0;
         'value: loop {
-            // A value starts at `i`.
+            // A value starts at `i`, or whitespace before it.
             match *b.get(i)? {
                 c @ (b'{' | b'[') => {
                     if depth + open >= MAX_DEPTH {
                         return None;
                     }
-                    i = ws(b, i + 1);
+                    i += 1;
                     if c == b'{' {
-                        if b.get(i) == Some(&b'}') {
+                        let mut c = *b.get(i)?;
+                        if c <= b' ' {
+                            i = ws(b, i);
+                            c = *b.get(i)?;
+                        }
+                        if c == b'}' {
                             i += 1;
                         } else {
-                            if b.get(i) != Some(&b'"') {
+                            if c != b'"' {
                                 return None;
                             }
-                            i = after_colon(b, self.string_end(i + 1)?)?;
+                            i = key_end(b, self.string_end_as::<CAREFUL>(i + 1)?)?;
                             open += 1;
                             stack = stack << 1 | 1;
                             continue 'value;
                         }
-                    } else if b.get(i) == Some(&b']') {
-                        i += 1;
                     } else {
-                        open += 1;
-                        stack <<= 1;
-                        continue 'value;
+                        let mut c = *b.get(i)?;
+                        if c <= b' ' {
+                            i = ws(b, i);
+                            c = *b.get(i)?;
+                        }
+                        if c == b']' {
+                            i += 1;
+                        } else {
+                            open += 1;
+                            stack <<= 1;
+                            continue 'value;
+                        }
                     }
                 }
-                b'"' => i = self.string_end(i + 1)? + 1,
+                b'"' => i = self.string_end_as::<CAREFUL>(i + 1)? + 1,
                 b'n' => {
                     if b.get(i..i + 4) != Some(b"null") {
                         return None;
                     }
                     i += 4;
+                }
+                b' ' | b'\n' | b'\r' | b'\t' => {
+                    i = ws(b, i);
+                    continue 'value;
                 }
                 _ => i = skip_scalar(b, i)?,
             }
@@ -232,21 +279,29 @@ impl<'r> Record<'r> {
                 if open == 0 {
                     return Some(i);
                 }
-                i = ws(b, i);
                 let object = stack & 1 == 1;
                 match *b.get(i)? {
                     b',' => {
-                        i = ws(b, i + 1);
+                        i += 1;
                         if object {
-                            if b.get(i) != Some(&b'"') {
+                            let mut c = *b.get(i)?;
+                            if c <= b' ' {
+                                i = ws(b, i);
+                                c = *b.get(i)?;
+                            }
+                            if c != b'"' {
                                 return None;
                             }
-                            i = after_colon(b, self.string_end(i + 1)?)?;
+                            i = key_end(b, self.string_end_as::<CAREFUL>(i + 1)?)?;
                         }
                         continue 'value;
                     }
                     b'}' if object => {}
                     b']' if !object => {}
+                    b' ' | b'\n' | b'\r' | b'\t' => {
+                        i = ws(b, i);
+                        continue;
+                    }
                     _ => return None,
                 }
                 i += 1;
@@ -255,6 +310,20 @@ impl<'r> Record<'r> {
             }
         }
     }
+}
+
+/// From a key's closing quote at `end`: the index just past the `:` (the value, or whitespace
+/// before it, which the caller skips).
+#[inline(always)]
+fn key_end(b: &[u8], end: usize) -> Option<usize> {
+    let mut i = end + 1;
+    if b.get(i) != Some(&b':') {
+        i = ws(b, i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+    }
+    Some(i + 1)
 }
 
 /// From a key's closing quote at `end`: the index of its value, past the `:` and whitespace.
