@@ -580,7 +580,6 @@ fn pipeline(
     let token_rx = Arc::new(Mutex::new(token_rx));
     let inputs = Arc::new(Mutex::new((Inputs::new(files, layout).chunking(), 0u64)));
     let (done_tx, done_rx) = sync_channel::<(u64, Done)>(in_flight);
-    let file_budget = FINISHED_BYTES / in_flight;
     let (recycle_tx, recycle_rx) = channel::<Vec<u8>>();
     let recycle_rx = Arc::new(Mutex::new(recycle_rx));
     for _ in 0..jobs {
@@ -624,7 +623,7 @@ fn pipeline(
                     Unit::Ready(msg) => msg,
                     Unit::Chunk(claim) => read_claim(claim, buf),
                     Unit::Compressed(opened) => {
-                        let (tx, rx) = finished_queue(file_budget);
+                        let (tx, rx) = finished_queue(FILE_BUDGET);
                         if done_tx.send((seq, Done::Stream(rx))).is_err() {
                             return;
                         }
@@ -719,17 +718,18 @@ enum Done {
     Stream(FinishedRx),
 }
 
-/// The bytes that the filtered batches of compressed files may hold, waiting to be written, all
-/// files together: each compressed file in flight gets an equal share.
+/// The bytes that the filtered batches of one compressed file may hold, waiting to be written
+/// (one batch is always let through).
 ///
 /// Memory is bounded: with `--jobs N`, at most `3 N` units of work are in flight (read and not
-/// yet written), so at most `3 N` compressed files hold finished batches, each at most its share
-/// (plus one batch, which is always let through) of `FINISHED_BYTES`; a file being read also has
-/// up to [`RAW_BATCHES`] decompressed batches waiting to be filtered, one being read and one being
-/// filtered (of about [`fimql::stream::BATCH_BYTES`] each). Finished batches keep only the bytes of
-/// the selected records (see [`compact`]), so with a selective filter a file rarely waits for the
-/// writer.
-const FINISHED_BYTES: usize = 96 << 20;
+/// yet written), so at most `3 N` compressed files hold finished batches, each at most
+/// `FILE_BUDGET` plus one batch; and at most `N` files are being read, each with up to
+/// [`RAW_BATCHES`] decompressed batches waiting to be filtered, one being read and one being
+/// filtered (of about [`fimql::stream::BATCH_BYTES`] each). In all, at most about
+/// `3 N × 17 MiB + N × 4 MiB`. Finished batches keep only the bytes of the selected records (see
+/// [`compact`]), so the bound is reached only when most records are selected; with a selective
+/// filter a file ahead of the writer rarely waits for it.
+const FILE_BUDGET: usize = 16 << 20;
 
 /// How many decompressed batches a compressed file's reader thread may read ahead of its worker.
 const RAW_BATCHES: usize = 2;
@@ -839,7 +839,7 @@ fn held(msg: &Msg, outcomes: &[Outcome]) -> usize {
         }
         Msg::FileError { .. } => 0,
     };
-    batch + outcomes.len() * size_of::<Outcome>()
+    batch + size_of_val(outcomes)
 }
 
 /// The filtered batches of one compressed file waiting for the writer, and how much they hold.
