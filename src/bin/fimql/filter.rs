@@ -390,8 +390,9 @@ impl Inputs {
         self.recycled.pop().unwrap_or_default()
     }
 
-    /// The next unit of work: a batch read here (as [`Inputs::next`]) or, once a plain NDJSON
-    /// file's first batch is out, a chunk of that file for the caller to read.
+    /// The next unit of work: a batch read here (as [`Inputs::next`]); once a plain NDJSON
+    /// file's first batch is out, a chunk of that file for the caller to read; or, for inputs
+    /// made with [`Inputs::chunking`], a whole compressed file, opened, for the caller to read.
     fn next_unit(&mut self) -> Option<Unit> {
         if let Some(c) = &mut self.chunked {
             if c.next >= c.len {
