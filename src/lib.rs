@@ -54,9 +54,10 @@
 //!
 //! ## Features
 //!
-//! - `cli` (default): the `fimql` command-line tool (clap, indicatif) and `gzip`. Library users
-//!   depend on the crate with `default-features = false`.
-//! - `gzip`: gzip input in [`stream::open`] (flate2).
+//! - `cli` (default): the `fimql` command-line tool (clap, indicatif), `gzip` and `zstd`. Library
+//!   users depend on the crate with `default-features = false`.
+//! - `gzip`: gzip input in [`stream::open`] (flate2, with the zlib-rs backend).
+//! - `zstd`: zstd input in [`stream::open`] (the zstd crate, which builds the C library).
 //! - `testing`: test support (the fuzz properties, the random filter generator), hidden from the
 //!   docs and not part of the stable API.
 //! - `arbitrary`: `impl Arbitrary for Query`, for fuzzing (implies `testing`).

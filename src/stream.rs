@@ -8,7 +8,7 @@
 //!   search response).
 //! - **concatenated**: anything else, e.g. pretty-printed objects one after another.
 //!
-//! Gzip input (by its magic bytes) is decompressed on the fly, and a UTF-8 byte order mark at the
+//! Gzip and zstd input (by their magic bytes, see [`Codec`]) is decompressed on the fly, and a UTF-8 byte order mark at the
 //! start is skipped. Records are handed out in batches of about [`BATCH_BYTES`]; a batch owns its
 //! bytes, so memory stays bounded by the batch size plus the largest single record (capped at
 //! [`MAX_RECORD_BYTES`]). The reader only splits: it does not parse records, so a malformed record
@@ -108,30 +108,93 @@ impl Batch {
     }
 }
 
-/// Whether `head`, the first bytes of an input, starts a gzip stream (its magic bytes).
-pub fn is_gzip(head: &[u8]) -> bool {
-    head.starts_with(&[0x1f, 0x8b])
+/// How an input is compressed, as told by its first bytes (see [`Codec::detect`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Codec {
+    /// Not compressed.
+    Plain,
+    /// Gzip (RFC 1952), one member or several one after another.
+    Gzip,
+    /// Zstandard (RFC 8878), one frame or several one after another.
+    Zstd,
 }
 
-/// Opens an input, transparently decompressing gzip (recognised by its magic bytes, see
-/// [`is_gzip`]). Without the feature `gzip`, gzip input is an error of kind
-/// [`io::ErrorKind::Unsupported`] that says so.
-pub fn open(mut reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
-    let mut head = Vec::with_capacity(2);
-    (&mut reader).take(2).read_to_end(&mut head)?;
-    let whole = io::Cursor::new(head.clone()).chain(reader);
-    if !is_gzip(&head) {
-        return Ok(Box::new(whole));
+impl Codec {
+    /// How many first bytes of an input [`Codec::detect`] looks at.
+    pub const HEAD: usize = 4;
+
+    /// The codec of an input whose first bytes are `head` (its magic bytes: `1f 8b` for gzip,
+    /// `28 b5 2f fd` for zstd); [`Codec::Plain`] for anything else, including a head too short
+    /// to tell.
+    ///
+    /// ```
+    /// use fimql::stream::Codec;
+    /// assert_eq!(Codec::detect(b"\x1f\x8b\x08\x00"), Codec::Gzip);
+    /// assert_eq!(Codec::detect(b"\x28\xb5\x2f\xfd"), Codec::Zstd);
+    /// assert_eq!(Codec::detect(b"{\"a\""), Codec::Plain);
+    /// ```
+    pub fn detect(head: &[u8]) -> Codec {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Codec::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Codec::Zstd
+        } else {
+            Codec::Plain
+        }
     }
-    #[cfg(feature = "gzip")]
-    return Ok(Box::new(flate2::read::MultiGzDecoder::new(
-        io::BufReader::with_capacity(256 << 10, whole),
-    )));
-    #[cfg(not(feature = "gzip"))]
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "the input is gzip-compressed; this build of fimql reads gzip only with the feature `gzip`",
-    ))
+
+    /// The codec's name, as in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Plain => "plain",
+            Codec::Gzip => "gzip",
+            Codec::Zstd => "zstd",
+        }
+    }
+}
+
+/// Opens an input, transparently decompressing gzip and zstd (recognised by their magic bytes,
+/// see [`Codec::detect`]); concatenated gzip members and zstd frames are read one after another.
+/// Without the feature `gzip` (or `zstd`), such input is an error of kind
+/// [`io::ErrorKind::Unsupported`] that says so.
+pub fn open(reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
+    open_detected(reader).map(|(input, _)| input)
+}
+
+/// As [`open`], also telling the codec found.
+pub fn open_detected(
+    mut reader: impl Read + Send + 'static,
+) -> io::Result<(Box<dyn Read + Send>, Codec)> {
+    let mut head = Vec::with_capacity(Codec::HEAD);
+    (&mut reader)
+        .take(Codec::HEAD as u64)
+        .read_to_end(&mut head)?;
+    let codec = Codec::detect(&head);
+    let whole = io::Cursor::new(head).chain(reader);
+    let input: Box<dyn Read + Send> = match codec {
+        Codec::Plain => Box::new(whole),
+        #[cfg(feature = "gzip")]
+        Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(256 << 10, whole),
+        )),
+        #[cfg(feature = "zstd")]
+        Codec::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(
+            io::BufReader::with_capacity(256 << 10, whole),
+        )?),
+        #[allow(unreachable_patterns)]
+        other => {
+            let name = other.name();
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "the input is {name}-compressed; this build of fimql reads {name} only with \
+                     the feature `{name}`"
+                ),
+            ));
+        }
+    };
+    Ok((input, codec))
 }
 
 /// How many lines after a first line that is not an object on one line decide the layout.
@@ -989,6 +1052,58 @@ mod tests {
         let mut r = capped(input.as_bytes(), 100);
         while r.next_batch().expect("read").is_some() {}
         assert_eq!(r.resume_point(), None);
+    }
+
+    #[test]
+    fn codec_is_told_by_the_magic_bytes() {
+        assert_eq!(Codec::detect(&[0x1f, 0x8b]), Codec::Gzip);
+        assert_eq!(Codec::detect(&[0x28, 0xb5, 0x2f, 0xfd, 0x04]), Codec::Zstd);
+        assert_eq!(Codec::detect(&[0x28, 0xb5, 0x2f]), Codec::Plain);
+        assert_eq!(Codec::detect(b""), Codec::Plain);
+        assert_eq!(Codec::detect(b"[{}]"), Codec::Plain);
+    }
+
+    fn opened(bytes: Vec<u8>) -> io::Result<(Vec<u8>, Codec)> {
+        let (mut input, codec) = open_detected(io::Cursor::new(bytes))?;
+        let mut out = Vec::new();
+        input.read_to_end(&mut out)?;
+        Ok((out, codec))
+    }
+
+    #[test]
+    fn short_plain_input_is_read_whole() {
+        for text in ["", "{", "{}\n", "{\"a\":1}\n"] {
+            let got = opened(text.as_bytes().to_vec()).expect("read");
+            assert_eq!(got, (text.as_bytes().to_vec(), Codec::Plain));
+        }
+    }
+
+    #[cfg(feature = "zstd")]
+    #[test]
+    fn zstd_frames_are_read_one_after_another() {
+        let text = "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n";
+        let mut bytes = Vec::new();
+        for part in [&text[..5], &text[5..20], &text[20..]] {
+            bytes.extend(zstd::encode_all(part.as_bytes(), 1).expect("zstd"));
+        }
+        let got = opened(bytes.clone()).expect("read");
+        assert_eq!(got, (text.as_bytes().to_vec(), Codec::Zstd));
+        // Cut short: an error, not a panic, after what could be read.
+        let cut = bytes[..bytes.len() - 3].to_vec();
+        let (mut input, _) = open_detected(io::Cursor::new(cut)).expect("open");
+        let mut out = Vec::new();
+        assert!(input.read_to_end(&mut out).is_err());
+        assert!(text.as_bytes().starts_with(&out));
+    }
+
+    #[cfg(not(feature = "zstd"))]
+    #[test]
+    fn zstd_without_the_feature_is_unsupported() {
+        let Err(e) = open(io::Cursor::new(vec![0x28, 0xb5, 0x2f, 0xfd, 0])) else {
+            panic!("zstd input opened without the feature");
+        };
+        assert_eq!(e.kind(), io::ErrorKind::Unsupported);
+        assert!(e.to_string().contains("feature `zstd`"), "{e}");
     }
 
     #[test]

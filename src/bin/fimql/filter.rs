@@ -1,10 +1,10 @@
 //! `fimql filter`: stream records from files, evaluate, write matches in input order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::sync::mpsc::{channel, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Instant as Clock;
 
@@ -13,7 +13,7 @@ use fimql::catalog::{Catalog, Scope};
 use fimql::date::Instant;
 use fimql::eval::{Matcher, RecordError};
 use fimql::group::GroupBy;
-use fimql::stream::{Batch, Item, Layout, RecordReader};
+use fimql::stream::{Batch, Codec, Item, Layout, RecordReader};
 use fimql::{Filter, Options};
 
 use crate::{ScopeArg, filter_text, parse_now};
@@ -46,7 +46,8 @@ pub struct FilterArgs {
     #[arg(long)]
     allow_unknown: bool,
     /// Worker threads (default: all cores). With 2 or more, an uncompressed NDJSON file is read
-    /// by all of them at once, at independent offsets; output keeps the input order.
+    /// by all of them at once, at independent offsets, and each compressed (gzip, zstd) file is
+    /// decompressed on a thread of its own, several files at once; output keeps the input order.
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// Input layout (default: detected per file from its first line).
@@ -308,6 +309,14 @@ enum Unit {
     Ready(Msg),
     /// A chunk to read, then filter.
     Chunk(Claim),
+    /// A whole compressed file to decompress (on a reader thread of its own) and filter.
+    Compressed(Opened),
+}
+
+/// A file opened for reading by batches.
+struct Opened {
+    file: usize,
+    reader: RecordReader<Box<dyn io::Read + Send>>,
 }
 
 /// The size of a chunk read on its own.
@@ -349,6 +358,8 @@ struct Inputs {
     plain: Option<Arc<File>>,
     /// The file being handed out in chunks.
     chunked: Option<Chunked>,
+    /// Whether compressed files are handed out whole (see [`Inputs::next_unit`]).
+    whole_compressed: bool,
 }
 
 impl Inputs {
@@ -362,6 +373,7 @@ impl Inputs {
             chunking: false,
             plain: None,
             chunked: None,
+            whole_compressed: false,
         }
     }
 
@@ -369,6 +381,7 @@ impl Inputs {
     /// read, so that several workers read it at once.
     fn chunking(mut self) -> Inputs {
         self.chunking = cfg!(unix);
+        self.whole_compressed = true;
         self
     }
 
@@ -377,8 +390,9 @@ impl Inputs {
         self.recycled.pop().unwrap_or_default()
     }
 
-    /// The next unit of work: a batch read here (as [`Inputs::next`]) or, once a plain NDJSON
-    /// file's first batch is out, a chunk of that file for the caller to read.
+    /// The next unit of work: a batch read here (as [`Inputs::next`]); once a plain NDJSON
+    /// file's first batch is out, a chunk of that file for the caller to read; or, for inputs
+    /// made with [`Inputs::chunking`], a whole compressed file, opened, for the caller to read.
     fn next_unit(&mut self) -> Option<Unit> {
         if let Some(c) = &mut self.chunked {
             if c.next >= c.len {
@@ -397,6 +411,13 @@ impl Inputs {
                 }));
             }
             self.chunked = None;
+        }
+        if self.whole_compressed && self.reader.is_none() {
+            match self.open_next()? {
+                Ok((opened, true)) => return Some(Unit::Compressed(opened)),
+                Ok((opened, false)) => self.reader = Some((opened.file, opened.reader)),
+                Err(msg) => return Some(Unit::Ready(msg)),
+            }
         }
         let msg = self.next()?;
         if let (Msg::Batch { file, .. }, Some((at, reader))) = (&msg, &self.reader) {
@@ -421,28 +442,37 @@ impl Inputs {
         self.recycled.push(bytes);
     }
 
+    /// Opens the next file: the reader and whether the file is compressed, or the error that
+    /// stops it from being read; `None` after the last input.
+    fn open_next(&mut self) -> Option<Result<(Opened, bool), Msg>> {
+        let file = self.next_file;
+        let name = self.files.get(file)?;
+        self.next_file += 1;
+        self.plain = None;
+        Some(match open_input(name) {
+            Ok((input, plain, codec)) => {
+                if self.chunking {
+                    self.plain = plain.map(Arc::new);
+                }
+                let reader = match self.layout {
+                    Some(l) => RecordReader::with_layout(input, l),
+                    None => RecordReader::new(input),
+                };
+                Ok((Opened { file, reader }, codec != Codec::Plain))
+            }
+            Err(error) => Err(Msg::FileError { file, error }),
+        })
+    }
+
     /// The next batch or file error; `None` at the end of the last input.
     fn next(&mut self) -> Option<Msg> {
         loop {
             let Some((file, reader)) = &mut self.reader else {
-                let file = self.next_file;
-                let name = self.files.get(file)?;
-                self.next_file += 1;
-                self.plain = None;
-                match open_input(name) {
-                    Ok((input, plain)) => {
-                        if self.chunking {
-                            self.plain = plain.map(Arc::new);
-                        }
-                        let reader = match self.layout {
-                            Some(l) => RecordReader::with_layout(input, l),
-                            None => RecordReader::new(input),
-                        };
-                        self.reader = Some((file, reader));
-                        continue;
-                    }
-                    Err(error) => return Some(Msg::FileError { file, error }),
+                match self.open_next()? {
+                    Ok((opened, _)) => self.reader = Some((opened.file, opened.reader)),
+                    Err(msg) => return Some(msg),
                 }
+                continue;
             };
             let file = *file;
             for buf in self.recycled.drain(..) {
@@ -469,39 +499,30 @@ impl Inputs {
     }
 }
 
-/// Opens an input; for a regular file that is not compressed, also a second handle to it, for
-/// reading at any offset.
-fn open_input(name: &str) -> io::Result<(Box<dyn io::Read + Send>, Option<File>)> {
+/// An input opened for reading (decompressed), with its codec; for a regular file that is not
+/// compressed, also a second handle to it, for reading at any offset.
+type OpenedInput = (Box<dyn io::Read + Send>, Option<File>, Codec);
+
+/// Opens an input (see [`OpenedInput`]).
+fn open_input(name: &str) -> io::Result<OpenedInput> {
     if name == "-" {
-        return Ok((fimql::stream::open(io::stdin())?, None));
+        let (input, codec) = fimql::stream::open_detected(io::stdin())?;
+        return Ok((input, None, codec));
     }
     let f = File::open(name)?;
     let meta = f.metadata()?;
     if meta.is_dir() {
         return Err(io::Error::other("is a directory"));
     }
-    let plain = if meta.is_file() {
-        f.try_clone().ok().filter(|h| !gzip(h))
+    let second = if meta.is_file() {
+        f.try_clone().ok()
     } else {
         None
     };
-    Ok((fimql::stream::open(f)?, plain))
-}
-
-/// Whether a file starts with the gzip magic bytes (or cannot be read at an offset).
-#[cfg(unix)]
-fn gzip(file: &File) -> bool {
-    use std::os::unix::fs::FileExt;
-    let mut head = [0u8; 2];
-    match file.read_at(&mut head, 0) {
-        Ok(n) => fimql::stream::is_gzip(&head[..n]),
-        Err(_) => true,
-    }
-}
-
-#[cfg(not(unix))]
-fn gzip(_: &File) -> bool {
-    true
+    let (input, codec) = fimql::stream::open_detected(f)?;
+    // The second handle reads from the start, whatever the first one has read.
+    let plain = second.filter(|_| codec == Codec::Plain && cfg!(unix));
+    Ok((input, plain, codec))
 }
 
 /// Reads a chunk of a plain NDJSON file.
@@ -559,7 +580,7 @@ fn pipeline(
     }
     let token_rx = Arc::new(Mutex::new(token_rx));
     let inputs = Arc::new(Mutex::new((Inputs::new(files, layout).chunking(), 0u64)));
-    let (done_tx, done_rx) = sync_channel::<(u64, Msg, Vec<Outcome>)>(in_flight);
+    let (done_tx, done_rx) = sync_channel::<(u64, Done)>(in_flight);
     let (recycle_tx, recycle_rx) = channel::<Vec<u8>>();
     let recycle_rx = Arc::new(Mutex::new(recycle_rx));
     for _ in 0..jobs {
@@ -592,7 +613,7 @@ fn pipeline(
                         *seq += 1;
                         let buf = match unit {
                             Unit::Chunk(_) => inputs.take_buffer(),
-                            Unit::Ready(_) => Vec::new(),
+                            Unit::Ready(_) | Unit::Compressed(_) => Vec::new(),
                         };
                         (*seq - 1, unit, buf)
                     })
@@ -602,9 +623,17 @@ fn pipeline(
                 let msg = match unit {
                     Unit::Ready(msg) => msg,
                     Unit::Chunk(claim) => read_claim(claim, buf),
+                    Unit::Compressed(opened) => {
+                        let (tx, rx) = finished_queue(FILE_BUDGET);
+                        if done_tx.send((seq, Done::Stream(rx))).is_err() {
+                            return;
+                        }
+                        filter_compressed(opened, &mut matcher, invert, tx);
+                        continue;
+                    }
                 };
                 let outcomes = evaluate(&mut matcher, &msg, invert);
-                if done_tx.send((seq, msg, outcomes)).is_err() {
+                if done_tx.send((seq, Done::Ready(msg, outcomes))).is_err() {
                     return;
                 }
             }
@@ -612,17 +641,31 @@ fn pipeline(
     }
     drop(done_tx);
     // Results arrive out of order; write them in order.
-    let mut waiting: BTreeMap<u64, (Msg, Vec<Outcome>)> = BTreeMap::new();
+    let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
     let mut next = 0u64;
     // The line number at the start of the next chunk read on its own.
     let mut line = 1u64;
     // A file whose reading failed: as with one reader, the error ends it (and the line numbers
     // of the chunks after a failed one could not be known).
     let mut ended = None;
-    for (seq, msg, outcomes) in done_rx {
-        waiting.insert(seq, (msg, outcomes));
-        while let Some((mut msg, outcomes)) = waiting.remove(&next) {
+    for (seq, done) in done_rx {
+        waiting.insert(seq, done);
+        while let Some(done) = waiting.remove(&next) {
             next += 1;
+            let (mut msg, outcomes) = match done {
+                Done::Ready(msg, outcomes) => (msg, outcomes),
+                Done::Stream(rx) => {
+                    // A compressed file, batch after batch as its worker filters them.
+                    while let Some((msg, outcomes)) = rx.pop() {
+                        let flow = sink.take(&msg, &outcomes);
+                        if !matches!(flow, Flow::Continue) {
+                            return flow;
+                        }
+                    }
+                    let _ = token_tx.send(());
+                    continue;
+                }
+            };
             if let Msg::Batch {
                 file,
                 lines: Lines::Relative { .. },
@@ -666,6 +709,231 @@ fn pipeline(
         }
     }
     Flow::Continue
+}
+
+/// What a worker hands the writer for one unit of work.
+enum Done {
+    /// A batch (or file error) and the outcomes of its items.
+    Ready(Msg, Vec<Outcome>),
+    /// A compressed file being filtered: its batches, in order, as they are done.
+    Stream(FinishedRx),
+}
+
+/// The bytes that the filtered batches of one compressed file may hold, waiting to be written
+/// (one batch is always let through).
+///
+/// Memory is bounded: with `--jobs N`, at most `3 N` units of work are in flight (read and not
+/// yet written), so at most `3 N` compressed files hold finished batches, each at most
+/// `FILE_BUDGET` plus one batch; and at most `N` files are being read, each with up to
+/// [`RAW_BATCHES`] decompressed batches waiting to be filtered, one being read and one being
+/// filtered (of about [`fimql::stream::BATCH_BYTES`] each). In all, at most about
+/// `3 N × 17 MiB + N × 4 MiB`. Finished batches keep only the bytes of the selected records (see
+/// [`compact`]), so the bound is reached only when most records are selected; with a selective
+/// filter a file ahead of the writer rarely waits for it.
+const FILE_BUDGET: usize = 16 << 20;
+
+/// How many decompressed batches a compressed file's reader thread may read ahead of its worker.
+const RAW_BATCHES: usize = 2;
+
+/// Decompresses and splits a compressed file on a reader thread of its own, filters its batches
+/// here as they come, and hands them on to `out` in order (until the writer stops taking them).
+fn filter_compressed(opened: Opened, matcher: &mut Matcher<'_>, invert: bool, out: FinishedTx) {
+    let Opened { file, mut reader } = opened;
+    let (raw_tx, raw_rx) = sync_channel::<Msg>(RAW_BATCHES);
+    let (back_tx, back_rx) = channel::<Vec<u8>>();
+    thread::spawn(move || {
+        loop {
+            for buf in back_rx.try_iter() {
+                reader.recycle(buf);
+            }
+            let (msg, last) = match reader.next_batch() {
+                Ok(Some(batch)) => {
+                    let layout = reader.layout().unwrap_or(Layout::Ndjson);
+                    let lines = Lines::Absolute;
+                    (
+                        Msg::Batch {
+                            file,
+                            batch,
+                            layout,
+                            lines,
+                        },
+                        false,
+                    )
+                }
+                Ok(None) => return,
+                // A read error (say, a truncated stream) ends the file.
+                Err(error) => (Msg::FileError { file, error }, true),
+            };
+            if raw_tx.send(msg).is_err() || last {
+                return;
+            }
+        }
+    });
+    for msg in raw_rx {
+        let outcomes = evaluate(matcher, &msg, invert);
+        let (msg, spare) = compact(msg, &outcomes);
+        if let Some(buf) = spare {
+            let _ = back_tx.send(buf);
+        }
+        if !out.push(msg, outcomes) {
+            return;
+        }
+    }
+}
+
+/// A filtered batch with only the bytes the writer needs: those of the selected records (rejected
+/// and malformed records keep their items, with empty ranges, for the line numbers and counts).
+/// Returns the batch's former buffer for reuse, if it was replaced.
+fn compact(msg: Msg, outcomes: &[Outcome]) -> (Msg, Option<Vec<u8>>) {
+    let Msg::Batch {
+        file,
+        mut batch,
+        layout,
+        lines,
+    } = msg
+    else {
+        return (msg, None);
+    };
+    let selected: usize = batch
+        .items
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, o)| matches!(o, Outcome::Selected))
+        .filter_map(|(item, _)| batch.record(item).map(<[u8]>::len))
+        .sum();
+    if selected > batch.bytes.len() / 2 {
+        let msg = Msg::Batch {
+            file,
+            batch,
+            layout,
+            lines,
+        };
+        return (msg, None);
+    }
+    let mut bytes = Vec::with_capacity(selected);
+    for (item, o) in batch.items.iter_mut().zip(outcomes) {
+        if let Item::Record { start, end, .. } = item {
+            if matches!(o, Outcome::Selected) {
+                let at = bytes.len();
+                bytes.extend_from_slice(&batch.bytes[*start..*end]);
+                (*start, *end) = (at, bytes.len());
+            } else {
+                (*start, *end) = (0, 0);
+            }
+        }
+    }
+    let old = std::mem::replace(&mut batch.bytes, bytes);
+    let msg = Msg::Batch {
+        file,
+        batch,
+        layout,
+        lines,
+    };
+    (msg, Some(old))
+}
+
+/// The memory a filtered batch holds, as counted against a file's share of [`FINISHED_BYTES`].
+fn held(msg: &Msg, outcomes: &[Outcome]) -> usize {
+    let batch = match msg {
+        Msg::Batch { batch, .. } => {
+            batch.bytes.capacity() + batch.items.capacity() * size_of::<Item>()
+        }
+        Msg::FileError { .. } => 0,
+    };
+    batch + size_of_val(outcomes)
+}
+
+/// The filtered batches of one compressed file waiting for the writer, and how much they hold.
+#[derive(Default)]
+struct Finished {
+    queue: VecDeque<(Msg, Vec<Outcome>, usize)>,
+    held: usize,
+    /// The worker has handed over the last batch.
+    done: bool,
+    /// The writer takes no more.
+    gone: bool,
+}
+
+type Shared = Arc<(Mutex<Finished>, Condvar)>;
+
+/// The worker's end of a [`Finished`] queue.
+struct FinishedTx {
+    shared: Shared,
+    budget: usize,
+}
+
+/// The writer's end of a [`Finished`] queue.
+struct FinishedRx(Shared);
+
+/// A queue of filtered batches holding at most `budget` bytes (one batch always fits).
+fn finished_queue(budget: usize) -> (FinishedTx, FinishedRx) {
+    let shared: Shared = Arc::default();
+    let tx = FinishedTx {
+        shared: Arc::clone(&shared),
+        budget,
+    };
+    (tx, FinishedRx(shared))
+}
+
+impl FinishedTx {
+    /// Queues a filtered batch, waiting while the queue is full; false once the writer is gone.
+    fn push(&self, msg: Msg, outcomes: Vec<Outcome>) -> bool {
+        let size = held(&msg, &outcomes);
+        let (lock, cv) = &*self.shared;
+        let Ok(mut q) = lock.lock() else { return false };
+        while !q.gone && q.held > 0 && q.held + size > self.budget {
+            q = match cv.wait(q) {
+                Ok(q) => q,
+                Err(_) => return false,
+            };
+        }
+        if q.gone {
+            return false;
+        }
+        q.held += size;
+        q.queue.push_back((msg, outcomes, size));
+        cv.notify_all();
+        true
+    }
+}
+
+impl Drop for FinishedTx {
+    fn drop(&mut self) {
+        let (lock, cv) = &*self.shared;
+        if let Ok(mut q) = lock.lock() {
+            q.done = true;
+        }
+        cv.notify_all();
+    }
+}
+
+impl FinishedRx {
+    /// The next filtered batch, waiting for it; `None` after the last.
+    fn pop(&self) -> Option<(Msg, Vec<Outcome>)> {
+        let (lock, cv) = &*self.0;
+        let mut q = lock.lock().ok()?;
+        loop {
+            if let Some((msg, outcomes, size)) = q.queue.pop_front() {
+                q.held -= size;
+                cv.notify_all();
+                return Some((msg, outcomes));
+            }
+            if q.done {
+                return None;
+            }
+            q = cv.wait(q).ok()?;
+        }
+    }
+}
+
+impl Drop for FinishedRx {
+    fn drop(&mut self) {
+        let (lock, cv) = &*self.0;
+        if let Ok(mut q) = lock.lock() {
+            q.gone = true;
+        }
+        cv.notify_all();
+    }
 }
 
 fn outcome(m: &mut Matcher<'_>, bytes: &[u8], invert: bool) -> Outcome {

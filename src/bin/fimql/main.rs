@@ -112,7 +112,7 @@ enum Command {
         format: Format,
     },
     /// Select the events that match a filter from exported files (NDJSON, JSON arrays, pretty
-    /// JSON; gzip read directly).
+    /// JSON; gzip and zstd read directly, recognised by their content).
     ///
     /// Matching events are printed one per line: NDJSON lines unchanged, other records as compact
     /// JSON, in input order. Malformed records are reported on stderr as FILE:LINE: message and
