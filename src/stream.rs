@@ -260,7 +260,7 @@ pub struct RecordReader<R> {
     taken: u64,
     /// Some input was dropped without being counted in `taken` (an over-long line).
     untracked: bool,
-    /// Bytes searched, scanned, copied or dropped so far: the reader's work, which the tests
+    /// Bytes searched, scanned or copied so far: the reader's work, which the tests
     /// hold to be linear in the input's size whatever the size of its records.
     work: u64,
 }
@@ -660,7 +660,7 @@ impl<R: Read> RecordReader<R> {
             if self.scan.skipping {
                 // Still inside the over-long record (no other can have started): drop what was
                 // scanned of it.
-                self.work += self.pending.len() as u64;
+                self.work += (self.pending.len() - self.scan.pos) as u64;
                 self.pending.drain(..self.scan.pos);
                 self.scan.pos = 0;
                 self.scan.record = self.scan.record.map(|(_, line)| (0, line));
@@ -681,6 +681,10 @@ impl<R: Read> RecordReader<R> {
                 // over-long one is scanned on to its end (through its strings and escapes), its
                 // bytes dropped as they go, and reading resumes after it.
                 self.scan.record = None;
+                // Everything read of it is scanned: drop it before the batch is cut, so that it
+                // is not copied.
+                self.pending.truncate(start);
+                self.scan.pos = start;
                 let batch = self.make_batch(start, items, errors);
                 self.untracked = true;
                 self.scan.record = Some((0, line));
@@ -1195,7 +1199,7 @@ mod tests {
     }
 
     /// The reader's work on an input of three records, the middle one of about `size` bytes:
-    /// bytes searched, scanned, copied or dropped, and the calls to read the input.
+    /// bytes searched, scanned or copied, and the calls to read the input.
     fn work(layout: Layout, size: usize, cap: usize) -> (u64, u64) {
         let pretty = layout == Layout::Concatenated;
         // A text file's content, with an escape now and then.
