@@ -13,6 +13,10 @@
 //! bytes, so memory stays bounded by the batch size plus the largest single record (capped at
 //! [`MAX_RECORD_BYTES`]). The reader only splits: it does not parse records, so a malformed record
 //! is found by whoever parses it, with its line number.
+//!
+//! Splitting costs time linear in the input, however long its records: each byte is searched or
+//! scanned a bounded number of times. A record longer than the cap is reported and skipped in every
+//! layout, and the records after it are read (see [`RecordReader::with_max_record`]).
 
 use std::io::{self, Read};
 
@@ -23,7 +27,10 @@ use crate::span::Span;
 
 /// The target size of a batch, in bytes.
 pub const BATCH_BYTES: usize = 1 << 20;
-/// The largest record accepted, in bytes; a longer one is reported and skipped.
+/// The largest record accepted, in bytes (64 MiB): a longer one is reported as a
+/// `record-too-long` [`Item::Error`] on the line where it starts and skipped, in every layout, and
+/// the records after it are read. A reader holds at most one record of this size in memory (plus
+/// a batch); [`RecordReader::with_max_record`] sets another cap.
 pub const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// How an input is laid out.
@@ -300,6 +307,10 @@ pub struct RecordReader<R> {
     scan: Scanner,
     /// In NDJSON: dropping the rest of an over-long line.
     discarding: bool,
+    /// In NDJSON: the last newline in `pending[..searched]`, and how far `pending` has been
+    /// searched for newlines, so that each byte is searched once however long its line is.
+    last_newline: Option<usize>,
+    searched: usize,
     /// Buffers handed back by the consumer, for reuse.
     free: Vec<Vec<u8>>,
     /// The record size cap, [`MAX_RECORD_BYTES`] (smaller in unit tests).
@@ -312,6 +323,9 @@ pub struct RecordReader<R> {
     taken: u64,
     /// Some input was dropped without being counted in `taken` (an over-long line).
     untracked: bool,
+    /// Bytes searched, scanned or copied so far: the reader's work, which the tests
+    /// hold to be linear in the input's size whatever the size of its records.
+    work: u64,
 }
 
 /// Scanner state for array and concatenated layouts.
@@ -327,9 +341,37 @@ struct Scanner {
     escape: bool,
     /// The current record is a scalar (not an object, array or string).
     scalar: bool,
+    /// The current record is over the cap and reported: it is scanned to its end, but its bytes
+    /// are dropped as they are scanned and it is not handed out.
+    skipping: bool,
     /// Where scanning resumes in `pending`, and the line there.
     pos: usize,
     pos_line: u64,
+}
+
+impl Scanner {
+    /// The current record ends at `end`: hand it out, unless it is being skipped (reported
+    /// before) or is longer than `max_record` (reported now).
+    fn end_record(&mut self, found: Found<'_>, start: usize, end: usize, line: u64) {
+        if end - start > found.max_record && !self.skipping {
+            found.errors.push((
+                found.items.len(),
+                Item::record_too_long(line, found.max_record),
+            ));
+        } else if !self.skipping {
+            found.items.push((start, end, line));
+        }
+        self.skipping = false;
+        self.record = None;
+    }
+}
+
+/// Where the scanner puts what it finds: records (start, end, line), and errors before the record
+/// of their index.
+struct Found<'a> {
+    items: &'a mut Vec<(usize, usize, u64)>,
+    errors: &'a mut Vec<(usize, Item)>,
+    max_record: usize,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -346,12 +388,15 @@ impl<R: Read> RecordReader<R> {
                 ..Scanner::default()
             },
             discarding: false,
+            last_newline: None,
+            searched: 0,
             free: Vec::new(),
             max_record: MAX_RECORD_BYTES,
             failed: None,
             at_start: true,
             taken: 0,
             untracked: false,
+            work: 0,
         }
     }
 
@@ -378,9 +423,30 @@ impl<R: Read> RecordReader<R> {
     fn take_pending(&mut self, cut: usize) -> Vec<u8> {
         let mut next = self.fresh_buffer();
         next.extend_from_slice(&self.pending[cut..]);
+        self.work += (self.pending.len() - cut) as u64;
         self.pending.truncate(cut);
         self.taken += cut as u64;
+        self.forget_newlines();
         std::mem::replace(&mut self.pending, next)
+    }
+
+    /// `pending` was replaced or cut at the front: search it for newlines again.
+    fn forget_newlines(&mut self) {
+        self.last_newline = None;
+        self.searched = 0;
+    }
+
+    /// The last newline in `pending`, searching only the bytes not searched before.
+    fn last_newline(&mut self) -> Option<usize> {
+        if self.searched > self.pending.len() {
+            self.forget_newlines();
+        }
+        self.work += (self.pending.len() - self.searched) as u64;
+        if let Some(i) = memchr::memrchr(b'\n', &self.pending[self.searched..]) {
+            self.last_newline = Some(self.searched + i);
+        }
+        self.searched = self.pending.len();
+        self.last_newline
     }
 
     /// A reader for a known layout.
@@ -390,10 +456,32 @@ impl<R: Read> RecordReader<R> {
         r
     }
 
-    /// Sets the record cap ([`MAX_RECORD_BYTES`] by default). In NDJSON, a line longer than
-    /// `bytes` is reported as a `record-too-long` [`Item::Error`] on its line and skipped, and
-    /// reading goes on with the next line. In a JSON array or concatenated JSON, a record found
-    /// longer than the cap while it is read is reported the same way, and ends the input.
+    /// Sets the record cap ([`MAX_RECORD_BYTES`] by default), which bounds the memory a reader
+    /// holds. A record longer than `bytes` is reported as a `record-too-long` [`Item::Error`] on
+    /// the line where it starts, and skipped; reading goes on after it, in every layout:
+    /// - in NDJSON, with the next line;
+    /// - in a JSON array or concatenated JSON, after the end of the over-long value, which is
+    ///   still found (through its strings and escapes) but not kept: its bytes are dropped as
+    ///   they are scanned.
+    ///
+    /// Either way the cost stays linear in the input's size. The line numbers of later records
+    /// stay right.
+    ///
+    /// ```
+    /// use fimql::stream::{Item, RecordReader};
+    /// let input = "[{\"a\":1},\n {\"b\":\"a long \\\"]}\\\" string\"},\n {\"c\":3}]";
+    /// let mut r = RecordReader::new(input.as_bytes()).with_max_record(12);
+    /// let mut lines = Vec::new();
+    /// while let Some(batch) = r.next_batch().unwrap() {
+    ///     for item in &batch.items {
+    ///         lines.push(match item {
+    ///             Item::Record { line, .. } => (*line, "record"),
+    ///             Item::Error { line, diagnostic } => (*line, diagnostic.code.as_str()),
+    ///         });
+    ///     }
+    /// }
+    /// assert_eq!(lines, [(1, "record"), (2, "record-too-long"), (3, "record")]);
+    /// ```
     pub fn with_max_record(mut self, bytes: usize) -> Self {
         self.max_record = bytes;
         self
@@ -464,13 +552,22 @@ impl<R: Read> RecordReader<R> {
     }
 
     fn detect(&mut self) -> io::Result<Layout> {
+        // How far `pending` has been searched for the end of the first line (it only grows
+        // here), so that a long first line is searched once.
+        let mut searched = 0;
         loop {
             let first = self.pending.iter().position(|b| !b.is_ascii_whitespace());
             if let Some(i) = first {
                 if self.pending[i] == b'[' {
                     return Ok(Layout::Array);
                 }
-                if let Some(nl) = memchr(b'\n', &self.pending[i..]) {
+                let from = searched.max(i);
+                let newline = memchr(b'\n', &self.pending[from..]).map(|n| from + n - i);
+                self.work += newline.map_or(self.pending.len() - from, |nl| i + nl - from) as u64;
+                if newline.is_none() {
+                    searched = self.pending.len();
+                }
+                if let Some(nl) = newline {
                     if one_line_object(&self.pending[i..i + nl]) {
                         return Ok(Layout::Ndjson);
                     }
@@ -533,7 +630,7 @@ impl<R: Read> RecordReader<R> {
     fn next_ndjson(&mut self) -> io::Result<Option<Batch>> {
         loop {
             // Hand out everything up to the last newline once there is enough of it, or at EOF.
-            let have_line = memchr::memrchr(b'\n', &self.pending);
+            let have_line = self.last_newline();
             let enough = self.pending.len() >= BATCH_BYTES;
             if (enough && have_line.is_some()) || self.eof {
                 let cut = if self.eof {
@@ -571,6 +668,7 @@ impl<R: Read> RecordReader<R> {
                 let line = self.line;
                 self.untracked = true;
                 self.pending.clear();
+                self.forget_newlines();
                 self.discarding = true;
                 self.skip_to_newline()?;
                 return Ok(Some(Batch {
@@ -601,9 +699,12 @@ impl<R: Read> RecordReader<R> {
                 self.line += 1;
                 return Ok(());
             }
-            if let Some(i) = memchr(b'\n', &chunk) {
+            let newline = memchr(b'\n', &chunk);
+            self.work += newline.map_or(n, |i| i + 1) as u64;
+            if let Some(i) = newline {
                 self.pending.clear();
                 self.pending.extend_from_slice(&chunk[i..]);
+                self.forget_newlines();
                 return Ok(());
             }
         }
@@ -619,31 +720,38 @@ impl<R: Read> RecordReader<R> {
                 Some((start, _)) => start,
                 None => self.scan.pos,
             };
+            if self.scan.skipping {
+                // Still inside the over-long record (no other can have started): drop what was
+                // scanned of it.
+                self.work += (self.pending.len() - self.scan.pos) as u64;
+                self.pending.drain(..self.scan.pos);
+                self.scan.pos = 0;
+                self.scan.record = self.scan.record.map(|(_, line)| (0, line));
+                if !self.fill()? {
+                    // Unterminated at the end of the input: already reported.
+                    self.scan.record = None;
+                    self.scan.skipping = false;
+                }
+                continue;
+            }
             let too_long = self
                 .scan
                 .record
                 .filter(|&(start, _)| self.scan.pos - start > self.max_record);
             if let Some((start, line)) = too_long {
+                errors.push((items.len(), Item::record_too_long(line, self.max_record)));
+                // The records before this one are complete: hand them out with their bytes. The
+                // over-long one is scanned on to its end (through its strings and escapes), its
+                // bytes dropped as they go, and reading resumes after it.
                 self.scan.record = None;
-                errors.push((
-                    items.len(),
-                    Item::too_long(
-                        line,
-                        format!(
-                            "record longer than {} bytes; the rest of the input is skipped",
-                            self.max_record
-                        ),
-                    ),
-                ));
-                // The records before this one are complete: hand them out with their bytes.
+                // Everything read of it is scanned: drop it before the batch is cut, so that it
+                // is not copied.
+                self.pending.truncate(start);
+                self.scan.pos = start;
                 let batch = self.make_batch(start, items, errors);
-                self.pending.clear();
-                self.scan.pos = 0;
-                self.eof = true;
-                // Drain the input without keeping it.
-                if let Err(e) = io::copy(&mut self.inner, &mut io::sink()) {
-                    self.failed = Some(e);
-                }
+                self.untracked = true;
+                self.scan.record = Some((0, line));
+                self.scan.skipping = true;
                 return Ok(Some(batch));
             }
             if (cut >= BATCH_BYTES && !items.is_empty())
@@ -704,7 +812,29 @@ impl<R: Read> RecordReader<R> {
     ) {
         let s = &mut self.scan;
         let buf = &self.pending;
+        let max_record = self.max_record;
+        macro_rules! found {
+            () => {
+                Found {
+                    items: &mut *items,
+                    errors: &mut *errors,
+                    max_record,
+                }
+            };
+        }
+        self.work += (buf.len() - s.pos) as u64;
         while s.pos < buf.len() {
+            if s.in_string && !s.escape && s.record.is_some() {
+                // Inside a string only a quote, a backslash or a newline (for the line count)
+                // matters: skip to the next one.
+                match memchr::memchr3(b'"', b'\\', b'\n', &buf[s.pos..]) {
+                    Some(i) => s.pos += i,
+                    None => {
+                        s.pos = buf.len();
+                        break;
+                    }
+                }
+            }
             let b = buf[s.pos];
             let at = s.pos;
             s.pos += 1;
@@ -775,8 +905,7 @@ impl<R: Read> RecordReader<R> {
                         } else if b == b'"' {
                             s.in_string = false;
                             if s.depth == 0 {
-                                items.push((start, s.pos, line));
-                                s.record = None;
+                                s.end_record(found!(), start, s.pos, line);
                             }
                         }
                         continue;
@@ -785,8 +914,7 @@ impl<R: Read> RecordReader<R> {
                         let ends = b.is_ascii_whitespace()
                             || matches!(b, b',' | b']' | b'[' | b'{' | b'"');
                         if ends {
-                            items.push((start, at, line));
-                            s.record = None;
+                            s.end_record(found!(), start, at, line);
                             // Re-read the delimiter outside the record.
                             s.pos = at;
                             if b == b'\n' {
@@ -801,8 +929,7 @@ impl<R: Read> RecordReader<R> {
                         b'}' | b']' => {
                             s.depth -= 1;
                             if s.depth == 0 {
-                                items.push((start, s.pos, line));
-                                s.record = None;
+                                s.end_record(found!(), start, s.pos, line);
                             }
                         }
                         _ => {}
@@ -1001,15 +1128,184 @@ mod tests {
     }
 
     #[test]
-    fn oversized_array_element_keeps_the_records_before_it() {
+    fn oversized_array_element_is_skipped_alone() {
         let big = "x".repeat(2 << 20);
         let input = format!("[{{\"a\":1}},\n{{\"b\":\"{big}\"}},\n{{\"c\":3}}]\n");
         let items = read_all(capped(input.as_bytes(), 100_000));
-        assert_eq!(items.len(), 2, "{:?}", &items[..items.len().min(3)]);
+        assert_eq!(items.len(), 3, "{:?}", &items[..items.len().min(4)]);
         assert_eq!(items[0], (1, Ok("{\"a\":1}".to_string())));
         assert_eq!(items[1].0, 2);
         let message = items[1].1.as_ref().expect_err("an error");
         assert!(message.contains("longer than 100000 bytes"), "{message}");
+        assert_eq!(items[2], (3, Ok("{\"c\":3}".to_string())));
+    }
+
+    /// A record of about `len` bytes whose strings hold everything that could end it early if
+    /// strings and escapes were not followed: quotes, backslashes, brackets, braces, newlines
+    /// (escaped), commas. Pretty-printed over several lines when `pretty`.
+    fn record(n: usize, len: usize, pretty: bool) -> String {
+        record_of(n, len, pretty, r#"a\"}]{[,\\\n\"\\"#)
+    }
+
+    /// A record of about `len` bytes, its string `unit` repeated.
+    fn record_of(n: usize, len: usize, pretty: bool, unit: &str) -> String {
+        let pad = unit.repeat(len / unit.len() + 1);
+        if pretty {
+            format!("{{\n  \"n\": {n},\n  \"list\": [1, \"]\"],\n  \"s\": \"{pad}\"\n}}")
+        } else {
+            format!("{{\"n\":{n},\"list\":[1,\"]\"],\"s\":\"{pad}\"}}")
+        }
+    }
+
+    /// An input of `records` in `layout`, and the line where each record starts.
+    fn lay_out(layout: Layout, records: &[String]) -> (String, Vec<u64>) {
+        let (open, sep, close) = match layout {
+            Layout::Ndjson => ("", "\n", "\n"),
+            Layout::Array => ("[\n  ", ",\n  ", "\n]\n"),
+            _ => ("", "\n", "\n"),
+        };
+        let mut input = String::from(open);
+        let mut lines = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            if i > 0 {
+                input.push_str(sep);
+            }
+            lines.push(1 + input.matches('\n').count() as u64);
+            input.push_str(r);
+        }
+        input.push_str(close);
+        (input, lines)
+    }
+
+    #[test]
+    fn over_long_records_are_reported_and_skipped_in_every_layout() {
+        const CAP: usize = 1000;
+        let layouts = [Layout::Ndjson, Layout::Array, Layout::Concatenated];
+        // Just over the cap; over several reads of the input; an object holding a scalar.
+        for big_len in [CAP + 10, 300_000] {
+            for layout in layouts {
+                let pretty = layout == Layout::Concatenated;
+                for count in 1..=4 {
+                    for big_at in 0..count {
+                        // `big_at` first, in the middle, last; and two over-long records in a row.
+                        for pair in [false, true] {
+                            if pair && big_at + 1 >= count {
+                                continue;
+                            }
+                            let is_big = |i: usize| i == big_at || (pair && i == big_at + 1);
+                            let records: Vec<String> = (0..count)
+                                .map(|i| record(i, if is_big(i) { big_len } else { 40 }, pretty))
+                                .collect();
+                            let (input, lines) = lay_out(layout, &records);
+                            let case = format!(
+                                "{layout:?} {count} records, big at {big_at}, pair {pair}, {big_len}"
+                            );
+                            let mut reader = capped(input.as_bytes(), CAP);
+                            let mut items = Vec::new();
+                            while let Some(batch) = reader.next_batch().expect("read") {
+                                items.extend(items_of(&batch));
+                            }
+                            assert_eq!(reader.layout(), Some(layout), "{case}");
+                            assert_eq!(items.len(), count, "{case}: {items:?}");
+                            for (i, (line, item)) in items.into_iter().enumerate() {
+                                assert_eq!(line, lines[i], "{case}: record {i}");
+                                match item {
+                                    Ok(bytes) => {
+                                        assert!(!is_big(i), "{case}: record {i} read");
+                                        assert_eq!(bytes, records[i], "{case}: record {i}");
+                                    }
+                                    Err(message) => {
+                                        assert!(is_big(i), "{case}: record {i}: {message}");
+                                        assert!(
+                                            message.contains("longer than 1000 bytes"),
+                                            "{message}"
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `(line, Ok(record bytes) or Err(message))` of each item of a batch.
+    fn items_of(batch: &Batch) -> Items {
+        batch
+            .items
+            .iter()
+            .map(|item| match item {
+                Item::Record { line, .. } => {
+                    let bytes = batch.record(item).expect("record bytes");
+                    (*line, Ok(String::from_utf8_lossy(bytes).into_owned()))
+                }
+                Item::Error { line, diagnostic } => (*line, Err(diagnostic.message.clone())),
+            })
+            .collect()
+    }
+
+    /// Counts the bytes and calls that go through it.
+    struct Counting<R> {
+        inner: R,
+        bytes: u64,
+        calls: u64,
+    }
+
+    impl<R: Read> Read for Counting<R> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.bytes += n as u64;
+            self.calls += 1;
+            Ok(n)
+        }
+    }
+
+    /// The reader's work on an input of three records, the middle one of about `size` bytes:
+    /// bytes searched, scanned or copied, and the calls to read the input.
+    fn work(layout: Layout, size: usize, cap: usize) -> (u64, u64) {
+        let pretty = layout == Layout::Concatenated;
+        // A text file's content, with an escape now and then.
+        let unit = format!("{}\\n\\\"{}\\\\", "x".repeat(500), "y".repeat(500));
+        let records: Vec<String> = (0..3)
+            .map(|i| record_of(i, if i == 1 { size } else { 40 }, pretty, &unit))
+            .collect();
+        let (input, _) = lay_out(layout, &records);
+        let mut reader = RecordReader::new(Counting {
+            inner: input.as_bytes(),
+            bytes: 0,
+            calls: 0,
+        });
+        reader.max_record = cap;
+        let mut records = 0;
+        while let Some(batch) = reader.next_batch().expect("read") {
+            records += batch.items.len();
+        }
+        assert_eq!(records, 3);
+        assert_eq!(reader.layout(), Some(layout));
+        assert_eq!(reader.inner.bytes, input.len() as u64);
+        (reader.work, reader.inner.calls)
+    }
+
+    #[test]
+    fn work_is_linear_in_the_size_of_a_record() {
+        // Records of S and 4S bytes (S = 2 MiB: two batches and many reads), under the
+        // cap and over it: four times the bytes is at most about four times the work.
+        const S: usize = 2 << 20;
+        for layout in [Layout::Ndjson, Layout::Array, Layout::Concatenated] {
+            for cap in [MAX_RECORD_BYTES, S / 2] {
+                let (small, small_calls) = work(layout, S, cap);
+                let (large, large_calls) = work(layout, 4 * S, cap);
+                let case = format!("{layout:?}, cap {cap}: {small} then {large}");
+                assert!(small >= S as u64, "{case}");
+                assert!(large * 2 <= small * 9, "{case}");
+                // Reads: a few per 64 KiB read (the standard library's `read_to_end` grows its
+                // reads from 8 KiB), however long the record.
+                let most = |size: usize| (size / (8 << 10)) as u64 + 64;
+                assert!(small_calls <= most(S), "{case}: {small_calls} reads");
+                assert!(large_calls <= most(4 * S), "{case}: {large_calls} reads");
+            }
+        }
     }
 
     #[test]

@@ -966,7 +966,7 @@ fn counts_agree_with_the_python_baseline_on_generated_events() {
 }
 
 #[test]
-fn a_record_over_the_size_cap_is_reported_after_the_records_before_it() {
+fn a_record_over_the_size_cap_is_reported_and_skipped_and_the_records_around_it_are_read() {
     // 65 MB of JSON in one array element; gzip keeps the test file small.
     let dir = TempDir::new("huge");
     let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
@@ -981,8 +981,17 @@ fn a_record_over_the_size_cap_is_reported_after_the_records_before_it() {
     let file = dir.write("huge.json.gz", enc.finish().unwrap());
     let o = filter(&["action:Create", &file]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
-    assert_eq!(stdout(&o), format!("{}\n", event(1, "Create", "LINUX")));
+    // The record after the over-long one is read too (it used to be lost).
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{}\n{}\n",
+            event(1, "Create", "LINUX"),
+            event(3, "Create", "LINUX")
+        )
+    );
     let err = stderr(&o);
+    assert!(err.contains("1 of 3 records skipped"), "{err}");
     assert!(
         err.starts_with(&format!("{file}:3: record longer than")),
         "{err}"
