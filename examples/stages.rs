@@ -14,7 +14,10 @@ const F4: &str = r#"((severity>=4 AND platform:WINDOWS AND profiles.rules.name:*
 
 fn main() {
     let stage = std::env::var("STAGE").unwrap_or_else(|_| "parse".into());
-    let n: usize = std::env::var("N").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
+    let n: usize = std::env::var("N")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
     let query = fimql::parse(F4).expect("F4 parses");
     let opts = fimql::Options::default();
     let mut total = 0;
