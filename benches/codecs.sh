@@ -27,7 +27,7 @@ if [ -z "${FIMQL:-}" ]; then
   cargo build --release --quiet
   FIMQL=target/release/fimql
 fi
-BYTES=$(stat -c %s "$DATA")
+BYTES=$(stat -L -c %s "$DATA")
 if [ ! -s "$PARTS/part3.ndjson.zst" ]; then
   split -n l/4 -a 1 -d --additional-suffix=.ndjson "$DATA" "$PARTS/part"
   if command -v zstd > /dev/null; then

@@ -25,7 +25,7 @@ mkdir -p target/bench-data
 [ -s "$DATA" ] || python3 "$KIT/gen_events.py" --count "$COUNT" --seed 42 > "$DATA"
 cargo build --release --quiet
 FIMQL=target/release/fimql
-BYTES=$(stat -c %s "$DATA")
+BYTES=$(stat -L -c %s "$DATA")
 cat "$DATA" > /dev/null
 
 F1='action:Create'
