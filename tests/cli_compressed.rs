@@ -2,50 +2,9 @@
 //! (one file, several files, several frames, mixed with plain and gzip files, on one thread or
 //! several), and a damaged zstd file is reported by name while the other files are still read.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::Output;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 mod common;
 
-use common::{code, fimql, stderr, stdout};
-
-/// A directory under the system temp dir, unique to one test, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "fimql-cli-compressed-{test}-{}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    /// Writes a file and returns its path as a string for the command line.
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).expect("write input file");
-        path.to_str().expect("UTF-8 temp path").to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes).expect("gzip");
-    enc.finish().expect("gzip")
-}
+use common::{TempDir, code, filter, fimql, gzip, stderr, stdout};
 
 fn zstd(bytes: &[u8]) -> Vec<u8> {
     zstd::encode_all(bytes, 3).expect("zstd")
@@ -55,12 +14,6 @@ fn zstd(bytes: &[u8]) -> Vec<u8> {
 /// only at line ends).
 fn zstd_frames(bytes: &[u8], frame: usize) -> Vec<u8> {
     bytes.chunks(frame).flat_map(zstd).collect()
-}
-
-fn filter(args: &[&str]) -> Output {
-    let mut all = vec!["filter"];
-    all.extend_from_slice(args);
-    fimql(&all, None)
 }
 
 /// About 3 MB of varied events, one per line: several batches.

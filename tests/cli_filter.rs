@@ -3,69 +3,15 @@
 //! Python baseline of the benchmark kit.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{code, fimql, stderr, stdout};
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use common::{TempDir, code, filter, fimql, gzip, path_str, stderr, stdout};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fimql");
-
-/// A directory under the system temp dir, unique to one test, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "fimql-cli-filter-{test}-{}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    /// Writes a file and returns its path as a string for the command line.
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).expect("write input file");
-        path_str(&path)
-    }
-
-    fn path(&self, name: &str) -> String {
-        path_str(&self.0.join(name))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn path_str(p: &Path) -> String {
-    p.to_str().expect("UTF-8 temp path").to_string()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
-    enc.write_all(bytes).expect("gzip");
-    enc.finish().expect("gzip")
-}
-
-fn filter(args: &[&str]) -> Output {
-    let mut all = vec!["filter"];
-    all.extend_from_slice(args);
-    fimql(&all, None)
-}
 
 /// Waits for a child at most `limit`, reading its stderr meanwhile; kills it and fails on timeout.
 fn wait_quietly(mut child: Child, limit: Duration) -> (ExitStatus, String) {
@@ -969,7 +915,7 @@ fn counts_agree_with_the_python_baseline_on_generated_events() {
 fn a_record_over_the_size_cap_is_reported_and_skipped_and_the_records_around_it_are_read() {
     // 65 MB of JSON in one array element; gzip keeps the test file small.
     let dir = TempDir::new("huge");
-    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     enc.write_all(format!("[\n{},\n{{\"data\":{{\"s\":\"", event(1, "Create", "LINUX")).as_bytes())
         .unwrap();
     let chunk = vec![b'x'; 1 << 20];
