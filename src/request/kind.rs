@@ -242,14 +242,17 @@ const RULE: &[Field] = &[
     field("dayOfMonth", Need::Optional, Check::DayOfMonth),
 ];
 
+/// The `filter` of the search and count requests: optional, and empty means every event.
+const SEARCH_FILTER: Field = field(
+    "filter",
+    Need::Optional,
+    Check::Filter {
+        empty_means_all: true,
+    },
+);
+
 const EVENT_SEARCH: &[Field] = &[
-    field(
-        "filter",
-        Need::Optional,
-        Check::Filter {
-            empty_means_all: true,
-        },
-    ),
+    SEARCH_FILTER,
     field("pageNumber", Need::Optional, Check::Count { min: 0 }),
     field("pageSize", Need::Optional, Check::Count { min: 1 }),
     field("sort", Need::Optional, Check::Sort),
@@ -259,26 +262,14 @@ const EVENT_SEARCH: &[Field] = &[
 ];
 
 const EVENT_COUNT: &[Field] = &[
-    field(
-        "filter",
-        Need::Optional,
-        Check::Filter {
-            empty_means_all: true,
-        },
-    ),
+    SEARCH_FILTER,
     field("groupBy", Need::Optional, Check::GroupBy),
     field("incidentContext", Need::Optional, Check::Boolean),
     field("incidentIds", Need::Optional, INCIDENT_IDS),
 ];
 
 const INCIDENT_SEARCH: &[Field] = &[
-    field(
-        "filter",
-        Need::Optional,
-        Check::Filter {
-            empty_means_all: true,
-        },
-    ),
+    SEARCH_FILTER,
     field("pageNumber", Need::Optional, Check::Count { min: 0 }),
     field("pageSize", Need::Optional, Check::Count { min: 1 }),
     field("sort", Need::Optional, Check::Sort),
