@@ -407,3 +407,51 @@ fn help_shows_real_output() {
     }
     assert!(help.contains("Exit status:"));
 }
+
+#[test]
+fn readme_shows_real_output() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let filter = "severity>=4 AND (action:Create OR file.attribute.hidden:`Added`) AND NOT profiles.rules.name:*CR_*";
+    let o = fimql(
+        &[
+            "explain",
+            filter,
+            "--events",
+            "examples/events.ndjson",
+            "--line",
+            "2",
+        ],
+        None,
+    );
+    let out = stdout(&o);
+    let block = format!(
+        "```text\n{}```",
+        out.trim_end_matches('\n').to_string() + "\n"
+    );
+    assert!(readme.contains(&block), "README.md lacks:\n{block}");
+    assert!(readme.contains(filter));
+    let o = fimql(
+        &[
+            "explain",
+            "action:Create",
+            "--events",
+            "examples/events.ndjson",
+            "--line",
+            "2",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert!(readme.contains(&format!("```text\n{}```", stdout(&o))));
+    // The two counts of the README.
+    let (explained, _, _) = explain_json(filter, SAMPLE, &[]);
+    let matched = explained
+        .iter()
+        .filter(|(_, v)| v["matched"] == true)
+        .count();
+    let o = fimql(&["filter", "--count", filter, SAMPLE, "-q"], None);
+    assert_eq!(stdout(&o).trim(), matched.to_string());
+    assert!(readme.contains(&format!("| grep -c '\"matched\":true'   # {matched}")));
+}
