@@ -11,6 +11,8 @@
 mod chunks;
 mod commands;
 mod filter;
+mod histogram;
+mod output;
 
 use std::io::{self, Read};
 use std::process::ExitCode;
