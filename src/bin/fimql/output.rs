@@ -141,15 +141,18 @@ impl Rows {
                 started,
             } => {
                 let event = parse(bytes);
-                let mut object = serde_json::Map::with_capacity(fields.len());
-                for f in fields.iter() {
-                    object.insert(f.name().to_string(), f.json(&event));
-                }
                 if *array {
                     out.write_all(if *started { b",\n" } else { b"[\n" })?;
                 }
                 *started = true;
-                serde_json::to_writer(&mut *out, &object)?;
+                // The fields in the order given (a `serde_json::Map` would sort them).
+                for (i, f) in fields.iter().enumerate() {
+                    out.write_all(if i == 0 { b"{" } else { b"," })?;
+                    serde_json::to_writer(&mut *out, f.name())?;
+                    out.write_all(b":")?;
+                    serde_json::to_writer(&mut *out, &f.json(&event))?;
+                }
+                out.write_all(if fields.is_empty() { b"{}" } else { b"}" })?;
                 if !*array {
                     out.write_all(b"\n")?;
                 }
