@@ -193,6 +193,206 @@ impl Field {
     }
 }
 
+/// Reads from the bytes of a record only what a set of fields needs: the values at their paths
+/// (arrays along the way kept as arrays), each skipped member checked for being well-formed but
+/// not kept. Cheaper than parsing the whole event when it is large and the fields are few; the
+/// fields give the same values and cells on the result as on the whole event.
+///
+/// ```
+/// use fimql::fields::{self, Projection};
+/// use fimql::{Options, Scope};
+///
+/// let list = fields::parse_list("asset.name,profiles.rules.name", &Options::new(Scope::Events))?;
+/// let projection = Projection::new(&list);
+/// let record = br#"{"sortValues":[1],"data":{"asset":{"name":"web1","os":"Linux"},"oldContent":"...",
+///     "profiles":[{"name":"PCI","rules":[{"name":"r1","id":7}]}]}}"#;
+/// let event = projection.parse(record).unwrap();
+/// assert_eq!(event, serde_json::json!({"data": {"asset": {"name": "web1"}, "profiles": [{"rules": [{"name": "r1"}]}]}}));
+/// assert_eq!(list[1].cell(&event), "r1");
+/// # Ok::<(), fimql::Diagnostics>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Projection {
+    root: Node,
+}
+
+/// The keys a [`Projection`] keeps below one point of the event.
+#[derive(Clone, Debug, Default)]
+struct Node {
+    /// A field's path ends here: keep the whole value.
+    whole: bool,
+    children: std::collections::BTreeMap<String, Node>,
+}
+
+impl Projection {
+    /// The projection that keeps what `fields` read.
+    pub fn new<'a>(fields: impl IntoIterator<Item = &'a Field>) -> Projection {
+        let mut root = Node::default();
+        for f in fields {
+            let mut node = &mut root;
+            for key in &f.path {
+                node = node.children.entry(key.clone()).or_default();
+            }
+            node.whole = true;
+        }
+        Projection { root }
+    }
+
+    /// Parses one record (a bare event or a search-response element), keeping what the fields
+    /// read. Errors are serde_json's, for a record that is not one well-formed JSON value.
+    pub fn parse(&self, bytes: &[u8]) -> serde_json::Result<Json> {
+        use serde::de::DeserializeSeed;
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let v = Prune {
+            node: &self.root,
+            top: true,
+        }
+        .deserialize(&mut de)?;
+        de.end()?;
+        Ok(v)
+    }
+}
+
+/// A node that keeps everything.
+static WHOLE: Node = Node {
+    whole: true,
+    children: std::collections::BTreeMap::new(),
+};
+
+/// Deserializes a value keeping only the paths of `node`. At the top, a `data` member is read
+/// with the same paths (the event of a search-response element), unless a path starts with
+/// `data`, which then keeps it whole.
+#[derive(Clone, Copy)]
+struct Prune<'a> {
+    node: &'a Node,
+    top: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Prune<'_> {
+    type Value = Json;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        if self.node.whole {
+            return serde::Deserialize::deserialize(d);
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Prune<'_> {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Json, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let inner = Prune {
+            node: self.node,
+            top: false,
+        };
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(inner)? {
+            items.push(v);
+        }
+        Ok(Json::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let child = if self.top && key == "data" {
+                // The event of a search-response element; kept whole when a path of a bare
+                // event starts with `data` too.
+                let node = if self.node.children.contains_key("data") {
+                    &WHOLE
+                } else {
+                    self.node
+                };
+                Some(Prune { node, top: false })
+            } else {
+                self.node
+                    .children
+                    .get(key.as_ref())
+                    .map(|node| Prune { node, top: false })
+            };
+            match child {
+                Some(seed) => {
+                    let v = map.next_value_seed(seed)?;
+                    out.insert(key.into_owned(), v);
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Json::Object(out))
+    }
+}
+
+/// An object key, borrowed from the record when it has no escapes.
+struct KeySeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.to_string().into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+}
+
 /// Resolves a comma-separated list of field names (spaces around a name are ignored), each as
 /// [`Field::resolve`]. Every unknown or empty name is a diagnostic whose span points into `list`.
 ///
@@ -344,6 +544,37 @@ mod tests {
             d.help.as_deref(),
             Some("`status` is an incidents token; use scope incidents")
         );
+    }
+
+    #[test]
+    fn projections_give_the_same_cells_as_the_whole_event() {
+        let opts = Options::new(Scope::Events).allow_unknown(true);
+        let list = parse_list(
+            "dateTime,asset.name,profiles.rules.name,asset.tags,changedAttributes,asset,data.x,severity",
+            &opts,
+        )
+        .unwrap();
+        let records = [
+            r#"{"sortValues":[1],"data":{"dateTime":"2023-01-01","asset":{"name":"a\"b","tags":[1,"2"],"os":"x"},"profiles":[{"rules":[{"name":"r1"},{"name":null}]},{"rules":{"name":"r2"}}],"changedAttributes":[8],"severity":4.5}}"#,
+            r#"{"data":"not an event","dateTime":"2023-01-01","asset":null,"severity":[[3]]}"#,
+            r#"{"data":{"x":1,"data":{"x":2}},"profiles":[[{"rules":[[{"name":"deep"}]]}]]}"#,
+            r#"{"data":[{"x":1}],"asset":{"name":{"k":[1,{"v":null}]}}}"#,
+            r#"{"d\u0061ta":{"severity":1},"severity":2}"#,
+            r#"{"s\u0065verity":3}"#,
+            r#"[{"severity":1}]"#,
+            r#"{}"#,
+        ];
+        let projection = Projection::new(&list);
+        for r in records {
+            let whole: Json = serde_json::from_str(r).unwrap();
+            let part = projection.parse(r.as_bytes()).unwrap();
+            for f in &list {
+                assert_eq!(f.cell(&part), f.cell(&whole), "{} of {r}", f.name());
+                assert_eq!(f.json(&part), f.json(&whole), "{} of {r}", f.name());
+            }
+        }
+        assert!(projection.parse(br#"{"a": }"#).is_err());
+        assert!(projection.parse(br#"{"a": 1} x"#).is_err());
     }
 
     #[test]

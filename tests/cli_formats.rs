@@ -628,3 +628,29 @@ fn a_histogram_too_long_to_list_is_an_error() {
         481
     );
 }
+
+/// The writers parse a matched record only as far as its fields need: on every event of the
+/// sample export, that gives the cells and JSON values of the whole event, for every token.
+#[test]
+fn projection_agrees_with_the_whole_event_on_the_sample() {
+    use fimql::fields::{Field, Projection};
+    use fimql::{Options, Scope};
+    let opts = Options::new(Scope::Events);
+    let fields: Vec<Field> = opts
+        .catalog
+        .tokens(Scope::Events)
+        .iter()
+        .map(|t| Field::resolve(&t.name, &opts).unwrap())
+        .collect();
+    let text = std::fs::read_to_string(SAMPLE).unwrap();
+    for line in text.lines() {
+        let whole: serde_json::Value = serde_json::from_str(line).unwrap();
+        for f in &fields {
+            let part = Projection::new([f]).parse(line.as_bytes()).unwrap();
+            assert_eq!(f.cell(&part), f.cell(&whole), "{}", f.name());
+            assert_eq!(f.json(&part), f.json(&whole), "{}", f.name());
+        }
+        let all = Projection::new(&fields).parse(line.as_bytes()).unwrap();
+        assert!(fields.iter().all(|f| f.cell(&all) == f.cell(&whole)));
+    }
+}

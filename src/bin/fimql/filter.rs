@@ -340,7 +340,7 @@ fn rows_for(
 ) -> Result<Option<Rows>, u8> {
     if let Some(bucket) = args.histogram {
         return match fimql::histogram::Histogram::for_field(bucket.into(), &args.time_field, opts) {
-            Ok(h) => Ok(Some(Rows::Histogram(Chart::new(h, format, color)))),
+            Ok(h) => Ok(Some(Rows::histogram(Chart::new(h, format, color)))),
             Err(d) => {
                 eprint!("--time-field: {}", d.render(&args.time_field));
                 Err(2)

@@ -48,6 +48,11 @@ impl Chart {
         }
     }
 
+    /// The field whose dates are counted.
+    pub fn field(&self) -> &fimql::fields::Field {
+        self.hist.field()
+    }
+
     /// Counts one matched event.
     pub fn add(&mut self, event: &Json) {
         self.hist.add(event);

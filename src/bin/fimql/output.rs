@@ -11,7 +11,7 @@ use std::io::{self, IsTerminal, Write};
 use std::rc::Rc;
 
 use anstyle::{AnsiColor, Style};
-use fimql::fields::Field;
+use fimql::fields::{Field, Projection};
 use fimql::stream::Layout;
 use serde_json::Value as Json;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -68,8 +68,14 @@ pub fn output_width() -> Option<usize> {
         .filter(|&w: &usize| w > 0)
 }
 
-/// A writer of matched records (all but the raw NDJSON output).
-pub enum Rows {
+/// A writer of matched records (all but the raw NDJSON output). It parses a record only as far
+/// as its fields need (see [`Projection`]).
+pub struct Rows {
+    kind: Kind,
+    projection: Projection,
+}
+
+enum Kind {
     /// The whole events, as one JSON array.
     JsonArray { started: bool },
     /// The chosen fields of each event, as one JSON object per line or in one JSON array.
@@ -95,9 +101,10 @@ impl Rows {
     /// The writer for `format` with `fields` (the events as they are when there are none; the
     /// caller gives the scope's default fields for the formats that need fields).
     pub fn new(format: OutputFormat, fields: Vec<Field>, color: bool) -> Rows {
-        match format {
-            OutputFormat::Json if fields.is_empty() => Rows::JsonArray { started: false },
-            OutputFormat::Ndjson | OutputFormat::Json => Rows::Objects {
+        let projection = Projection::new(&fields);
+        let kind = match format {
+            OutputFormat::Json if fields.is_empty() => Kind::JsonArray { started: false },
+            OutputFormat::Ndjson | OutputFormat::Json => Kind::Objects {
                 fields,
                 array: format == OutputFormat::Json,
                 started: false,
@@ -108,7 +115,7 @@ impl Rows {
                 let mut writer = delimited_writer(tsv);
                 // Written to a buffer: cannot fail.
                 let _ = write_delimited(&mut writer, tsv, &header);
-                Rows::Delimited {
+                Kind::Delimited {
                     fields,
                     tsv,
                     writer: Box::new(writer),
@@ -118,15 +125,29 @@ impl Rows {
             OutputFormat::Table => {
                 let header = fields.iter().map(|f| f.name().to_string()).collect();
                 let styles = fields.iter().map(|f| column_style(f, color)).collect();
-                Rows::Table(Table::new(header, styles, output_width(), color).with_fields(fields))
+                Kind::Table(Table::new(header, styles, output_width(), color).with_fields(fields))
             }
+        };
+        Rows { kind, projection }
+    }
+
+    /// The writer of a histogram.
+    pub fn histogram(chart: crate::histogram::Chart) -> Rows {
+        let projection = Projection::new([chart.field()]);
+        Rows {
+            kind: Kind::Histogram(chart),
+            projection,
         }
     }
 
     /// Writes (or counts) one matched record, as read from an input of `layout`.
     pub fn record(&mut self, bytes: &[u8], layout: Layout, out: &mut impl Write) -> io::Result<()> {
-        match self {
-            Rows::JsonArray { started } => {
+        let projection = &self.projection;
+        // The matcher has read the record already, so it is well-formed; should it not be, its
+        // fields are empty.
+        let parse = |bytes: &[u8]| projection.parse(bytes).unwrap_or(Json::Null);
+        match &mut self.kind {
+            Kind::JsonArray { started } => {
                 out.write_all(if *started { b",\n" } else { b"[\n" })?;
                 *started = true;
                 if layout == Layout::Ndjson {
@@ -135,7 +156,7 @@ impl Rows {
                     out.write_all(&crate::filter::minify(bytes))
                 }
             }
-            Rows::Objects {
+            Kind::Objects {
                 fields,
                 array,
                 started,
@@ -158,7 +179,7 @@ impl Rows {
                 }
                 Ok(())
             }
-            Rows::Delimited {
+            Kind::Delimited {
                 fields,
                 tsv,
                 writer,
@@ -170,8 +191,8 @@ impl Rows {
                 write_delimited(writer, *tsv, cells)?;
                 writer.drain_to(out)
             }
-            Rows::Table(t) => t.row(&parse(bytes), out),
-            Rows::Histogram(h) => {
+            Kind::Table(t) => t.row(&parse(bytes), out),
+            Kind::Histogram(h) => {
                 h.add(&parse(bytes));
                 Ok(())
             }
@@ -182,31 +203,25 @@ impl Rows {
     /// matched), the rows of a table still waiting for the column widths, the CSV header when
     /// nothing matched, a histogram. False when an error was reported (on stderr).
     pub fn finish(self, out: &mut impl Write) -> io::Result<bool> {
-        match self {
-            Rows::JsonArray { started }
-            | Rows::Objects {
+        match self.kind {
+            Kind::JsonArray { started }
+            | Kind::Objects {
                 array: true,
                 started,
                 ..
             } => {
                 out.write_all(if started { b"\n]\n" } else { b"[]\n" })?;
             }
-            Rows::Objects { .. } => {}
-            Rows::Delimited { mut writer, .. } => {
+            Kind::Objects { .. } => {}
+            Kind::Delimited { mut writer, .. } => {
                 // The header, when no record was written.
                 writer.drain_to(out)?;
             }
-            Rows::Table(t) => t.finish(out)?,
-            Rows::Histogram(h) => return h.finish(out),
+            Kind::Table(t) => t.finish(out)?,
+            Kind::Histogram(h) => return h.finish(out),
         }
         Ok(true)
     }
-}
-
-/// A matched record as JSON. The matcher has read it already, so it is well-formed; should it
-/// not be, its fields are empty.
-fn parse(bytes: &[u8]) -> Json {
-    serde_json::from_slice(bytes).unwrap_or(Json::Null)
 }
 
 /// The bytes a CSV writer has written, to be handed on to the output.
