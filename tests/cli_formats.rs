@@ -654,3 +654,35 @@ fn projection_agrees_with_the_whole_event_on_the_sample() {
         assert!(fields.iter().all(|f| f.cell(&all) == f.cell(&whole)));
     }
 }
+
+/// The examples of `fimql filter --help` show the real output of their commands.
+#[test]
+fn help_examples_are_real_output() {
+    let help = stdout(&common::fimql(&["filter", "--help"], None));
+    let (_, examples) = help.split_once("Examples, ").expect("an examples section");
+    let mut lines = examples.lines().peekable();
+    let mut checked = 0;
+    while let Some(line) = lines.next() {
+        let Some(first) = line.strip_prefix("  $ fimql ") else {
+            continue;
+        };
+        let mut cmd = first.to_string();
+        while let Some(head) = cmd.strip_suffix('\\') {
+            cmd = format!("{head} {}", lines.next().unwrap().trim());
+        }
+        let mut expected = String::new();
+        while let Some(l) = lines.next_if(|l| !l.is_empty()) {
+            expected.push_str(l.strip_prefix("  ").unwrap_or(l));
+            expected.push('\n');
+        }
+        let o = Command::new(BIN)
+            .args(cmd.split_whitespace())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("COLUMNS")
+            .output()
+            .unwrap();
+        assert_eq!(stdout(&o), expected, "fimql {cmd}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}

@@ -20,7 +20,57 @@ use crate::histogram::{BucketArg, Chart};
 use crate::output::{ColorArg, OutputFormat, Rows, color_on};
 use crate::{ScopeArg, filter_text, parse_now};
 
+/// The examples of `fimql filter --help`, with their real output on the sample export (a test
+/// runs each one and compares).
+const EXAMPLES: &str = "\
+Examples, run from the root of the repository on its sample export:
+
+  $ fimql filter --format table --fields dateTime,action,asset.name -n 3 \\
+      severity:5 examples/events.ndjson
+  dateTime                      action    asset.name
+  2023-04-10T19:56:34.445+0000  Security  LAPTOP-85AEEE1
+  2023-11-01T03:51:45.826+0000  Delete    ip-10-0-12
+  2023-06-26T17:43:45.826+0000  Delete    LAPTOP-4047655
+
+  $ fimql filter --format csv --fields asset.name,profiles.rules.name -n 3 \\
+      severity:5 examples/events.ndjson
+  asset.name,profiles.rules.name
+  LAPTOP-85AEEE1,CR_Windows_System32_Changes; User temp dirs
+  ip-10-0-12,Program Files watch
+  LAPTOP-4047655,Web root
+
+  $ fimql filter --histogram month --format table severity:5 examples/events.ndjson
+  2023-01 2  ██████████████████████████████████▌
+  2023-02 0
+  2023-03 4  █████████████████████████████████████████████████████████████████████
+  2023-04 2  ██████████████████████████████████▌
+  2023-05 2  ██████████████████████████████████▌
+  2023-06 1  █████████████████▎
+  2023-07 2  ██████████████████████████████████▌
+  2023-08 2  ██████████████████████████████████▌
+  2023-09 1  █████████████████▎
+  2023-10 0
+  2023-11 1  █████████████████▎
+  2023-12 1  █████████████████▎
+  18 events by month of dateTime (UTC)
+
+  $ fimql filter --group-by action --format csv severity:5 examples/events.ndjson
+  action,count
+  Attributes,2
+  Content,3
+  Create,5
+  Delete,4
+  Permission,1
+  Rename,1
+  Security,2
+
+On a terminal, --format table is the default, fitted to its width; --histogram then draws its bar
+chart and --group-by its table. Piped, the output is NDJSON (the events as they are), the histogram
+one JSON object ({\"2023-01-01T00:00:00Z\":2,\"2023-02-01T00:00:00Z\":0,...}), the group-by counts
+the JSON of the FIM count API.";
+
 #[derive(Args, Debug)]
+#[command(after_long_help = EXAMPLES)]
 pub struct FilterArgs {
     /// The filter, or `-` to read it from standard input (then FILE must be given).
     filter: String,
@@ -34,11 +84,8 @@ pub struct FilterArgs {
     /// TOKEN and a count.
     #[arg(long = "group-by", value_name = "TOKEN")]
     group_by: Vec<String>,
-    /// Output format [default: table on a terminal, ndjson otherwise]. ndjson: the events as they
-    /// are, one per line (or the --fields as one JSON object per line); json: one JSON array of
-    /// them, written as it streams; table: a header and one row per event, columns fitted to
-    /// the terminal; csv (RFC 4180 quoting) and tsv (tab, line break and backslash written
-    /// \t \n \r \\): a header row of the field names as given, then one row per event.
+    /// Output format [default: table on a terminal, ndjson otherwise]. With --histogram: table
+    /// is a bar chart, json and ndjson one JSON object, csv and tsv two columns.
     #[arg(long, value_enum, value_name = "FORMAT")]
     format: Option<OutputFormat>,
     /// The fields to show, comma-separated (or repeat the option): tokens or aliases of the

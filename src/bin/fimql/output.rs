@@ -19,13 +19,15 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
-    /// One JSON object per line: the events as they are, or the chosen fields.
+    /// One JSON object per line: the events as they are (NDJSON lines unchanged), or the
+    /// chosen fields.
     Ndjson,
     /// One JSON array of the events (or of the chosen fields), written as it streams.
     Json,
-    /// A header and one row per event, columns fitted to the terminal.
+    /// A header and one row per event, columns fitted to the terminal, long values cut with `…`.
     Table,
-    /// Comma-separated values (RFC 4180 quoting) with a header row.
+    /// Comma-separated values with a header row of the field names as given; values with a
+    /// comma, quote or line break are quoted (RFC 4180); rows end with a line feed.
     Csv,
     /// Tab-separated values with a header row; tabs, line breaks and backslashes in values are
     /// written `\t`, `\n`, `\r`, `\\`.
