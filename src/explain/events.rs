@@ -174,6 +174,9 @@ impl Filter {
     /// Why `event` matches this filter, or does not: each node's verdict and, at each term, the
     /// values found at its path. The root's verdict is always [`Filter::matches`]`(event)`: both
     /// walk the paths and test the values with the same code. See [`Explanation`] for an example.
+    ///
+    /// For a record as raw bytes, parse it with serde_json first; [`Filter::matches_json`] on the
+    /// same bytes gives the error `fimql filter` reports when it is not one JSON object.
     pub fn explain(&self, event: &Json) -> Explanation {
         let root = event_root(event);
         let applies_to = if std::ptr::eq(root, event) {
