@@ -752,3 +752,25 @@ fn arbitrary_filters_compile_and_match() {
         "{matched} matched, {unmatched} did not"
     );
 }
+
+/// The text form: one line per node and one per term's values, whatever the filter and the event
+/// hold (line breaks, escape sequences, long values).
+#[test]
+fn render_keeps_one_line_per_node() {
+    let f = compile(
+        "file.name:\"a\nb\u{1b}[31m\" OR NOT file.fullPath:*y*",
+        &opts(),
+    )
+    .unwrap();
+    let long = "x".repeat(500);
+    let event = json!({"data": {"name": "a\nb\u{1b}[31m", "fullPath": long}});
+    let text = f.explain(&event).render();
+    assert_eq!(text.lines().count(), 6, "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("file.name:\"a\\nb\\u{1b}[31m\""), "{text}");
+    assert!(text.contains("name: \"a\\nb\\u001b[31m\" ✓"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() < 130), "{text}");
+    // Without `data`, a first line says where the paths were read.
+    let text = f.explain(&json!({"name": "x"})).render();
+    assert!(text.starts_with("(no `data` object: the paths are read in the event itself)\n"));
+}

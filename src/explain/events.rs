@@ -277,7 +277,7 @@ fn render_node(n: &NodeExplanation, first: &str, rest: &str, decides: bool, out:
         (NodeKind::And, _) => "AND (all of)".to_string(),
         (NodeKind::Or, _) => "OR (any of)".to_string(),
         (NodeKind::Not, _) => "NOT".to_string(),
-        (_, Some(t)) => t.term.clone(),
+        (_, Some(t)) => one_line(&t.term),
         (_, None) => String::new(),
     };
     let arrow = if decides { "  ← decides" } else { "" };
@@ -325,6 +325,19 @@ fn render_node(n: &NodeExplanation, first: &str, rest: &str, decides: bool, out:
             out,
         );
     }
+}
+
+/// Text with its control characters escaped (`\n`, `\u{1b}`), so that it stays on one line.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A value as compact JSON, cut at [`SHOW_WIDTH`] characters.
