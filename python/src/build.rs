@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDate, PyDateTime, PyInt, PyString, PyTuple};
 
 use crate::convert::type_name;
-use crate::diag::filter_error;
+use crate::diag::{filter_error, repr};
 
 /// A `FilterError` for a condition that cannot be written.
 fn build_error(py: Python<'_>, e: &BuildError) -> PyErr {
@@ -125,8 +125,8 @@ impl PyCondition {
         self.build(py)
     }
 
-    fn __repr__(&self) -> String {
-        format!("Condition({:?})", self.inner.to_string())
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!("Condition({})", repr(py, &self.inner.to_string()))
     }
 }
 
@@ -210,8 +210,8 @@ impl PyField {
         Ok(cond(self.start().le(point(value)?)))
     }
 
-    fn __repr__(&self) -> String {
-        format!("fimql.field({:?})", self.name)
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!("fimql.field({})", repr(py, &self.name))
     }
 }
 

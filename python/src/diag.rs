@@ -118,12 +118,23 @@ impl PyDiagnostic {
         &self.rendered
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "Diagnostic(code={:?}, severity={:?}, start={}, end={}, message={:?})",
-            self.code, self.severity, self.start, self.end, self.message
+            "Diagnostic(code={}, severity={}, start={}, end={}, message={})",
+            repr(py, &self.code),
+            repr(py, &self.severity),
+            self.start,
+            self.end,
+            repr(py, &self.message)
         )
     }
+}
+
+/// `s` as Python writes it in a repr: `'text'`.
+pub fn repr(py: Python<'_>, s: &str) -> String {
+    pyo3::types::PyString::new(py, s)
+        .repr()
+        .map_or_else(|_| format!("{s:?}"), |r| r.to_string())
 }
 
 /// Python diagnostics of `diags`, made from `src`.

@@ -17,7 +17,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use self_cell::self_cell;
 
 use crate::convert::{PathTree, type_name};
-use crate::diag::{PyDiagnostic, collect, diagnostics, record_error};
+use crate::diag::{PyDiagnostic, collect, diagnostics, record_error, repr};
 
 type MatcherOf<'a> = Matcher<'a>;
 
@@ -352,11 +352,11 @@ impl PyFilter {
         self.filter.paths().iter().map(|p| p.join(".")).collect()
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "fimql.compile({:?}, scope={:?})",
-            self.source,
-            self.scope.as_str()
+            "fimql.compile({}, scope={})",
+            repr(py, &self.source),
+            repr(py, self.scope.as_str())
         )
     }
 }

@@ -269,11 +269,12 @@ impl RequestReport {
         &self.rendered
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "RequestReport(valid={}, kind={:?}, findings={})",
+            "RequestReport(valid={}, kind={}, findings={})",
             if self.valid { "True" } else { "False" },
-            self.kind,
+            self.kind
+                .map_or_else(|| "None".to_string(), |k| diag::repr(py, k)),
             self.findings.len()
         )
     }
@@ -285,10 +286,13 @@ impl Finding {
         &self.rendered
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "Finding(path={:?}, code={:?}, severity={:?}, message={:?})",
-            self.path, self.code, self.severity, self.message
+            "Finding(path={}, code={}, severity={}, message={})",
+            diag::repr(py, &self.path),
+            diag::repr(py, &self.code),
+            diag::repr(py, &self.severity),
+            diag::repr(py, &self.message)
         )
     }
 }

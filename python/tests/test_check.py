@@ -33,6 +33,7 @@ def test_an_unknown_token_is_an_error_with_a_did_you_mean() -> None:
     assert d.help is not None and "action" in d.help
     assert d.to_dict()["code"] == "unknown-token"
     assert "^^^^^^" in str(d)
+    assert repr(d).startswith("Diagnostic(code='unknown-token', severity='error', start=0, end=6, ")
 
 
 def test_spans_are_code_points_on_non_ascii_filters() -> None:

@@ -42,7 +42,7 @@ def test_a_filter_knows_its_source_scope_paths_and_warnings() -> None:
     assert f.scope == "events"
     assert sorted(f.paths) == ["action", "fileAttribute.hidden"]
     assert [w.code for w in f.warnings] == ["mixed-and-or"]
-    assert "fimql.compile(" in repr(f)
+    assert repr(fimql.compile('file.name:"a b"')) == """fimql.compile('file.name:"a b"', scope='events')"""
 
 
 def test_every_input_form_gives_the_same_answer() -> None:
