@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Python package's checks, run by .ci/run: builds the package (debug) into a virtual
-# environment under target/, then runs mypy --strict on its stubs and tests, and pytest, whose
-# tests compare with the `fimql` command line (debug build).
+# environment under target/, then runs mypy --strict on its stubs and tests, stubtest (the stubs
+# against the built module), and pytest, whose tests compare with the `fimql` command line (debug
+# build).
 # Idempotent and quick on a second run: the environment is made once, the pinned tools are
 # installed again only when python/requirements-dev.txt changes, and cargo builds incrementally.
 set -euo pipefail
@@ -15,6 +16,9 @@ fi
 cargo build --quiet --bin fimql
 VIRTUAL_ENV="$PWD/$venv" PATH="$PWD/$venv/bin:$PATH" \
     "$venv/bin/maturin" develop --quiet --manifest-path python/Cargo.toml
-"$venv/bin/mypy" --strict --cache-dir target/mypy-cache python/fimql python/tests
+export MYPY_CACHE_DIR="$PWD/target/mypy-cache"
+"$venv/bin/mypy" --strict python/fimql python/tests
+# The stubs against the built module: every name, signature and class as it is at run time.
+(cd python && "../$venv/bin/python" -m mypy.stubtest fimql)
 FIMQL_BIN="$PWD/target/debug/fimql" PYTHONDONTWRITEBYTECODE=1 \
     "$venv/bin/python" -m pytest -q -p no:cacheprovider python/tests

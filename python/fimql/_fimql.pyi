@@ -4,6 +4,30 @@ import datetime
 import os
 from typing import Any, Iterator, Literal, Optional, Union, final
 
+__all__ = [
+    "Condition",
+    "Diagnostic",
+    "Events",
+    "Field",
+    "Filter",
+    "FilterError",
+    "Finding",
+    "RecordError",
+    "Report",
+    "RequestReport",
+    "__version__",
+    "and_",
+    "check",
+    "check_request",
+    "compile",
+    "field",
+    "format",
+    "not_",
+    "or_",
+    "parse",
+    "quote",
+]
+
 __version__: str
 
 _Scope = Literal["events", "incidents"]
@@ -169,8 +193,10 @@ class Condition:
 
     def build(self) -> str:
         """The filter text; raises ``FilterError`` when it cannot be written."""
-    def __and__(self, other: Condition) -> Condition: ...
-    def __or__(self, other: Condition) -> Condition: ...
+    def __and__(self, other: Condition, /) -> Condition: ...
+    def __rand__(self, other: Condition, /) -> Condition: ...
+    def __or__(self, other: Condition, /) -> Condition: ...
+    def __ror__(self, other: Condition, /) -> Condition: ...
     def __invert__(self) -> Condition: ...
 
 @final
