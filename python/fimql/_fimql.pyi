@@ -119,6 +119,8 @@ class Filter:
         """The JSON paths the filter reads, dotted."""
     def matches(self, event: _Event) -> bool:
         """Whether one event (a dict, or JSON text as str or bytes) matches."""
+    def explain(self, event: _Event) -> dict[str, Any]:
+        """Why one event matches, or does not: the tree with verdicts and the values found."""
     def filter_file(
         self, path: _Path, *, errors: Optional[list[RecordError]] = None
     ) -> Events:

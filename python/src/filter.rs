@@ -16,8 +16,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use self_cell::self_cell;
 
-use crate::convert::{PathTree, type_name};
-use crate::diag::{PyDiagnostic, collect, diagnostics, record_error, repr};
+use crate::convert::{PathTree, to_json, type_name};
+use crate::diag::{PyDiagnostic, code_points, collect, diagnostics, record_error, repr};
 
 type MatcherOf<'a> = Matcher<'a>;
 
@@ -88,6 +88,39 @@ impl PyFilter {
         result.map_err(|e| {
             let line = e.position().map(|(l, _)| l as u64);
             record_error(py, None, line, e.diagnostic().code.as_str(), &e.to_string())
+        })
+    }
+
+    /// One event (a dict, or JSON text as str or bytes) as a whole JSON value.
+    fn event_json(&self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+        let text: Option<Vec<u8>> = if let Ok(b) = event.cast::<PyBytes>() {
+            Some(b.as_bytes().to_vec())
+        } else if let Ok(s) = event.cast::<PyString>() {
+            Some(s.to_cow()?.as_bytes().to_vec())
+        } else if let Ok(b) = event.cast::<PyByteArray>() {
+            Some(b.to_vec())
+        } else {
+            None
+        };
+        let Some(text) = text else {
+            if event.cast::<pyo3::types::PyDict>().is_err() {
+                return Err(PyTypeError::new_err(format!(
+                    "an event is a dict, or JSON text as str or bytes, not {}",
+                    type_name(event)
+                )));
+            }
+            return to_json(event, 0);
+        };
+        // The same checks as the fast path: one JSON object, or a `RecordError`.
+        self.match_bytes(py, &text)?;
+        serde_json::from_slice(&text).map_err(|e| {
+            record_error(
+                py,
+                None,
+                Some(e.line() as u64),
+                "invalid-record",
+                &e.to_string(),
+            )
         })
     }
 
@@ -256,6 +289,32 @@ impl PyFilter {
         }
         let json = self.tree.event(event)?;
         Ok(self.filter.matches(&json))
+    }
+
+    /// Why one event matches, or does not: the filter's tree with each node's verdict and, at
+    /// each term, the values found at its JSON path (what `fimql explain --events` shows).
+    ///
+    /// `event` as for `matches`. The result is a dict: `{"matched": bool, "applies_to": "data" |
+    /// "event", "tree": node}`, where a node is `{"kind": "and" | "or" | "not" | "term",
+    /// "verdict": bool, "decided_by": index of the deciding child (when one decided),
+    /// "children": [node, ...]}` and a term node adds `term` (canonical text), `token`, `type`,
+    /// `path`, `span` (`start`, `end`: code points of the filter, so
+    /// `filter.source[start:end]` is the term), `rule` (in words), `values` (`[{"value": ...,
+    /// "passed": bool}, ...]`, the first 8 and the first that passed), `more_values` and
+    /// `missing`. `matched` is always what `matches` says.
+    fn explain<'py>(
+        &self,
+        py: Python<'py>,
+        event: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let json = self.event_json(py, event)?;
+        let why = self.filter.explain(&json);
+        let mut out = serde_json::to_value(&why)
+            .map_err(|e| PyValueError::new_err(format!("cannot serialize the explanation: {e}")))?;
+        if let Some(tree) = out.get_mut("tree") {
+            spans_to_code_points(tree, &self.source);
+        }
+        Ok(pythonize::pythonize(py, &out)?)
     }
 
     /// The matching events of an exported file, in order, as dicts.
@@ -448,6 +507,23 @@ impl Events {
                     py.check_signals()?;
                 }
             }
+        }
+    }
+}
+
+/// The `span`s of the term nodes of an explained tree, from bytes to code points of `src`.
+fn spans_to_code_points(node: &mut serde_json::Value, src: &str) {
+    if let Some(span) = node.get_mut("span").and_then(|s| s.as_object_mut()) {
+        for key in ["start", "end"] {
+            if let Some(at) = span.get(key).and_then(serde_json::Value::as_u64) {
+                let cp = code_points(src, usize::try_from(at).unwrap_or(usize::MAX));
+                span.insert(key.to_string(), cp.into());
+            }
+        }
+    }
+    if let Some(children) = node.get_mut("children").and_then(|c| c.as_array_mut()) {
+        for child in children {
+            spans_to_code_points(child, src);
         }
     }
 }
