@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from pathlib import Path
 from typing import Any
@@ -140,7 +141,20 @@ def test_count_file_agrees_with_the_command_line(cli: Cli, generated: Path, name
     assert fimql.compile(src).count_file(generated) == int(run.stdout)
 
 
-def test_every_file_layout_and_gzip(tmp_path: Path) -> None:
+def zstd_frame(data: bytes) -> bytes:
+    """A zstd frame of raw (stored) blocks: what a zstd compressor writes for data it cannot shrink."""
+    out = bytearray(b"\x28\xb5\x2f\xfd")
+    out.append(0xE0)  # single segment, 8-byte content size, no checksum
+    out += len(data).to_bytes(8, "little")
+    blocks = [data[i : i + (128 << 10)] for i in range(0, len(data), 128 << 10)] or [b""]
+    for i, block in enumerate(blocks):
+        last = int(i == len(blocks) - 1)
+        out += (last | (len(block) << 3)).to_bytes(3, "little")  # block type 0: raw
+        out += block
+    return bytes(out)
+
+
+def test_every_file_layout_and_compression(tmp_path: Path) -> None:
     records = [json.loads(r) for r in lines(EXAMPLES)]
     f = fimql.compile("action:Create OR severity>=4")
     want = [r for r in records if f.matches(r)]
@@ -151,7 +165,9 @@ def test_every_file_layout_and_gzip(tmp_path: Path) -> None:
     pretty.write_text("\n".join(json.dumps(r, indent=4) for r in records))
     zipped = tmp_path / "events.ndjson.gz"
     zipped.write_bytes(gzip.compress(EXAMPLES.read_bytes()))
-    for path in (EXAMPLES, array, pretty, zipped):
+    zstd = tmp_path / "events.json.zst"
+    zstd.write_bytes(zstd_frame(array.read_bytes()))
+    for path in (EXAMPLES, array, pretty, zipped, zstd):
         assert list(f.filter_file(path)) == want, path
         assert f.count_file(path) == len(want), path
 
@@ -213,6 +229,20 @@ def test_unreadable_files_raise_os_errors(tmp_path: Path) -> None:
     broken.write_bytes(b"\x1f\x8b\x08\x00" + b"not deflate data" * 8)
     with pytest.raises(OSError, match="broken.gz"):
         f.count_file(broken)
+
+
+def test_a_filter_is_shared_between_threads(generated: Path) -> None:
+    f = fimql.compile(BENCH_FILTERS["F3"])
+    records = lines(generated)[:2000]
+    want = sum(f.matches(r) for r in records)
+
+    def count_records(_: int) -> int:
+        return sum(f.matches(r) for r in records)
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(count_records, range(8))) == [want] * 8
+        files = list(pool.map(lambda _: f.count_file(generated), range(4)))
+    assert len(set(files)) == 1
 
 
 def test_the_gil_is_released_while_a_file_is_read(generated: Path, tmp_path: Path) -> None:
