@@ -686,3 +686,42 @@ fn help_examples_are_real_output() {
     }
     assert_eq!(checked, 4);
 }
+
+/// Rows are the same whichever way the records were read: one thread or several (where the
+/// workers parse the matched records' fields), plain or gzip, several files in order.
+#[test]
+fn rows_do_not_depend_on_threads_or_compression() {
+    let dir = TempDir::new("fmt-threads");
+    let plain = fixture(&dir);
+    let gz = dir.write("events.ndjson.gz", common::gzip(FIXTURE.as_bytes()));
+    let args = |jobs: &'static str, files: Vec<String>| {
+        let mut a: Vec<String> = ["--jobs", jobs, "--format", "csv", "action:*"]
+            .map(String::from)
+            .to_vec();
+        a.extend(files);
+        a
+    };
+    let run = |a: Vec<String>| {
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        stdout(&filter(&refs))
+    };
+    let one = run(args("1", vec![plain.clone()]));
+    let (header, rows) = one.split_once('\n').unwrap();
+    assert!(
+        rows.starts_with("2023-01-01T10:00:00.000+0000,Create"),
+        "{one}"
+    );
+    for jobs in ["1", "2", "3"] {
+        assert_eq!(
+            run(args(jobs, vec![gz.clone()])),
+            one,
+            "gzip, --jobs {jobs}"
+        );
+        let two = run(args(jobs, vec![plain.clone(), gz.clone()]));
+        assert_eq!(
+            two,
+            format!("{header}\n{rows}{rows}"),
+            "two files, --jobs {jobs}"
+        );
+    }
+}

@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 use std::io::{self, IsTerminal, Write};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use anstyle::{AnsiColor, Style};
 use fimql::fields::{Field, Projection};
@@ -74,7 +75,7 @@ pub fn output_width() -> Option<usize> {
 /// as its fields need (see [`Projection`]).
 pub struct Rows {
     kind: Kind,
-    projection: Projection,
+    projection: Arc<Projection>,
 }
 
 enum Kind {
@@ -103,7 +104,7 @@ impl Rows {
     /// The writer for `format` with `fields` (the events as they are when there are none; the
     /// caller gives the scope's default fields for the formats that need fields).
     pub fn new(format: OutputFormat, fields: Vec<Field>, color: bool) -> Rows {
-        let projection = Projection::new(&fields);
+        let projection = Arc::new(Projection::new(&fields));
         let kind = match format {
             OutputFormat::Json if fields.is_empty() => Kind::JsonArray { started: false },
             OutputFormat::Ndjson | OutputFormat::Json => Kind::Objects {
@@ -135,19 +136,38 @@ impl Rows {
 
     /// The writer of a histogram.
     pub fn histogram(chart: crate::histogram::Chart) -> Rows {
-        let projection = Projection::new([chart.field()]);
+        let projection = Arc::new(Projection::new([chart.field()]));
         Rows {
             kind: Kind::Histogram(chart),
             projection,
         }
     }
 
-    /// Writes (or counts) one matched record, as read from an input of `layout`.
-    pub fn record(&mut self, bytes: &[u8], layout: Layout, out: &mut impl Write) -> io::Result<()> {
+    /// What the workers should parse of each matched record for this writer ([`Rows::record`]
+    /// is then given it): `None` when the writer needs the record's bytes only.
+    pub fn projection(&self) -> Option<Arc<Projection>> {
+        match self.kind {
+            Kind::JsonArray { .. } => None,
+            _ => Some(Arc::clone(&self.projection)),
+        }
+    }
+
+    /// Writes (or counts) one matched record, as read from an input of `layout`; `prepared` is
+    /// the record as parsed by the [`Rows::projection`], when it was.
+    pub fn record(
+        &mut self,
+        bytes: &[u8],
+        layout: Layout,
+        prepared: Option<&Json>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
         let projection = &self.projection;
         // The matcher has read the record already, so it is well-formed; should it not be, its
         // fields are empty.
-        let parse = |bytes: &[u8]| projection.parse(bytes).unwrap_or(Json::Null);
+        let parse = |bytes: &[u8]| match prepared {
+            Some(event) => std::borrow::Cow::Borrowed(event),
+            None => std::borrow::Cow::Owned(projection.parse(bytes).unwrap_or(Json::Null)),
+        };
         match &mut self.kind {
             Kind::JsonArray { started } => {
                 out.write_all(if *started { b",\n" } else { b"[\n" })?;
