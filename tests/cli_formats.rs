@@ -725,3 +725,50 @@ fn rows_do_not_depend_on_threads_or_compression() {
         );
     }
 }
+
+/// Incidents have their own default fields, and their own date tokens for --time-field (epoch
+/// milliseconds too).
+#[test]
+fn incidents_have_their_own_fields_and_dates() {
+    let incidents = common::conformance_dir().join("incidents.ndjson");
+    let file = common::path_str(&incidents);
+    let o = filter(&["--scope", "incidents", "--format", "csv", "id:*", &file]);
+    assert_eq!(
+        stdout(&o),
+        "createdDate,name,status,approvalStatus,type\n\
+         2022-12-15T16:08:19.560+0000,TEST WITH SPECIAL CHARS,CLOSED,PENDING,DEFAULT\n\
+         ,IncidentForDocument,OPEN,,DEFAULT\n\
+         ,,OPEN,APPROVED,AUTOMATED\n"
+    );
+    // `createdBy.date` holds epoch milliseconds: 1671188983383 is 2022-12-16, 1688000000000
+    // 2023-06-29.
+    let pairs = histogram_pairs(&[
+        "--scope",
+        "incidents",
+        "--histogram",
+        "month",
+        "--time-field",
+        "createdBy.date",
+        "id:*",
+        &file,
+    ]);
+    assert_eq!(pairs.len(), 7);
+    assert_eq!(pairs[0], ("2022-12-01T00:00:00Z".to_string(), 1));
+    assert_eq!(pairs[6], ("2023-06-01T00:00:00Z".to_string(), 1));
+    assert_eq!(pairs.iter().map(|p| p.1).sum::<u64>(), 2);
+    // An events token is not an incidents field.
+    let o = filter(&[
+        "--scope",
+        "incidents",
+        "--fields",
+        "asset.name",
+        "id:*",
+        &file,
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("`asset.name` is an events token; use scope events"),
+        "{}",
+        stderr(&o)
+    );
+}
