@@ -772,3 +772,72 @@ fn incidents_have_their_own_fields_and_dates() {
         stderr(&o)
     );
 }
+
+/// On slow input (a stream that is not closed), a table does not wait for its 200 rows: the rows
+/// that came within half a second decide the widths, and rows show batch by batch, before the
+/// input ends.
+#[test]
+fn a_table_on_slow_input_shows_before_the_input_ends() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    use std::sync::mpsc::channel;
+    use std::time::Duration;
+
+    // About 1.2 MB of events that do not match: more than one batch of input.
+    let pad = format!(
+        "{{\"action\":\"Delete\",\"pad\":\"{}\"}}\n",
+        "x".repeat(2000)
+    )
+    .repeat(600);
+    let mut child = Command::new(BIN)
+        .args([
+            "filter",
+            "--jobs",
+            "1",
+            "--format",
+            "table",
+            "--allow-unknown",
+            "--fields",
+            "action,n",
+        ])
+        .arg("action:Create")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let mut output = child.stdout.take().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = output.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    input
+        .write_all(format!("{{\"action\":\"Create\",\"n\":1}}\n{pad}").as_bytes())
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    input
+        .write_all(format!("{{\"action\":\"Create\",\"n\":2}}\n{pad}").as_bytes())
+        .unwrap();
+    input.flush().unwrap();
+    let mut shown = Vec::new();
+    while !String::from_utf8_lossy(&shown).contains("Create  2\n") {
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(bytes) => shown.extend(bytes),
+            Err(_) => panic!(
+                "no table while the input is open: {:?}",
+                String::from_utf8_lossy(&shown)
+            ),
+        }
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&shown),
+        "action  n\nCreate  1\nCreate  2\n"
+    );
+    drop(input);
+    assert!(child.wait().unwrap().success());
+}
