@@ -841,3 +841,35 @@ fn a_table_on_slow_input_shows_before_the_input_ends() {
     drop(input);
     assert!(child.wait().unwrap().success());
 }
+
+/// Records of a JSON array or of pretty-printed JSON go into the rows and into the JSON array
+/// like NDJSON lines do (the JSON array holds them compact).
+#[test]
+fn other_input_layouts_give_the_same_rows() {
+    let dir = TempDir::new("fmt-layouts");
+    let events: Vec<serde_json::Value> = FIXTURE
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let array = dir.write(
+        "events.json",
+        serde_json::to_string_pretty(&events).unwrap(),
+    );
+    let pretty: String = events
+        .iter()
+        .map(|e| serde_json::to_string_pretty(e).unwrap() + "\n")
+        .collect();
+    let pretty = dir.write("pretty.json", pretty);
+    let plain = fixture(&dir);
+    let csv = |file: &str| stdout(&filter(&["--format", "csv", "action:*", file]));
+    assert_eq!(csv(&array), csv(&plain));
+    assert_eq!(csv(&pretty), csv(&plain));
+    for file in [&array, &pretty] {
+        let o = filter(&["--format", "json", "action:*", file]);
+        let text = stdout(&o);
+        // One compact event per line between the brackets.
+        assert_eq!(text.lines().count(), 5, "{text}");
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed, serde_json::Value::Array(events.clone()));
+    }
+}
