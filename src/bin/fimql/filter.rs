@@ -1252,6 +1252,9 @@ fn emit(
         }
     }
     out.write_slices(&mut slices)?;
+    if let Some(rows) = rows {
+        rows.end_of_batch(&mut out.w)?;
+    }
     Ok(limit)
 }
 

@@ -221,6 +221,15 @@ impl Rows {
         }
     }
 
+    /// At the end of a batch of input: lets a table waiting for its widths start on slow input,
+    /// and hands what was written on to the output, so that rows show as batches are done.
+    pub fn end_of_batch(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if let Kind::Table(t) = &mut self.kind {
+            t.end_of_batch(out)?;
+        }
+        out.flush()
+    }
+
     /// Writes what is left at the end: the closing of a JSON array (an empty one when nothing
     /// matched), the rows of a table still waiting for the column widths, the CSV header when
     /// nothing matched, a histogram. False when an error was reported (on stderr).
@@ -364,6 +373,10 @@ fn cell_style(style: ColumnStyle, text: &str) -> Style {
 /// How many rows decide the widths of the columns; later rows are cut to them.
 pub const SNIFF_ROWS: usize = 200;
 
+/// How long rows wait for [`SNIFF_ROWS`] rows to decide the widths: on slow input the table
+/// starts with the rows it has after this time.
+pub const SNIFF_TIME: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The space between two columns.
 const GAP: usize = 2;
 
@@ -371,8 +384,8 @@ const GAP: usize = 2;
 const MIN_COLUMN: usize = 6;
 
 /// A table written as rows come: the widths of its columns are those of the first
-/// [`SNIFF_ROWS`] rows (and the header), shrunk to fit the output width; a longer cell is cut
-/// with `…`. Line breaks and other control characters in cells show as spaces and `�`.
+/// [`SNIFF_ROWS`] rows (or of the rows that came within [`SNIFF_TIME`]) and the header, shrunk to
+/// fit the output width; a longer cell is cut with `…`. Line breaks and other control characters in cells show as spaces and `�`.
 pub struct Table {
     header: Vec<String>,
     styles: Vec<ColumnStyle>,
@@ -383,6 +396,8 @@ pub struct Table {
     width: Option<usize>,
     color: bool,
     pending: Vec<Vec<String>>,
+    /// When the first row waiting for the widths came.
+    first_pending: Option<std::time::Instant>,
     widths: Option<Vec<usize>>,
     fields: Option<Vec<Field>>,
 }
@@ -404,6 +419,7 @@ impl Table {
             width,
             color,
             pending: Vec::new(),
+            first_pending: None,
             widths: None,
             fields: None,
         }
@@ -452,6 +468,8 @@ impl Table {
             ),
             None => {
                 self.pending.push(cells);
+                self.first_pending
+                    .get_or_insert_with(std::time::Instant::now);
                 if self.pending.len() >= SNIFF_ROWS {
                     self.lay_out(out)?;
                 }
@@ -491,6 +509,20 @@ impl Table {
             )?;
         }
         self.widths = Some(widths);
+        Ok(())
+    }
+
+    /// At the end of a batch of input: when rows have been waiting for the widths for
+    /// [`SNIFF_TIME`] (the input comes slowly, say from `tail -f`), fixes the widths from them
+    /// and writes them.
+    pub fn end_of_batch(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.widths.is_none()
+            && self
+                .first_pending
+                .is_some_and(|t| t.elapsed() >= SNIFF_TIME)
+        {
+            self.lay_out(out)?;
+        }
         Ok(())
     }
 
