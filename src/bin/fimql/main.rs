@@ -34,9 +34,11 @@ use fimql::date::Instant;
     about,
     long_about = None,
     propagate_version = true,
-    after_help = "Exit status: check, fmt, explain and request check give 0 when the input is valid \
-                  (warnings allowed), 1 when it has errors, 2 on usage errors. filter and explain \
-                  --events give 0 when an event matched, 1 when none did, 2 on any error. See \
+    after_help = "Exit status: check and request check give 0 when the input is valid (warnings \
+                  allowed), 1 when it has errors. fmt and explain give 0 when they printed the \
+                  filter (explain then lists its validation problems, such as unknown tokens), 1 \
+                  on a syntax error. filter and explain --events give 0 when an event matched, 1 \
+                  when none did, 2 on any error. Every command gives 2 on usage errors. See \
                   `fimql help <command>`."
 )]
 struct Cli {
@@ -98,8 +100,10 @@ enum Command {
     /// With --events, each record (or only the one starting on --line N, the line `fimql filter`
     /// names) gets the filter's tree with each node's verdict, marked `✓ true` or `✗ false`
     /// (`← decides` marks the part that decided an AND or OR), and under each term the values
-    /// found at its JSON path, each marked with whether it passed, or `missing`. The answer is
-    /// always the one `fimql filter` gives for that record. Malformed records are reported on
+    /// found at its JSON path, each marked with whether it passed, or `missing` when none is
+    /// there. A JSON null is a value found: it shows as `null ✗`, as it passes no test (in the
+    /// language, missing and null alike pass no test but `NOT`). The answer is always the one
+    /// `fimql filter` gives for that record. Malformed records are reported on
     /// stderr as FILE:LINE: message.
     #[command(after_long_help = EXPLAIN_HELP)]
     Explain(commands::ExplainArgs),
