@@ -761,6 +761,23 @@ fn incidents_have_their_own_fields_and_dates() {
     assert_eq!(pairs[0], ("2022-12-01T00:00:00Z".to_string(), 1));
     assert_eq!(pairs[6], ("2023-06-01T00:00:00Z".to_string(), 1));
     assert_eq!(pairs.iter().map(|p| p.1).sum::<u64>(), 2);
+    // By default, incidents count by createdDate, the date their table shows (only the first
+    // has one), not by dateTime (`filterFromDate` in this scope).
+    let pairs = histogram_pairs(&[
+        "--scope",
+        "incidents",
+        "--histogram",
+        "month",
+        "id:*",
+        &file,
+    ]);
+    assert_eq!(pairs, [("2022-12-01T00:00:00Z".to_string(), 1)]);
+    let help = stdout(&fimql(&["filter", "--help"], None));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("[default: dateTime for events, createdDate for incidents"),
+        "{help}"
+    );
     // An events token is not an incidents field.
     let o = filter(&[
         "--scope",

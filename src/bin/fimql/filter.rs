@@ -107,14 +107,10 @@ pub struct FilterArgs {
     /// or tsv.
     #[arg(long, value_enum, value_name = "BUCKET", conflicts_with_all = ["count", "group_by"])]
     histogram: Option<BucketArg>,
-    /// The date token that --histogram counts by.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        default_value = "dateTime",
-        requires = "histogram"
-    )]
-    time_field: String,
+    /// The date token that --histogram counts by [default: dateTime for events, createdDate
+    /// for incidents (the date the incidents table shows first)].
+    #[arg(long, value_name = "TOKEN", requires = "histogram")]
+    time_field: Option<String>,
     /// Colour in tables and charts: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     color: ColorArg,
@@ -403,10 +399,14 @@ fn rows_for(
     color: bool,
 ) -> Result<Option<Rows>, u8> {
     if let Some(bucket) = args.histogram {
-        return match fimql::histogram::Histogram::for_field(bucket.into(), &args.time_field, opts) {
+        let time_field = args.time_field.as_deref().unwrap_or(match opts.scope {
+            Scope::Incidents => "createdDate",
+            _ => "dateTime",
+        });
+        return match fimql::histogram::Histogram::for_field(bucket.into(), time_field, opts) {
             Ok(h) => Ok(Some(Rows::histogram(Chart::new(h, format, color)))),
             Err(d) => {
-                eprint!("fimql: --time-field: {}", d.render(&args.time_field));
+                eprint!("fimql: --time-field: {}", d.render(time_field));
                 Err(2)
             }
         };
