@@ -1172,3 +1172,45 @@ fn a_table_with_no_match_is_its_header() {
     ]);
     assert_eq!(stdout(&o), "action,severity\n");
 }
+
+#[test]
+fn the_help_says_what_piped_ndjson_drops_and_where_fields_are_read() {
+    let help = stdout(&fimql(&["filter", "--help"], None));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for said in [
+        "they are read inside `data` for a record of a search response",
+        "an NDJSON line less a carriage return at its end and a byte order mark at the start of a file",
+        "starts with `=`, `+`, `-` or `@` as a formula",
+        "otherwise the widths are those of the first 200 rows",
+    ] {
+        assert!(
+            help.to_lowercase().contains(&said.to_lowercase()),
+            "{said}: {help}"
+        );
+    }
+    // What it says is what it does: the carriage returns and the mark are dropped.
+    let dir = TempDir::new("fmt-crlf");
+    let file = dir.write(
+        "crlf.ndjson",
+        "\u{feff}{\"action\":\"Create\"}\r\n{\"action\":\"Create\", \"x\": 1}\r\n",
+    );
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(
+        stdout(&o),
+        "{\"action\":\"Create\"}\n{\"action\":\"Create\", \"x\": 1}\n"
+    );
+    // And the fields of a search-response record are those of its `data`.
+    let file = dir.write(
+        "sr.ndjson",
+        "{\"sortValues\":[1],\"data\":{\"action\":\"Create\",\"severity\":3}}\n",
+    );
+    let o = filter(&[
+        "--format",
+        "csv",
+        "--fields",
+        "action,severity",
+        "action:Create",
+        &file,
+    ]);
+    assert_eq!(stdout(&o), "action,severity\nCreate,3\n");
+}

@@ -90,8 +90,10 @@ pub struct FilterArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     format: Option<OutputFormat>,
     /// The fields to show, comma-separated (or repeat the option): tokens or aliases of the
-    /// scope (`asset.name`, `file.fullPath`, `profiles.rules.name`), or raw JSON paths with
-    /// --allow-unknown. A field that holds several values (a path through arrays) is one cell,
+    /// scope (`asset.name`, `file.fullPath`, `profiles.rules.name`), or raw JSON paths (keys
+    /// joined by single dots) with --allow-unknown. As in the filter, they are read inside
+    /// `data` for a record of a search response (`{"sortValues": [...], "data": {...}}`).
+    /// Numbers show as written in the record. A field that holds several values (a path through arrays) is one cell,
     /// the values joined by "; " (in JSON: an array); a missing field is an empty cell (null).
     /// Default for table, csv, tsv: dateTime,action,severity,asset.name,file.fullPath (events),
     /// createdDate,name,status,approvalStatus,type (incidents).

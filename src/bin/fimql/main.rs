@@ -119,8 +119,9 @@ enum Command {
     /// Select the events that match a filter from exported files (NDJSON, JSON arrays, pretty
     /// JSON; gzip and zstd read directly, recognised by their content).
     ///
-    /// Matching events are printed in input order: piped, one per line (NDJSON lines unchanged,
-    /// other records as compact JSON); on a terminal, as a table (see --format, --fields,
+    /// Matching events are printed in input order: piped, one per line (an NDJSON line as it is,
+    /// but for a carriage return at its end and a byte order mark at the start of a file, which
+    /// are dropped; other records as compact JSON); on a terminal, as a table (see --format, --fields,
     /// --histogram). Malformed records are reported on stderr as FILE:LINE: message and
     /// skipped.
     ///

@@ -20,8 +20,9 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
-    /// One JSON object per line: the events as they are (NDJSON lines unchanged), or the
-    /// chosen fields.
+    /// One JSON object per line: the events as they are (an NDJSON line less a carriage return
+    /// at its end and a byte order mark at the start of a file; other records as compact JSON),
+    /// or the chosen fields.
     Ndjson,
     /// One JSON array of the events (or of the chosen fields), written as it streams.
     Json,
@@ -33,7 +34,9 @@ pub enum OutputFormat {
     /// values show as spaces, other control characters as `�`. With no match: the header only.
     Table,
     /// Comma-separated values with a header row of the field names as given; values with a
-    /// comma, quote or line break are quoted (RFC 4180); rows end with a line feed.
+    /// comma, quote or line break are quoted (RFC 4180); rows end with a line feed. Values are
+    /// written as they are: a spreadsheet may read one that starts with `=`, `+`, `-` or `@` as
+    /// a formula, so import the file as text rather than open it from untrusted data.
     Csv,
     /// Tab-separated values with a header row; tabs, line breaks and backslashes in values are
     /// written `\t`, `\n`, `\r`, `\\`.
