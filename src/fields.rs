@@ -384,6 +384,10 @@ impl<'de> serde::de::DeserializeSeed<'de> for AsRead {
         let text = raw.get();
         let read = match text.as_bytes().first() {
             Some(b'-' | b'0'..=b'9') => return Ok(number_as_read(text)),
+            // A string without escapes, the common case: its text between the quotes.
+            Some(b'"') if !text.contains('\\') && text.len() >= 2 => {
+                return Ok(Json::String(text[1..text.len() - 1].to_string()));
+            }
             Some(b'{' | b'[') => {
                 let mut de = serde_json::Deserializer::from_str(text);
                 serde::Deserializer::deserialize_any(&mut de, AsRead)
@@ -804,16 +808,48 @@ mod tests {
             r#"{}"#,
         ];
         let projection = Projection::new(&list);
+        // These records write every number as serde_json would: keeping their text changes
+        // nothing.
+        let as_written = Projection::new(&list).keep_number_text(true);
         for r in records {
             let whole: Json = serde_json::from_str(r).unwrap();
             let part = projection.parse(r.as_bytes()).unwrap();
+            let text = as_written.parse(r.as_bytes()).unwrap();
             for f in &list {
                 assert_eq!(f.cell(&part), f.cell(&whole), "{} of {r}", f.name());
                 assert_eq!(f.json(&part), f.json(&whole), "{} of {r}", f.name());
+                assert_eq!(f.cell(&text), f.cell(&whole), "{} of {r}", f.name());
+                assert_eq!(f.json(&text), f.json(&whole), "{} of {r}", f.name());
             }
         }
+        assert!(
+            as_written
+                .parse(br#"{"asset": {"name": "\u0041\n"}}"#)
+                .is_ok()
+        );
+        assert!(as_written.parse(br#"{"asset": {"name": [1, }}"#).is_err());
         assert!(projection.parse(br#"{"a": }"#).is_err());
         assert!(projection.parse(br#"{"a": 1} x"#).is_err());
+    }
+
+    #[test]
+    fn number_text_is_kept_at_every_depth_and_written_back() {
+        let opts = Options::new(Scope::Events).allow_unknown(true);
+        let list = parse_list("asset,severity", &opts).unwrap();
+        let p = Projection::new(&list).keep_number_text(true);
+        let v = p
+            .parse(br#"{"data":{"severity":-0,"asset":{"a":[1E2,{"b":1.50}],"s":"x\"y","n":7}}}"#)
+            .unwrap();
+        assert_eq!(list[1].cell(&v), "-0");
+        assert_eq!(
+            list[0].cell(&v),
+            r#"{"a":[1E2,{"b":1.50}],"n":7,"s":"x\"y"}"#
+        );
+        let json = serde_json::to_string(&AsWritten(&list[0].json(&v))).unwrap();
+        assert_eq!(json, r#"{"a":[1E2,{"b":1.50}],"n":7,"s":"x\"y"}"#);
+        // Canonical numbers stay numbers.
+        let v = p.parse(br#"{"severity": 4}"#).unwrap();
+        assert_eq!(list[1].json(&v), json!(4));
     }
 
     #[test]
