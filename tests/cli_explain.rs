@@ -484,3 +484,14 @@ fn help_says_how_a_null_is_shown_and_it_is_shown_so() {
     );
     assert_eq!(explained[1].1["tree"]["missing"], true);
 }
+
+#[test]
+fn help_says_numbers_show_as_the_filter_reads_them() {
+    let help = stdout(&fimql(&["explain", "--help"], None));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("`1E2` as `100.0`"), "{help}");
+    let dir = TempDir::new("explain-number");
+    let file = dir.write("e.ndjson", "{\"severity\":1E2}\n");
+    let o = fimql(&["explain", "severity>1", "--events", &file], None);
+    assert!(stdout(&o).contains("severity: 100.0 ✗"), "{}", stdout(&o));
+}

@@ -102,8 +102,10 @@ enum Command {
     /// (`← decides` marks the part that decided an AND or OR), and under each term the values
     /// found at its JSON path, each marked with whether it passed, or `missing` when none is
     /// there. A JSON null is a value found: it shows as `null ✗`, as it passes no test (in the
-    /// language, missing and null alike pass no test but `NOT`). The answer is always the one
-    /// `fimql filter` gives for that record. Malformed records are reported on
+    /// language, missing and null alike pass no test but `NOT`). Values show as the filter
+    /// reads them: a number as serde_json reads it (`1E2` as `100.0`, a 23-digit integer as
+    /// `1e+23`), which is what the terms compare. The answer is always the one `fimql filter`
+    /// gives for that record. Malformed records are reported on
     /// stderr as FILE:LINE: message.
     #[command(after_long_help = EXPLAIN_HELP)]
     Explain(commands::ExplainArgs),
