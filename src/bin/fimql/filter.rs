@@ -1165,7 +1165,17 @@ impl Sink<'_> {
                 layout,
                 ..
             } => {
-                let bar = self.progress.shared_terminal().cloned();
+                // Whether the batch writes anything to the terminal: rows (not counts, which
+                // are written at the end), or messages about malformed records.
+                let rows_now = !self.args.count
+                    && self.group.is_none()
+                    && self.rows.as_ref().is_none_or(Rows::writes_as_it_goes);
+                let writes = outcomes.iter().any(|o| match o {
+                    Outcome::Selected(_) => rows_now,
+                    Outcome::Error(_) => true,
+                    Outcome::Rejected => false,
+                }) || batch.items.iter().any(|i| matches!(i, Item::Error { .. }));
+                let bar = self.progress.shared_terminal().filter(|_| writes).cloned();
                 let shared = bar.is_some();
                 let mut write = || {
                     let limit = emit(

@@ -177,6 +177,12 @@ impl Rows {
         }
     }
 
+    /// Whether matched records are written as they come (all but a histogram, which is written
+    /// at the end).
+    pub fn writes_as_it_goes(&self) -> bool {
+        !matches!(self.kind, Kind::Histogram(_))
+    }
+
     /// Writes (or counts) one matched record, as read from an input of `layout`; `prepared` is
     /// the record as parsed by the [`Rows::projection`], when it was.
     pub fn record(
