@@ -80,7 +80,9 @@ pub struct FilterArgs {
     /// Print only the number of matching events.
     #[arg(long, short = 'c', conflicts_with = "group_by")]
     count: bool,
-    /// Count matching events per value of TOKEN, like the FIM count API (repeat for nested keys).
+    /// Count matching events per value of TOKEN (a token or alias of the scope, or a raw JSON
+    /// path with --allow-unknown, as for --fields), like the FIM count API (repeat for nested
+    /// keys); numbers count under their text as written in the record.
     /// On a terminal, and with --format table, csv or tsv, the counts are rows: one column per
     /// TOKEN and a count.
     #[arg(long = "group-by", value_name = "TOKEN")]

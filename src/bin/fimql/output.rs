@@ -31,7 +31,8 @@ pub enum OutputFormat {
     /// longer values are cut with `…`. Otherwise the widths are those of the first 200 rows (or
     /// of the rows of the first half second) and nothing is cut: a longer value pushes the rest
     /// of its row out of line. Line breaks and tabs in
-    /// values show as spaces, other control characters as `�`. With no match: the header only.
+    /// values show as spaces, other control characters and bidirectional controls as `�`. With
+    /// no match: the header only.
     Table,
     /// Comma-separated values with a header row of the field names as given; values with a
     /// comma, quote or line break are quoted (RFC 4180); rows end with a line feed. Values are
