@@ -103,6 +103,9 @@ impl Field {
             });
         }
         if opts.allow_unknown && !name.is_empty() {
+            if let Some(d) = empty_key(name) {
+                return Err(d);
+            }
             return Ok(Field {
                 name: name.to_string(),
                 token: None,
@@ -216,6 +219,8 @@ impl Field {
 #[derive(Clone, Debug, Default)]
 pub struct Projection {
     root: Node,
+    /// Keep the text of numbers as written (see [`Projection::keep_number_text`]).
+    number_text: bool,
 }
 
 /// The keys a [`Projection`] keeps below one point of the event.
@@ -255,7 +260,38 @@ impl Projection {
             }
             node.whole = true;
         }
-        Projection { root }
+        Projection {
+            root,
+            number_text: false,
+        }
+    }
+
+    /// Keeps the text of the numbers in the values kept as it is written in the record
+    /// (`1E2`, `99999999999999999999999`, `-0`) where serde_json would write the number it reads
+    /// differently (`100.0`, `1e+23`, `0`): [`Field::cell`] shows that text and [`AsWritten`]
+    /// writes it. Such a number is held in the [`Json`] result as an object with the single key
+    /// [`NUMBER_KEY`] and its text as a string (see [`number_text`]); a filter does not read
+    /// this form, so a projection that keeps number text is for showing values only.
+    ///
+    /// ```
+    /// use fimql::fields::{self, AsWritten, Projection};
+    /// use fimql::{Options, Scope};
+    ///
+    /// let list = fields::parse_list("severity,asset.tags", &Options::new(Scope::Events))?;
+    /// let projection = Projection::new(&list).keep_number_text(true);
+    /// let event = projection.parse(br#"{"severity": 1E2, "asset": {"tags": [7, 1.50]}}"#).unwrap();
+    /// assert_eq!(list[0].cell(&event), "1E2");
+    /// assert_eq!(list[1].cell(&event), "7; 1.50");
+    /// let json = serde_json::to_string(&AsWritten(&list[1].json(&event))).unwrap();
+    /// assert_eq!(json, "[7,1.50]");
+    /// // Without it, the numbers serde_json reads.
+    /// let plain = Projection::new(&list).parse(br#"{"severity": 1E2}"#).unwrap();
+    /// assert_eq!(list[0].cell(&plain), "100.0");
+    /// # Ok::<(), fimql::Diagnostics>(())
+    /// ```
+    pub fn keep_number_text(mut self, yes: bool) -> Projection {
+        self.number_text = yes;
+        self
     }
 
     /// Parses one record (a bare event or a search-response element), keeping what the fields
@@ -266,6 +302,7 @@ impl Projection {
         let v = Prune {
             node: &self.root,
             top: true,
+            text: self.number_text,
         }
         .deserialize(&mut de)?;
         de.end()?;
@@ -286,6 +323,8 @@ static WHOLE: Node = Node {
 struct Prune<'a> {
     node: &'a Node,
     top: bool,
+    /// Keep the text of numbers in the values kept whole.
+    text: bool,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Prune<'_> {
@@ -293,9 +332,127 @@ impl<'de> serde::de::DeserializeSeed<'de> for Prune<'_> {
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
         if self.node.whole {
+            if self.text {
+                return AsRead.deserialize(d);
+            }
             return serde::Deserialize::deserialize(d);
         }
         d.deserialize_any(self)
+    }
+}
+
+/// The key of the object that stands for a number whose text serde_json would not give back
+/// (see [`Projection::keep_number_text`]).
+pub const NUMBER_KEY: &str = "$fimql::number";
+
+/// The text of a number held by a [`Projection`] that keeps number text: `Some` for the object
+/// it makes of such a number, `None` for any other value.
+pub fn number_text(v: &Json) -> Option<&str> {
+    match v {
+        Json::Object(map) if map.len() == 1 => match map.get(NUMBER_KEY) {
+            Some(Json::String(text)) => Some(text),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A value as serde_json reads it, except numbers whose text it would not give back, held as
+/// their text (see [`number_text`]).
+fn number_as_read(text: &str) -> Json {
+    match serde_json::from_str::<serde_json::Number>(text) {
+        Ok(n) if n.to_string() == text => Json::Number(n),
+        _ => {
+            let mut map = serde_json::Map::new();
+            map.insert(NUMBER_KEY.to_string(), Json::String(text.to_string()));
+            Json::Object(map)
+        }
+    }
+}
+
+/// Deserializes a whole value keeping the text of its numbers (see [`number_as_read`]): reads
+/// each value's text first, then what it holds.
+#[derive(Clone, Copy)]
+struct AsRead;
+
+impl<'de> serde::de::DeserializeSeed<'de> for AsRead {
+    type Value = Json;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        use serde::de::Error;
+        let raw = <&serde_json::value::RawValue as serde::Deserialize>::deserialize(d)?;
+        let text = raw.get();
+        let read = match text.as_bytes().first() {
+            Some(b'-' | b'0'..=b'9') => return Ok(number_as_read(text)),
+            // A string without escapes, the common case: its text between the quotes.
+            Some(b'"') if !text.contains('\\') && text.len() >= 2 => {
+                return Ok(Json::String(text[1..text.len() - 1].to_string()));
+            }
+            Some(b'{' | b'[') => {
+                let mut de = serde_json::Deserializer::from_str(text);
+                serde::Deserializer::deserialize_any(&mut de, AsRead)
+            }
+            _ => serde_json::from_str(text),
+        };
+        read.map_err(D::Error::custom)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for AsRead {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object or array")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(AsRead)? {
+            items.push(v);
+        }
+        Ok(Json::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let v = map.next_value_seed(AsRead)?;
+            out.insert(key, v);
+        }
+        Ok(Json::Object(out))
+    }
+}
+
+/// A value from a [`Projection`] that keeps number text, serialized with its numbers as written
+/// (see the example of [`Projection::keep_number_text`]); any other value as serde_json writes
+/// it.
+pub struct AsWritten<'a>(pub &'a Json);
+
+impl serde::Serialize for AsWritten<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap, SerializeSeq};
+        if let Some(text) = number_text(self.0) {
+            let raw = serde_json::value::RawValue::from_string(text.to_string())
+                .map_err(S::Error::custom)?;
+            return raw.serialize(s);
+        }
+        match self.0 {
+            Json::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(&AsWritten(v))?;
+                }
+                seq.end()
+            }
+            Json::Object(map) => {
+                let mut m = s.serialize_map(Some(map.len()))?;
+                for (k, v) in map {
+                    m.serialize_entry(k, &AsWritten(v))?;
+                }
+                m.end()
+            }
+            other => other.serialize(s),
+        }
     }
 }
 
@@ -342,6 +499,7 @@ impl<'de> serde::de::Visitor<'de> for Prune<'_> {
         let inner = Prune {
             node: self.node,
             top: false,
+            text: self.text,
         };
         let mut items = Vec::new();
         while let Some(v) = seq.next_element_seed(inner)? {
@@ -361,9 +519,17 @@ impl<'de> serde::de::Visitor<'de> for Prune<'_> {
                 } else {
                     self.node
                 };
-                Some(Prune { node, top: false })
+                Some(Prune {
+                    node,
+                    top: false,
+                    text: self.text,
+                })
             } else {
-                self.node.child(&key).map(|node| Prune { node, top: false })
+                self.node.child(&key).map(|node| Prune {
+                    node,
+                    top: false,
+                    text: self.text,
+                })
             };
             match child {
                 Some(seed) => {
@@ -450,7 +616,8 @@ pub fn parse_list(list: &str, opts: &Options) -> Result<Vec<Field>, Diagnostics>
         match Field::resolve(name, opts) {
             Ok(f) => fields.push(f),
             Err(mut d) => {
-                d.span = span;
+                // The diagnostic's span is within the name.
+                d.span = Span::new(span.start + d.span.start, span.start + d.span.end);
                 problems.push(d);
             }
         }
@@ -463,10 +630,14 @@ pub fn parse_list(list: &str, opts: &Options) -> Result<Vec<Field>, Diagnostics>
 
 /// Appends the text of one value (see [`Field::cell`]).
 fn push_text(out: &mut String, v: &Json) {
+    if let Some(text) = number_text(v) {
+        out.push_str(text);
+        return;
+    }
     match v {
         Json::String(s) => out.push_str(s),
         Json::Null => {}
-        other => out.push_str(&other.to_string()),
+        other => out.push_str(&serde_json::to_string(&AsWritten(other)).unwrap_or_default()),
     }
 }
 
@@ -480,6 +651,30 @@ fn crosses_array(v: &Json, path: &[String]) -> bool {
         },
         _ => false,
     }
+}
+
+/// The diagnostic for a raw JSON path with an empty key (`a..b`, `.x`, `x.`), which the filter
+/// language cannot write either (a field is words joined by single dots): spans the dots around
+/// the empty key.
+fn empty_key(name: &str) -> Option<Diagnostic> {
+    let mut at: usize = 0;
+    for key in name.split('.') {
+        if key.is_empty() {
+            let span = Span::new(at.saturating_sub(1), (at + 1).min(name.len()));
+            return Some(
+                Diagnostic::error(
+                    Code::UnknownToken,
+                    span,
+                    format!("raw JSON path `{name}` has an empty key"),
+                )
+                .with_help(
+                    "join the keys of a raw path with single dots, e.g. `asset.system.lastBoot`",
+                ),
+            );
+        }
+        at += key.len() + 1;
+    }
+    None
 }
 
 /// The `unknown-token` diagnostic for a field name, spanning the name.
@@ -565,6 +760,27 @@ mod tests {
     }
 
     #[test]
+    fn raw_paths_with_an_empty_key_are_refused() {
+        let opts = Options::new(Scope::Events).allow_unknown(true);
+        for (name, dots) in [
+            ("a..b", (1, 3)),
+            (".x", (0, 1)),
+            ("x.", (1, 2)),
+            (".", (0, 1)),
+        ] {
+            let d = Field::resolve(name, &opts).unwrap_err();
+            assert_eq!(d.code, Code::UnknownToken, "{name}");
+            assert_eq!((d.span.start, d.span.end), dots, "{name}");
+            assert!(d.message.contains("empty key"), "{name}");
+        }
+        // In a list, the span points into the list.
+        let list = "action, a..b";
+        let err = parse_list(list, &opts).unwrap_err();
+        let d = &err.diagnostics()[0];
+        assert_eq!(&list[d.span.start..d.span.end], "..");
+    }
+
+    #[test]
     fn the_other_scope_is_named_when_the_token_is_there() {
         let d = Field::resolve("status", &Options::new(Scope::Events)).unwrap_err();
         assert_eq!(
@@ -592,16 +808,48 @@ mod tests {
             r#"{}"#,
         ];
         let projection = Projection::new(&list);
+        // These records write every number as serde_json would: keeping their text changes
+        // nothing.
+        let as_written = Projection::new(&list).keep_number_text(true);
         for r in records {
             let whole: Json = serde_json::from_str(r).unwrap();
             let part = projection.parse(r.as_bytes()).unwrap();
+            let text = as_written.parse(r.as_bytes()).unwrap();
             for f in &list {
                 assert_eq!(f.cell(&part), f.cell(&whole), "{} of {r}", f.name());
                 assert_eq!(f.json(&part), f.json(&whole), "{} of {r}", f.name());
+                assert_eq!(f.cell(&text), f.cell(&whole), "{} of {r}", f.name());
+                assert_eq!(f.json(&text), f.json(&whole), "{} of {r}", f.name());
             }
         }
+        assert!(
+            as_written
+                .parse(br#"{"asset": {"name": "\u0041\n"}}"#)
+                .is_ok()
+        );
+        assert!(as_written.parse(br#"{"asset": {"name": [1, }}"#).is_err());
         assert!(projection.parse(br#"{"a": }"#).is_err());
         assert!(projection.parse(br#"{"a": 1} x"#).is_err());
+    }
+
+    #[test]
+    fn number_text_is_kept_at_every_depth_and_written_back() {
+        let opts = Options::new(Scope::Events).allow_unknown(true);
+        let list = parse_list("asset,severity", &opts).unwrap();
+        let p = Projection::new(&list).keep_number_text(true);
+        let v = p
+            .parse(br#"{"data":{"severity":-0,"asset":{"a":[1E2,{"b":1.50}],"s":"x\"y","n":7}}}"#)
+            .unwrap();
+        assert_eq!(list[1].cell(&v), "-0");
+        assert_eq!(
+            list[0].cell(&v),
+            r#"{"a":[1E2,{"b":1.50}],"n":7,"s":"x\"y"}"#
+        );
+        let json = serde_json::to_string(&AsWritten(&list[0].json(&v))).unwrap();
+        assert_eq!(json, r#"{"a":[1E2,{"b":1.50}],"n":7,"s":"x\"y"}"#);
+        // Canonical numbers stay numbers.
+        let v = p.parse(br#"{"severity": 4}"#).unwrap();
+        assert_eq!(list[1].json(&v), json!(4));
     }
 
     #[test]

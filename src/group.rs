@@ -3,13 +3,30 @@
 //!
 //! A missing or `null` value counts under [`MISSING_KEY`]. Where a path crosses arrays, an event
 //! counts once under each distinct value it holds. Numbers and booleans count under their JSON
-//! text.
+//! text: for an event parsed by a [`Projection`](crate::fields::Projection) that keeps number
+//! text (as `fimql filter --group-by` does), numbers as written in the record.
+//!
+//! ```
+//! use fimql::fields::{self, Projection};
+//! use fimql::group::GroupBy;
+//! use fimql::{Options, Scope};
+//!
+//! let list = fields::parse_list("severity", &Options::new(Scope::Events))?;
+//! let projection = Projection::new(&list).keep_number_text(true);
+//! let mut g = GroupBy::new(vec![list[0].path().to_vec()]);
+//! for record in [&br#"{"severity": 1E2}"#[..], br#"{"severity": 99999999999999999999999}"#] {
+//!     g.add(&projection.parse(record).unwrap());
+//! }
+//! assert_eq!(g.to_json().to_string(), r#"{"1E2":1,"99999999999999999999999":1}"#);
+//! # Ok::<(), fimql::Diagnostics>(())
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value as Json};
 
-use crate::eval::{Leaf, event_root, float_text, walk};
+use crate::eval::{Leaf, event_root, float_text, leaf_of, walk_values};
+use crate::fields::number_text;
 
 /// The key under which events without a value are counted.
 pub const MISSING_KEY: &str = "(missing)";
@@ -80,8 +97,12 @@ fn add_combinations(level: &mut Level, keys: &[BTreeSet<String>]) {
 /// The distinct values at `path`, as text; [`MISSING_KEY`] when there are none.
 fn values_at(root: &Json, path: &[String]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    walk(root, path, &mut |leaf| {
-        let text = match leaf {
+    walk_values(root, path, &mut |v| {
+        if let Some(text) = number_text(v) {
+            out.insert(text.to_string());
+            return false;
+        }
+        let text = match leaf_of(v) {
             Leaf::Null => None,
             Leaf::Bool(b) => Some(b.to_string()),
             Leaf::Int(i) => Some(i.to_string()),

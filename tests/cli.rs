@@ -514,3 +514,50 @@ fn parse_prints_the_tree_as_json_that_deserializes_to_the_same_query() {
     assert_eq!(v["diagnostics"][0]["code"], "expected-value");
     assert_eq!(v["diagnostics"][0]["span"]["start"], 7);
 }
+
+#[test]
+fn the_exit_status_in_the_top_level_help_is_true() {
+    let help = stdout(&fimql(&["--help"], None));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    // explain and fmt print a filter with an unknown token and exit 0; check exits 1.
+    assert!(
+        help.contains("fmt and explain give 0 when they printed the filter"),
+        "{help}"
+    );
+    assert!(!help.contains("check, fmt, explain"), "{help}");
+    for (command, status) in [("explain", 0), ("fmt", 0), ("check", 1)] {
+        let o = fimql(&[command, "actoin:Create"], None);
+        assert_eq!(code(&o), status, "{command}");
+    }
+    assert_eq!(code(&fimql(&["explain", "action:("], None)), 1);
+}
+
+#[test]
+fn explain_words_unknown_tokens_and_impossible_values_plainly() {
+    let o = fimql(&["explain", "actoin:Create"], None);
+    let out = stdout(&o);
+    assert!(
+        out.contains("not a token of scope events (an error, see below; with unknown tokens allowed, read as the raw JSON path actoin, its values as text)"),
+        "{out}"
+    );
+    assert!(!out.contains("typed text: text"), "{out}");
+    let o = fimql(&["explain", "--allow-unknown", "actoin:Create"], None);
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "not a token of scope events: read as the raw JSON path actoin, its values as text"
+        ),
+        "{out}"
+    );
+    let o = fimql(&["explain", "severity:abc AND severity:(1 OR x)"], None);
+    let out = stdout(&o);
+    assert!(
+        out.contains("matches nothing: `abc` is not an integer"),
+        "{out}"
+    );
+    assert!(
+        out.contains("is the integer 1 (a JSON integer or a string of digits); never matches, as `x` is not an integer"),
+        "{out}"
+    );
+    assert!(!out.contains("element) (`"), "{out}");
+}

@@ -455,3 +455,43 @@ fn readme_shows_real_output() {
     assert_eq!(stdout(&o).trim(), matched.to_string());
     assert!(readme.contains(&format!("| grep -c '\"matched\":true'   # {matched}")));
 }
+
+#[test]
+fn help_says_how_a_null_is_shown_and_it_is_shown_so() {
+    let help = stdout(&fimql(&["explain", "--help"], None));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("A JSON null is a value found: it shows as `null ✗`"),
+        "{help}"
+    );
+    assert!(
+        help.contains(
+            "a JSON null found there is one of its `values` (with `passed` false), not missing"
+        ),
+        "{help}"
+    );
+    let dir = TempDir::new("explain-null");
+    let file = dir.write("e.ndjson", "{\"registryPath\":null}\n{}\n");
+    let o = fimql(&["explain", "registry.path:*", "--events", &file], None);
+    let out = stdout(&o);
+    assert!(out.contains("registryPath: null ✗"), "{out}");
+    assert!(out.contains("registryPath: missing"), "{out}");
+    let (explained, _, _) = explain_json("registry.path:*", &file, &[]);
+    assert_eq!(explained[0].1["tree"]["missing"], false);
+    assert_eq!(
+        explained[0].1["tree"]["values"],
+        serde_json::json!([{"value": null, "passed": false}])
+    );
+    assert_eq!(explained[1].1["tree"]["missing"], true);
+}
+
+#[test]
+fn help_says_numbers_show_as_the_filter_reads_them() {
+    let help = stdout(&fimql(&["explain", "--help"], None));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("`1E2` as `100.0`"), "{help}");
+    let dir = TempDir::new("explain-number");
+    let file = dir.write("e.ndjson", "{\"severity\":1E2}\n");
+    let o = fimql(&["explain", "severity>1", "--events", &file], None);
+    assert!(stdout(&o).contains("severity: 100.0 ✗"), "{}", stdout(&o));
+}

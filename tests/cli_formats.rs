@@ -6,7 +6,7 @@ use std::process::Command;
 
 mod common;
 
-use common::{TempDir, code, filter, stderr, stdout};
+use common::{TempDir, code, filter, fimql, stderr, stdout};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fimql");
 
@@ -31,9 +31,14 @@ fn fixture(dir: &TempDir) -> String {
 /// Runs `fimql ARGS` on a terminal (a pseudo-terminal made by `script` from util-linux) of 40 rows
 /// and `cols` columns, with `env` set; returns what the terminal showed, with `\r\n` as `\n`.
 fn on_terminal(cols: u16, env: &str, args: &[&str]) -> String {
+    on_terminal_sized(40, cols, env, args)
+}
+
+/// [`on_terminal`] on a terminal of `rows` rows (0: the terminal does not say).
+fn on_terminal_sized(rows: u16, cols: u16, env: &str, args: &[&str]) -> String {
     let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
     let cmd = format!(
-        "stty rows 40 cols {cols}; env {env} {BIN} {}",
+        "stty rows {rows} cols {cols}; env {env} {BIN} {}",
         quoted.join(" ")
     );
     let out = Command::new("script")
@@ -756,6 +761,23 @@ fn incidents_have_their_own_fields_and_dates() {
     assert_eq!(pairs[0], ("2022-12-01T00:00:00Z".to_string(), 1));
     assert_eq!(pairs[6], ("2023-06-01T00:00:00Z".to_string(), 1));
     assert_eq!(pairs.iter().map(|p| p.1).sum::<u64>(), 2);
+    // By default, incidents count by createdDate, the date their table shows (only the first
+    // has one), not by dateTime (`filterFromDate` in this scope).
+    let pairs = histogram_pairs(&[
+        "--scope",
+        "incidents",
+        "--histogram",
+        "month",
+        "id:*",
+        &file,
+    ]);
+    assert_eq!(pairs, [("2022-12-01T00:00:00Z".to_string(), 1)]);
+    let help = stdout(&fimql(&["filter", "--help"], None));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("[default: dateTime for events, createdDate for incidents"),
+        "{help}"
+    );
     // An events token is not an incidents field.
     let o = filter(&[
         "--scope",
@@ -872,4 +894,323 @@ fn other_input_layouts_give_the_same_rows() {
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed, serde_json::Value::Array(events.clone()));
     }
+}
+
+/// Removes the escape sequences of a terminal (`ESC [ ... letter`) from `s`.
+fn strip_escapes(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == ESC {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_progress_bar_is_never_mixed_into_the_rows_on_a_terminal() {
+    // Over 4 MiB, so that the progress bar shows on the terminal (stderr), which is also the
+    // terminal of the rows (stdout).
+    let dir = TempDir::new("fmt-progress");
+    let mut big = String::new();
+    let mut i = 0;
+    while big.len() < 6 << 20 {
+        big.push_str(&format!(
+            r#"{{"dateTime":"2023-01-01T00:00:00Z","action":"Create","severity":1,"asset":{{"name":"host-{i}"}},"fullPath":"/var/lib/{}"}}"#,
+            "x".repeat(300)
+        ));
+        big.push('\n');
+        i += 1;
+    }
+    let file = dir.write("big.ndjson", &big);
+    let shown = on_terminal(
+        120,
+        "",
+        &["filter", "--color", "never", "-j1", "severity:1", &file],
+    );
+    // What each line of the terminal shows in the end: the text after its last carriage return.
+    let lines: Vec<String> = shown
+        .lines()
+        .map(|l| strip_escapes(l.rsplit('\r').next().unwrap_or("")))
+        .collect();
+    assert!(
+        shown.contains("MiB"),
+        "the bar is drawn: {:?}",
+        &shown[..200]
+    );
+    let rows = lines.iter().filter(|l| l.contains("host-")).count();
+    assert_eq!(rows, i, "every event has its row");
+    for l in &lines {
+        assert!(!l.contains("MiB"), "a bar left on a line of rows: {l:?}");
+        assert!(
+            l.is_empty() || l.starts_with("2023-01-01T00:00:00Z") || l.starts_with("dateTime"),
+            "{l:?}"
+        );
+    }
+}
+
+#[test]
+fn a_table_not_fitted_to_a_width_cuts_no_value() {
+    let dir = TempDir::new("fmt-late");
+    let mut events = String::new();
+    for i in 0..260 {
+        let long = if i == 250 {
+            "-very-long-host-name".repeat(3)
+        } else {
+            String::new()
+        };
+        events.push_str(&format!(
+            r#"{{"dateTime":"2023-01-01T00:00:00Z","action":"Create","severity":1,"asset":{{"name":"h{i}{long}"}}}}"#
+        ));
+        events.push('\n');
+    }
+    let file = dir.write("late.ndjson", &events);
+    let o = fimql(&["filter", "--format", "table", "severity:1", &file], None);
+    assert_eq!(code(&o), 0);
+    let text = stdout(&o);
+    let row = text.lines().nth(251).unwrap();
+    assert!(
+        row.contains(&format!("h250{}", "-very-long-host-name".repeat(3))),
+        "{row:?}"
+    );
+    assert!(!text.contains('…'), "{text}");
+    // With a width to fit (COLUMNS), long values are cut as before.
+    let o = Command::new(BIN)
+        .args(["filter", "--format", "table", "severity:1", &file])
+        .env("COLUMNS", "60")
+        .output()
+        .unwrap();
+    assert!(stdout(&o).lines().nth(251).unwrap().ends_with('…'));
+}
+
+#[test]
+fn numbers_are_shown_as_written_in_the_record() {
+    let dir = TempDir::new("fmt-numbers");
+    let file = dir.write(
+        "n.ndjson",
+        "{\"severity\":99999999999999999999999}\n{\"severity\":-9223372036854775809}\n{\"severity\":1E2}\n{\"severity\":-0,\"asset\":{\"tags\":[1.50,2]}}\n",
+    );
+    let written = [
+        "99999999999999999999999",
+        "-9223372036854775809",
+        "1E2",
+        "-0",
+    ];
+    for format in ["csv", "tsv", "table"] {
+        let o = filter(&[
+            "--format",
+            format,
+            "--fields",
+            "severity",
+            "severity:*",
+            &file,
+        ]);
+        let text = stdout(&o);
+        let cells: Vec<&str> = text.lines().skip(1).map(str::trim_end).collect();
+        assert_eq!(cells, written, "{format}");
+    }
+    let o = filter(&["--fields", "severity,asset.tags", "severity:*", &file]);
+    assert_eq!(
+        stdout(&o),
+        "{\"severity\":99999999999999999999999,\"asset.tags\":null}\n\
+         {\"severity\":-9223372036854775809,\"asset.tags\":null}\n\
+         {\"severity\":1E2,\"asset.tags\":null}\n\
+         {\"severity\":-0,\"asset.tags\":[1.50,2]}\n"
+    );
+    let o = filter(&[
+        "--format",
+        "json",
+        "--fields",
+        "severity",
+        "severity:*",
+        &file,
+    ]);
+    let text = stdout(&o);
+    assert!(text.contains("{\"severity\":1E2}"), "{text}");
+    let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(parsed.as_array().unwrap().len(), 4);
+    // As --group-by keys, in the count API's JSON and as rows.
+    let o = filter(&["--group-by", "severity", "severity:*", &file]);
+    assert_eq!(
+        stdout(&o).trim(),
+        r#"{"-0":1,"-9223372036854775809":1,"1E2":1,"99999999999999999999999":1}"#
+    );
+    let o = filter(&[
+        "--group-by",
+        "severity",
+        "--format",
+        "csv",
+        "severity:*",
+        &file,
+    ]);
+    assert!(stdout(&o).contains("\n1E2,1\n"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_terminal_that_reports_no_rows_still_gives_its_width() {
+    let dir = TempDir::new("fmt-rows0");
+    let long = "x".repeat(5000);
+    let file = dir.write(
+        "odd.ndjson",
+        format!("{{\"dateTime\":\"2023-01-01T00:00:00Z\",\"severity\":1,\"asset\":{{\"name\":\"{long}\"}}}}\n"),
+    );
+    let args = [
+        "filter",
+        "--fields",
+        "dateTime,asset.name",
+        "severity>=0",
+        &file,
+    ];
+    for rows in [0, 24] {
+        let shown = on_terminal_sized(rows, 60, "", &args);
+        assert!(
+            shown
+                .lines()
+                .all(|l| strip_escapes(l).chars().count() <= 60),
+            "{rows} rows: {shown:?}"
+        );
+        assert!(shown.contains('…'), "{shown:?}");
+    }
+}
+
+#[test]
+fn group_by_names_a_bad_token_like_fields_does() {
+    let dir = TempDir::new("fmt-groupby-typo");
+    let file = fixture(&dir);
+    let o = filter(&["--group-by", "actoin", "severity>=0", &file]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("fimql: --group-by: error[unknown-token]"),
+        "{err}"
+    );
+    assert!(err.contains("^^^^^^"), "{err}");
+    assert!(err.contains("did you mean `action`?"), "{err}");
+    // --fields and --time-field say `fimql:` first too.
+    let o = filter(&["--fields", "actoin", "severity>=0", &file]);
+    assert!(
+        stderr(&o).starts_with("fimql: --fields: error[unknown-token]"),
+        "{}",
+        stderr(&o)
+    );
+    let o = filter(&[
+        "--histogram",
+        "day",
+        "--time-field",
+        "dateTme",
+        "severity>=0",
+        &file,
+    ]);
+    assert!(
+        stderr(&o).starts_with("fimql: --time-field: error[unknown-token]"),
+        "{}",
+        stderr(&o)
+    );
+    // Raw paths: grouped like fields, an empty key refused.
+    let o = filter(&[
+        "--allow-unknown",
+        "--group-by",
+        "asset.name",
+        "--format",
+        "csv",
+        "severity>=0",
+        &file,
+    ]);
+    assert_eq!(code(&o), 0);
+    let o = filter(&[
+        "--allow-unknown",
+        "--group-by",
+        "asset..name",
+        "severity>=0",
+        &file,
+    ]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn raw_field_paths_with_an_empty_key_are_refused() {
+    let dir = TempDir::new("fmt-empty-key");
+    let file = fixture(&dir);
+    for bad in ["a..b", ".x", "x."] {
+        let o = filter(&["--allow-unknown", "--fields", bad, "severity>=0", &file]);
+        assert_eq!(code(&o), 2, "{bad}");
+        let err = stderr(&o);
+        assert!(err.contains("has an empty key"), "{err}");
+        assert!(err.contains('^'), "{err}");
+        assert!(stdout(&o).is_empty());
+    }
+}
+
+#[test]
+fn a_table_with_no_match_is_its_header() {
+    let dir = TempDir::new("fmt-empty-table");
+    let file = fixture(&dir);
+    let o = filter(&[
+        "--format",
+        "table",
+        "--fields",
+        "action,severity",
+        "severity:9",
+        &file,
+    ]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(stdout(&o), "action  severity\n");
+    let o = filter(&[
+        "--format",
+        "csv",
+        "--fields",
+        "action,severity",
+        "severity:9",
+        &file,
+    ]);
+    assert_eq!(stdout(&o), "action,severity\n");
+}
+
+#[test]
+fn the_help_says_what_piped_ndjson_drops_and_where_fields_are_read() {
+    let help = stdout(&fimql(&["filter", "--help"], None));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for said in [
+        "they are read inside `data` for a record of a search response",
+        "an NDJSON line less a carriage return at its end and a byte order mark at the start of a file",
+        "starts with `=`, `+`, `-` or `@` as a formula",
+        "otherwise the widths are those of the first 200 rows",
+    ] {
+        assert!(
+            help.to_lowercase().contains(&said.to_lowercase()),
+            "{said}: {help}"
+        );
+    }
+    // What it says is what it does: the carriage returns and the mark are dropped.
+    let dir = TempDir::new("fmt-crlf");
+    let file = dir.write(
+        "crlf.ndjson",
+        "\u{feff}{\"action\":\"Create\"}\r\n{\"action\":\"Create\", \"x\": 1}\r\n",
+    );
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(
+        stdout(&o),
+        "{\"action\":\"Create\"}\n{\"action\":\"Create\", \"x\": 1}\n"
+    );
+    // And the fields of a search-response record are those of its `data`.
+    let file = dir.write(
+        "sr.ndjson",
+        "{\"sortValues\":[1],\"data\":{\"action\":\"Create\",\"severity\":3}}\n",
+    );
+    let o = filter(&[
+        "--format",
+        "csv",
+        "--fields",
+        "action,severity",
+        "action:Create",
+        &file,
+    ]);
+    assert_eq!(stdout(&o), "action,severity\nCreate,3\n");
 }

@@ -33,9 +33,12 @@ pub fn explain(query: &Query, opts: &Options) -> String {
     let mut out = String::new();
     node(
         &query.expr,
-        &opts.catalog,
-        opts.scope,
-        opts.now,
+        &Context {
+            catalog: &opts.catalog,
+            scope: opts.scope,
+            now: opts.now,
+            allow_unknown: opts.allow_unknown,
+        },
         "",
         "",
         &mut out,
@@ -43,15 +46,15 @@ pub fn explain(query: &Query, opts: &Options) -> String {
     out
 }
 
-fn node(
-    e: &Expr,
-    catalog: &Catalog,
+/// What the lines of a term depend on besides the term.
+struct Context<'a> {
+    catalog: &'a Catalog,
     scope: Scope,
     now: Option<Instant>,
-    first: &str,
-    rest: &str,
-    out: &mut String,
-) {
+    allow_unknown: bool,
+}
+
+fn node(e: &Expr, cx: &Context<'_>, first: &str, rest: &str, out: &mut String) {
     let children: &[Expr] = match &e.kind {
         ExprKind::And(xs) => {
             let _ = writeln!(out, "{first}AND (all of)");
@@ -69,7 +72,7 @@ fn node(
             std::slice::from_ref(&**x)
         }
         ExprKind::Term(t) => {
-            term(t, catalog, scope, now, first, rest, out);
+            term(t, cx, first, rest, out);
             return;
         }
     };
@@ -82,9 +85,7 @@ fn node(
         };
         node(
             child,
-            catalog,
-            scope,
-            now,
+            cx,
             &format!("{rest}{branch}"),
             &format!("{rest}{cont}"),
             out,
@@ -92,37 +93,68 @@ fn node(
     }
 }
 
-fn term(
-    t: &Term,
-    catalog: &Catalog,
-    scope: Scope,
-    now: Option<Instant>,
-    first: &str,
-    rest: &str,
-    out: &mut String,
-) {
+fn term(t: &Term, cx: &Context<'_>, first: &str, rest: &str, out: &mut String) {
+    let Context {
+        catalog,
+        scope,
+        now,
+        allow_unknown,
+    } = *cx;
     let _ = writeln!(out, "{first}{t}");
-    let (ty, path, note) = match catalog.lookup(scope, &t.field.name) {
+    let ty = match catalog.lookup(scope, &t.field.name) {
         Some(def) => {
             let note = if def.name != t.field.name {
                 format!("alias of token {}", def.name)
             } else {
                 format!("token {}", def.name)
             };
-            (def.ty, def.path.clone(), note)
+            let _ = writeln!(out, "{rest}    {note}: {}, JSON path {}", def.ty, def.path);
+            def.ty
         }
-        None => (
-            TokenType::Text,
-            t.field.name.clone(),
-            format!("unknown {scope} token, read as a raw JSON path typed text"),
-        ),
+        None if allow_unknown => {
+            let _ = writeln!(
+                out,
+                "{rest}    not a token of scope {scope}: read as the raw JSON path {}, its values as text",
+                t.field.name
+            );
+            TokenType::Text
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "{rest}    not a token of scope {scope} (an error, see below; with unknown tokens allowed, read as the raw JSON path {}, its values as text)",
+                t.field.name
+            );
+            TokenType::Text
+        }
     };
-    let _ = writeln!(out, "{rest}    {note}: {ty}, JSON path {path}");
-    let _ = writeln!(
-        out,
-        "{rest}    matches when {}",
-        describe(ty, &t.predicate, now)
-    );
+    match &t.predicate {
+        Predicate::Value(v) if invalid(ty, v).is_some() => {
+            let why = invalid(ty, v).unwrap_or_default();
+            let _ = writeln!(out, "{rest}    matches nothing: {why}");
+        }
+        p => {
+            let _ = writeln!(out, "{rest}    matches when {}", describe(ty, p, now));
+        }
+    }
+}
+
+/// Why a value can match nothing of type `ty`: not an integer, a boolean or a date.
+fn invalid(ty: TokenType, v: &Value) -> Option<String> {
+    let text = v.text();
+    match ty {
+        TokenType::Integer if parse_integer(&text).is_none() => {
+            Some(format!("`{text}` is not an integer"))
+        }
+        TokenType::Boolean if parse_boolean(&text).is_none() => {
+            Some(format!("`{text}` is not a boolean"))
+        }
+        TokenType::Date => match FilterDate::read(&text) {
+            Err(e) => Some(format!("`{text}` is not a date ({})", e.message)),
+            Ok(_) => None,
+        },
+        _ => None,
+    }
 }
 
 pub(crate) fn describe(ty: TokenType, p: &Predicate, now: Option<Instant>) -> String {
@@ -195,6 +227,9 @@ fn date(v: &Value, now: Option<Instant>, single: bool) -> String {
 }
 
 fn value(ty: TokenType, v: &Value, now: Option<Instant>) -> String {
+    if let Some(why) = invalid(ty, v) {
+        return format!("never matches, as {why}");
+    }
     let text = v.text();
     match ty {
         TokenType::Integer => match parse_integer(&text) {

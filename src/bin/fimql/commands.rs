@@ -160,7 +160,9 @@ pub(crate) struct ExplainArgs {
     #[arg(long, value_name = "N", requires = "events")]
     line: Option<u64>,
     /// Output format with --events: `human` (a tree per record) or `json` (one object per
-    /// record, per line: file, line, matched, applies_to, tree).
+    /// record, per line: file, line, matched, applies_to, tree). In JSON, a term's `missing` is
+    /// true when nothing is at its path; a JSON null found there is one of its `values` (with
+    /// `passed` false), not missing.
     #[arg(long, value_enum, default_value_t = Format::Human, requires = "events")]
     format: Format,
     /// The filter, or `-` for standard input.

@@ -9,7 +9,7 @@ use std::thread;
 use std::time::Instant as Clock;
 
 use clap::Args;
-use fimql::catalog::{Catalog, Scope};
+use fimql::catalog::Scope;
 use fimql::date::Instant;
 use fimql::eval::{Matcher, RecordError};
 use fimql::fields::Projection;
@@ -80,7 +80,9 @@ pub struct FilterArgs {
     /// Print only the number of matching events.
     #[arg(long, short = 'c', conflicts_with = "group_by")]
     count: bool,
-    /// Count matching events per value of TOKEN, like the FIM count API (repeat for nested keys).
+    /// Count matching events per value of TOKEN (a token or alias of the scope, or a raw JSON
+    /// path with --allow-unknown, as for --fields), like the FIM count API (repeat for nested
+    /// keys); numbers count under their text as written in the record.
     /// On a terminal, and with --format table, csv or tsv, the counts are rows: one column per
     /// TOKEN and a count.
     #[arg(long = "group-by", value_name = "TOKEN")]
@@ -90,8 +92,10 @@ pub struct FilterArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     format: Option<OutputFormat>,
     /// The fields to show, comma-separated (or repeat the option): tokens or aliases of the
-    /// scope (`asset.name`, `file.fullPath`, `profiles.rules.name`), or raw JSON paths with
-    /// --allow-unknown. A field that holds several values (a path through arrays) is one cell,
+    /// scope (`asset.name`, `file.fullPath`, `profiles.rules.name`), or raw JSON paths (keys
+    /// joined by single dots) with --allow-unknown. As in the filter, they are read inside
+    /// `data` for a record of a search response (`{"sortValues": [...], "data": {...}}`).
+    /// Numbers show as written in the record. A field that holds several values (a path through arrays) is one cell,
     /// the values joined by "; " (in JSON: an array); a missing field is an empty cell (null).
     /// Default for table, csv, tsv: dateTime,action,severity,asset.name,file.fullPath (events),
     /// createdDate,name,status,approvalStatus,type (incidents).
@@ -107,14 +111,10 @@ pub struct FilterArgs {
     /// or tsv.
     #[arg(long, value_enum, value_name = "BUCKET", conflicts_with_all = ["count", "group_by"])]
     histogram: Option<BucketArg>,
-    /// The date token that --histogram counts by.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        default_value = "dateTime",
-        requires = "histogram"
-    )]
-    time_field: String,
+    /// The date token that --histogram counts by [default: dateTime for events, createdDate
+    /// for incidents (the date the incidents table shows first)].
+    #[arg(long, value_name = "TOKEN", requires = "histogram")]
+    time_field: Option<String>,
     /// Colour in tables and charts: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     color: ColorArg,
@@ -238,25 +238,24 @@ pub fn run(args: FilterArgs) -> u8 {
     if !filter.warnings().is_empty() {
         eprint!("{}", crate::render_all(filter.warnings(), &src));
     }
-    let catalog = Catalog::shared();
-    let mut group_paths = Vec::new();
+    let mut group_fields = Vec::new();
     for token in &args.group_by {
-        match catalog.lookup(scope, token) {
-            Some(def) => {
-                group_paths.push(def.segments().iter().map(|(k, _)| k.to_string()).collect())
-            }
-            None if args.allow_unknown => {
-                group_paths.push(token.split('.').map(str::to_string).collect())
-            }
-            None => {
-                eprintln!(
-                    "fimql: --group-by: unknown {scope} token `{token}` (see `fimql tokens`)"
-                );
+        // Named like a field of --fields: a token or alias of the scope, or a raw JSON path
+        // with --allow-unknown.
+        match fimql::fields::Field::resolve(token, &opts) {
+            Ok(field) => group_fields.push(field),
+            Err(d) => {
+                eprint!("fimql: --group-by: {}", d.render(token));
                 return 2;
             }
         }
     }
-    let mut group = (!group_paths.is_empty()).then(|| GroupBy::new(group_paths));
+    let mut group = (!group_fields.is_empty())
+        .then(|| GroupBy::new(group_fields.iter().map(|f| f.path().to_vec()).collect()));
+    // What the workers read of a matched record for the counts: the values at the paths,
+    // numbers as written (they are the keys).
+    let group_projection = (!group_fields.is_empty())
+        .then(|| Arc::new(Projection::new(&group_fields).keep_number_text(true)));
     let format = args.format.unwrap_or(if io::stdout().is_terminal() {
         OutputFormat::Table
     } else {
@@ -306,7 +305,10 @@ pub fn run(args: FilterArgs) -> u8 {
     let prefilter = args.prefilter && !args.invert;
     let select = Select {
         invert: args.invert,
-        prepare: sink.rows.as_ref().and_then(Rows::projection),
+        prepare: match &group_projection {
+            Some(p) => Some(Arc::clone(p)),
+            None => sink.rows.as_ref().and_then(Rows::projection),
+        },
     };
     let flow = if jobs == 1 {
         // Everything on this thread.
@@ -401,10 +403,14 @@ fn rows_for(
     color: bool,
 ) -> Result<Option<Rows>, u8> {
     if let Some(bucket) = args.histogram {
-        return match fimql::histogram::Histogram::for_field(bucket.into(), &args.time_field, opts) {
+        let time_field = args.time_field.as_deref().unwrap_or(match opts.scope {
+            Scope::Incidents => "createdDate",
+            _ => "dateTime",
+        });
+        return match fimql::histogram::Histogram::for_field(bucket.into(), time_field, opts) {
             Ok(h) => Ok(Some(Rows::histogram(Chart::new(h, format, color)))),
             Err(d) => {
-                eprint!("--time-field: {}", d.render(&args.time_field));
+                eprint!("fimql: --time-field: {}", d.render(time_field));
                 Err(2)
             }
         };
@@ -428,7 +434,7 @@ fn rows_for(
         match fimql::fields::parse_list(&list, opts) {
             Ok(f) => f,
             Err(e) => {
-                eprint!("--fields: {}", e.render(&list));
+                eprint!("fimql: --fields: {}", e.render(&list));
                 return Err(2);
             }
         }
@@ -1161,17 +1167,42 @@ impl Sink<'_> {
                 layout,
                 ..
             } => {
-                let r = emit(
-                    batch,
-                    outcomes,
-                    *layout,
-                    display_name(&self.files[*file]),
-                    self.args,
-                    self.group,
-                    self.rows.as_mut(),
-                    &mut self.out,
-                    &mut self.totals,
-                );
+                // Whether the batch writes anything to the terminal: rows (not counts, which
+                // are written at the end), or messages about malformed records.
+                let rows_now = !self.args.count
+                    && self.group.is_none()
+                    && self.rows.as_ref().is_none_or(Rows::writes_as_it_goes);
+                let writes = outcomes.iter().any(|o| match o {
+                    Outcome::Selected(_) => rows_now,
+                    Outcome::Error(_) => true,
+                    Outcome::Rejected => false,
+                }) || batch.items.iter().any(|i| matches!(i, Item::Error { .. }));
+                let bar = self.progress.shared_terminal().filter(|_| writes).cloned();
+                let shared = bar.is_some();
+                let mut write = || {
+                    let limit = emit(
+                        batch,
+                        outcomes,
+                        *layout,
+                        display_name(&self.files[*file]),
+                        self.args,
+                        self.group,
+                        self.rows.as_mut(),
+                        &mut self.out,
+                        &mut self.totals,
+                    )?;
+                    if shared {
+                        // Shown now, while the bar is off the screen.
+                        self.out.w.flush()?;
+                    }
+                    Ok(limit)
+                };
+                let r: io::Result<bool> = match bar {
+                    // The bar is taken off the terminal while the rows of the batch are
+                    // written, then drawn again below them.
+                    Some(bar) => bar.suspend(write),
+                    None => write(),
+                };
                 self.progress.update(batch, &self.totals);
                 match r {
                     Ok(true) => Flow::Limit,
@@ -1231,8 +1262,9 @@ fn emit(
                 }
                 totals.selected += 1;
                 if let Some(g) = group.as_mut() {
-                    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
-                        g.add(&v);
+                    // Prepared on the worker (see `group_projection`).
+                    if let Some(v) = prepared {
+                        g.add(v);
                     }
                 } else if let Some(rows) = rows.as_deref_mut() {
                     rows.record(bytes, layout, prepared.as_ref(), &mut out.w)?;
@@ -1301,6 +1333,9 @@ pub(crate) fn minify(bytes: &[u8]) -> Vec<u8> {
 /// A progress bar on stderr for large inputs, only on a terminal.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
+    /// Standard output is a terminal too (the same one, as a rule): rows are written while the
+    /// bar is off the screen.
+    stdout_terminal: bool,
     started: Clock,
 }
 
@@ -1318,8 +1353,14 @@ impl Progress {
         });
         Progress {
             bar,
+            stdout_terminal: io::stdout().is_terminal(),
             started: Clock::now(),
         }
+    }
+
+    /// The bar, when it shares the terminal with standard output.
+    fn shared_terminal(&self) -> Option<&indicatif::ProgressBar> {
+        self.bar.as_ref().filter(|_| self.stdout_terminal)
     }
 
     fn update(&self, batch: &Batch, totals: &Totals) {

@@ -34,9 +34,11 @@ use fimql::date::Instant;
     about,
     long_about = None,
     propagate_version = true,
-    after_help = "Exit status: check, fmt, explain and request check give 0 when the input is valid \
-                  (warnings allowed), 1 when it has errors, 2 on usage errors. filter and explain \
-                  --events give 0 when an event matched, 1 when none did, 2 on any error. See \
+    after_help = "Exit status: check and request check give 0 when the input is valid (warnings \
+                  allowed), 1 when it has errors. fmt and explain give 0 when they printed the \
+                  filter (explain then lists its validation problems, such as unknown tokens), 1 \
+                  on a syntax error. filter and explain --events give 0 when an event matched, 1 \
+                  when none did, 2 on any error. Every command gives 2 on usage errors. See \
                   `fimql help <command>`."
 )]
 struct Cli {
@@ -98,8 +100,12 @@ enum Command {
     /// With --events, each record (or only the one starting on --line N, the line `fimql filter`
     /// names) gets the filter's tree with each node's verdict, marked `✓ true` or `✗ false`
     /// (`← decides` marks the part that decided an AND or OR), and under each term the values
-    /// found at its JSON path, each marked with whether it passed, or `missing`. The answer is
-    /// always the one `fimql filter` gives for that record. Malformed records are reported on
+    /// found at its JSON path, each marked with whether it passed, or `missing` when none is
+    /// there. A JSON null is a value found: it shows as `null ✗`, as it passes no test (in the
+    /// language, missing and null alike pass no test but `NOT`). Values show as the filter
+    /// reads them: a number as serde_json reads it (`1E2` as `100.0`, a 23-digit integer as
+    /// `1e+23`), which is what the terms compare. The answer is always the one `fimql filter`
+    /// gives for that record. Malformed records are reported on
     /// stderr as FILE:LINE: message.
     #[command(after_long_help = EXPLAIN_HELP)]
     Explain(commands::ExplainArgs),
@@ -115,8 +121,9 @@ enum Command {
     /// Select the events that match a filter from exported files (NDJSON, JSON arrays, pretty
     /// JSON; gzip and zstd read directly, recognised by their content).
     ///
-    /// Matching events are printed in input order: piped, one per line (NDJSON lines unchanged,
-    /// other records as compact JSON); on a terminal, as a table (see --format, --fields,
+    /// Matching events are printed in input order: piped, one per line (an NDJSON line as it is,
+    /// but for a carriage return at its end and a byte order mark at the start of a file, which
+    /// are dropped; other records as compact JSON); on a terminal, as a table (see --format, --fields,
     /// --histogram). Malformed records are reported on stderr as FILE:LINE: message and
     /// skipped.
     ///

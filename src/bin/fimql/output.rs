@@ -12,7 +12,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use anstyle::{AnsiColor, Style};
-use fimql::fields::{Field, Projection};
+use fimql::fields::{AsWritten, Field, Projection};
 use fimql::stream::Layout;
 use serde_json::Value as Json;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -20,15 +20,24 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
-    /// One JSON object per line: the events as they are (NDJSON lines unchanged), or the
-    /// chosen fields.
+    /// One JSON object per line: the events as they are (an NDJSON line less a carriage return
+    /// at its end and a byte order mark at the start of a file; other records as compact JSON),
+    /// or the chosen fields.
     Ndjson,
     /// One JSON array of the events (or of the chosen fields), written as it streams.
     Json,
-    /// A header and one row per event, columns fitted to the terminal, long values cut with `…`.
+    /// A header and one row per event, for reading. On a terminal (or with COLUMNS set) the
+    /// column widths are those of the first rows read (up to 200), fitted to its width, and
+    /// longer values are cut with `…`. Otherwise the widths are those of the first 200 rows (or
+    /// of the rows of the first half second) and nothing is cut: a longer value pushes the rest
+    /// of its row out of line. Line breaks and tabs in
+    /// values show as spaces, other control characters and bidirectional controls as `�`. With
+    /// no match: the header only.
     Table,
     /// Comma-separated values with a header row of the field names as given; values with a
-    /// comma, quote or line break are quoted (RFC 4180); rows end with a line feed.
+    /// comma, quote or line break are quoted (RFC 4180); rows end with a line feed. Values are
+    /// written as they are: a spreadsheet may read one that starts with `=`, `+`, `-` or `@` as
+    /// a formula, so import the file as text rather than open it from untrusted data.
     Csv,
     /// Tab-separated values with a header row; tabs, line breaks and backslashes in values are
     /// written `\t`, `\n`, `\r`, `\\`.
@@ -57,18 +66,34 @@ pub fn color_on(choice: ColorArg) -> bool {
     }
 }
 
-/// The width to fit output to: the terminal's, else `COLUMNS`, else `None` (no limit).
+/// The width to fit output to: the terminal's column count (when it reports one, even with no
+/// row count), else `COLUMNS`, else `None` (no limit).
 pub fn output_width() -> Option<usize> {
     let stdout = io::stdout();
     if stdout.is_terminal()
-        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(&stdout)
+        && let Some(w) = terminal_columns(&stdout)
     {
-        return Some(usize::from(w));
+        return Some(w);
     }
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.trim().parse().ok())
         .filter(|&w: &usize| w > 0)
+}
+
+/// The column count the terminal reports, when it is not 0 (`terminal_size` wants a row count
+/// too, which some terminals leave at 0).
+#[cfg(unix)]
+fn terminal_columns(stdout: &io::Stdout) -> Option<usize> {
+    rustix::termios::tcgetwinsize(stdout)
+        .ok()
+        .map(|size| usize::from(size.ws_col))
+        .filter(|&w| w > 0)
+}
+
+#[cfg(not(unix))]
+fn terminal_columns(stdout: &io::Stdout) -> Option<usize> {
+    terminal_size::terminal_size_of(stdout).map(|(terminal_size::Width(w), _)| usize::from(w))
 }
 
 /// A writer of matched records (all but the raw NDJSON output). It parses a record only as far
@@ -104,7 +129,8 @@ impl Rows {
     /// The writer for `format` with `fields` (the events as they are when there are none; the
     /// caller gives the scope's default fields for the formats that need fields).
     pub fn new(format: OutputFormat, fields: Vec<Field>, color: bool) -> Rows {
-        let projection = Arc::new(Projection::new(&fields));
+        // Numbers are shown as written in the record.
+        let projection = Arc::new(Projection::new(&fields).keep_number_text(true));
         let kind = match format {
             OutputFormat::Json if fields.is_empty() => Kind::JsonArray { started: false },
             OutputFormat::Ndjson | OutputFormat::Json => Kind::Objects {
@@ -152,6 +178,12 @@ impl Rows {
         }
     }
 
+    /// Whether matched records are written as they come (all but a histogram, which is written
+    /// at the end).
+    pub fn writes_as_it_goes(&self) -> bool {
+        !matches!(self.kind, Kind::Histogram(_))
+    }
+
     /// Writes (or counts) one matched record, as read from an input of `layout`; `prepared` is
     /// the record as parsed by the [`Rows::projection`], when it was.
     pub fn record(
@@ -193,7 +225,7 @@ impl Rows {
                     out.write_all(if i == 0 { b"{" } else { b"," })?;
                     serde_json::to_writer(&mut *out, f.name())?;
                     out.write_all(b":")?;
-                    serde_json::to_writer(&mut *out, &f.json(&event))?;
+                    serde_json::to_writer(&mut *out, &AsWritten(&f.json(&event)))?;
                 }
                 out.write_all(if fields.is_empty() { b"{}" } else { b"}" })?;
                 if !*array {
@@ -231,8 +263,8 @@ impl Rows {
     }
 
     /// Writes what is left at the end: the closing of a JSON array (an empty one when nothing
-    /// matched), the rows of a table still waiting for the column widths, the CSV header when
-    /// nothing matched, a histogram. False when an error was reported (on stderr).
+    /// matched), the rows of a table still waiting for the column widths (its header when
+    /// nothing matched), the CSV header when nothing matched, a histogram. False when an error was reported (on stderr).
     pub fn finish(self, out: &mut impl Write) -> io::Result<bool> {
         match self.kind {
             Kind::JsonArray { started }
@@ -383,9 +415,12 @@ const GAP: usize = 2;
 /// The narrowest a column is made to fit the width.
 const MIN_COLUMN: usize = 6;
 
-/// A table written as rows come: the widths of its columns are those of the first
-/// [`SNIFF_ROWS`] rows (or of the rows that came within [`SNIFF_TIME`]) and the header, shrunk to
-/// fit the output width; a longer cell is cut with `…`. Line breaks and other control characters in cells show as spaces and `�`.
+/// A table written as rows come: the widths of its columns are those of the header and the first
+/// [`SNIFF_ROWS`] rows (or of the rows that came within [`SNIFF_TIME`]; when there is an output
+/// width, of the rows of the first batch that has any), shrunk to fit the output width when
+/// there is one; then a longer cell is cut with `…`. With no width
+/// (not a terminal, no `COLUMNS`) nothing is cut: a longer cell pushes the rest of its row to the
+/// right. Line breaks and other control characters in cells show as spaces and `�`.
 pub struct Table {
     header: Vec<String>,
     styles: Vec<ColumnStyle>,
@@ -465,6 +500,7 @@ impl Table {
                 &self.styles,
                 false,
                 self.color,
+                self.width.is_some(),
             ),
             None => {
                 self.pending.push(cells);
@@ -496,6 +532,7 @@ impl Table {
             &plain,
             true,
             self.color,
+            self.width.is_some(),
         )?;
         for row in std::mem::take(&mut self.pending) {
             write_row(
@@ -506,48 +543,70 @@ impl Table {
                 &self.styles,
                 false,
                 self.color,
+                self.width.is_some(),
             )?;
         }
         self.widths = Some(widths);
         Ok(())
     }
 
-    /// At the end of a batch of input: when rows have been waiting for the widths for
-    /// [`SNIFF_TIME`] (the input comes slowly, say from `tail -f`), fixes the widths from them
-    /// and writes them.
+    /// At the end of a batch of input: when the table is fitted to a width (a terminal, where
+    /// rows should show at once), or when rows have been waiting for the widths for
+    /// [`SNIFF_TIME`] (the input comes slowly, say from `tail -f`), fixes the widths from the rows
+    /// so far and writes them.
     pub fn end_of_batch(&mut self, out: &mut impl Write) -> io::Result<()> {
         if self.widths.is_none()
             && self
                 .first_pending
-                .is_some_and(|t| t.elapsed() >= SNIFF_TIME)
+                .is_some_and(|t| self.width.is_some() || t.elapsed() >= SNIFF_TIME)
         {
             self.lay_out(out)?;
         }
         Ok(())
     }
 
-    /// Writes the rows still waiting; nothing at all when there were none.
+    /// Writes the rows still waiting; the header alone when there were no rows (as CSV writes
+    /// its header row).
     pub fn finish(mut self, out: &mut impl Write) -> io::Result<()> {
-        if self.widths.is_none() && !self.pending.is_empty() {
+        if self.widths.is_none() {
             self.lay_out(out)?;
         }
         Ok(())
     }
 }
 
-/// A cell's text with line breaks and tabs as spaces and other control characters (escape
-/// sequences from the data, say) as `�`, so that nothing in a value moves the cursor.
+/// A cell's text with line breaks (U+2028 and U+2029 too) and tabs as spaces, and other control
+/// characters (escape sequences from the data, say) and the bidirectional controls (which
+/// reorder the text shown after them) as `�`, so that nothing in a value moves the cursor or
+/// changes how the rest of the row reads.
 fn clean(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    if !s
+        .chars()
+        .any(|c| c.is_control() || is_separator(c) || is_bidi_control(c))
+    {
         return s.to_string();
     }
     s.chars()
         .map(|c| match c {
             '\n' | '\r' | '\t' => ' ',
-            c if c.is_control() => '\u{fffd}',
+            c if is_separator(c) => ' ',
+            c if c.is_control() || is_bidi_control(c) => '\u{fffd}',
             c => c,
         })
         .collect()
+}
+
+/// The Unicode line and paragraph separators.
+fn is_separator(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// The bidirectional formatting characters (marks, embeddings, overrides, isolates).
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// Column widths from their natural widths, shrunk to fit `width` (with the gaps) when given.
@@ -595,7 +654,8 @@ pub fn fit(natural: &[usize], flexible: &[bool], width: Option<usize>) -> Vec<us
 }
 
 /// Writes one row: each cell cut or padded to its column's width, a gap between columns, no
-/// trailing spaces.
+/// trailing spaces; with `cut` false, a longer cell is written whole.
+#[allow(clippy::too_many_arguments)]
 fn write_row(
     out: &mut impl Write,
     cells: &[String],
@@ -604,12 +664,13 @@ fn write_row(
     styles: &[ColumnStyle],
     header: bool,
     color: bool,
+    cut: bool,
 ) -> io::Result<()> {
     let mut line = String::new();
     let last = widths.len().saturating_sub(1);
     for (i, &w) in widths.iter().enumerate() {
         let text = cells.get(i).map_or("", String::as_str);
-        let cut = truncate(text, w);
+        let cut = if cut { truncate(text, w) } else { text.into() };
         let pad = w.saturating_sub(cut.width());
         let style = if header && color {
             Style::new().bold()
@@ -740,9 +801,33 @@ mod tests {
             .unwrap();
         t.push(vec!["é\u{1b}[31m".into(), "".into()], &mut out)
             .unwrap();
+        t.push(
+            vec!["p\u{2028}q".into(), "r\u{202e}s\u{2069}".into()],
+            &mut out,
+        )
+        .unwrap();
         t.finish(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert_eq!(text, "a       long\nx y     01234…\né�[31m\n");
+        assert_eq!(text, "a       long\nx y     01234…\né�[31m\np q     r�s�\n");
+    }
+
+    #[test]
+    fn with_no_width_nothing_is_cut_and_an_empty_table_has_its_header() {
+        let styles = vec![ColumnStyle::Plain; 2];
+        let mut out = Vec::new();
+        let mut t = Table::new(vec!["a".into(), "b".into()], styles.clone(), None, false);
+        for i in 0..SNIFF_ROWS + 1 {
+            let wide = if i == SNIFF_ROWS { "wide value" } else { "v" };
+            t.push(vec![wide.into(), "x".into()], &mut out).unwrap();
+        }
+        t.finish(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().last(), Some("wide value  x"));
+        let mut out = Vec::new();
+        Table::new(vec!["a".into(), "b".into()], styles, Some(80), false)
+            .finish(&mut out)
+            .unwrap();
+        assert_eq!(out, b"a  b\n");
     }
 
     #[test]
