@@ -11,6 +11,8 @@
 mod chunks;
 mod commands;
 mod filter;
+#[cfg(feature = "serve")]
+mod serve;
 
 use std::io::{self, Read};
 use std::process::ExitCode;
@@ -119,6 +121,8 @@ enum Command {
     /// skipped. Exit status like grep: 0 some event matched, 1 none did, 2 an error occurred (bad
     /// filter, unreadable file, malformed record).
     Filter(filter::FilterArgs),
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
     /// Work with FIM API request bodies.
     #[command(subcommand)]
     Request(RequestCommand),
@@ -222,6 +226,8 @@ fn main() -> ExitCode {
         Command::Explain { scope, now, filter } => commands::explain(&filter, scope.into(), now),
         Command::Tokens { scope, format } => commands::tokens(scope.map(Scope::from), format),
         Command::Filter(args) => filter::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
         Command::Request(RequestCommand::Check {
             kind,
             format,

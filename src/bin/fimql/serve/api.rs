@@ -1,0 +1,544 @@
+//! The page's assets and the JSON endpoints.
+//!
+//! - `GET /`, `/app.js`, `/app.css`: the page, embedded in the binary.
+//! - `GET /api/info`: the files, the scope, the catalog (for completion), the limits.
+//! - `POST /api/check` `{"filter"}`: diagnostics, canonical form and API request body.
+//! - `POST /api/query` `{"filter", "columns", "group_by", "offset", "limit"}`: the count, the
+//!   histogram, the group-by counts and a page of events.
+//! - `POST /api/explain` `{"filter", "event"}`: whether the event matches, and why.
+//!
+//! Bodies are JSON (`Content-Type: application/json`, at most [`super::MAX_BODY`] bytes); a
+//! malformed one gets 400 with a message, an invalid filter 422 with its diagnostics.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant as Clock;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::{Response, StatusCode};
+use axum::response::IntoResponse;
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value as Json, json};
+
+use super::extract::extract;
+use super::query::{self, Control, Spec, Stop};
+use super::{AppState, MAX_BODY};
+
+const INDEX_HTML: &str = include_str!("assets/index.html");
+const APP_JS: &str = include_str!("assets/app.js");
+const APP_CSS: &str = include_str!("assets/app.css");
+
+/// The most events in one page.
+pub(crate) const MAX_LIMIT: usize = 200;
+/// The deepest page start: the page's records are kept per unit of work up to this many.
+pub(crate) const MAX_OFFSET: usize = 10_000;
+/// The most columns in the table.
+const MAX_COLUMNS: usize = 32;
+/// Group-by values returned, the most frequent first.
+const TOP_GROUPS: usize = 50;
+/// Records longer than this are listed without their JSON.
+const MAX_EVENT_SHOWN: usize = 1 << 20;
+
+fn asset(kind: &'static str, body: &'static str) -> Response<Body> {
+    let mut r = Response::new(Body::from(body));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    r
+}
+
+pub(crate) async fn index() -> Response<Body> {
+    asset("text/html; charset=utf-8", INDEX_HTML)
+}
+
+pub(crate) async fn app_js() -> Response<Body> {
+    asset("text/javascript; charset=utf-8", APP_JS)
+}
+
+pub(crate) async fn app_css() -> Response<Body> {
+    asset("text/css; charset=utf-8", APP_CSS)
+}
+
+pub(crate) async fn not_found() -> Response<Body> {
+    error(StatusCode::NOT_FOUND, "not found")
+}
+
+/// A JSON error: `{"error": message}`.
+fn error(status: StatusCode, message: &str) -> Response<Body> {
+    (status, axum::Json(json!({ "error": message }))).into_response()
+}
+
+/// The JSON body of a request, or the response that refuses it.
+fn body<T: DeserializeOwned>(headers: &HeaderMap, bytes: &Bytes) -> Result<T, Response<Body>> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !json {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the body as JSON (Content-Type: application/json)",
+        ));
+    }
+    if bytes.len() > MAX_BODY {
+        return Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            &format!("malformed request body: {e}"),
+        )
+    })
+}
+
+/// The catalog entry of a token, or a 400 naming it.
+fn token_path(app: &AppState, name: &str, what: &str) -> Result<Vec<String>, Response<Body>> {
+    match app.catalog.lookup(app.scope, name) {
+        Some(def) => Ok(def.segments().iter().map(|(k, _)| k.to_string()).collect()),
+        None => Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!("{what}: unknown {} token `{name}`", app.scope),
+        )),
+    }
+}
+
+/// The columns shown when the page asks for none.
+fn default_columns(app: &AppState) -> Vec<String> {
+    let wanted: &[&str] = match app.scope {
+        fimql::Scope::Events => &[
+            "dateTime",
+            "action",
+            "type",
+            "file.fullPath",
+            "asset.name",
+            "severity",
+        ],
+        _ => &["createdDate", "name", "status", "approvalStatus", "type"],
+    };
+    wanted
+        .iter()
+        .filter(|t| app.catalog.lookup(app.scope, t).is_some())
+        .map(|t| t.to_string())
+        .collect()
+}
+
+pub(crate) async fn info(State(app): State<AppState>) -> Response<Body> {
+    let tokens: Vec<Json> = app
+        .catalog
+        .tokens(app.scope)
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t.name,
+                "type": t.ty.as_str(),
+                "path": t.path,
+                "aliases": t.aliases,
+                "values": t.values,
+            })
+        })
+        .collect();
+    let files: Vec<Json> = app
+        .sources
+        .iter()
+        .map(|s| json!({ "name": s.name, "size": s.size, "codec": s.codec.name() }))
+        .collect();
+    axum::Json(json!({
+        "scope": app.scope.to_string(),
+        "files": files,
+        "tokens": tokens,
+        "columns": default_columns(&app),
+        "time_token": time_token(&app),
+        "limits": {
+            "body_bytes": MAX_BODY,
+            "page": MAX_LIMIT,
+            "offset": MAX_OFFSET,
+            "time_limit_seconds": app.time_limit.as_secs_f64(),
+        },
+    }))
+    .into_response()
+}
+
+/// The token whose time the histogram counts.
+fn time_token(app: &AppState) -> Option<&'static str> {
+    ["dateTime", "createdDate"]
+        .into_iter()
+        .find(|t| app.catalog.lookup(app.scope, t).is_some())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckReq {
+    filter: String,
+}
+
+pub(crate) async fn check(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response<Body> {
+    let req: CheckReq = match body(&headers, &bytes) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    axum::Json(check_json(&app, &req.filter)).into_response()
+}
+
+/// Diagnostics, canonical form and request body of a filter.
+fn check_json(app: &AppState, filter: &str) -> Json {
+    if filter.trim().is_empty() {
+        return json!({ "valid": true, "empty": true, "diagnostics": [], "canonical": "" });
+    }
+    let opts = app.options();
+    let (valid, diags, canonical) = match fimql::validate_with(filter, &opts) {
+        Ok(v) => (true, v.warnings, Some(v.query.to_string())),
+        Err(d) => {
+            let canonical = fimql::parse_with(filter, &opts).ok().map(|q| q.to_string());
+            (false, d.into_vec(), canonical)
+        }
+    };
+    let diagnostics: Vec<Json> = diags.iter().map(|d| d.to_json(filter)).collect();
+    let request = canonical.as_ref().filter(|_| valid).map(|c| {
+        let body = json!({ "filter": c });
+        serde_json::to_string_pretty(&body).unwrap_or_default()
+    });
+    json!({
+        "valid": valid,
+        "empty": false,
+        "diagnostics": diagnostics,
+        "canonical": canonical,
+        "request": request,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueryReq {
+    filter: String,
+    #[serde(default)]
+    columns: Option<Vec<String>>,
+    #[serde(default)]
+    group_by: Option<String>,
+    #[serde(default)]
+    offset: usize,
+    #[serde(default = "default_limit")]
+    limit: usize,
+}
+
+fn default_limit() -> usize {
+    50
+}
+
+/// Sets the flag when dropped before being disarmed: a request whose client went away stops
+/// its query.
+struct CancelOnDrop(Arc<AtomicBool>, bool);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if self.1 {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+pub(crate) async fn query(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response<Body> {
+    let req: QueryReq = match body(&headers, &bytes) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    if req.limit > MAX_LIMIT || req.offset > MAX_OFFSET {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("limit is at most {MAX_LIMIT} and offset at most {MAX_OFFSET}"),
+        );
+    }
+    let columns = req.columns.unwrap_or_else(|| default_columns(&app));
+    if columns.len() > MAX_COLUMNS {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("at most {MAX_COLUMNS} columns"),
+        );
+    }
+    let mut column_paths = Vec::new();
+    for c in &columns {
+        match token_path(&app, c, "columns") {
+            Ok(p) => column_paths.push(p),
+            Err(r) => return r,
+        }
+    }
+    let group_path = match &req.group_by {
+        Some(g) if !g.is_empty() => match token_path(&app, g, "group_by") {
+            Ok(p) => Some(p),
+            Err(r) => return r,
+        },
+        _ => None,
+    };
+    let filter = if req.filter.trim().is_empty() {
+        None
+    } else {
+        match fimql::compile(&req.filter, &app.options()) {
+            Ok(f) => Some(Arc::new(f)),
+            Err(d) => {
+                let diagnostics: Vec<Json> = d
+                    .diagnostics()
+                    .iter()
+                    .map(|x| x.to_json(&req.filter))
+                    .collect();
+                return (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    axum::Json(json!({ "error": "invalid filter", "diagnostics": diagnostics })),
+                )
+                    .into_response();
+            }
+        }
+    };
+    let time_path = time_token(&app).and_then(|t| token_path(&app, t, "time").ok());
+    // A newer query stops this one (and waits for it to stop).
+    let generation = app.latest.fetch_add(1, Ordering::SeqCst) + 1;
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let mut armed = CancelOnDrop(Arc::clone(&cancelled), true);
+    let _running = app.running.lock().await;
+    let ctl = Control {
+        latest: Arc::clone(&app.latest),
+        generation,
+        cancelled,
+        deadline: Clock::now() + app.time_limit,
+    };
+    let spec = Spec {
+        filter,
+        time_path,
+        group_path,
+        offset: req.offset,
+        limit: req.limit,
+        jobs: app.jobs,
+    };
+    let worker_app = Arc::clone(&app);
+    let outcome =
+        tokio::task::spawn_blocking(move || query::run(&worker_app.sources, &spec, &ctl)).await;
+    armed.1 = false;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "the query failed"),
+    };
+    let events: Vec<Json> = outcome
+        .rows
+        .iter()
+        .map(|row| {
+            let cells: Vec<String> = match extract(&row.bytes, &column_paths) {
+                Ok(values) => values
+                    .iter()
+                    .map(|vs| {
+                        vs.iter()
+                            .filter_map(|v| v.group_key())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .collect(),
+                Err(_) => vec![String::new(); column_paths.len()],
+            };
+            // The record as it is in the file (members in their order), for the page to parse.
+            let event = (row.bytes.len() <= MAX_EVENT_SHOWN)
+                .then(|| String::from_utf8_lossy(&row.bytes).into_owned());
+            json!({
+                "file": app.sources[row.file].name,
+                "line": row.line,
+                "cells": cells,
+                "event": event,
+            })
+        })
+        .collect();
+    let mut groups: Vec<(&String, &u64)> = outcome.groups.iter().collect();
+    groups.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let groups: Vec<Json> = groups
+        .into_iter()
+        .take(TOP_GROUPS)
+        .map(|(k, n)| json!({ "value": k, "count": n }))
+        .collect();
+    let (unit, buckets) = histogram(&outcome.hours);
+    axum::Json(json!({
+        "count": outcome.matched,
+        "records": outcome.records,
+        "errors": outcome.errors,
+        "error_samples": outcome.error_samples,
+        "stopped": outcome.stopped.map(|s| match s {
+            Stop::Cancelled => "cancelled",
+            Stop::TimeLimit => "time-limit",
+        }),
+        "elapsed_ms": outcome.elapsed.as_secs_f64() * 1000.0,
+        "bytes": outcome.bytes,
+        "histogram": {
+            "token": time_token(&app),
+            "unit": unit,
+            "buckets": buckets,
+            "untimed": outcome.untimed,
+        },
+        "groups": {
+            "token": req.group_by,
+            "values": groups,
+            "distinct": outcome.groups.len(),
+            "truncated": outcome.groups_truncated,
+        },
+        "columns": columns,
+        "offset": req.offset,
+        "events": events,
+    }))
+    .into_response()
+}
+
+/// Buckets of the histogram: hours when the matches span at most three days, days up to three
+/// months, months beyond. Empty buckets between the first and the last are included.
+fn histogram(hours: &BTreeMap<i64, u64>) -> (&'static str, Vec<Json>) {
+    let (Some((&first, _)), Some((&last, _))) = (hours.first_key_value(), hours.last_key_value())
+    else {
+        return ("hour", Vec::new());
+    };
+    let span = last - first + 1;
+    let at = |h: i64| Utc.timestamp_opt(h * 3600, 0).single();
+    let iso = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let bucket = |start: DateTime<Utc>, end: DateTime<Utc>, count: u64| json!({ "start": iso(start), "end": iso(end), "count": count });
+    if span <= 72 {
+        let out = (first..=last)
+            .filter_map(|h| {
+                let n = hours.get(&h).copied().unwrap_or(0);
+                Some(bucket(at(h)?, at(h + 1)?, n))
+            })
+            .collect();
+        return ("hour", out);
+    }
+    if span <= 24 * 92 {
+        let mut days: BTreeMap<i64, u64> = BTreeMap::new();
+        for (h, n) in hours {
+            *days.entry(h.div_euclid(24)).or_default() += n;
+        }
+        let (d0, d1) = (first.div_euclid(24), last.div_euclid(24));
+        let out = (d0..=d1)
+            .filter_map(|d| {
+                let n = days.get(&d).copied().unwrap_or(0);
+                Some(bucket(at(d * 24)?, at(d * 24 + 24)?, n))
+            })
+            .collect();
+        return ("day", out);
+    }
+    let month_of = |h: i64| at(h).map(|t| i64::from(t.year()) * 12 + i64::from(t.month0()));
+    let start_of = |m: i64| {
+        let year = i32::try_from(m.div_euclid(12)).ok()?;
+        let month = u32::try_from(m.rem_euclid(12)).ok()? + 1;
+        Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single()
+    };
+    let mut months: BTreeMap<i64, u64> = BTreeMap::new();
+    for (h, n) in hours {
+        if let Some(m) = month_of(*h) {
+            *months.entry(m).or_default() += n;
+        }
+    }
+    let (Some(m0), Some(m1)) = (month_of(first), month_of(last)) else {
+        return ("month", Vec::new());
+    };
+    let out = (m0..=m1)
+        .filter_map(|m| {
+            let n = months.get(&m).copied().unwrap_or(0);
+            Some(bucket(start_of(m)?, start_of(m + 1)?, n))
+        })
+        .collect();
+    ("month", out)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExplainReq {
+    filter: String,
+    event: Json,
+}
+
+pub(crate) async fn explain(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response<Body> {
+    let req: ExplainReq = match body(&headers, &bytes) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    if req.filter.trim().is_empty() {
+        return axum::Json(
+            json!({ "matches": true, "tree": null, "text": "no filter: every event is selected" }),
+        )
+        .into_response();
+    }
+    let opts = app.options();
+    let filter = match fimql::compile(&req.filter, &opts) {
+        Ok(f) => f,
+        Err(d) => {
+            let diagnostics: Vec<Json> = d
+                .diagnostics()
+                .iter()
+                .map(|x| x.to_json(&req.filter))
+                .collect();
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(json!({ "error": "invalid filter", "diagnostics": diagnostics })),
+            )
+                .into_response();
+        }
+    };
+    let text = fimql::parse_with(&req.filter, &opts)
+        .map(|q| fimql::explain::explain(&q, &opts))
+        .unwrap_or_default();
+    axum::Json(json!({
+        "matches": filter.matches(&req.event),
+        "tree": null,
+        "text": text,
+    }))
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hours(pairs: &[(i64, u64)]) -> BTreeMap<i64, u64> {
+        pairs.iter().copied().collect()
+    }
+
+    #[test]
+    fn histogram_bucket_follows_the_range() {
+        // 2023-01-25T21:00Z is hour 464973.
+        let h0 = 1_674_680_400 / 3600;
+        let (unit, b) = histogram(&hours(&[(h0, 2), (h0 + 3, 1)]));
+        assert_eq!((unit, b.len()), ("hour", 4));
+        assert_eq!(b[0]["start"], "2023-01-25T21:00:00Z");
+        assert_eq!(b[0]["end"], "2023-01-25T22:00:00Z");
+        assert_eq!(
+            b.iter().map(|x| x["count"].as_u64().unwrap()).sum::<u64>(),
+            3
+        );
+        let (unit, b) = histogram(&hours(&[(h0, 2), (h0 + 24 * 10, 5)]));
+        assert_eq!((unit, b.len()), ("day", 11));
+        assert_eq!(b[0]["start"], "2023-01-25T00:00:00Z");
+        assert_eq!(b[10]["count"], 5);
+        let (unit, b) = histogram(&hours(&[(h0, 2), (h0 + 24 * 400, 5)]));
+        assert_eq!(unit, "month");
+        assert_eq!(b[0]["start"], "2023-01-01T00:00:00Z");
+        assert_eq!(b[1]["start"], "2023-02-01T00:00:00Z");
+        assert_eq!(b.last().unwrap()["end"], "2024-04-01T00:00:00Z");
+        assert_eq!(
+            b.iter().map(|x| x["count"].as_u64().unwrap()).sum::<u64>(),
+            7
+        );
+        assert_eq!(histogram(&BTreeMap::new()).1.len(), 0);
+    }
+}
