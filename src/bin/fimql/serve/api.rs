@@ -534,7 +534,8 @@ mod tests {
         assert_eq!(unit, "month");
         assert_eq!(b[0]["start"], "2023-01-01T00:00:00Z");
         assert_eq!(b[1]["start"], "2023-02-01T00:00:00Z");
-        assert_eq!(b.last().unwrap()["end"], "2024-04-01T00:00:00Z");
+        // 400 days after 2023-01-25 is 2024-02-29 (a leap year).
+        assert_eq!(b.last().unwrap()["end"], "2024-03-01T00:00:00Z");
         assert_eq!(
             b.iter().map(|x| x["count"].as_u64().unwrap()).sum::<u64>(),
             7
