@@ -23,6 +23,23 @@ pub struct Filter {
     pub(crate) paths: Vec<Vec<String>>,
     /// Warnings found while compiling.
     pub(crate) warnings: Vec<Diagnostic>,
+    /// What `explain` shows of each term, by [`CTerm::id`].
+    pub(crate) labels: Vec<TermLabel>,
+}
+
+/// A term as the user wrote it, kept for [`Filter::explain`].
+#[derive(Clone, Debug)]
+pub(crate) struct TermLabel {
+    /// The term in canonical form, e.g. `action:Create`.
+    pub text: String,
+    /// The token as written (an alias stays an alias).
+    pub token: String,
+    /// The token's type (text for an unknown token read as a raw path).
+    pub ty: TokenType,
+    /// Where the term is in the filter.
+    pub span: Span,
+    /// In words, what a value at the path must be for the term to hold.
+    pub rule: String,
 }
 
 impl Filter {
@@ -136,6 +153,7 @@ pub fn compile_query(query: &Query, opts: &Options) -> Result<Filter, Diagnostic
         now,
         paths: Vec::new(),
         terms: 0,
+        labels: Vec::new(),
         errors: Vec::new(),
     };
     let root = c.expr(&query.expr);
@@ -148,6 +166,7 @@ pub fn compile_query(query: &Query, opts: &Options) -> Result<Filter, Diagnostic
         terms: c.terms,
         paths: c.paths,
         warnings: diags,
+        labels: c.labels,
     })
 }
 
@@ -158,6 +177,7 @@ struct Compiler<'a> {
     now: Instant,
     paths: Vec<Vec<String>>,
     terms: usize,
+    labels: Vec<TermLabel>,
     errors: Vec<Diagnostic>,
 }
 
@@ -193,6 +213,13 @@ impl Compiler<'_> {
                 let test = self.test(ty, &t.predicate);
                 let id = self.terms;
                 self.terms += 1;
+                self.labels.push(TermLabel {
+                    text: t.to_string(),
+                    token: t.field.name.clone(),
+                    ty,
+                    span: t.span,
+                    rule: crate::explain::describe(ty, &t.predicate, Some(self.now)),
+                });
                 Node::Term(CTerm { id, path, test })
             }
         }

@@ -112,14 +112,23 @@ pub(crate) fn eval(node: &Node, term: &mut impl FnMut(&CTerm) -> bool) -> bool {
 
 /// Calls `f` on every value at `path` below `v`, crossing arrays; stops early when `f` says so.
 pub(crate) fn walk<'a>(v: &'a Json, path: &[String], f: &mut impl FnMut(Leaf<'a>) -> bool) -> bool {
+    walk_values(v, path, &mut |x| f(leaf_of(x)))
+}
+
+/// [`walk`] with the JSON values themselves rather than their leaves (`explain` shows them).
+pub(crate) fn walk_values<'a>(
+    v: &'a Json,
+    path: &[String],
+    f: &mut impl FnMut(&'a Json) -> bool,
+) -> bool {
     match v {
-        Json::Array(items) => items.iter().any(|x| walk(x, path, f)),
+        Json::Array(items) => items.iter().any(|x| walk_values(x, path, f)),
         _ => match path.split_first() {
             Some((key, rest)) => match v {
-                Json::Object(map) => map.get(key).is_some_and(|x| walk(x, rest, f)),
+                Json::Object(map) => map.get(key).is_some_and(|x| walk_values(x, rest, f)),
                 _ => false,
             },
-            None => f(leaf_of(v)),
+            None => f(v),
         },
     }
 }

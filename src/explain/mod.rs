@@ -1,6 +1,10 @@
-//! `explain`: the tree of a filter with each term's token, type, JSON path, and in words what its
-//! value will match, so that a user can see that `action:create` ignores case and
-//! ``action:`create` `` does not.
+//! Explaining filters, in two ways.
+//!
+//! - [`explain()`]: the tree of a filter with each term's token, type, JSON path, and in words
+//!   what its value will match, so that a user can see that `action:create` ignores case and
+//!   ``action:`create` `` does not.
+//! - [`Filter::explain`](crate::Filter::explain): why one event matched, or did not: an
+//!   [`Explanation`] with each node's verdict and, at each term, the values found at its path.
 //!
 //! ```
 //! use fimql::{Options, parse};
@@ -9,6 +13,12 @@
 //! assert!(text.contains("equals \"create\", ignoring case"));
 //! assert!(text.contains("equals \"create\" exactly (case-sensitive)"));
 //! ```
+
+mod events;
+
+pub use events::{
+    AppliesTo, Explanation, MAX_VALUES, NodeExplanation, NodeKind, SeenValue, TermExplanation,
+};
 
 use std::fmt::Write;
 
@@ -115,7 +125,7 @@ fn term(
     );
 }
 
-fn describe(ty: TokenType, p: &Predicate, now: Option<Instant>) -> String {
+pub(crate) fn describe(ty: TokenType, p: &Predicate, now: Option<Instant>) -> String {
     const ANY: &str = "any value at the path (any array element)";
     match p {
         Predicate::Present(_) => format!("{ANY} is present and not null"),
