@@ -623,6 +623,15 @@ fn explain_tells_whether_an_event_matches() {
         )
         .json();
     assert_eq!(yes["matches"], true, "{yes}");
+    // The tree of the filter with the values its term found.
+    let term = &yes["explanation"]["tree"];
+    assert_eq!(
+        (term["kind"].as_str(), term["verdict"].as_bool()),
+        (Some("term"), Some(true))
+    );
+    assert_eq!(term["values"][0]["value"], action.as_str());
+    assert_eq!(term["values"][0]["passed"], true);
+    assert!(yes["text"].as_str().unwrap().contains("✓"));
     let no = s
         .post(
             "/api/explain",
@@ -630,6 +639,8 @@ fn explain_tells_whether_an_event_matches() {
         )
         .json();
     assert_eq!(no["matches"], false, "{no}");
+    assert_eq!(no["explanation"]["tree"]["kind"], "not");
+    assert_eq!(no["explanation"]["tree"]["decided_by"], 0);
 }
 
 #[test]

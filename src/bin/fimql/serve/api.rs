@@ -5,7 +5,9 @@
 //! - `POST /api/check` `{"filter"}`: diagnostics, canonical form and API request body.
 //! - `POST /api/query` `{"filter", "columns", "group_by", "offset", "limit"}`: the count, the
 //!   histogram, the group-by counts and a page of events.
-//! - `POST /api/explain` `{"filter", "event"}`: whether the event matches, and why.
+//! - `POST /api/explain` `{"filter", "event"}`: whether the event matches, and why: the
+//!   filter's tree with each node's verdict and the values each term found
+//!   ([`fimql::Filter::explain`]).
 //!
 //! Bodies are JSON (`Content-Type: application/json`, at most [`super::MAX_BODY`] bytes); a
 //! malformed one gets 400 with a message, an invalid filter 422 with its diagnostics.
@@ -495,13 +497,11 @@ pub(crate) async fn explain(
                 .into_response();
         }
     };
-    let text = fimql::parse_with(&req.filter, &opts)
-        .map(|q| fimql::explain::explain(&q, &opts))
-        .unwrap_or_default();
+    let why = filter.explain(&req.event);
     axum::Json(json!({
-        "matches": filter.matches(&req.event),
-        "tree": null,
-        "text": text,
+        "matches": why.matched(),
+        "text": why.render(),
+        "explanation": why,
     }))
     .into_response()
 }

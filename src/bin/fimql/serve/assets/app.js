@@ -411,32 +411,34 @@ async function showDetail(ev) {
   }
   verdict.textContent = json.matches ? 'matches' : 'does not match';
   verdict.classList.add(json.matches ? 'yes' : 'no');
-  $('explain').append(json.tree ? renderTree(json.tree) : el('pre', { text: json.text || '' }));
+  $('explain').append(json.explanation ? renderTree(json.explanation) : el('pre', { text: json.text || '' }));
   detail.scrollIntoView({ block: 'nearest' });
 }
 
-// The explanation tree: each node with its verdict, its label and its children.
-function renderTree(node) {
+// The explanation (`Filter::explain`): each node with its verdict, the part that decided its
+// parent, and at each term the rule and the values found at its path.
+function renderTree(why) {
   const ul = el('ul');
-  const add = (n, into) => {
-    const verdict = n.matched ?? n.result ?? n.value ?? n.verdict;
-    const label = n.label ?? n.text ?? n.term ?? n.op ?? n.kind ?? '';
-    const li = el('li', {}, el('span', { class: `node ${verdict === true ? 'true' : verdict === false ? 'false' : ''}`, text: String(label) }));
-    const found = n.found ?? n.values;
-    if (Array.isArray(found) && found.length) {
-      li.append(el('span', { class: 'found', text: ` — found ${found.map((x) => JSON.stringify(x)).join(', ')}` }));
-    } else if (n.reason || n.why) {
-      li.append(el('span', { class: 'found', text: ` — ${n.reason || n.why}` }));
+  const add = (n, into, decides) => {
+    const label = n.kind === 'term' ? n.term : n.kind === 'and' ? 'AND (all of)' : n.kind === 'or' ? 'OR (any of)' : 'NOT';
+    const li = el('li', { 'data-kind': n.kind, 'data-verdict': String(n.verdict) },
+      el('span', { class: `node ${n.verdict}`, text: label }));
+    if (decides) li.append(el('span', { class: 'found', text: ' ← decides' }));
+    if (n.kind === 'term') {
+      const vals = (n.values || []).map((v) => `${v.passed ? '✓' : '✗'} ${JSON.stringify(v.value)}`);
+      if (n.more_values) vals.push(`… ${n.more_values} more`);
+      const found = n.missing ? 'missing' : vals.join(', ');
+      li.append(el('div', { class: 'found', text: `${n.path}: ${found}` }));
+      li.append(el('div', { class: 'found', text: n.rule }));
     }
-    const kids = n.children ?? n.terms ?? n.operands;
-    if (Array.isArray(kids) && kids.length) {
+    if (n.children && n.children.length) {
       const sub = el('ul');
-      for (const k of kids) add(k, sub);
+      n.children.forEach((k, i) => add(k, sub, n.decided_by === i));
       li.append(sub);
     }
     into.append(li);
   };
-  add(node, ul);
+  add(why.tree, ul, false);
   return ul;
 }
 
