@@ -22,7 +22,7 @@ fi
 cp tests/browser/serve.test.mjs "$node_dir/"
 cargo build --quiet --bin fimql
 FIMQL="$PWD/target/debug/fimql" \
-    SAMPLE="$PWD/examples/events.ndjson" \
+    SAMPLE=examples/events.ndjson \
     SCREENSHOT="$PWD/target/browser/serve.png" \
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
     node --test --test-concurrency=1 "$node_dir/serve.test.mjs"
