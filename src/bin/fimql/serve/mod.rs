@@ -49,6 +49,12 @@ pub(crate) const MAX_BODY: usize = 64 << 10;
 ///
 ///   fimql serve --port 8080 export.ndjson older-export.json.gz
 ///
+/// The page's JSON API answers scripts too, with the token as a bearer token:
+///
+///   curl -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+///        -d '{"filter": "action:Create", "group_by": "asset.name"}' \
+///        http://127.0.0.1:8080/api/query
+///
 /// Security: the server listens on loopback only unless --host says otherwise; every request
 /// must carry the token (a cookie set when the printed URL is opened); requests whose Host is
 /// not this server or that come from another origin are refused; it reads only the FILEs given.
