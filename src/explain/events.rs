@@ -74,11 +74,12 @@ impl Explanation {
 
     /// The tree as text, one node per line: a mark and a word for each verdict (`✓ true`,
     /// `✗ false`), `← decides` after the part that decided its parent, and under each term the
-    /// values found at its path with the mark of each, or `missing`.
+    /// values found at its path with the mark of each, or `missing`. A first line says so when
+    /// the event has no `data` object, and the paths were read in the event itself.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        if self.applies_to == AppliesTo::Data {
-            out.push_str("(paths are read in the event's `data` member)\n");
+        if self.applies_to == AppliesTo::Event {
+            out.push_str("(no `data` object: the paths are read in the event itself)\n");
         }
         render_node(&self.tree, "", "", false, &mut out);
         out

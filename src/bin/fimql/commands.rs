@@ -5,10 +5,12 @@ use std::io::{self, IsTerminal, Read, Write};
 
 use fimql::Options;
 use fimql::catalog::{Catalog, Scope};
+use fimql::date::Instant;
+use fimql::stream::{Item, RecordReader};
 use fimql::validate::validate_query;
 use fimql::{Diagnostic, Query};
 
-use crate::{Format, TranslateArgs, filter_text, render_all};
+use crate::{Format, ScopeArg, TranslateArgs, filter_text, parse_now, render_all};
 
 /// Reads the filter argument and parses it; on a syntax error, renders it on stderr and gives the
 /// exit status 1.
@@ -138,21 +140,241 @@ pub(crate) fn parse(arg: &str, format: Format) -> u8 {
     }
 }
 
-pub(crate) fn explain(arg: &str, scope: Scope, now: Option<fimql::date::Instant>) -> u8 {
+/// `fimql explain`: the options after the filter.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ExplainArgs {
+    /// Which API the filter is for.
+    #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
+    scope: ScopeArg,
+    /// The clock for `now` in the filter, e.g. 2023-01-10T12:00:00Z (default: the current time).
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
+    now: Option<Instant>,
+    /// Read unknown tokens as raw JSON paths (typed as text) instead of rejecting them.
+    #[arg(long)]
+    allow_unknown: bool,
+    /// Explain why each record of FILE matched the filter or did not (NDJSON, a JSON array or
+    /// pretty JSON; gzip and zstd read directly; `-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    events: Option<String>,
+    /// Only the record that starts on line N of FILE (the line `fimql filter` names).
+    #[arg(long, value_name = "N", requires = "events")]
+    line: Option<u64>,
+    /// Output format with --events: `human` (a tree per record) or `json` (one object per
+    /// record, per line: file, line, matched, applies_to, tree).
+    #[arg(long, value_enum, default_value_t = Format::Human, requires = "events")]
+    format: Format,
+    /// The filter, or `-` for standard input.
+    filter: String,
+}
+
+pub(crate) fn explain(args: &ExplainArgs) -> u8 {
+    let scope: Scope = args.scope.into();
+    let mut opts = Options::new(scope).allow_unknown(args.allow_unknown);
+    if let Some(now) = args.now {
+        opts = opts.now(now);
+    }
+    match &args.events {
+        None => explain_filter(&args.filter, &opts),
+        Some(file) => explain_events(args, file, &opts),
+    }
+}
+
+/// Without events: the static description of each term.
+fn explain_filter(arg: &str, opts: &Options) -> u8 {
     let (src, query) = match read_and_parse(arg) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let mut opts = Options::new(scope);
-    if let Some(now) = now {
-        opts = opts.now(now);
-    }
-    print_out(&fimql::explain::explain(&query, &opts));
-    let diags = validate_query(&query, &opts);
+    print_out(&fimql::explain::explain(&query, opts));
+    let diags = validate_query(&query, opts);
     if !diags.is_empty() {
         eprint!("{}", render_all(&diags, &src));
     }
     0
+}
+
+/// With `--events`: each record's explanation. The status is that of `fimql filter`: 0 when an
+/// explained record matched, 1 when none did, 2 on any error.
+fn explain_events(args: &ExplainArgs, file: &str, opts: &Options) -> u8 {
+    if args.filter == "-" && file == "-" {
+        eprintln!("fimql: the filter is read from standard input, so give the events as a file");
+        return 2;
+    }
+    let src = match filter_text(&args.filter) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let filter = match fimql::compile(&src, opts) {
+        Ok(f) => f,
+        Err(e) => {
+            eprint!("{}", e.render(&src));
+            return 2;
+        }
+    };
+    if !filter.warnings().is_empty() {
+        eprint!("{}", render_all(filter.warnings(), &src));
+    }
+    let name = if file == "-" { "<stdin>" } else { file };
+    let input = if file == "-" {
+        fimql::stream::open(io::stdin())
+    } else {
+        std::fs::File::open(file).and_then(|f| {
+            if f.metadata()?.is_dir() {
+                return Err(io::Error::other("is a directory"));
+            }
+            fimql::stream::open(f)
+        })
+    };
+    let input = match input {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("fimql: {name}: {e}");
+            return 2;
+        }
+    };
+    let mut reader = RecordReader::new(input);
+    let mut matcher = filter.matcher();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let (mut matched, mut errors, mut found) = (false, false, false);
+    // The record start lines on either side of --line, for the message when none starts there.
+    let (mut before, mut after) = (None, None);
+    'read: loop {
+        let batch = match reader.next_batch() {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
+            Err(e) => {
+                eprintln!("fimql: {name}: {e}");
+                errors = true;
+                break;
+            }
+        };
+        for item in &batch.items {
+            let line = match item {
+                Item::Record { line, .. } | Item::Error { line, .. } => *line,
+            };
+            if let Some(want) = args.line {
+                if line < want {
+                    // The record's last line, to tell a line inside a record from one between.
+                    let newlines = batch.record(item).map_or(0, count_newlines);
+                    before = Some((line, line + newlines));
+                    continue;
+                }
+                if line > want {
+                    after = Some(line);
+                    break 'read;
+                }
+                found = true;
+            }
+            let bytes = match item {
+                Item::Error { diagnostic, .. } => {
+                    eprintln!("{name}:{line}: {}", diagnostic.message);
+                    errors = true;
+                    continue;
+                }
+                Item::Record { .. } => batch.record(item).unwrap_or_default(),
+            };
+            match explain_record(&filter, &mut matcher, bytes) {
+                Ok(why) => {
+                    matched |= why.matched();
+                    let text = match args.format {
+                        Format::Human => human(name, line, &why),
+                        Format::Json => json_line(name, line, &why),
+                    };
+                    if let Err(e) = out.write_all(text.as_bytes()) {
+                        return write_failed(&e);
+                    }
+                }
+                Err(message) => {
+                    eprintln!("{name}:{line}: {message}");
+                    errors = true;
+                }
+            }
+        }
+    }
+    if let Err(e) = out.flush() {
+        return write_failed(&e);
+    }
+    if let Some(want) = args.line
+        && !found
+    {
+        let near = match (before, after) {
+            (Some((b, end)), _) if want <= end => {
+                format!(": it is inside the record that starts on line {b} (give --line {b})")
+            }
+            (Some((b, _)), Some(a)) => format!(" (records start on lines {b} and {a})"),
+            (Some((b, _)), None) => format!(" (the last record starts on line {b})"),
+            (None, Some(a)) => format!(" (the first record starts on line {a})"),
+            (None, None) => " (it holds no record)".to_string(),
+        };
+        eprintln!("fimql: {name}: no record starts on line {want}{near}");
+        return 2;
+    }
+    if errors {
+        2
+    } else if matched {
+        0
+    } else {
+        1
+    }
+}
+
+/// Explains one record. The answer of the byte fast path (what `fimql filter` runs) is checked
+/// against the explanation's, so that this command cannot tell another story than `filter`.
+fn explain_record(
+    filter: &fimql::Filter,
+    matcher: &mut fimql::Matcher<'_>,
+    bytes: &[u8],
+) -> Result<fimql::explain::Explanation, String> {
+    let selected = matcher.matches_json(bytes).map_err(|e| e.to_string())?;
+    let event: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let why = filter.explain(&event);
+    if why.matched() != selected {
+        return Err(format!(
+            "internal error: the explanation says {}, the filter {} (please report this record)",
+            why.matched(),
+            selected
+        ));
+    }
+    Ok(why)
+}
+
+fn human(file: &str, line: u64, why: &fimql::explain::Explanation) -> String {
+    let answer = if why.matched() {
+        "matched"
+    } else {
+        "not matched"
+    };
+    let verdict = if why.matched() {
+        "`fimql filter` selects this record"
+    } else {
+        "`fimql filter` does not select this record"
+    };
+    format!(
+        "{file}:{line}: {answer}\n{}=> {answer}: {verdict}\n\n",
+        why.render()
+    )
+}
+
+fn json_line(file: &str, line: u64, why: &fimql::explain::Explanation) -> String {
+    let mut v = serde_json::to_value(why).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("file".into(), file.into());
+        obj.insert("line".into(), line.into());
+    }
+    format!("{v}\n")
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// A failed write: quiet on a closed pipe (status 0, like `print_out`), else an error.
+fn write_failed(e: &io::Error) -> u8 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return 0;
+    }
+    eprintln!("fimql: cannot write output: {e}");
+    2
 }
 
 pub(crate) fn request_check(

@@ -35,8 +35,9 @@ use fimql::date::Instant;
     long_about = None,
     propagate_version = true,
     after_help = "Exit status: check, fmt, explain and request check give 0 when the input is valid \
-                  (warnings allowed), 1 when it has errors, 2 on usage errors. filter gives 0 when \
-                  an event matched, 1 when none did, 2 on any error. See `fimql help <command>`."
+                  (warnings allowed), 1 when it has errors, 2 on usage errors. filter and explain \
+                  --events give 0 when an event matched, 1 when none did, 2 on any error. See \
+                  `fimql help <command>`."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -91,19 +92,17 @@ enum Command {
         /// The filter, or `-` for standard input.
         filter: String,
     },
-    /// Show the tree of a filter: each term's token, type, JSON path and what its value matches.
+    /// Show the tree of a filter: each term's token, type, JSON path and what its value matches;
+    /// with --events FILE, why each event of FILE matched or did not.
     ///
-    /// Exit status: 0 explained (validation problems are listed after the tree), 1 syntax error.
-    Explain {
-        /// Which API the filter is for.
-        #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
-        scope: ScopeArg,
-        /// The clock for `now` in the filter, e.g. 2023-01-10T12:00:00Z.
-        #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
-        now: Option<Instant>,
-        /// The filter, or `-` for standard input.
-        filter: String,
-    },
+    /// With --events, each record (or only the one starting on --line N, the line `fimql filter`
+    /// names) gets the filter's tree with each node's verdict, marked `✓ true` or `✗ false`
+    /// (`← decides` marks the part that decided an AND or OR), and under each term the values
+    /// found at its JSON path, each marked with whether it passed, or `missing`. The answer is
+    /// always the one `fimql filter` gives for that record. Malformed records are reported on
+    /// stderr as FILE:LINE: message.
+    #[command(after_long_help = EXPLAIN_HELP)]
+    Explain(commands::ExplainArgs),
     /// List the token catalog.
     Tokens {
         /// Only this scope (default: both).
@@ -142,6 +141,32 @@ enum Command {
         scope: ScopeArg,
     },
 }
+
+/// `fimql explain --help`: examples (the output is that of the sample export) and the exit status.
+const EXPLAIN_HELP: &str = "\
+Examples:
+  # What each term reads and what its value matches:
+  fimql explain 'action:create AND NOT action:`create`'
+
+  # Why the record on line 5 of the sample export is not selected:
+  fimql explain 'action:Create AND NOT profiles.rules.name:*CR_*' \\
+      --events examples/events.ndjson --line 5
+  examples/events.ndjson:5: not matched
+  ✗ false  AND (all of)
+  ├─ ✓ true   action:Create
+  │        action: \"Create\" ✓
+  └─ ✗ false  NOT  ← decides
+     └─ ✓ true   profiles.rules.name:*CR_*
+              profiles.rules.name: \"CR_Windows_System32_Changes\" ✓
+  => not matched: `fimql filter` does not select this record
+
+  # Every record of a compressed export, one JSON object per line (file, line, matched, tree):
+  fimql explain 'action:Create' --events export.ndjson.gz --format json
+
+Exit status: without --events, 0 explained (validation problems are listed after the tree), 1
+syntax error. With --events, like `fimql filter`: 0 an explained record matched (with --line: that
+record matched), 1 none did, 2 an error (bad filter, unreadable file, malformed record, no record
+starting on line N).";
 
 #[derive(Subcommand, Debug)]
 enum RequestCommand {
@@ -223,7 +248,7 @@ fn main() -> ExitCode {
             allow_unknown,
             filter,
         } => commands::check(&filter, scope.into(), format, deny_warnings, allow_unknown),
-        Command::Explain { scope, now, filter } => commands::explain(&filter, scope.into(), now),
+        Command::Explain(args) => commands::explain(&args),
         Command::Tokens { scope, format } => commands::tokens(scope.map(Scope::from), format),
         Command::Filter(args) => filter::run(args),
         #[cfg(feature = "serve")]
