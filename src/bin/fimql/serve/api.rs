@@ -9,8 +9,9 @@
 //!   filter's tree with each node's verdict and the values each term found
 //!   ([`fimql::Filter::explain`]).
 //!
-//! Bodies are JSON (`Content-Type: application/json`, at most [`super::MAX_BODY`] bytes); a
-//! malformed one gets 400 with a message, an invalid filter 422 with its diagnostics.
+//! Bodies are JSON (`Content-Type: application/json`, at most [`super::MAX_BODY`] bytes, or
+//! [`EXPLAIN_BODY`] for an explain request, which carries an event); a malformed one gets 400
+//! with a message, a larger one 413, an invalid filter 422 with its diagnostics.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -45,6 +46,8 @@ const MAX_COLUMNS: usize = 32;
 const TOP_GROUPS: usize = 50;
 /// Records longer than this are listed without their JSON.
 const MAX_EVENT_SHOWN: usize = 1 << 20;
+/// The largest body of an explain request, which carries an event shown on the page.
+pub(crate) const EXPLAIN_BODY: usize = 2 * MAX_EVENT_SHOWN + MAX_BODY;
 
 fn asset(kind: &'static str, body: &'static str) -> Response<Body> {
     let mut r = Response::new(Body::from(body));
@@ -75,7 +78,11 @@ fn error(status: StatusCode, message: &str) -> Response<Body> {
 }
 
 /// The JSON body of a request, or the response that refuses it.
-fn body<T: DeserializeOwned>(headers: &HeaderMap, bytes: &Bytes) -> Result<T, Response<Body>> {
+fn body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    bytes: &Bytes,
+    limit: usize,
+) -> Result<T, Response<Body>> {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -90,7 +97,7 @@ fn body<T: DeserializeOwned>(headers: &HeaderMap, bytes: &Bytes) -> Result<T, Re
             "send the body as JSON (Content-Type: application/json)",
         ));
     }
-    if bytes.len() > MAX_BODY {
+    if bytes.len() > limit {
         return Err(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "request body too large",
@@ -189,7 +196,7 @@ pub(crate) async fn check(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response<Body> {
-    let req: CheckReq = match body(&headers, &bytes) {
+    let req: CheckReq = match body(&headers, &bytes, MAX_BODY) {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -258,7 +265,7 @@ pub(crate) async fn query(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response<Body> {
-    let req: QueryReq = match body(&headers, &bytes) {
+    let req: QueryReq = match body(&headers, &bytes, MAX_BODY) {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -471,7 +478,7 @@ pub(crate) async fn explain(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response<Body> {
-    let req: ExplainReq = match body(&headers, &bytes) {
+    let req: ExplainReq = match body(&headers, &bytes, EXPLAIN_BODY) {
         Ok(r) => r,
         Err(r) => return r,
     };

@@ -44,10 +44,33 @@ impl Val {
 /// The values at each of `paths` (lists of object keys) in the record `bytes`, one list per
 /// path, in document order.
 pub(crate) fn extract(bytes: &[u8], paths: &[Vec<String>]) -> Result<Vec<Vec<Val>>, String> {
+    extract_with(bytes, paths, false)
+}
+
+/// The first value at the one path in `paths`, which crosses no array: the rest of the record
+/// is not read once it is found in the record's `data` object (what the histogram needs of each
+/// matching record, whose well-formedness the matcher has already checked). A value found at the
+/// top of the record does not end the reading: a `data` object after it takes precedence.
+pub(crate) fn extract_first(bytes: &[u8], path: &[String]) -> Result<Option<Val>, String> {
+    let mut got = extract_with(bytes, std::slice::from_ref(&path.to_vec()), true)?;
+    Ok(got
+        .pop()
+        .and_then(|mut v| (!v.is_empty()).then(|| v.swap_remove(0))))
+}
+
+/// The error that ends the reading early; never seen by a caller.
+const STOP: &str = "\u{0}fimql: found";
+
+fn extract_with(
+    bytes: &[u8],
+    paths: &[Vec<String>],
+    first_only: bool,
+) -> Result<Vec<Vec<Val>>, String> {
     // Slot i is path i from the record itself, slot n + i path i from its `data` member.
     let n = paths.len();
     let mut out = vec![Vec::new(); 2 * n];
     let mut data_is_object = false;
+    let mut found = false;
     let cursors: Vec<Cursor> = (0..2 * n).map(|slot| Cursor { slot, depth: 0 }).collect();
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let seed = Node {
@@ -57,9 +80,13 @@ pub(crate) fn extract(bytes: &[u8], paths: &[Vec<String>]) -> Result<Vec<Vec<Val
         top: true,
         is_data: false,
         data_is_object: &mut data_is_object,
+        stop: first_only.then_some(&mut found),
     };
-    seed.deserialize(&mut de).map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
+    match seed.deserialize(&mut de) {
+        Err(_) if found => {}
+        Err(e) => return Err(e.to_string()),
+        Ok(()) => de.end().map_err(|e| e.to_string())?,
+    }
     let keep = if data_is_object { n..2 * n } else { 0..n };
     Ok(out.drain(keep).collect())
 }
@@ -80,6 +107,8 @@ struct Node<'p, 'o> {
     /// The record's `data` member.
     is_data: bool,
     data_is_object: &'o mut bool,
+    /// Set, when reading only the first value, once one is found in `data`.
+    stop: Option<&'o mut bool>,
 }
 
 impl Node<'_, '_> {
@@ -99,12 +128,37 @@ impl Node<'_, '_> {
         self.key(c).is_none()
     }
 
-    fn leaf(&mut self, v: impl Fn() -> Val) {
+    /// Records a value for the cursors at the end of their path; an error when the reading
+    /// can stop (see [`extract_first`]).
+    fn leaf<E: de::Error>(&mut self, v: impl Fn() -> Val) -> Result<(), E> {
+        let n = self.paths.len();
+        let mut stop = false;
         for i in 0..self.cursors.len() {
             let c = self.cursors[i];
             if self.at_end(c) {
                 self.out[c.slot].push(v());
+                stop |= c.slot >= n;
             }
+        }
+        match &mut self.stop {
+            Some(found) if stop => {
+                **found = true;
+                Err(E::custom(STOP))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The node of a member or element below this one.
+    fn child(&mut self, cursors: Vec<Cursor>, is_data: bool) -> Node<'_, '_> {
+        Node {
+            paths: self.paths,
+            cursors,
+            out: self.out,
+            top: false,
+            is_data,
+            data_is_object: self.data_is_object,
+            stop: self.stop.as_deref_mut(),
         }
     }
 }
@@ -124,54 +178,41 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
         f.write_str("a JSON value")
     }
 
-    fn visit_unit<E>(mut self) -> Result<(), E> {
-        self.leaf(|| Val::Null);
-        Ok(())
+    fn visit_unit<E: de::Error>(mut self) -> Result<(), E> {
+        self.leaf(|| Val::Null)
     }
 
-    fn visit_bool<E>(mut self, b: bool) -> Result<(), E> {
-        self.leaf(|| Val::Bool(b));
-        Ok(())
+    fn visit_bool<E: de::Error>(mut self, b: bool) -> Result<(), E> {
+        self.leaf(|| Val::Bool(b))
     }
 
-    fn visit_i64<E>(mut self, i: i64) -> Result<(), E> {
-        self.leaf(|| Val::Int(i));
-        Ok(())
+    fn visit_i64<E: de::Error>(mut self, i: i64) -> Result<(), E> {
+        self.leaf(|| Val::Int(i))
     }
 
-    fn visit_u64<E>(mut self, u: u64) -> Result<(), E> {
-        self.leaf(|| i64::try_from(u).map_or_else(|_| Val::Num(u.to_string()), Val::Int));
-        Ok(())
+    fn visit_u64<E: de::Error>(mut self, u: u64) -> Result<(), E> {
+        self.leaf(|| i64::try_from(u).map_or_else(|_| Val::Num(u.to_string()), Val::Int))
     }
 
-    fn visit_f64<E>(mut self, f: f64) -> Result<(), E> {
+    fn visit_f64<E: de::Error>(mut self, f: f64) -> Result<(), E> {
         self.leaf(|| {
             Val::Num(serde_json::Number::from_f64(f).map_or_else(String::new, |n| n.to_string()))
-        });
-        Ok(())
+        })
     }
 
-    fn visit_str<E>(mut self, s: &str) -> Result<(), E> {
-        self.leaf(|| Val::Str(s.to_string()));
-        Ok(())
+    fn visit_str<E: de::Error>(mut self, s: &str) -> Result<(), E> {
+        self.leaf(|| Val::Str(s.to_string()))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
         // Arrays are crossed: each element is followed by the same paths.
         if self.cursors.is_empty() {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
             return Ok(());
         }
         loop {
-            let seed = Node {
-                paths: self.paths,
-                cursors: self.cursors.clone(),
-                out: self.out,
-                top: false,
-                is_data: false,
-                data_is_object: self.data_is_object,
-            };
-            if seq.next_element_seed(seed)?.is_none() {
+            let cursors = self.cursors.clone();
+            if seq.next_element_seed(self.child(cursors, false))?.is_none() {
                 return Ok(());
             }
         }
@@ -181,7 +222,7 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
         if self.is_data {
             *self.data_is_object = true;
         }
-        self.leaf(|| Val::Object);
+        self.leaf(|| Val::Object)?;
         let mut next = Vec::new();
         loop {
             let key = map.next_key_seed(KeySeed {
@@ -195,14 +236,8 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            map.next_value_seed(Node {
-                paths: self.paths,
-                cursors: std::mem::take(&mut next),
-                out: self.out,
-                top: false,
-                is_data: is_data && self.top,
-                data_is_object: self.data_is_object,
-            })?;
+            let is_data = is_data && self.top;
+            map.next_value_seed(self.child(std::mem::take(&mut next), is_data))?;
         }
     }
 }
@@ -276,6 +311,31 @@ mod tests {
             extract(bare, &paths).unwrap()[0],
             vec![Val::Int(1674680791867)]
         );
+    }
+
+    #[test]
+    fn the_first_value_ends_the_reading_only_inside_data() {
+        let p = path("dateTime");
+        // Found in `data`: the rest is not read (so not checked either).
+        let rec = br#"{"data":{"dateTime":"2023-01-25T21:06:31Z","rest":[1,2"#;
+        assert_eq!(
+            extract_first(rec, &p).unwrap(),
+            Some(Val::Str("2023-01-25T21:06:31Z".into()))
+        );
+        // At the top, a `data` object after it wins.
+        let rec = br#"{"dateTime":"top","data":{"dateTime":"inner"}}"#;
+        assert_eq!(
+            extract_first(rec, &p).unwrap(),
+            Some(Val::Str("inner".into()))
+        );
+        let rec = br#"{"dateTime":"top","data":{"x":1}}"#;
+        assert_eq!(extract_first(rec, &p).unwrap(), None);
+        let rec = br#"{"dateTime":"top","data":null}"#;
+        assert_eq!(
+            extract_first(rec, &p).unwrap(),
+            Some(Val::Str("top".into()))
+        );
+        assert!(extract_first(br#"{"x":"#, &p).is_err());
     }
 
     #[test]

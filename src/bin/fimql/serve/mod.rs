@@ -252,7 +252,10 @@ fn router(app: AppState) -> Router {
         .route("/api/info", get(api::info))
         .route("/api/check", post(api::check))
         .route("/api/query", post(api::query))
-        .route("/api/explain", post(api::explain))
+        .route(
+            "/api/explain",
+            post(api::explain).layer(DefaultBodyLimit::max(api::EXPLAIN_BODY)),
+        )
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(

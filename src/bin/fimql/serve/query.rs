@@ -26,7 +26,7 @@ use std::time::{Duration, Instant as Clock};
 use fimql::Filter;
 use fimql::stream::{Batch, Codec, Item, Layout, RecordReader};
 
-use super::extract::{Val, extract};
+use super::extract::{Val, extract, extract_first};
 
 /// The bytes of a chunk of a plain NDJSON file handed to one worker.
 const CHUNK_BYTES: u64 = 4 << 20;
@@ -56,7 +56,7 @@ pub(crate) struct Source {
 pub(crate) struct Spec {
     /// The filter; `None` selects every record (that is well-formed JSON).
     pub filter: Option<Arc<Filter>>,
-    /// The path of the time token, for the histogram.
+    /// The path of the time token, for the histogram; it crosses no array.
     pub time_path: Option<Vec<String>>,
     /// The path of the group-by token.
     pub group_path: Option<Vec<String>>,
@@ -348,15 +348,6 @@ impl Part {
 fn worker(sh: &Shared<'_, '_>) -> Part {
     let mut part = Part::default();
     let mut matcher = sh.spec.filter.as_deref().map(Filter::matcher);
-    let mut paths = Vec::new();
-    let time_slot = sh.spec.time_path.as_ref().map(|p| {
-        paths.push(p.clone());
-        paths.len() - 1
-    });
-    let group_slot = sh.spec.group_path.as_ref().map(|p| {
-        paths.push(p.clone());
-        paths.len() - 1
-    });
     let mut buf = Vec::new();
     loop {
         if let Some(stop) = sh.ctl.stop() {
@@ -445,9 +436,7 @@ fn worker(sh: &Shared<'_, '_>) -> Part {
             if keep_rows && rows.len() < sh.needed {
                 rows.push((line, bytes.to_vec()));
             }
-            if !paths.is_empty() {
-                record_values(&mut part, bytes, &paths, time_slot, group_slot);
-            }
+            record_values(&mut part, bytes, sh.spec);
         }
         part.matched += matched;
         buf = batch.bytes;
@@ -479,28 +468,27 @@ fn read_chunk(_: &File, _: u64, _: u64, _: bool, _: Vec<u8>) -> std::io::Result<
 }
 
 /// Counts a matching record in the histogram and the group-by table.
-fn record_values(
-    part: &mut Part,
-    bytes: &[u8],
-    paths: &[Vec<String>],
-    time_slot: Option<usize>,
-    group_slot: Option<usize>,
-) {
-    let Ok(values) = extract(bytes, paths) else {
-        // The matcher accepted the record, so this does not happen; count it as untimed.
-        part.untimed += u64::from(time_slot.is_some());
-        return;
-    };
-    if let Some(slot) = time_slot {
-        match values[slot].iter().find_map(hour_of) {
+fn record_values(part: &mut Part, bytes: &[u8], spec: &Spec) {
+    if let Some(path) = &spec.time_path {
+        // The matcher accepted the record, so it reads; a time that does not is counted apart.
+        match extract_first(bytes, path)
+            .ok()
+            .flatten()
+            .as_ref()
+            .and_then(hour_of)
+        {
             Some(h) if part.hours.len() < MAX_HOURS || part.hours.contains_key(&h) => {
                 *part.hours.entry(h).or_default() += 1;
             }
             _ => part.untimed += 1,
         }
     }
-    if let Some(slot) = group_slot {
-        let mut keys: Vec<String> = values[slot].iter().filter_map(Val::group_key).collect();
+    if let Some(path) = &spec.group_path {
+        let values = extract(bytes, std::slice::from_ref(path)).unwrap_or_default();
+        let mut keys: Vec<String> = values
+            .first()
+            .map(|vs| vs.iter().filter_map(Val::group_key).collect())
+            .unwrap_or_default();
         keys.sort_unstable();
         keys.dedup();
         if keys.is_empty() {
