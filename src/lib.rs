@@ -48,7 +48,9 @@
 //! ([`Diagnostic::render`]) and serialized in one JSON shape ([`Diagnostic::to_json`]).
 //!
 //! Built on the pipeline: [`stream`] splits exported files into records, [`group`] counts like
-//! the FIM count API, [`explain`](mod@explain) describes a filter, [`translate`](mod@translate)
+//! the FIM count API, [`fields`] picks the fields of matched events to show (as table cells or
+//! JSON), [`histogram`] counts them per hour, day or month, [`explain`](mod@explain) describes a
+//! filter, [`translate`](mod@translate)
 //! writes Spark SQL and DuckDB, [`request`] checks whole API request bodies, and [`builder`]
 //! builds filters safely from Rust values.
 //!
@@ -86,7 +88,9 @@ mod suggest;
 // What is built on the pipeline.
 pub mod builder;
 pub mod explain;
+pub mod fields;
 pub mod group;
+pub mod histogram;
 pub mod request;
 pub mod stream;
 pub mod translate;

@@ -7,6 +7,10 @@
 //! catalog has them and sometimes where it does not, values of the wrong type, dates in every
 //! form the evaluator reads and some it does not, `data` present or not.
 //!
+//! A second property takes filters from `impl Arbitrary for Query` (any token, read as a raw
+//! JSON path, and any text in any quoting form), with events that hold the filter's own values
+//! at its paths, changed a little or not at all.
+//!
 //! Besides the root verdict, each explanation is checked for being a proof of itself: every node's
 //! verdict follows from its children's, every term's verdict from its values (and equals what the
 //! term alone, compiled as a filter, says of the event), and `decided_by` names the right child.
@@ -14,11 +18,13 @@
 
 use std::sync::OnceLock;
 
+use arbitrary::{Arbitrary, Unstructured};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use fimql::ast::{Expr, ExprKind, Predicate};
 use fimql::catalog::{Catalog, Scope, TokenType};
 use fimql::explain::{Explanation, MAX_VALUES, NodeExplanation, NodeKind};
 use fimql::testing::filtergen::{FilterGen, Rng, Samples};
-use fimql::{Filter, Options, compile};
+use fimql::{Filter, Options, Query, compile, compile_query};
 use proptest::prelude::*;
 use serde_json::{Map, Value as Json, json};
 
@@ -336,7 +342,12 @@ fn gen_event(seed: u64) -> Json {
 
 /// Checks that every node's verdict follows from what it shows, and every term's verdict is what
 /// the term alone says of the event.
-fn check_node(n: &NodeExplanation, event: &Json, path: &str) -> Result<(), TestCaseError> {
+fn check_node(
+    n: &NodeExplanation,
+    event: &Json,
+    opts: &Options,
+    path: &str,
+) -> Result<(), TestCaseError> {
     let verdicts: Vec<bool> = n.children.iter().map(|c| c.verdict).collect();
     match n.kind {
         NodeKind::And => {
@@ -367,18 +378,22 @@ fn check_node(n: &NodeExplanation, event: &Json, path: &str) -> Result<(), TestC
             // A listed value passed exactly when the term holds (a later passing value is listed).
             prop_assert_eq!(n.verdict, t.values.iter().any(|v| v.passed), "{}", t.term);
             // The term alone, compiled from its canonical text, says the same of the event.
-            let alone = compile(&t.term, &opts()).expect("a term of a compiled filter compiles");
+            let alone = compile(&t.term, opts).expect("a term of a compiled filter compiles");
             prop_assert_eq!(n.verdict, alone.matches(event), "term {} alone", t.term);
         }
         _ => prop_assert!(false, "{path}: unknown node kind"),
     }
     for (i, c) in n.children.iter().enumerate() {
-        check_node(c, event, &format!("{path}/{i}"))?;
+        check_node(c, event, opts, &format!("{path}/{i}"))?;
     }
     Ok(())
 }
 
 fn check(src: &str, f: &Filter, event: &Json) -> Result<(), TestCaseError> {
+    check_with(src, f, event, &opts())
+}
+
+fn check_with(src: &str, f: &Filter, event: &Json, opts: &Options) -> Result<(), TestCaseError> {
     let why: Explanation = f.explain(event);
     let want = f.matches(event);
     let shown = serde_json::to_string(event).unwrap();
@@ -397,7 +412,7 @@ fn check(src: &str, f: &Filter, event: &Json) -> Result<(), TestCaseError> {
         src,
         shown
     );
-    check_node(&why.tree, event, "root")
+    check_node(&why.tree, event, opts, "root")
         .map_err(|e| TestCaseError::fail(format!("{src} on {shown}: {e}")))?;
     // The JSON form carries the same answer.
     let json = serde_json::to_value(&why).unwrap();
@@ -432,6 +447,113 @@ proptest! {
         let f = compile(&src, &opts()).expect("generated filters compile");
         for e in events {
             check(&src, &f, &gen_event(e))?;
+        }
+    }
+}
+
+/// The fields of a query's terms, with the texts of their values.
+fn fields(e: &Expr, out: &mut Vec<(String, Vec<String>)>) {
+    match &e.kind {
+        ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().for_each(|x| fields(x, out)),
+        ExprKind::Not(x) => fields(x, out),
+        ExprKind::Term(t) => {
+            let texts = match &t.predicate {
+                Predicate::Value(v) => vec![v.text()],
+                Predicate::List(vs, _) | Predicate::Group(vs, _) => {
+                    vs.iter().map(|v| v.text()).collect()
+                }
+                _ => Vec::new(),
+            };
+            out.push((t.field.name.clone(), texts));
+        }
+    }
+}
+
+/// A value for a field whose filter values are `texts`: one of them as it is, re-cased or inside
+/// a longer text, or a value of another kind.
+fn near_text(texts: &[String], rng: &mut Rng) -> Json {
+    let Some(t) = (!texts.is_empty()).then(|| rng.pick(texts).clone()) else {
+        return odd_value(rng);
+    };
+    match rng.below(10) {
+        0..=3 => json!(t),
+        4 => json!(t.to_uppercase()),
+        5 => json!(t.to_lowercase()),
+        6 => json!(format!("x{t}y")),
+        7 => Json::Null,
+        8 => json!([t, "other"]),
+        _ => odd_value(rng),
+    }
+}
+
+/// Sets `value` at the path `keys` of `map`, through objects or arrays of objects.
+fn put(map: &mut Map<String, Json>, keys: &[&str], value: Json, rng: &mut Rng) {
+    let Some((k, rest)) = keys.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        map.insert(k.to_string(), value);
+        return;
+    }
+    let slot = map.entry(k.to_string()).or_insert_with(|| {
+        if rng.chance(25) {
+            json!([{}, {}])
+        } else {
+            json!({})
+        }
+    });
+    match slot {
+        Json::Object(m) => put(m, rest, value, rng),
+        Json::Array(xs) => {
+            let i = rng.below(xs.len());
+            if let Some(Json::Object(m)) = xs.get_mut(i) {
+                put(m, rest, value, rng);
+            }
+        }
+        // A scalar on the way: the path is cut there.
+        _ => {}
+    }
+}
+
+fn event_for(fields: &[(String, Vec<String>)], seed: u64) -> Json {
+    let mut rng = Rng::new(seed);
+    let mut data = Map::new();
+    for (name, texts) in fields {
+        if rng.chance(80) {
+            let keys: Vec<&str> = name.split('.').collect();
+            let v = near_text(texts, &mut rng);
+            put(&mut data, &keys, v, &mut rng);
+        }
+    }
+    if rng.chance(50) {
+        json!({"sortValues": [], "data": data})
+    } else {
+        Json::Object(data)
+    }
+}
+
+proptest! {
+    #![proptest_config(config(400))]
+
+    /// The same, on filters of any tokens (read as raw paths) and any values in any form.
+    #[test]
+    fn explanation_agrees_with_matches_on_arbitrary_filters(
+        bytes in proptest::collection::vec(any::<u8>(), 8..300),
+        events in proptest::collection::vec(any::<u64>(), 8),
+    ) {
+        let Ok(query) = Query::arbitrary(&mut Unstructured::new(&bytes)) else {
+            return Ok(());
+        };
+        let opts = opts().allow_unknown(true);
+        // Ranges and comparisons on text are refused; such filters are skipped.
+        let Ok(f) = compile_query(&query, &opts) else {
+            return Ok(());
+        };
+        let src = query.to_string();
+        let mut terms = Vec::new();
+        fields(&query.expr, &mut terms);
+        for e in events {
+            check_with(&src, &f, &event_for(&terms, e), &opts)?;
         }
     }
 }
@@ -594,4 +716,61 @@ fn json_shape() {
         }
     });
     assert_eq!(got, want, "{}", serde_json::to_string_pretty(&got).unwrap());
+}
+
+/// The arbitrary filters compile often enough, and their events match them often enough, for the
+/// second property to test something.
+#[test]
+fn arbitrary_filters_compile_and_match() {
+    let opts = opts().allow_unknown(true);
+    let (mut compiled, mut matched, mut unmatched) = (0, 0, 0);
+    for seed in 0..300u64 {
+        let mut rng = Rng::new(seed);
+        let bytes: Vec<u8> = (0..8 + rng.below(292))
+            .map(|_| rng.next_u64() as u8)
+            .collect();
+        let Ok(query) = Query::arbitrary(&mut Unstructured::new(&bytes)) else {
+            continue;
+        };
+        let Ok(f) = compile_query(&query, &opts) else {
+            continue;
+        };
+        compiled += 1;
+        let mut terms = Vec::new();
+        fields(&query.expr, &mut terms);
+        for e in 0..8 {
+            if f.explain(&event_for(&terms, seed * 8 + e)).matched() {
+                matched += 1;
+            } else {
+                unmatched += 1;
+            }
+        }
+    }
+    assert!(compiled >= 60, "{compiled} of 300 filters compiled");
+    assert!(
+        matched >= 100 && unmatched >= 100,
+        "{matched} matched, {unmatched} did not"
+    );
+}
+
+/// The text form: one line per node and one per term's values, whatever the filter and the event
+/// hold (line breaks, escape sequences, long values).
+#[test]
+fn render_keeps_one_line_per_node() {
+    let f = compile(
+        "file.name:\"a\nb\u{1b}[31m\" OR NOT file.fullPath:*y*",
+        &opts(),
+    )
+    .unwrap();
+    let long = "x".repeat(500);
+    let event = json!({"data": {"name": "a\nb\u{1b}[31m", "fullPath": long}});
+    let text = f.explain(&event).render();
+    assert_eq!(text.lines().count(), 6, "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("file.name:\"a\\nb\\u{1b}[31m\""), "{text}");
+    assert!(text.contains("name: \"a\\nb\\u001b[31m\" ✓"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() < 130), "{text}");
+    // Without `data`, a first line says where the paths were read.
+    let text = f.explain(&json!({"name": "x"})).render();
+    assert!(text.starts_with("(no `data` object: the paths are read in the event itself)\n"));
 }

@@ -174,6 +174,9 @@ impl Filter {
     /// Why `event` matches this filter, or does not: each node's verdict and, at each term, the
     /// values found at its path. The root's verdict is always [`Filter::matches`]`(event)`: both
     /// walk the paths and test the values with the same code. See [`Explanation`] for an example.
+    ///
+    /// For a record as raw bytes, parse it with serde_json first; [`Filter::matches_json`] on the
+    /// same bytes gives the error `fimql filter` reports when it is not one JSON object.
     pub fn explain(&self, event: &Json) -> Explanation {
         let root = event_root(event);
         let applies_to = if std::ptr::eq(root, event) {
@@ -274,7 +277,7 @@ fn render_node(n: &NodeExplanation, first: &str, rest: &str, decides: bool, out:
         (NodeKind::And, _) => "AND (all of)".to_string(),
         (NodeKind::Or, _) => "OR (any of)".to_string(),
         (NodeKind::Not, _) => "NOT".to_string(),
-        (_, Some(t)) => t.term.clone(),
+        (_, Some(t)) => one_line(&t.term),
         (_, None) => String::new(),
     };
     let arrow = if decides { "  ← decides" } else { "" };
@@ -322,6 +325,19 @@ fn render_node(n: &NodeExplanation, first: &str, rest: &str, decides: bool, out:
             out,
         );
     }
+}
+
+/// Text with its control characters escaped (`\n`, `\u{1b}`), so that it stays on one line.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A value as compact JSON, cut at [`SHOW_WIDTH`] characters.

@@ -16,9 +16,61 @@ use fimql::group::GroupBy;
 use fimql::stream::{Batch, Codec, Item, Layout, RecordReader};
 use fimql::{Filter, Options};
 
+use crate::histogram::{BucketArg, Chart};
+use crate::output::{ColorArg, OutputFormat, Rows, color_on};
 use crate::{ScopeArg, filter_text, parse_now};
 
+/// The examples of `fimql filter --help`, with their real output on the sample export (a test
+/// runs each one and compares).
+const EXAMPLES: &str = "\
+Examples, run from the root of the repository on its sample export:
+
+  $ fimql filter --format table --fields dateTime,action,asset.name -n 3 \\
+      severity:5 examples/events.ndjson
+  dateTime                      action    asset.name
+  2023-04-10T19:56:34.445+0000  Security  LAPTOP-85AEEE1
+  2023-11-01T03:51:45.826+0000  Delete    ip-10-0-12
+  2023-06-26T17:43:45.826+0000  Delete    LAPTOP-4047655
+
+  $ fimql filter --format csv --fields asset.name,profiles.rules.name -n 3 \\
+      severity:5 examples/events.ndjson
+  asset.name,profiles.rules.name
+  LAPTOP-85AEEE1,CR_Windows_System32_Changes; User temp dirs
+  ip-10-0-12,Program Files watch
+  LAPTOP-4047655,Web root
+
+  $ fimql filter --histogram month --format table severity:5 examples/events.ndjson
+  2023-01 2  ██████████████████████████████████▌
+  2023-02 0
+  2023-03 4  █████████████████████████████████████████████████████████████████████
+  2023-04 2  ██████████████████████████████████▌
+  2023-05 2  ██████████████████████████████████▌
+  2023-06 1  █████████████████▎
+  2023-07 2  ██████████████████████████████████▌
+  2023-08 2  ██████████████████████████████████▌
+  2023-09 1  █████████████████▎
+  2023-10 0
+  2023-11 1  █████████████████▎
+  2023-12 1  █████████████████▎
+  18 events by month of dateTime (UTC)
+
+  $ fimql filter --group-by action --format csv severity:5 examples/events.ndjson
+  action,count
+  Attributes,2
+  Content,3
+  Create,5
+  Delete,4
+  Permission,1
+  Rename,1
+  Security,2
+
+On a terminal, --format table is the default, fitted to its width; --histogram then draws its bar
+chart and --group-by its table. Piped, the output is NDJSON (the events as they are), the histogram
+one JSON object ({\"2023-01-01T00:00:00Z\":2,\"2023-02-01T00:00:00Z\":0,...}), the group-by counts
+the JSON of the FIM count API.";
+
 #[derive(Args, Debug)]
+#[command(after_long_help = EXAMPLES)]
 pub struct FilterArgs {
     /// The filter, or `-` to read it from standard input (then FILE must be given).
     filter: String,
@@ -28,8 +80,43 @@ pub struct FilterArgs {
     #[arg(long, short = 'c', conflicts_with = "group_by")]
     count: bool,
     /// Count matching events per value of TOKEN, like the FIM count API (repeat for nested keys).
+    /// On a terminal, and with --format table, csv or tsv, the counts are rows: one column per
+    /// TOKEN and a count.
     #[arg(long = "group-by", value_name = "TOKEN")]
     group_by: Vec<String>,
+    /// Output format [default: table on a terminal, ndjson otherwise]. With --histogram: table
+    /// is a bar chart, json and ndjson one JSON object, csv and tsv two columns.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<OutputFormat>,
+    /// The fields to show, comma-separated (or repeat the option): tokens or aliases of the
+    /// scope (`asset.name`, `file.fullPath`, `profiles.rules.name`), or raw JSON paths with
+    /// --allow-unknown. A field that holds several values (a path through arrays) is one cell,
+    /// the values joined by "; " (in JSON: an array); a missing field is an empty cell (null).
+    /// Default for table, csv, tsv: dateTime,action,severity,asset.name,file.fullPath (events),
+    /// createdDate,name,status,approvalStatus,type (incidents).
+    #[arg(
+        long,
+        value_name = "FIELD,...",
+        conflicts_with_all = ["count", "group_by", "histogram"]
+    )]
+    fields: Vec<String>,
+    /// Count matching events per hour, day or month (UTC) of --time-field: a bar chart on a
+    /// terminal (every bucket from the first to the last, empty ones too), one JSON object from
+    /// bucket start to count with --format json or ndjson, two columns (start,count) with csv
+    /// or tsv.
+    #[arg(long, value_enum, value_name = "BUCKET", conflicts_with_all = ["count", "group_by"])]
+    histogram: Option<BucketArg>,
+    /// The date token that --histogram counts by.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        default_value = "dateTime",
+        requires = "histogram"
+    )]
+    time_field: String,
+    /// Colour in tables and charts: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    color: ColorArg,
     /// Stop after N matching events.
     #[arg(long, short = 'n', value_name = "N")]
     limit: Option<u64>,
@@ -158,6 +245,16 @@ pub fn run(args: FilterArgs) -> u8 {
         }
     }
     let mut group = (!group_paths.is_empty()).then(|| GroupBy::new(group_paths));
+    let format = args.format.unwrap_or(if io::stdout().is_terminal() {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Ndjson
+    });
+    let color = color_on(args.color);
+    let rows = match rows_for(&args, &opts, format, color) {
+        Ok(rows) => rows,
+        Err(code) => return code,
+    };
     let jobs = args
         .jobs
         .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
@@ -177,6 +274,7 @@ pub fn run(args: FilterArgs) -> u8 {
         args: &args,
         files: &files,
         group: &mut group,
+        rows,
         out: Out {
             w: BufWriter::with_capacity(256 << 10, io::stdout().lock()),
         },
@@ -226,6 +324,7 @@ pub fn run(args: FilterArgs) -> u8 {
         mut out,
         totals,
         progress,
+        rows,
         ..
     } = sink;
     match flow {
@@ -237,15 +336,24 @@ pub fn run(args: FilterArgs) -> u8 {
         }
     }
     progress.finish();
-    let tail = if args.count {
-        Some(totals.selected.to_string())
+    let mut finished = true;
+    let flushed = if args.count {
+        out.write(totals.selected.to_string().as_bytes())
+    } else if let Some(g) = &group {
+        match format {
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Tsv => {
+                crate::output::group_rows(&g.to_json(), &args.group_by, format, color, &mut out.w)
+            }
+            OutputFormat::Ndjson | OutputFormat::Json => {
+                out.write(g.to_json().to_string().as_bytes())
+            }
+        }
+    } else if let Some(rows) = rows {
+        rows.finish(&mut out.w).map(|ok| finished = ok)
     } else {
-        group.as_ref().map(|g| g.to_json().to_string())
+        Ok(())
     };
-    let flushed = match tail {
-        Some(t) => out.write(t.as_bytes()).and_then(|()| out.w.flush()),
-        None => out.w.flush(),
-    };
+    let flushed = flushed.and_then(|()| out.w.flush());
     if let Err(e) = flushed {
         if e.kind() == io::ErrorKind::BrokenPipe {
             return 0;
@@ -259,13 +367,61 @@ pub fn run(args: FilterArgs) -> u8 {
             totals.skipped, totals.records
         );
     }
-    if totals.errors || totals.skipped > 0 {
+    if totals.errors || totals.skipped > 0 || !finished {
         2
     } else if totals.selected > 0 {
         0
     } else {
         1
     }
+}
+
+/// The writer of matched records for `format`, or `None` for the raw NDJSON output (and for
+/// `--count` and `--group-by`, which write at the end). An unknown field is reported here: `Err`
+/// holds the exit status.
+fn rows_for(
+    args: &FilterArgs,
+    opts: &Options,
+    format: OutputFormat,
+    color: bool,
+) -> Result<Option<Rows>, u8> {
+    if let Some(bucket) = args.histogram {
+        return match fimql::histogram::Histogram::for_field(bucket.into(), &args.time_field, opts) {
+            Ok(h) => Ok(Some(Rows::histogram(Chart::new(h, format, color)))),
+            Err(d) => {
+                eprint!("--time-field: {}", d.render(&args.time_field));
+                Err(2)
+            }
+        };
+    }
+    if args.count || !args.group_by.is_empty() {
+        return Ok(None);
+    }
+    let list = args.fields.join(",");
+    let fields = if args.fields.is_empty() {
+        match format {
+            OutputFormat::Ndjson | OutputFormat::Json => Vec::new(),
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Tsv => {
+                let defaults = fimql::fields::default_fields(opts.scope).join(",");
+                fimql::fields::parse_list(&defaults, opts).map_err(|e| {
+                    eprint!("{}", e.render(&defaults));
+                    2u8
+                })?
+            }
+        }
+    } else {
+        match fimql::fields::parse_list(&list, opts) {
+            Ok(f) => f,
+            Err(e) => {
+                eprint!("--fields: {}", e.render(&list));
+                return Err(2);
+            }
+        }
+    };
+    if format == OutputFormat::Ndjson && fields.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Rows::new(format, fields, color)))
 }
 
 /// One unit of work: a batch of records of a file, or a file that cannot be read.
@@ -963,6 +1119,8 @@ struct Sink<'a> {
     args: &'a FilterArgs,
     files: &'a [String],
     group: &'a mut Option<GroupBy>,
+    /// The writer of matched records, unless they are written as raw NDJSON.
+    rows: Option<Rows>,
     out: Out,
     totals: Totals,
     progress: Progress,
@@ -989,6 +1147,7 @@ impl Sink<'_> {
                     display_name(&self.files[*file]),
                     self.args,
                     self.group,
+                    self.rows.as_mut(),
                     &mut self.out,
                     &mut self.totals,
                 );
@@ -1018,6 +1177,7 @@ fn emit(
     file: &str,
     args: &FilterArgs,
     group: &mut Option<GroupBy>,
+    mut rows: Option<&mut Rows>,
     out: &mut Out,
     totals: &mut Totals,
 ) -> io::Result<bool> {
@@ -1053,6 +1213,8 @@ fn emit(
                     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
                         g.add(&v);
                     }
+                } else if let Some(rows) = rows.as_deref_mut() {
+                    rows.record(bytes, layout, &mut out.w)?;
                 } else if !args.count {
                     if layout == Layout::Ndjson {
                         slices.push(io::IoSlice::new(bytes));
@@ -1103,7 +1265,7 @@ impl StringState {
 
 /// A JSON record without the whitespace outside its strings (the compact form `fimql filter`
 /// writes for records that were not one line).
-fn minify(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn minify(bytes: &[u8]) -> Vec<u8> {
     let mut state = StringState::default();
     bytes
         .iter()

@@ -11,6 +11,8 @@
 mod chunks;
 mod commands;
 mod filter;
+mod histogram;
+mod output;
 #[cfg(feature = "serve")]
 mod serve;
 
@@ -115,8 +117,9 @@ enum Command {
     /// Select the events that match a filter from exported files (NDJSON, JSON arrays, pretty
     /// JSON; gzip and zstd read directly, recognised by their content).
     ///
-    /// Matching events are printed one per line: NDJSON lines unchanged, other records as compact
-    /// JSON, in input order. Malformed records are reported on stderr as FILE:LINE: message and
+    /// Matching events are printed in input order: piped, one per line (NDJSON lines unchanged,
+    /// other records as compact JSON); on a terminal, as a table (see --format, --fields,
+    /// --histogram). Malformed records are reported on stderr as FILE:LINE: message and
     /// skipped. Exit status like grep: 0 some event matched, 1 none did, 2 an error occurred (bad
     /// filter, unreadable file, malformed record).
     Filter(filter::FilterArgs),
