@@ -23,12 +23,14 @@ use axum::extract::State;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{Response, StatusCode};
 use axum::response::IntoResponse;
-use chrono::{DateTime, Datelike, TimeZone, Utc};
+use chrono::{DateTime, Utc};
+use fimql::catalog::TokenType;
+use fimql::fields::Field;
+use fimql::histogram::{Bucket, key};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value as Json, json};
 
-use super::extract::extract;
 use super::query::{self, Control, Spec, Stop};
 use super::{AppState, MAX_BODY};
 
@@ -111,33 +113,21 @@ fn body<T: DeserializeOwned>(
     })
 }
 
-/// The catalog entry of a token, or a 400 naming it.
-fn token_path(app: &AppState, name: &str, what: &str) -> Result<Vec<String>, Response<Body>> {
-    match app.catalog.lookup(app.scope, name) {
-        Some(def) => Ok(def.segments().iter().map(|(k, _)| k.to_string()).collect()),
-        None => Err(error(
+/// The field a token names (`fimql::fields`), or a 400 with the diagnostic's message and help.
+fn field(app: &AppState, name: &str, what: &str) -> Result<Field, Response<Body>> {
+    Field::resolve(name, &app.options()).map_err(|d| {
+        let help = d.help.map(|h| format!(" ({h})")).unwrap_or_default();
+        error(
             StatusCode::BAD_REQUEST,
-            &format!("{what}: unknown {} token `{name}`", app.scope),
-        )),
-    }
+            &format!("{what}: {}{help}", d.message),
+        )
+    })
 }
 
 /// The columns shown when the page asks for none.
 fn default_columns(app: &AppState) -> Vec<String> {
-    let wanted: &[&str] = match app.scope {
-        fimql::Scope::Events => &[
-            "dateTime",
-            "action",
-            "type",
-            "file.fullPath",
-            "asset.name",
-            "severity",
-        ],
-        _ => &["createdDate", "name", "status", "approvalStatus", "type"],
-    };
-    wanted
+    fimql::fields::default_fields(app.scope)
         .iter()
-        .filter(|t| app.catalog.lookup(app.scope, t).is_some())
         .map(|t| t.to_string())
         .collect()
 }
@@ -178,11 +168,17 @@ pub(crate) async fn info(State(app): State<AppState>) -> Response<Body> {
     .into_response()
 }
 
-/// The token whose time the histogram counts.
+/// The token whose time the histogram counts: the first date token of the default columns
+/// (`dateTime` for events, `createdDate` for incidents).
 fn time_token(app: &AppState) -> Option<&'static str> {
-    ["dateTime", "createdDate"]
-        .into_iter()
-        .find(|t| app.catalog.lookup(app.scope, t).is_some())
+    fimql::fields::default_fields(app.scope)
+        .iter()
+        .copied()
+        .find(|t| {
+            app.catalog
+                .lookup(app.scope, t)
+                .is_some_and(|d| d.ty == TokenType::Date && !d.path.contains("[]"))
+        })
 }
 
 #[derive(Deserialize)]
@@ -282,16 +278,16 @@ pub(crate) async fn query(
             &format!("at most {MAX_COLUMNS} columns"),
         );
     }
-    let mut column_paths = Vec::new();
+    let mut fields = Vec::new();
     for c in &columns {
-        match token_path(&app, c, "columns") {
-            Ok(p) => column_paths.push(p),
+        match field(&app, c, "columns") {
+            Ok(f) => fields.push(f),
             Err(r) => return r,
         }
     }
     let group_path = match &req.group_by {
-        Some(g) if !g.is_empty() => match token_path(&app, g, "group_by") {
-            Ok(p) => Some(p),
+        Some(g) if !g.is_empty() => match field(&app, g, "group_by") {
+            Ok(f) => Some(f.path().to_vec()),
             Err(r) => return r,
         },
         _ => None,
@@ -315,7 +311,8 @@ pub(crate) async fn query(
             }
         }
     };
-    let time_path = time_token(&app).and_then(|t| token_path(&app, t, "time").ok());
+    let time_path =
+        time_token(&app).and_then(|t| field(&app, t, "time").ok().map(|f| f.path().to_vec()));
     // A newer query stops this one (and waits for it to stop).
     let generation = app.latest.fetch_add(1, Ordering::SeqCst) + 1;
     let cancelled = Arc::new(AtomicBool::new(false));
@@ -347,17 +344,9 @@ pub(crate) async fn query(
         .rows
         .iter()
         .map(|row| {
-            let cells: Vec<String> = match extract(&row.bytes, &column_paths) {
-                Ok(values) => values
-                    .iter()
-                    .map(|vs| {
-                        vs.iter()
-                            .filter_map(|v| v.group_key())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .collect(),
-                Err(_) => vec![String::new(); column_paths.len()],
+            let cells: Vec<String> = match serde_json::from_slice::<Json>(&row.bytes) {
+                Ok(event) => fields.iter().map(|f| f.cell(&event)).collect(),
+                Err(_) => vec![String::new(); fields.len()],
             };
             // The record as it is in the file (members in their order), for the page to parse.
             let event = (row.bytes.len() <= MAX_EVENT_SHOWN)
@@ -408,62 +397,39 @@ pub(crate) async fn query(
     .into_response()
 }
 
-/// Buckets of the histogram: hours when the matches span at most three days, days up to three
-/// months, months beyond. Empty buckets between the first and the last are included.
+/// Buckets of the histogram (`fimql::histogram`): hours when the matches span at most three
+/// days, days up to three months, months beyond. Empty buckets between the first and the last
+/// are included.
 fn histogram(hours: &BTreeMap<i64, u64>) -> (&'static str, Vec<Json>) {
-    let (Some((&first, _)), Some((&last, _))) = (hours.first_key_value(), hours.last_key_value())
-    else {
-        return ("hour", Vec::new());
+    let at = |h: i64| DateTime::<Utc>::from_timestamp(h.saturating_mul(3600), 0);
+    let (Some(first), Some(last)) = (
+        hours.first_key_value().and_then(|(h, _)| at(*h)),
+        hours.last_key_value().and_then(|(h, _)| at(*h)),
+    ) else {
+        return (Bucket::Hour.as_str(), Vec::new());
     };
-    let span = last - first + 1;
-    let at = |h: i64| Utc.timestamp_opt(h * 3600, 0).single();
-    let iso = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let bucket = |start: DateTime<Utc>, end: DateTime<Utc>, count: u64| json!({ "start": iso(start), "end": iso(end), "count": count });
-    if span <= 72 {
-        let out = (first..=last)
-            .filter_map(|h| {
-                let n = hours.get(&h).copied().unwrap_or(0);
-                Some(bucket(at(h)?, at(h + 1)?, n))
-            })
-            .collect();
-        return ("hour", out);
-    }
-    if span <= 24 * 92 {
-        let mut days: BTreeMap<i64, u64> = BTreeMap::new();
-        for (h, n) in hours {
-            *days.entry(h.div_euclid(24)).or_default() += n;
-        }
-        let (d0, d1) = (first.div_euclid(24), last.div_euclid(24));
-        let out = (d0..=d1)
-            .filter_map(|d| {
-                let n = days.get(&d).copied().unwrap_or(0);
-                Some(bucket(at(d * 24)?, at(d * 24 + 24)?, n))
-            })
-            .collect();
-        return ("day", out);
-    }
-    let month_of = |h: i64| at(h).map(|t| i64::from(t.year()) * 12 + i64::from(t.month0()));
-    let start_of = |m: i64| {
-        let year = i32::try_from(m.div_euclid(12)).ok()?;
-        let month = u32::try_from(m.rem_euclid(12)).ok()? + 1;
-        Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single()
+    let bucket = if Bucket::Hour.count_between(first, last) <= 72 {
+        Bucket::Hour
+    } else if Bucket::Day.count_between(first, last) <= 92 {
+        Bucket::Day
+    } else {
+        Bucket::Month
     };
-    let mut months: BTreeMap<i64, u64> = BTreeMap::new();
+    let mut counts: BTreeMap<DateTime<Utc>, u64> = BTreeMap::new();
     for (h, n) in hours {
-        if let Some(m) = month_of(*h) {
-            *months.entry(m).or_default() += n;
+        if let Some(t) = at(*h) {
+            *counts.entry(bucket.start(t)).or_default() += n;
         }
     }
-    let (Some(m0), Some(m1)) = (month_of(first), month_of(last)) else {
-        return ("month", Vec::new());
-    };
-    let out = (m0..=m1)
-        .filter_map(|m| {
-            let n = months.get(&m).copied().unwrap_or(0);
-            Some(bucket(start_of(m)?, start_of(m + 1)?, n))
-        })
-        .collect();
-    ("month", out)
+    let mut out = Vec::new();
+    let mut start = bucket.start(first);
+    while start <= last {
+        let Some(end) = bucket.next(start) else { break };
+        let n = counts.get(&start).copied().unwrap_or(0);
+        out.push(json!({ "start": key(start), "end": key(end), "count": n }));
+        start = end;
+    }
+    (bucket.as_str(), out)
 }
 
 #[derive(Deserialize)]
