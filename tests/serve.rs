@@ -375,6 +375,29 @@ fn no_request_names_another_file() {
     assert!(!all.to_string().contains("do-not-leak"));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_file_swapped_after_start_is_not_read() {
+    let dir = TempDir::new("serve-swap");
+    let given = dir.write("given.ndjson", "{\"action\":\"Create\",\"n\":1}\n");
+    let other = dir.write(
+        "other.ndjson",
+        "{\"action\":\"Create\",\"secret\":\"swapped-in\"}\n",
+    );
+    let s = Server::start(&[&given]);
+    // Another file takes the given name (a new file, not the one opened at start).
+    std::fs::rename(&other, &given).unwrap();
+    let v = s
+        .post("/api/query", &json!({"filter": "action:Create"}))
+        .json();
+    assert_eq!(v["count"], 1);
+    let row = v["events"][0]["event"].as_str().unwrap();
+    assert!(
+        row.contains("\"n\":1") && !row.contains("swapped-in"),
+        "{row}"
+    );
+}
+
 #[test]
 fn malformed_bodies_get_400_with_a_message() {
     let s = Server::start(&[SAMPLE]);

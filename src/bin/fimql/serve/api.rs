@@ -317,7 +317,8 @@ pub(crate) async fn query(
     let generation = app.latest.fetch_add(1, Ordering::SeqCst) + 1;
     let cancelled = Arc::new(AtomicBool::new(false));
     let mut armed = CancelOnDrop(Arc::clone(&cancelled), true);
-    let _running = app.running.lock().await;
+    // Held until the query's threads are done, even when this request goes away first.
+    let running = Arc::clone(&app.running).lock_owned().await;
     let ctl = Control {
         latest: Arc::clone(&app.latest),
         generation,
@@ -333,8 +334,12 @@ pub(crate) async fn query(
         jobs: app.jobs,
     };
     let worker_app = Arc::clone(&app);
-    let outcome =
-        tokio::task::spawn_blocking(move || query::run(&worker_app.sources, &spec, &ctl)).await;
+    let outcome = tokio::task::spawn_blocking(move || {
+        let outcome = query::run(&worker_app.sources, &spec, &ctl);
+        drop(running);
+        outcome
+    })
+    .await;
     armed.1 = false;
     let outcome = match outcome {
         Ok(o) => o,

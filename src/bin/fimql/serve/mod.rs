@@ -98,8 +98,8 @@ pub(crate) struct App {
     pub bound: String,
     /// The generation of the latest query; a running query stops when it changes.
     pub latest: Arc<AtomicU64>,
-    /// Held by the query running (one at a time).
-    pub running: tokio::sync::Mutex<()>,
+    /// Held by the query running (one at a time), until its threads are done.
+    pub running: Arc<tokio::sync::Mutex<()>>,
     pub time_limit: Duration,
     pub jobs: usize,
 }
@@ -221,7 +221,7 @@ pub fn run(args: ServeArgs) -> u8 {
             port,
             bound: args.host.clone(),
             latest: Arc::new(AtomicU64::new(0)),
-            running: tokio::sync::Mutex::new(()),
+            running: Arc::new(tokio::sync::Mutex::new(())),
             time_limit: Duration::from_secs_f64(args.time_limit),
             jobs,
         });
@@ -265,7 +265,8 @@ fn router(app: AppState) -> Router {
         .with_state(app)
 }
 
-/// A file from the command line: a regular file that can be read, with its codec.
+/// A file from the command line: a regular file that can be read, opened once for every query,
+/// with its codec.
 fn source(path: &PathBuf) -> Result<Source, String> {
     let mut f = File::open(path).map_err(|e| e.to_string())?;
     let meta = f.metadata().map_err(|e| e.to_string())?;
@@ -283,10 +284,9 @@ fn source(path: &PathBuf) -> Result<Source, String> {
             Err(e) => return Err(e.to_string()),
         }
     }
-    let absolute = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
     Ok(Source {
         name: path.display().to_string(),
-        path: absolute,
+        file: Arc::new(f),
         size: meta.len(),
         codec: Codec::detect(&head[..got]),
     })

@@ -18,7 +18,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::Read;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant as Clock};
@@ -46,8 +45,8 @@ const MAX_ERRORS_SHOWN: usize = 5;
 pub(crate) struct Source {
     /// The name as given, for display.
     pub name: String,
-    /// The path opened (made absolute at start-up).
-    pub path: PathBuf,
+    /// The file opened at start-up: every query reads it (on Unix).
+    pub file: Arc<File>,
     pub size: u64,
     pub codec: Codec,
 }
@@ -645,17 +644,50 @@ impl<'s> Inputs<'s> {
 
 type Opened = (RecordReader<Box<dyn Read + Send>>, Option<Arc<File>>);
 
-/// Opens a source: its reader, and for a plain regular file a second handle for chunks.
+/// Opens a source for one query: a reader from its start, and for a plain file the handle to
+/// read chunks with. On Unix the file opened at start-up is read (with positioned reads, so that
+/// queries do not share a file position): a path swapped for another file since is not followed.
 fn open(source: &Source) -> Result<Opened, String> {
-    let f = File::open(&source.path).map_err(|e| format!("cannot open: {e}"))?;
-    let meta = f.metadata().map_err(|e| format!("cannot open: {e}"))?;
-    let second = if meta.is_file() && cfg!(unix) {
-        f.try_clone().ok()
-    } else {
-        None
+    #[cfg(unix)]
+    let (reader, handle): (Box<dyn Read + Send>, _) = (
+        Box::new(ReadAt {
+            file: Arc::clone(&source.file),
+            pos: 0,
+        }),
+        Some(Arc::clone(&source.file)),
+    );
+    // Elsewhere a second handle shares the file's position: rewound, it is read by one query at
+    // a time (they run one after another).
+    #[cfg(not(unix))]
+    let (reader, handle): (Box<dyn Read + Send>, Option<Arc<File>>) = {
+        use std::io::{Seek, SeekFrom};
+        let mut f = source
+            .file
+            .try_clone()
+            .map_err(|e| format!("cannot read: {e}"))?;
+        f.seek(SeekFrom::Start(0))
+            .map_err(|e| format!("cannot read: {e}"))?;
+        (Box::new(f), None)
     };
     let (input, codec) =
-        fimql::stream::open_detected(f).map_err(|e| format!("cannot read: {e}"))?;
-    let plain = second.filter(|_| codec == Codec::Plain).map(Arc::new);
+        fimql::stream::open_detected(reader).map_err(|e| format!("cannot read: {e}"))?;
+    let plain = handle.filter(|_| codec == Codec::Plain);
     Ok((RecordReader::new(input), plain))
+}
+
+/// Reads a shared file from a position of its own.
+#[cfg(unix)]
+struct ReadAt {
+    file: Arc<File>,
+    pos: u64,
+}
+
+#[cfg(unix)]
+impl Read for ReadAt {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
 }
