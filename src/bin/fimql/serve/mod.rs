@@ -209,7 +209,7 @@ pub fn run(args: ServeArgs) -> u8 {
             Scope::from(args.scope)
         );
         if args.open
-            && let Err(e) = open::that_detached(&url)
+            && let Err(e) = open_browser::that_detached(&url)
         {
             eprintln!("fimql serve: cannot open a browser: {e}");
         }
