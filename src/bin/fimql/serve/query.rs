@@ -135,6 +135,7 @@ pub(crate) fn run(sources: &[Source], spec: &Spec, ctl: &Control) -> Outcome {
     let inputs = Mutex::new(Inputs::new(sources));
     let needed = spec.offset.saturating_add(spec.limit);
     let pages = Mutex::new(Pages {
+        offset: spec.offset as u64,
         needed: needed as u64,
         ..Pages::default()
     });
@@ -198,14 +199,12 @@ pub(crate) fn run(sources: &[Source], spec: &Spec, ctl: &Control) -> Outcome {
         })
         .collect();
     // The page: the matches of the units done in order, from the first.
-    let mut skip = spec.offset;
-    'units: for (unit, rows) in pages.done {
+    'units: for (unit, (start, rows)) in pages.done {
         if unit >= pages.prefix_end {
             break;
         }
-        for (line, bytes) in rows {
-            if skip > 0 {
-                skip -= 1;
+        for (rank, (line, bytes)) in (start..).zip(rows) {
+            if rank < spec.offset as u64 {
                 continue;
             }
             if out.rows.len() >= spec.limit {
@@ -269,11 +268,20 @@ enum Lines {
     },
 }
 
+/// A match kept for the page: the line where it starts (as its unit numbers it) and its bytes.
+type Kept = (u64, Vec<u8>);
+
 /// The matches kept for the page, per unit, and how far the units are done in order.
+///
+/// A unit keeps the bytes of its first `needed` (`offset + limit`) matches while it is read; once
+/// every unit before it is done, the rank of its first match is known and it keeps only those
+/// in the page. Once the units done in order hold `needed` matches, later units keep none.
 #[derive(Default)]
 struct Pages {
+    offset: u64,
     needed: u64,
-    done: BTreeMap<usize, Vec<(u64, Vec<u8>)>>,
+    /// Per unit: the rank (among all matches) of its first kept row, and the rows.
+    done: BTreeMap<usize, (u64, Vec<Kept>)>,
     counts: BTreeMap<usize, u64>,
     /// Every unit before this one is done.
     prefix_end: usize,
@@ -291,16 +299,24 @@ struct Shared<'a, 's> {
 }
 
 impl Shared<'_, '_> {
-    fn finish_unit(&self, unit: usize, matched: u64, rows: Vec<(u64, Vec<u8>)>) {
+    fn finish_unit(&self, unit: usize, matched: u64, rows: Vec<Kept>) {
         let mut p = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         p.counts.insert(unit, matched);
         if unit <= self.cutoff.load(Ordering::Relaxed) {
-            p.done.insert(unit, rows);
+            p.done.insert(unit, (0, rows));
         }
         while let Some(&n) = p.counts.get(&p.prefix_end) {
             let at = p.prefix_end;
             p.counts.remove(&at);
-            p.done.entry(at).or_default();
+            // The unit's matches are ranks `start..start + n`: keep those of the page.
+            let (start, offset, needed) = (p.prefix_count, p.offset, p.needed);
+            let kept = p.done.entry(at).or_default();
+            let skip = usize::try_from(offset.saturating_sub(start)).unwrap_or(usize::MAX);
+            let skip = skip.min(kept.1.len());
+            kept.1.drain(..skip);
+            kept.0 = start + skip as u64;
+            let room = needed.saturating_sub(kept.0);
+            kept.1.truncate(usize::try_from(room).unwrap_or(usize::MAX));
             p.prefix_count += n;
             p.prefix_end += 1;
             if p.prefix_count >= p.needed && self.cutoff.load(Ordering::Relaxed) == usize::MAX {
