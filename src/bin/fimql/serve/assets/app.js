@@ -287,11 +287,11 @@ function renderHistogram(h) {
   const bw = W / h.buckets.length;
   const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img' });
   s.append(svg('line', { class: 'axis', x1: 0, y1: H - pad, x2: W, y2: H - pad }));
-  h.buckets.forEach((b) => {
+  h.buckets.forEach((b, i) => {
     const bh = b.count ? Math.max(1, ((H - pad - 4) * b.count) / max) : 0;
     const r = svg('rect', {
       class: 'bar',
-      x: h.buckets.indexOf(b) * bw + (bw > 3 ? 0.5 : 0),
+      x: i * bw + (bw > 3 ? 0.5 : 0),
       y: H - pad - bh,
       width: Math.max(bw - (bw > 3 ? 1 : 0), 0.5),
       height: bh,
