@@ -729,3 +729,34 @@ fn a_newer_query_cancels_the_one_running() {
     );
     assert_eq!(second.json()["stopped"], Value::Null);
 }
+
+#[test]
+fn the_incidents_scope_uses_its_own_catalog() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/engines/extra-incidents.ndjson"
+    );
+    let s = Server::start(&["--scope", "incidents", file]);
+    let info = s.send("GET", "/api/info", &[], b"").json();
+    assert_eq!(info["scope"], "incidents");
+    assert!(
+        info["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "approvalStatus")
+    );
+    let out = filter(&["--scope", "incidents", "--count", "status:OPEN", file]);
+    let want: u64 = stdout(&out).trim().parse().unwrap();
+    let v = s
+        .post("/api/query", &json!({"filter": "status:OPEN"}))
+        .json();
+    assert_eq!(v["count"], want);
+    assert_eq!(v["histogram"]["token"], "createdDate");
+    assert_eq!(v["columns"][0], "createdDate");
+    // An events token is unknown here.
+    let v = s
+        .post("/api/check", &json!({"filter": "action:Create"}))
+        .json();
+    assert_eq!(v["diagnostics"][0]["code"], "unknown-token");
+}
