@@ -194,9 +194,11 @@ impl Field {
 }
 
 /// Reads from the bytes of a record only what a set of fields needs: the values at their paths
-/// (arrays along the way kept as arrays), each skipped member checked for being well-formed but
-/// not kept. Cheaper than parsing the whole event when it is large and the fields are few; the
-/// fields give the same values and cells on the result as on the whole event.
+/// (arrays along the way kept as arrays); the other members are skipped without being kept (their
+/// JSON syntax is checked, the UTF-8 of their strings is not). Cheaper than parsing the whole
+/// event when it is large and the fields are few; the fields give the same values and cells on
+/// the result as on the whole event. `fimql filter` uses it on records the filter has read
+/// already.
 ///
 /// ```
 /// use fimql::fields::{self, Projection};
@@ -221,7 +223,18 @@ pub struct Projection {
 struct Node {
     /// A field's path ends here: keep the whole value.
     whole: bool,
-    children: std::collections::BTreeMap<String, Node>,
+    /// The keys below, each with what to keep of its value (a handful: a list is quicker to
+    /// search than a map).
+    children: Vec<(String, Node)>,
+}
+
+impl Node {
+    fn child(&self, key: &[u8]) -> Option<&Node> {
+        self.children
+            .iter()
+            .find(|(k, _)| k.as_bytes() == key)
+            .map(|(_, n)| n)
+    }
 }
 
 impl Projection {
@@ -231,7 +244,14 @@ impl Projection {
         for f in fields {
             let mut node = &mut root;
             for key in &f.path {
-                node = node.children.entry(key.clone()).or_default();
+                let at = match node.children.iter().position(|(k, _)| k == key) {
+                    Some(at) => at,
+                    None => {
+                        node.children.push((key.clone(), Node::default()));
+                        node.children.len() - 1
+                    }
+                };
+                node = &mut node.children[at].1;
             }
             node.whole = true;
         }
@@ -256,7 +276,7 @@ impl Projection {
 /// A node that keeps everything.
 static WHOLE: Node = Node {
     whole: true,
-    children: std::collections::BTreeMap::new(),
+    children: Vec::new(),
 };
 
 /// Deserializes a value keeping only the paths of `node`. At the top, a `data` member is read
@@ -333,25 +353,23 @@ impl<'de> serde::de::Visitor<'de> for Prune<'_> {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut out = serde_json::Map::new();
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            let child = if self.top && key == "data" {
+            let child = if self.top && *key == *b"data" {
                 // The event of a search-response element; kept whole when a path of a bare
                 // event starts with `data` too.
-                let node = if self.node.children.contains_key("data") {
+                let node = if self.node.child(b"data").is_some() {
                     &WHOLE
                 } else {
                     self.node
                 };
                 Some(Prune { node, top: false })
             } else {
-                self.node
-                    .children
-                    .get(key.as_ref())
-                    .map(|node| Prune { node, top: false })
+                self.node.child(&key).map(|node| Prune { node, top: false })
             };
             match child {
                 Some(seed) => {
                     let v = map.next_value_seed(seed)?;
-                    out.insert(key.into_owned(), v);
+                    // A kept key equals a field's key, so it is UTF-8.
+                    out.insert(String::from_utf8_lossy(&key).into_owned(), v);
                 }
                 None => {
                     map.next_value::<serde::de::IgnoredAny>()?;
@@ -362,34 +380,43 @@ impl<'de> serde::de::Visitor<'de> for Prune<'_> {
     }
 }
 
-/// An object key, borrowed from the record when it has no escapes.
+/// An object key as bytes (escapes decoded), borrowed from the record when it has none. Keys
+/// are compared with the fields' keys as bytes, so most are never checked for being UTF-8.
 struct KeySeed;
 
 impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
-    type Value = std::borrow::Cow<'de, str>;
+    type Value = std::borrow::Cow<'de, [u8]>;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_bytes(self)
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for KeySeed {
-    type Value = std::borrow::Cow<'de, str>;
+    type Value = std::borrow::Cow<'de, [u8]>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("an object key")
     }
 
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+    fn visit_borrowed_bytes<E>(self, v: &'de [u8]) -> Result<Self::Value, E> {
         Ok(v.into())
+    }
+
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok(v.to_vec().into())
+    }
+
+    fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(v.as_bytes().into())
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(v.to_string().into())
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(v.into())
+        Ok(v.as_bytes().to_vec().into())
     }
 }
 

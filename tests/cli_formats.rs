@@ -686,3 +686,190 @@ fn help_examples_are_real_output() {
     }
     assert_eq!(checked, 4);
 }
+
+/// Rows are the same whichever way the records were read: one thread or several (where the
+/// workers parse the matched records' fields), plain or gzip, several files in order.
+#[test]
+fn rows_do_not_depend_on_threads_or_compression() {
+    let dir = TempDir::new("fmt-threads");
+    let plain = fixture(&dir);
+    let gz = dir.write("events.ndjson.gz", common::gzip(FIXTURE.as_bytes()));
+    let args = |jobs: &'static str, files: Vec<String>| {
+        let mut a: Vec<String> = ["--jobs", jobs, "--format", "csv", "action:*"]
+            .map(String::from)
+            .to_vec();
+        a.extend(files);
+        a
+    };
+    let run = |a: Vec<String>| {
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        stdout(&filter(&refs))
+    };
+    let one = run(args("1", vec![plain.clone()]));
+    let (header, rows) = one.split_once('\n').unwrap();
+    assert!(
+        rows.starts_with("2023-01-01T10:00:00.000+0000,Create"),
+        "{one}"
+    );
+    for jobs in ["1", "2", "3"] {
+        assert_eq!(
+            run(args(jobs, vec![gz.clone()])),
+            one,
+            "gzip, --jobs {jobs}"
+        );
+        let two = run(args(jobs, vec![plain.clone(), gz.clone()]));
+        assert_eq!(
+            two,
+            format!("{header}\n{rows}{rows}"),
+            "two files, --jobs {jobs}"
+        );
+    }
+}
+
+/// Incidents have their own default fields, and their own date tokens for --time-field (epoch
+/// milliseconds too).
+#[test]
+fn incidents_have_their_own_fields_and_dates() {
+    let incidents = common::conformance_dir().join("incidents.ndjson");
+    let file = common::path_str(&incidents);
+    let o = filter(&["--scope", "incidents", "--format", "csv", "id:*", &file]);
+    assert_eq!(
+        stdout(&o),
+        "createdDate,name,status,approvalStatus,type\n\
+         2022-12-15T16:08:19.560+0000,TEST WITH SPECIAL CHARS,CLOSED,PENDING,DEFAULT\n\
+         ,IncidentForDocument,OPEN,,DEFAULT\n\
+         ,,OPEN,APPROVED,AUTOMATED\n"
+    );
+    // `createdBy.date` holds epoch milliseconds: 1671188983383 is 2022-12-16, 1688000000000
+    // 2023-06-29.
+    let pairs = histogram_pairs(&[
+        "--scope",
+        "incidents",
+        "--histogram",
+        "month",
+        "--time-field",
+        "createdBy.date",
+        "id:*",
+        &file,
+    ]);
+    assert_eq!(pairs.len(), 7);
+    assert_eq!(pairs[0], ("2022-12-01T00:00:00Z".to_string(), 1));
+    assert_eq!(pairs[6], ("2023-06-01T00:00:00Z".to_string(), 1));
+    assert_eq!(pairs.iter().map(|p| p.1).sum::<u64>(), 2);
+    // An events token is not an incidents field.
+    let o = filter(&[
+        "--scope",
+        "incidents",
+        "--fields",
+        "asset.name",
+        "id:*",
+        &file,
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("`asset.name` is an events token; use scope events"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// On slow input (a stream that is not closed), a table does not wait for its 200 rows: the rows
+/// that came within half a second decide the widths, and rows show batch by batch, before the
+/// input ends.
+#[test]
+fn a_table_on_slow_input_shows_before_the_input_ends() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    use std::sync::mpsc::channel;
+    use std::time::Duration;
+
+    // About 1.2 MB of events that do not match: more than one batch of input.
+    let pad = format!(
+        "{{\"action\":\"Delete\",\"pad\":\"{}\"}}\n",
+        "x".repeat(2000)
+    )
+    .repeat(600);
+    let mut child = Command::new(BIN)
+        .args([
+            "filter",
+            "--jobs",
+            "1",
+            "--format",
+            "table",
+            "--allow-unknown",
+            "--fields",
+            "action,n",
+        ])
+        .arg("action:Create")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let mut output = child.stdout.take().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = output.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    input
+        .write_all(format!("{{\"action\":\"Create\",\"n\":1}}\n{pad}").as_bytes())
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    input
+        .write_all(format!("{{\"action\":\"Create\",\"n\":2}}\n{pad}").as_bytes())
+        .unwrap();
+    input.flush().unwrap();
+    let mut shown = Vec::new();
+    while !String::from_utf8_lossy(&shown).contains("Create  2\n") {
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(bytes) => shown.extend(bytes),
+            Err(_) => panic!(
+                "no table while the input is open: {:?}",
+                String::from_utf8_lossy(&shown)
+            ),
+        }
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&shown),
+        "action  n\nCreate  1\nCreate  2\n"
+    );
+    drop(input);
+    assert!(child.wait().unwrap().success());
+}
+
+/// Records of a JSON array or of pretty-printed JSON go into the rows and into the JSON array
+/// like NDJSON lines do (the JSON array holds them compact).
+#[test]
+fn other_input_layouts_give_the_same_rows() {
+    let dir = TempDir::new("fmt-layouts");
+    let events: Vec<serde_json::Value> = FIXTURE
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let array = dir.write(
+        "events.json",
+        serde_json::to_string_pretty(&events).unwrap(),
+    );
+    let pretty: String = events
+        .iter()
+        .map(|e| serde_json::to_string_pretty(e).unwrap() + "\n")
+        .collect();
+    let pretty = dir.write("pretty.json", pretty);
+    let plain = fixture(&dir);
+    let csv = |file: &str| stdout(&filter(&["--format", "csv", "action:*", file]));
+    assert_eq!(csv(&array), csv(&plain));
+    assert_eq!(csv(&pretty), csv(&plain));
+    for file in [&array, &pretty] {
+        let o = filter(&["--format", "json", "action:*", file]);
+        let text = stdout(&o);
+        // One compact event per line between the brackets.
+        assert_eq!(text.lines().count(), 5, "{text}");
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed, serde_json::Value::Array(events.clone()));
+    }
+}

@@ -1562,3 +1562,73 @@ fn edge_records() {
         h.check(r, Made::default(), "edge record", &mut rng, SHARE);
     }
 }
+
+/// An event integer beyond 64 bits compares by value (`grammar.md`, "Limits"): above or below
+/// every filter integer, as the same digits in a string do, on both paths.
+#[test]
+fn integers_beyond_64_bits_compare_by_value() {
+    let opts = Options::new(Scope::Events);
+    // (event severity as written, filter, expected)
+    let cases: &[(&str, &str, bool)] = &[
+        ("18446744073709551616", "severity>3", true),
+        ("18446744073709551616", "severity<3", false),
+        (
+            "18446744073709551616",
+            "severity>=9223372036854775807",
+            true,
+        ),
+        ("\"18446744073709551616\"", "severity>3", true),
+        (
+            "123456789012345678901234567890",
+            "severity:[0..9223372036854775807]",
+            false,
+        ),
+        (
+            "123456789012345678901234567890",
+            "severity>9223372036854775807",
+            true,
+        ),
+        (
+            "-9223372036854775809",
+            "severity<=-9223372036854775808",
+            true,
+        ),
+        (
+            "-9223372036854775809",
+            "severity>=-9223372036854775808",
+            false,
+        ),
+        (
+            "\"-9223372036854775809\"",
+            "severity<=-9223372036854775808",
+            true,
+        ),
+        ("-9223372036854775809", "NOT severity>0", true),
+        // Within 64 bits, a non-integer is not an integer.
+        ("4.0", "severity:4", false),
+        ("1e2", "severity:100", false),
+        ("18446744073709551615", "severity>9223372036854775807", true),
+        (
+            "18446744073709551615",
+            "severity:[* .. 9223372036854775807]",
+            false,
+        ),
+    ];
+    for &(sev, src, want) in cases {
+        let f = compile(src, &opts).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+        let text = format!(r#"{{"severity":{sev}}}"#);
+        let v: Json = serde_json::from_str(&text).unwrap();
+        assert_eq!(f.matches(&v), want, "Filter::matches: {src} on {text}");
+        let mut m = f.matcher();
+        assert_eq!(
+            m.matches_json(text.as_bytes()).unwrap(),
+            want,
+            "Matcher::matches_json: {src} on {text}"
+        );
+        assert_eq!(
+            f.explain(&v).matched(),
+            want,
+            "Filter::explain: {src} on {text}"
+        );
+    }
+}

@@ -161,6 +161,10 @@ pub(crate) fn leaf_passes(test: &Test, leaf: Leaf<'_>, scratch: &mut Scratch) ->
                     Some(n) => n,
                     None => return false,
                 },
+                Leaf::Float(f) => match beyond_64_bits(f) {
+                    Some(n) => n,
+                    None => return false,
+                },
                 _ => return false,
             };
             ranges.iter().any(|&(lo, hi)| lo <= n && n <= hi)
@@ -178,6 +182,27 @@ pub(crate) fn leaf_passes(test: &Test, leaf: Leaf<'_>, scratch: &mut Scratch) ->
             };
             t.is_some_and(|t| intervals.iter().any(|iv: &Interval| iv.contains(t)))
         }
+    }
+}
+
+/// A number beyond the 64-bit integers, as an integer test compares it: the extreme on its side.
+///
+/// A JSON integer too long for `i64` and `u64` reaches the tests as an `f64`, as serde_json reads
+/// it (both evaluation paths do). Every filter integer fits in 64 bits, so such a number is above
+/// (or below) all of them whatever its exact value: `severity>3` holds for
+/// `18446744073709551616`, as it does for the same digits in a string ([`parse_int_str`]).
+/// serde_json keeps no trace of how the number was written, so a float that large (`1e20`) counts
+/// the same way; a smaller non-integer (`4.0`, `1e2`) matches no integer test.
+fn beyond_64_bits(f: f64) -> Option<i128> {
+    // 2^64 and -2^63: the first values past `u64::MAX` and `i64::MIN`, exact in `f64`.
+    const ABOVE: f64 = 18_446_744_073_709_551_616.0;
+    const BELOW: f64 = -9_223_372_036_854_775_808.0;
+    if f >= ABOVE {
+        Some(i128::MAX)
+    } else if f <= BELOW {
+        Some(i128::MIN)
+    } else {
+        None
     }
 }
 

@@ -12,6 +12,7 @@ use clap::Args;
 use fimql::catalog::{Catalog, Scope};
 use fimql::date::Instant;
 use fimql::eval::{Matcher, RecordError};
+use fimql::fields::Projection;
 use fimql::group::GroupBy;
 use fimql::stream::{Batch, Codec, Item, Layout, RecordReader};
 use fimql::{Filter, Options};
@@ -159,9 +160,20 @@ enum InputFormat {
 
 /// What happened to one record.
 enum Outcome {
-    Selected,
+    /// Selected; with the parts of the event the output needs, when the writer of the output
+    /// asked for them (see [`Select::prepare`]).
+    Selected(Option<serde_json::Value>),
     Rejected,
     Error(RecordError),
+}
+
+/// How records are selected, and what is prepared of a selected one where it is selected (on the
+/// worker threads), for the writer.
+#[derive(Clone)]
+struct Select {
+    invert: bool,
+    /// Parse each selected record as far as the output's fields need.
+    prepare: Option<Arc<Projection>>,
 }
 
 /// Output sink; remembers a closed pipe.
@@ -292,14 +304,17 @@ pub fn run(args: FilterArgs) -> u8 {
         InputFormat::Json => Layout::Concatenated,
     });
     let prefilter = args.prefilter && !args.invert;
-    let invert = args.invert;
+    let select = Select {
+        invert: args.invert,
+        prepare: sink.rows.as_ref().and_then(Rows::projection),
+    };
     let flow = if jobs == 1 {
         // Everything on this thread.
         let mut matcher = filter.matcher().with_prefilter(prefilter);
         let mut inputs = Inputs::new(files.clone(), layout);
         let mut flow = Flow::Continue;
         while let Some(msg) = inputs.next() {
-            let outcomes = evaluate(&mut matcher, &msg, invert);
+            let outcomes = evaluate(&mut matcher, &msg, &select);
             flow = sink.take(&msg, &outcomes);
             if let Msg::Batch { batch, .. } = msg {
                 inputs.recycle(batch.bytes);
@@ -316,7 +331,7 @@ pub fn run(args: FilterArgs) -> u8 {
             layout,
             jobs,
             prefilter,
-            invert,
+            select,
             &mut sink,
         )
     };
@@ -724,7 +739,7 @@ fn pipeline(
     layout: Option<Layout>,
     jobs: usize,
     prefilter: bool,
-    invert: bool,
+    select: Select,
     sink: &mut Sink<'_>,
 ) -> Flow {
     // At most `in_flight` batches are read and not yet written: a worker takes a token before
@@ -747,6 +762,7 @@ fn pipeline(
         );
         let done_tx = done_tx.clone();
         let filter = Arc::clone(&filter);
+        let select = select.clone();
         thread::spawn(move || {
             let mut matcher = filter.matcher().with_prefilter(prefilter);
             loop {
@@ -784,11 +800,11 @@ fn pipeline(
                         if done_tx.send((seq, Done::Stream(rx))).is_err() {
                             return;
                         }
-                        filter_compressed(opened, &mut matcher, invert, tx);
+                        filter_compressed(opened, &mut matcher, &select, tx);
                         continue;
                     }
                 };
-                let outcomes = evaluate(&mut matcher, &msg, invert);
+                let outcomes = evaluate(&mut matcher, &msg, &select);
                 if done_tx.send((seq, Done::Ready(msg, outcomes))).is_err() {
                     return;
                 }
@@ -893,7 +909,7 @@ const RAW_BATCHES: usize = 2;
 
 /// Decompresses and splits a compressed file on a reader thread of its own, filters its batches
 /// here as they come, and hands them on to `out` in order (until the writer stops taking them).
-fn filter_compressed(opened: Opened, matcher: &mut Matcher<'_>, invert: bool, out: FinishedTx) {
+fn filter_compressed(opened: Opened, matcher: &mut Matcher<'_>, select: &Select, out: FinishedTx) {
     let Opened { file, mut reader } = opened;
     let (raw_tx, raw_rx) = sync_channel::<Msg>(RAW_BATCHES);
     let (back_tx, back_rx) = channel::<Vec<u8>>();
@@ -926,7 +942,7 @@ fn filter_compressed(opened: Opened, matcher: &mut Matcher<'_>, invert: bool, ou
         }
     });
     for msg in raw_rx {
-        let outcomes = evaluate(matcher, &msg, invert);
+        let outcomes = evaluate(matcher, &msg, select);
         let (msg, spare) = compact(msg, &outcomes);
         if let Some(buf) = spare {
             let _ = back_tx.send(buf);
@@ -954,7 +970,7 @@ fn compact(msg: Msg, outcomes: &[Outcome]) -> (Msg, Option<Vec<u8>>) {
         .items
         .iter()
         .zip(outcomes)
-        .filter(|(_, o)| matches!(o, Outcome::Selected))
+        .filter(|(_, o)| matches!(o, Outcome::Selected(_)))
         .filter_map(|(item, _)| batch.record(item).map(<[u8]>::len))
         .sum();
     if selected > batch.bytes.len() / 2 {
@@ -969,7 +985,7 @@ fn compact(msg: Msg, outcomes: &[Outcome]) -> (Msg, Option<Vec<u8>>) {
     let mut bytes = Vec::with_capacity(selected);
     for (item, o) in batch.items.iter_mut().zip(outcomes) {
         if let Item::Record { start, end, .. } = item {
-            if matches!(o, Outcome::Selected) {
+            if matches!(o, Outcome::Selected(_)) {
                 let at = bytes.len();
                 bytes.extend_from_slice(&batch.bytes[*start..*end]);
                 (*start, *end) = (at, bytes.len());
@@ -1092,21 +1108,26 @@ impl Drop for FinishedRx {
     }
 }
 
-fn outcome(m: &mut Matcher<'_>, bytes: &[u8], invert: bool) -> Outcome {
+fn outcome(m: &mut Matcher<'_>, bytes: &[u8], select: &Select) -> Outcome {
     match m.matches_json(bytes) {
-        Ok(hit) if hit != invert => Outcome::Selected,
+        Ok(hit) if hit != select.invert => Outcome::Selected(
+            select
+                .prepare
+                .as_ref()
+                .map(|p| p.parse(bytes).unwrap_or_default()),
+        ),
         Ok(_) => Outcome::Rejected,
         Err(e) => Outcome::Error(e),
     }
 }
 
-fn evaluate(matcher: &mut Matcher<'_>, msg: &Msg, invert: bool) -> Vec<Outcome> {
+fn evaluate(matcher: &mut Matcher<'_>, msg: &Msg, select: &Select) -> Vec<Outcome> {
     match msg {
         Msg::Batch { batch, .. } => batch
             .items
             .iter()
             .map(|item| match batch.record(item) {
-                Some(bytes) => outcome(matcher, bytes, invert),
+                Some(bytes) => outcome(matcher, bytes, select),
                 None => Outcome::Rejected,
             })
             .collect(),
@@ -1203,7 +1224,7 @@ fn emit(
                 eprintln!("{file}:{line}: {e}");
                 totals.skipped += 1;
             }
-            Outcome::Selected => {
+            Outcome::Selected(prepared) => {
                 if args.limit.is_some_and(|n| totals.selected >= n) {
                     limit = true;
                     break;
@@ -1214,7 +1235,7 @@ fn emit(
                         g.add(&v);
                     }
                 } else if let Some(rows) = rows.as_deref_mut() {
-                    rows.record(bytes, layout, &mut out.w)?;
+                    rows.record(bytes, layout, prepared.as_ref(), &mut out.w)?;
                 } else if !args.count {
                     if layout == Layout::Ndjson {
                         slices.push(io::IoSlice::new(bytes));
@@ -1231,6 +1252,9 @@ fn emit(
         }
     }
     out.write_slices(&mut slices)?;
+    if let Some(rows) = rows {
+        rows.end_of_batch(&mut out.w)?;
+    }
     Ok(limit)
 }
 

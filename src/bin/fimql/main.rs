@@ -120,8 +120,10 @@ enum Command {
     /// Matching events are printed in input order: piped, one per line (NDJSON lines unchanged,
     /// other records as compact JSON); on a terminal, as a table (see --format, --fields,
     /// --histogram). Malformed records are reported on stderr as FILE:LINE: message and
-    /// skipped. Exit status like grep: 0 some event matched, 1 none did, 2 an error occurred (bad
-    /// filter, unreadable file, malformed record).
+    /// skipped.
+    ///
+    /// Exit status like grep: 0 some event matched, 1 none did, 2 an error occurred (bad filter,
+    /// unreadable file, malformed record).
     Filter(filter::FilterArgs),
     #[cfg(feature = "serve")]
     Serve(serve::ServeArgs),

@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 use std::io::{self, IsTerminal, Write};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use anstyle::{AnsiColor, Style};
 use fimql::fields::{Field, Projection};
@@ -74,7 +75,7 @@ pub fn output_width() -> Option<usize> {
 /// as its fields need (see [`Projection`]).
 pub struct Rows {
     kind: Kind,
-    projection: Projection,
+    projection: Arc<Projection>,
 }
 
 enum Kind {
@@ -103,7 +104,7 @@ impl Rows {
     /// The writer for `format` with `fields` (the events as they are when there are none; the
     /// caller gives the scope's default fields for the formats that need fields).
     pub fn new(format: OutputFormat, fields: Vec<Field>, color: bool) -> Rows {
-        let projection = Projection::new(&fields);
+        let projection = Arc::new(Projection::new(&fields));
         let kind = match format {
             OutputFormat::Json if fields.is_empty() => Kind::JsonArray { started: false },
             OutputFormat::Ndjson | OutputFormat::Json => Kind::Objects {
@@ -135,19 +136,38 @@ impl Rows {
 
     /// The writer of a histogram.
     pub fn histogram(chart: crate::histogram::Chart) -> Rows {
-        let projection = Projection::new([chart.field()]);
+        let projection = Arc::new(Projection::new([chart.field()]));
         Rows {
             kind: Kind::Histogram(chart),
             projection,
         }
     }
 
-    /// Writes (or counts) one matched record, as read from an input of `layout`.
-    pub fn record(&mut self, bytes: &[u8], layout: Layout, out: &mut impl Write) -> io::Result<()> {
+    /// What the workers should parse of each matched record for this writer ([`Rows::record`]
+    /// is then given it): `None` when the writer needs the record's bytes only.
+    pub fn projection(&self) -> Option<Arc<Projection>> {
+        match self.kind {
+            Kind::JsonArray { .. } => None,
+            _ => Some(Arc::clone(&self.projection)),
+        }
+    }
+
+    /// Writes (or counts) one matched record, as read from an input of `layout`; `prepared` is
+    /// the record as parsed by the [`Rows::projection`], when it was.
+    pub fn record(
+        &mut self,
+        bytes: &[u8],
+        layout: Layout,
+        prepared: Option<&Json>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
         let projection = &self.projection;
         // The matcher has read the record already, so it is well-formed; should it not be, its
         // fields are empty.
-        let parse = |bytes: &[u8]| projection.parse(bytes).unwrap_or(Json::Null);
+        let parse = |bytes: &[u8]| match prepared {
+            Some(event) => std::borrow::Cow::Borrowed(event),
+            None => std::borrow::Cow::Owned(projection.parse(bytes).unwrap_or(Json::Null)),
+        };
         match &mut self.kind {
             Kind::JsonArray { started } => {
                 out.write_all(if *started { b",\n" } else { b"[\n" })?;
@@ -199,6 +219,15 @@ impl Rows {
                 Ok(())
             }
         }
+    }
+
+    /// At the end of a batch of input: lets a table waiting for its widths start on slow input,
+    /// and hands what was written on to the output, so that rows show as batches are done.
+    pub fn end_of_batch(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if let Kind::Table(t) = &mut self.kind {
+            t.end_of_batch(out)?;
+        }
+        out.flush()
     }
 
     /// Writes what is left at the end: the closing of a JSON array (an empty one when nothing
@@ -344,6 +373,10 @@ fn cell_style(style: ColumnStyle, text: &str) -> Style {
 /// How many rows decide the widths of the columns; later rows are cut to them.
 pub const SNIFF_ROWS: usize = 200;
 
+/// How long rows wait for [`SNIFF_ROWS`] rows to decide the widths: on slow input the table
+/// starts with the rows it has after this time.
+pub const SNIFF_TIME: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The space between two columns.
 const GAP: usize = 2;
 
@@ -351,8 +384,8 @@ const GAP: usize = 2;
 const MIN_COLUMN: usize = 6;
 
 /// A table written as rows come: the widths of its columns are those of the first
-/// [`SNIFF_ROWS`] rows (and the header), shrunk to fit the output width; a longer cell is cut
-/// with `…`. Line breaks and other control characters in cells show as spaces and `�`.
+/// [`SNIFF_ROWS`] rows (or of the rows that came within [`SNIFF_TIME`]) and the header, shrunk to
+/// fit the output width; a longer cell is cut with `…`. Line breaks and other control characters in cells show as spaces and `�`.
 pub struct Table {
     header: Vec<String>,
     styles: Vec<ColumnStyle>,
@@ -363,6 +396,8 @@ pub struct Table {
     width: Option<usize>,
     color: bool,
     pending: Vec<Vec<String>>,
+    /// When the first row waiting for the widths came.
+    first_pending: Option<std::time::Instant>,
     widths: Option<Vec<usize>>,
     fields: Option<Vec<Field>>,
 }
@@ -384,6 +419,7 @@ impl Table {
             width,
             color,
             pending: Vec::new(),
+            first_pending: None,
             widths: None,
             fields: None,
         }
@@ -432,6 +468,8 @@ impl Table {
             ),
             None => {
                 self.pending.push(cells);
+                self.first_pending
+                    .get_or_insert_with(std::time::Instant::now);
                 if self.pending.len() >= SNIFF_ROWS {
                     self.lay_out(out)?;
                 }
@@ -471,6 +509,20 @@ impl Table {
             )?;
         }
         self.widths = Some(widths);
+        Ok(())
+    }
+
+    /// At the end of a batch of input: when rows have been waiting for the widths for
+    /// [`SNIFF_TIME`] (the input comes slowly, say from `tail -f`), fixes the widths from them
+    /// and writes them.
+    pub fn end_of_batch(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.widths.is_none()
+            && self
+                .first_pending
+                .is_some_and(|t| t.elapsed() >= SNIFF_TIME)
+        {
+            self.lay_out(out)?;
+        }
         Ok(())
     }
 

@@ -1,0 +1,270 @@
+"""Type stubs of the native module ``fimql._fimql`` (re-exported by ``fimql``)."""
+
+import datetime
+import os
+from typing import Any, Iterator, Literal, Optional, Union, final
+
+__all__ = [
+    "Condition",
+    "Diagnostic",
+    "Events",
+    "Field",
+    "Filter",
+    "FilterError",
+    "Finding",
+    "RecordError",
+    "Report",
+    "RequestReport",
+    "__version__",
+    "and_",
+    "check",
+    "check_request",
+    "compile",
+    "field",
+    "format",
+    "not_",
+    "or_",
+    "parse",
+    "quote",
+]
+
+__version__: str
+
+_Scope = Literal["events", "incidents"]
+_Now = Union[str, datetime.datetime, None]
+_Path = Union[str, "os.PathLike[str]"]
+_Event = Union[dict[str, Any], str, bytes, bytearray]
+_Point = Union[int, datetime.datetime, datetime.date, str]
+
+class FilterError(ValueError):
+    """A filter that cannot be used. ``str(error)`` is the caret rendering of every problem."""
+
+    diagnostics: list[Diagnostic]
+
+class RecordError(ValueError):
+    """An event record that cannot be read (malformed JSON, not an object, too long)."""
+
+    path: Optional[str]
+    """The file, or None for a record given to ``Filter.matches``."""
+    line: Optional[int]
+    """1-based line where the record starts in the file (within the record for ``matches``)."""
+    code: str
+    """``invalid-record`` or ``record-too-long``."""
+    message: str
+    """What is wrong, without the file and line."""
+
+@final
+class Diagnostic:
+    """One problem in a filter; offsets and columns in code points of the filter string."""
+
+    @property
+    def code(self) -> str:
+        """The stable code, e.g. ``unknown-token``."""
+    @property
+    def severity(self) -> Literal["error", "warning"]:
+        """``"error"`` or ``"warning"``."""
+    @property
+    def message(self) -> str:
+        """One sentence saying what is wrong."""
+    @property
+    def help(self) -> Optional[str]:
+        """A suggestion, when one helps."""
+    @property
+    def start(self) -> int:
+        """Start of the span, in code points."""
+    @property
+    def end(self) -> int:
+        """End of the span (exclusive), in code points."""
+    @property
+    def line(self) -> int:
+        """1-based line of the span's start."""
+    @property
+    def column(self) -> int:
+        """1-based column of the span's start, in code points."""
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict."""
+
+@final
+class Report:
+    """The result of ``check``. ``str(report)`` is what ``fimql check`` prints."""
+
+    @property
+    def filter(self) -> str: ...
+    @property
+    def scope(self) -> _Scope: ...
+    @property
+    def valid(self) -> bool:
+        """Whether the filter has no errors (warnings allowed)."""
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every problem, in the order found."""
+    @property
+    def errors(self) -> list[Diagnostic]: ...
+    @property
+    def warnings(self) -> list[Diagnostic]: ...
+
+@final
+class Filter:
+    """A compiled filter (see ``compile``)."""
+
+    @property
+    def source(self) -> str:
+        """The filter as given."""
+    @property
+    def scope(self) -> _Scope: ...
+    @property
+    def warnings(self) -> list[Diagnostic]: ...
+    @property
+    def paths(self) -> list[str]:
+        """The JSON paths the filter reads, dotted."""
+    def matches(self, event: _Event) -> bool:
+        """Whether one event (a dict, or JSON text as str or bytes) matches."""
+    def explain(self, event: _Event) -> dict[str, Any]:
+        """Why one event matches, or does not: the tree with verdicts and the values found."""
+    def filter_file(
+        self, path: _Path, *, errors: Optional[list[RecordError]] = None
+    ) -> Events:
+        """The matching events of an exported file, in order, as dicts."""
+    def count_file(
+        self, path: _Path, *, errors: Optional[list[RecordError]] = None
+    ) -> int:
+        """The number of matching events in an exported file."""
+    def group_by(
+        self,
+        path: _Path,
+        tokens: list[str],
+        *,
+        errors: Optional[list[RecordError]] = None,
+    ) -> dict[str, Any]:
+        """Counts of the matching events per value of the tokens (FIM count shape)."""
+
+@final
+class Events(Iterator[dict[str, Any]]):
+    """The matching events of a file (see ``Filter.filter_file``)."""
+
+    def __iter__(self) -> Events: ...
+    def __next__(self) -> dict[str, Any]: ...
+
+@final
+class Finding:
+    """One problem of a request body."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def severity(self) -> Literal["error", "warning"]: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def help(self) -> Optional[str]: ...
+    @property
+    def source(self) -> Optional[str]: ...
+    @property
+    def scope(self) -> Optional[_Scope]: ...
+    @property
+    def start(self) -> Optional[int]: ...
+    @property
+    def end(self) -> Optional[int]: ...
+    @property
+    def line(self) -> Optional[int]: ...
+    @property
+    def column(self) -> Optional[int]: ...
+
+@final
+class RequestReport:
+    """The result of ``check_request``. ``str(report)`` is what ``fimql request check`` prints."""
+
+    @property
+    def valid(self) -> bool: ...
+    @property
+    def kind(self) -> Optional[str]: ...
+    @property
+    def kind_detected(self) -> bool: ...
+    @property
+    def findings(self) -> list[Finding]: ...
+    @property
+    def errors(self) -> list[Finding]: ...
+    @property
+    def warnings(self) -> list[Finding]: ...
+
+@final
+class Condition:
+    """A condition under construction; ``&``, ``|`` and ``~`` combine, ``build()`` writes it."""
+
+    def build(self) -> str:
+        """The filter text; raises ``FilterError`` when it cannot be written."""
+    def __and__(self, other: Condition, /) -> Condition: ...
+    def __rand__(self, other: Condition, /) -> Condition: ...
+    def __or__(self, other: Condition, /) -> Condition: ...
+    def __ror__(self, other: Condition, /) -> Condition: ...
+    def __invert__(self) -> Condition: ...
+
+@final
+class Field:
+    """A field to make a term with (see ``field``)."""
+
+    def eq(self, value: str) -> Condition:
+        """Case-insensitive match of the whole value, escaped (``*`` and ``?`` literal)."""
+    def exact(self, value: str) -> Condition:
+        """Exact, case-sensitive match (backticks)."""
+    def phrase(self, value: str) -> Condition:
+        """Case-insensitive substring (double quotes)."""
+    def wildcard(self, pattern: str) -> Condition:
+        """A bare pattern as written: ``*`` and ``?`` are wildcards."""
+    def is_(self, value: bool) -> Condition: ...
+    def present(self) -> Condition: ...
+    def any_of(self, values: list[str]) -> Condition: ...
+    def exact_any_of(self, values: list[str]) -> Condition: ...
+    def range(self, low: Optional[_Point], high: Optional[_Point]) -> Condition: ...
+    def gt(self, value: _Point) -> Condition: ...
+    def ge(self, value: _Point) -> Condition: ...
+    def lt(self, value: _Point) -> Condition: ...
+    def le(self, value: _Point) -> Condition: ...
+
+def check(
+    filter: str,
+    scope: _Scope = "events",
+    now: _Now = None,
+    *,
+    allow_unknown: bool = False,
+) -> Report:
+    """Checks a filter; every problem in one pass."""
+
+def format(filter: str, pretty: bool = False) -> str:
+    """The filter in canonical (or pretty) form; ``FilterError`` on a syntax error."""
+
+def parse(filter: str) -> dict[str, Any]:
+    """The syntax tree as ``fimql parse --format json`` prints it."""
+
+def compile(
+    filter: str,
+    scope: _Scope = "events",
+    now: _Now = None,
+    allow_unknown: bool = False,
+) -> Filter:
+    """Compiles a filter for matching; ``FilterError`` when it cannot be used."""
+
+def check_request(
+    body: Union[dict[str, Any], list[Any], str, bytes],
+    kind: Optional[str] = None,
+    *,
+    allow_unknown: bool = False,
+) -> RequestReport:
+    """Checks a FIM API request body and every filter in it."""
+
+def quote(value: str, form: Literal["bare", "exact", "phrase"] = "bare") -> str:
+    """``value`` written so that it means exactly ``value`` in a filter."""
+
+def field(name: str) -> Field:
+    """Starts a term on a field (token)."""
+
+def and_(*conditions: Condition) -> Condition:
+    """All of the conditions."""
+
+def or_(*conditions: Condition) -> Condition:
+    """Any of the conditions."""
+
+def not_(condition: Condition) -> Condition:
+    """The condition negated."""

@@ -1,0 +1,249 @@
+//! The builder: filters made from Python values, escaped and quoted so that a script never pastes
+//! raw values into filter text.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use fimql::ast::{Form, Value};
+use fimql::builder::{self, BuildError, Condition, End, Point};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDate, PyDateTime, PyInt, PyString, PyTuple};
+
+use crate::convert::type_name;
+use crate::diag::{filter_error, repr};
+
+/// A `FilterError` for a condition that cannot be written.
+fn build_error(py: Python<'_>, e: &BuildError) -> PyErr {
+    filter_error(py, &[e.diagnostic()], "")
+}
+
+/// `value` written in a filter so that it means exactly `value`.
+///
+/// `form` picks how it matches (`grammar.md`): `"bare"` (the default) is a case-insensitive match
+/// of the whole value, with every special character escaped (`*` and `?` are literal);
+/// `"exact"` is case-sensitive, in backticks; `"phrase"` is a case-insensitive substring, in
+/// double quotes.
+///
+/// >>> fimql.quote("C:\\temp\\*.exe")
+/// 'C\\:\\\\temp\\\\\\*.exe'
+/// >>> fimql.quote("Added", "exact")
+/// '`Added`'
+#[pyfunction]
+#[pyo3(signature = (value, form = "bare"))]
+pub fn quote(value: &str, form: &str) -> PyResult<String> {
+    let form = match form {
+        "bare" => Form::Bare,
+        "exact" => Form::Backtick,
+        "phrase" => Form::Double,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "form must be \"bare\", \"exact\" or \"phrase\", not {other:?}"
+            )));
+        }
+    };
+    if value.is_empty() {
+        return Err(PyValueError::new_err(
+            "a filter cannot hold an empty value (use `NOT field:*` for a missing field)",
+        ));
+    }
+    Ok(Value::new(form, value).to_string())
+}
+
+/// A value to compare with or bound a range by: an int, a `datetime` (a naive one is UTC), a
+/// `date`, or text (such as `now-7d`).
+fn point(v: &Bound<'_, PyAny>) -> PyResult<Point> {
+    if v.cast::<PyBool>().is_ok() {
+        return Err(PyTypeError::new_err(
+            "a bool is not a value to compare with",
+        ));
+    }
+    if v.cast::<PyInt>().is_ok() {
+        return Ok(Point::Int(v.extract::<i64>()?));
+    }
+    if v.cast::<PyDateTime>().is_ok() {
+        if let Ok(t) = v.extract::<DateTime<FixedOffset>>() {
+            return Ok(Point::Instant(t.with_timezone(&Utc)));
+        }
+        let t: NaiveDateTime = v.extract()?;
+        return Ok(Point::Instant(t.and_utc()));
+    }
+    if v.cast::<PyDate>().is_ok() {
+        return Ok(Point::Date(v.extract::<NaiveDate>()?));
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(Point::Text(s.to_cow()?.into_owned()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "expected an int, a datetime, a date or a str, not {}",
+        type_name(v)
+    )))
+}
+
+fn end(v: &Bound<'_, PyAny>) -> PyResult<End> {
+    if v.is_none() {
+        Ok(End::Open)
+    } else {
+        point(v).map(End::from)
+    }
+}
+
+/// A condition under construction: combine with `&` (AND), `|` (OR) and `~` (NOT); `str()` or
+/// `build()` gives the filter text.
+#[pyclass(frozen, module = "fimql", name = "Condition")]
+#[derive(Clone)]
+pub struct PyCondition {
+    inner: Condition,
+}
+
+fn cond(inner: Condition) -> PyCondition {
+    PyCondition { inner }
+}
+
+#[pymethods]
+impl PyCondition {
+    /// The filter text; raises `FilterError` when the condition cannot be written (an empty
+    /// value, a bad field name, nesting too deep).
+    fn build(&self, py: Python<'_>) -> PyResult<String> {
+        match self.inner.clone().build() {
+            Ok(q) => Ok(q.to_string()),
+            Err(e) => Err(build_error(py, &e)),
+        }
+    }
+
+    fn __and__(&self, other: &PyCondition) -> PyCondition {
+        cond(self.inner.clone().and(other.inner.clone()))
+    }
+
+    fn __or__(&self, other: &PyCondition) -> PyCondition {
+        cond(self.inner.clone().or(other.inner.clone()))
+    }
+
+    fn __invert__(&self) -> PyCondition {
+        cond(builder::not(self.inner.clone()))
+    }
+
+    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
+        self.build(py)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!("Condition({})", repr(py, &self.inner.to_string()))
+    }
+}
+
+/// A field (token) to make a term with; see `fimql.field`.
+#[pyclass(frozen, module = "fimql", name = "Field")]
+pub struct PyField {
+    name: String,
+}
+
+impl PyField {
+    fn start(&self) -> builder::FieldRef {
+        builder::field(self.name.clone())
+    }
+}
+
+#[pymethods]
+impl PyField {
+    /// `field:value`, bare and escaped: a case-insensitive match of the whole value (`*` and `?`
+    /// are literal).
+    fn eq(&self, value: &str) -> PyCondition {
+        cond(self.start().eq(value))
+    }
+
+    /// ``field:`value` ``: an exact, case-sensitive match.
+    fn exact(&self, value: &str) -> PyCondition {
+        cond(self.start().exact(value))
+    }
+
+    /// `field:"value"`: a case-insensitive substring of a text token.
+    fn phrase(&self, value: &str) -> PyCondition {
+        cond(self.start().phrase(value))
+    }
+
+    /// `field:pattern` with the pattern as written: `*` and `?` are wildcards.
+    fn wildcard(&self, pattern: &str) -> PyCondition {
+        cond(self.start().wildcard(pattern))
+    }
+
+    /// `field:true` or `field:false`.
+    fn is_(&self, value: bool) -> PyCondition {
+        cond(self.start().is(value))
+    }
+
+    /// `field:*`: the field has a value.
+    fn present(&self) -> PyCondition {
+        cond(self.start().present())
+    }
+
+    /// `field:[a, b]`: any of the values, each a case-insensitive whole-value match.
+    fn any_of(&self, values: Vec<String>) -> PyCondition {
+        cond(self.start().any_of(values))
+    }
+
+    /// ``field:[`a`, `b`]``: any of the values, exactly.
+    fn exact_any_of(&self, values: Vec<String>) -> PyCondition {
+        cond(self.start().exact_any_of(values))
+    }
+
+    /// `field:[low..high]`, both ends included; `None` leaves an end open (`*`).
+    fn range(&self, low: &Bound<'_, PyAny>, high: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
+        Ok(cond(self.start().range(end(low)?, end(high)?)))
+    }
+
+    /// `field>value`.
+    fn gt(&self, value: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
+        Ok(cond(self.start().gt(point(value)?)))
+    }
+
+    /// `field>=value`.
+    fn ge(&self, value: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
+        Ok(cond(self.start().ge(point(value)?)))
+    }
+
+    /// `field<value`.
+    fn lt(&self, value: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
+        Ok(cond(self.start().lt(point(value)?)))
+    }
+
+    /// `field<=value`.
+    fn le(&self, value: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
+        Ok(cond(self.start().le(point(value)?)))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!("fimql.field({})", repr(py, &self.name))
+    }
+}
+
+/// Starts a term on a field (token), e.g. `fimql.field("action").eq(user_input)`.
+#[pyfunction]
+pub fn field(name: String) -> PyField {
+    PyField { name }
+}
+
+/// All of the conditions (AND).
+#[pyfunction]
+#[pyo3(signature = (*conditions))]
+pub fn and_(conditions: &Bound<'_, PyTuple>) -> PyResult<PyCondition> {
+    Ok(cond(builder::and(conditions_of(conditions)?)))
+}
+
+/// Any of the conditions (OR).
+#[pyfunction]
+#[pyo3(signature = (*conditions))]
+pub fn or_(conditions: &Bound<'_, PyTuple>) -> PyResult<PyCondition> {
+    Ok(cond(builder::or(conditions_of(conditions)?)))
+}
+
+fn conditions_of(items: &Bound<'_, PyTuple>) -> PyResult<Vec<Condition>> {
+    items
+        .iter()
+        .map(|c| Ok(c.extract::<PyRef<'_, PyCondition>>()?.inner.clone()))
+        .collect()
+}
+
+/// The condition negated (NOT); the same as `~condition`.
+#[pyfunction]
+pub fn not_(condition: &PyCondition) -> PyCondition {
+    cond(builder::not(condition.inner.clone()))
+}

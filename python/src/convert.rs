@@ -1,0 +1,214 @@
+//! Python values to the library's types: events (dicts) to JSON values, scopes, clocks.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use fimql::date::{FilterDate, Instant};
+use fimql::{Filter, Scope};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value as Json};
+
+use crate::diag::name_error;
+
+/// How deep containers may nest in an event given as a dict (as deep as serde_json reads JSON
+/// text); deeper, or a container that holds itself, is a `ValueError`.
+pub const MAX_DEPTH: usize = 128;
+
+/// `"events"` or `"incidents"`.
+pub fn scope(name: &str) -> PyResult<Scope> {
+    Scope::from_str(name).map_err(|d| name_error(&d))
+}
+
+/// The clock for `now` in a filter: a timestamp as `--now` takes it (`2023-01-10T12:00:00Z`), or a
+/// `datetime` (a naive one is taken as UTC).
+pub fn instant(now: &Bound<'_, PyAny>) -> PyResult<Instant> {
+    if let Ok(s) = now.cast::<PyString>() {
+        let text = s.to_cow()?;
+        return match FilterDate::parse(&text) {
+            Ok(d) => d.fixed().ok_or_else(|| {
+                PyValueError::new_err(format!("now: give a fixed timestamp, not `{text}`"))
+            }),
+            Err(e) => Err(PyValueError::new_err(format!(
+                "now: `{text}` is not a timestamp: {}",
+                e.message
+            ))),
+        };
+    }
+    if let Ok(t) = now.extract::<DateTime<FixedOffset>>() {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = now.extract::<NaiveDateTime>() {
+        return Ok(t.and_utc());
+    }
+    Err(PyTypeError::new_err(format!(
+        "now: expected a timestamp string or a datetime, not {}",
+        type_name(now)
+    )))
+}
+
+pub fn type_name(v: &Bound<'_, PyAny>) -> String {
+    v.get_type()
+        .name()
+        .map_or_else(|_| "?".to_string(), |n| n.to_string())
+}
+
+/// The keys a filter reads, as a tree: an event given as a dict is converted along these paths
+/// only (the rest of the event cannot change the answer).
+pub struct PathTree {
+    nodes: Vec<PathNode>,
+}
+
+#[derive(Default)]
+struct PathNode {
+    children: Vec<(String, usize)>,
+    /// A path ends here: the whole value is converted.
+    leaf: bool,
+}
+
+impl PathTree {
+    pub fn new(filter: &Filter) -> PathTree {
+        let mut nodes = vec![PathNode::default()];
+        for path in filter.paths() {
+            let mut at = 0;
+            for key in path {
+                at = match nodes[at].children.iter().find(|(k, _)| k == key) {
+                    Some(&(_, i)) => i,
+                    None => {
+                        nodes.push(PathNode::default());
+                        let i = nodes.len() - 1;
+                        nodes[at].children.push((key.clone(), i));
+                        i
+                    }
+                };
+            }
+            nodes[at].leaf = true;
+        }
+        PathTree { nodes }
+    }
+
+    /// The part of `event` (a dict: a bare event, or a search-response element with `data`)
+    /// that the filter reads, as JSON. `Filter::matches` gives the same answer on it as on the
+    /// whole event.
+    pub fn event(&self, event: &Bound<'_, PyAny>) -> PyResult<Json> {
+        let Ok(dict) = event.cast::<PyDict>() else {
+            return Err(PyTypeError::new_err(format!(
+                "an event is a dict, or JSON text as str or bytes, not {}",
+                type_name(event)
+            )));
+        };
+        // The filter applies to `data` when it holds an object (a search-response element).
+        if let Some(data) = dict.get_item("data")?
+            && let Ok(data) = data.cast::<PyDict>()
+        {
+            let inner = self.pruned(data.as_any(), 0, 1)?;
+            let mut root = Map::new();
+            root.insert("data".to_string(), inner);
+            return Ok(Json::Object(root));
+        }
+        self.pruned(event, 0, 0)
+    }
+
+    fn pruned(&self, v: &Bound<'_, PyAny>, node: usize, depth: usize) -> PyResult<Json> {
+        if depth > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        let n = &self.nodes[node];
+        if n.leaf {
+            return to_json(v, depth);
+        }
+        if let Ok(list) = v.cast::<PyList>() {
+            return list
+                .iter()
+                .map(|x| self.pruned(&x, node, depth + 1))
+                .collect::<PyResult<_>>()
+                .map(Json::Array);
+        }
+        if let Ok(tuple) = v.cast::<PyTuple>() {
+            return tuple
+                .iter()
+                .map(|x| self.pruned(&x, node, depth + 1))
+                .collect::<PyResult<_>>()
+                .map(Json::Array);
+        }
+        if let Ok(dict) = v.cast::<PyDict>() {
+            let mut out = Map::new();
+            for (key, child) in &n.children {
+                if let Some(x) = dict.get_item(key)? {
+                    out.insert(key.clone(), self.pruned(&x, *child, depth + 1)?);
+                }
+            }
+            return Ok(Json::Object(out));
+        }
+        // A scalar where the path goes on: no value is found there, whatever it is.
+        Ok(Json::Null)
+    }
+}
+
+fn too_deep() -> PyErr {
+    PyValueError::new_err(format!(
+        "the event nests deeper than {MAX_DEPTH} levels (or holds itself)"
+    ))
+}
+
+/// A Python value as JSON: dict (with str keys), list, tuple, str, int, float, bool, None.
+pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep());
+    }
+    if v.is_none() {
+        return Ok(Json::Null);
+    }
+    if let Ok(b) = v.cast::<PyBool>() {
+        return Ok(Json::Bool(b.is_true()));
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(Json::String(s.to_cow()?.into_owned()));
+    }
+    if v.cast::<PyInt>().is_ok() {
+        if let Ok(i) = v.extract::<i64>() {
+            return Ok(Json::from(i));
+        }
+        if let Ok(u) = v.extract::<u64>() {
+            return Ok(Json::from(u));
+        }
+        // Beyond 64 bits, as serde_json reads such a number from JSON text: a float.
+        let f: f64 = v.extract()?;
+        return Ok(Number::from_f64(f).map_or(Json::Null, Json::Number));
+    }
+    if let Ok(f) = v.cast::<PyFloat>() {
+        return Ok(Number::from_f64(f.value()).map_or(Json::Null, Json::Number));
+    }
+    if let Ok(list) = v.cast::<PyList>() {
+        return list
+            .iter()
+            .map(|x| to_json(&x, depth + 1))
+            .collect::<PyResult<_>>()
+            .map(Json::Array);
+    }
+    if let Ok(tuple) = v.cast::<PyTuple>() {
+        return tuple
+            .iter()
+            .map(|x| to_json(&x, depth + 1))
+            .collect::<PyResult<_>>()
+            .map(Json::Array);
+    }
+    if let Ok(dict) = v.cast::<PyDict>() {
+        let mut out = Map::new();
+        for (k, x) in dict.iter() {
+            let Ok(key) = k.cast::<PyString>() else {
+                return Err(PyTypeError::new_err(format!(
+                    "event keys must be str, not {}",
+                    type_name(&k)
+                )));
+            };
+            out.insert(key.to_cow()?.into_owned(), to_json(&x, depth + 1)?);
+        }
+        return Ok(Json::Object(out));
+    }
+    Err(PyTypeError::new_err(format!(
+        "event values must be JSON values (dict, list, str, int, float, bool or None), not {}",
+        type_name(v)
+    )))
+}

@@ -1,0 +1,200 @@
+//! Diagnostics as Python objects: offsets in code points of the Python string, the caret
+//! rendering of the library, and the exceptions that carry them.
+
+use fimql::Diagnostic;
+use pyo3::create_exception;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+create_exception!(
+    fimql,
+    FilterError,
+    PyValueError,
+    "A filter that cannot be used: its syntax, tokens, types or values are wrong.\n\n\
+     `str(error)` is the caret rendering of every problem (the one `fimql check` prints);\n\
+     `error.diagnostics` lists them as `Diagnostic` objects."
+);
+
+create_exception!(
+    fimql,
+    RecordError,
+    PyValueError,
+    "An event record that cannot be read: malformed JSON, not an object, or longer than the\n\
+     record size cap.\n\n\
+     Attributes: `path` (the file, or None), `line` (1-based line where the record starts in the\n\
+     file, or the line within the record for a single record), `code` (`invalid-record` or\n\
+     `record-too-long`) and `message` (what is wrong, without the file and line)."
+);
+
+/// The largest char boundary of `src` at or before byte `at`.
+fn floor_boundary(src: &str, at: usize) -> usize {
+    let mut at = at.min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Byte offset `at` of `src` as an offset in code points (the index a Python `str` uses).
+pub fn code_points(src: &str, at: usize) -> usize {
+    src[..floor_boundary(src, at)].chars().count()
+}
+
+/// One problem in a filter.
+///
+/// `start` and `end` are offsets in code points of the filter string (so `filter[d.start:d.end]`
+/// is the text the problem is about); `line` and `column` are 1-based, the column in code points.
+/// `str(d)` draws the filter with a caret line under the problem and the help.
+#[pyclass(frozen, module = "fimql", name = "Diagnostic")]
+pub struct PyDiagnostic {
+    /// The stable code, e.g. `unknown-token` or `missing-operator`.
+    #[pyo3(get)]
+    code: String,
+    /// `"error"` or `"warning"`.
+    #[pyo3(get)]
+    severity: String,
+    /// One sentence saying what is wrong.
+    #[pyo3(get)]
+    message: String,
+    /// A suggestion, when one helps (a did-you-mean, the fix).
+    #[pyo3(get)]
+    help: Option<String>,
+    /// Start of the span, in code points of the filter.
+    #[pyo3(get)]
+    start: usize,
+    /// End of the span (exclusive), in code points of the filter.
+    #[pyo3(get)]
+    end: usize,
+    /// 1-based line of the span's start.
+    #[pyo3(get)]
+    line: usize,
+    /// 1-based column of the span's start, in code points.
+    #[pyo3(get)]
+    column: usize,
+    rendered: String,
+}
+
+impl PyDiagnostic {
+    /// The diagnostic `d` made from the filter `src`.
+    pub fn new(d: &Diagnostic, src: &str) -> PyDiagnostic {
+        let (line, column) = d.span.line_col(src);
+        PyDiagnostic {
+            code: d.code.as_str().to_string(),
+            severity: d.severity.to_string(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+            start: code_points(src, d.span.start),
+            end: code_points(src, d.span.end),
+            line,
+            column,
+            rendered: d.render(src).to_string(),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == "error"
+    }
+}
+
+#[pymethods]
+impl PyDiagnostic {
+    /// The diagnostic as a dict of its fields (`code`, `severity`, `message`, `help`, `start`,
+    /// `end`, `line`, `column`), e.g. for a JSON log.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("code", &self.code)?;
+        d.set_item("severity", &self.severity)?;
+        d.set_item("message", &self.message)?;
+        d.set_item("help", &self.help)?;
+        d.set_item("start", self.start)?;
+        d.set_item("end", self.end)?;
+        d.set_item("line", self.line)?;
+        d.set_item("column", self.column)?;
+        Ok(d)
+    }
+
+    fn __str__(&self) -> &str {
+        &self.rendered
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "Diagnostic(code={}, severity={}, start={}, end={}, message={})",
+            repr(py, &self.code),
+            repr(py, &self.severity),
+            self.start,
+            self.end,
+            repr(py, &self.message)
+        )
+    }
+}
+
+/// `s` as Python writes it in a repr: `'text'`.
+pub fn repr(py: Python<'_>, s: &str) -> String {
+    pyo3::types::PyString::new(py, s)
+        .repr()
+        .map_or_else(|_| format!("{s:?}"), |r| r.to_string())
+}
+
+/// Python diagnostics of `diags`, made from `src`.
+pub fn diagnostics(
+    py: Python<'_>,
+    diags: &[Diagnostic],
+    src: &str,
+) -> PyResult<Vec<Py<PyDiagnostic>>> {
+    diags
+        .iter()
+        .map(|d| Py::new(py, PyDiagnostic::new(d, src)))
+        .collect()
+}
+
+/// The `FilterError` for `diags` (made from `src`): the rendering as message, the diagnostics as
+/// `.diagnostics`.
+pub fn filter_error(py: Python<'_>, diags: &[Diagnostic], src: &str) -> PyErr {
+    let err = FilterError::new_err(fimql::error::render(diags, src).trim_end().to_string());
+    match diagnostics(py, diags, src).and_then(|list| err.value(py).setattr("diagnostics", list)) {
+        Ok(()) => err,
+        Err(e) => e,
+    }
+}
+
+/// A `ValueError` for a bad name given to a function (a scope, a request kind): the library's
+/// `unknown-name` diagnostic with its did-you-mean.
+pub fn name_error(d: &Diagnostic) -> PyErr {
+    PyValueError::new_err(d.render_detached().to_string().trim_end().to_string())
+}
+
+/// A `RecordError` with its attributes.
+pub fn record_error(
+    py: Python<'_>,
+    path: Option<&str>,
+    line: Option<u64>,
+    code: &str,
+    message: &str,
+) -> PyErr {
+    let text = match (path, line) {
+        (Some(p), Some(l)) => format!("{p}:{l}: {message}"),
+        (Some(p), None) => format!("{p}: {message}"),
+        (None, Some(l)) => format!("line {l}: {message}"),
+        (None, None) => message.to_string(),
+    };
+    let err = RecordError::new_err(text);
+    let set = || -> PyResult<()> {
+        let v = err.value(py);
+        v.setattr("path", path)?;
+        v.setattr("line", line)?;
+        v.setattr("code", code)?;
+        v.setattr("message", message)?;
+        Ok(())
+    };
+    match set() {
+        Ok(()) => err,
+        Err(e) => e,
+    }
+}
+
+/// Appends `err`'s exception object to `list`.
+pub fn collect(py: Python<'_>, list: &Bound<'_, PyList>, err: PyErr) -> PyResult<()> {
+    list.append(err.value(py))
+}

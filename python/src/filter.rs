@@ -1,0 +1,529 @@
+//! `fimql.Filter`: a compiled filter, matching events given as dicts, JSON text or files.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use fimql::catalog::Catalog;
+use fimql::eval::RecordError as LibRecordError;
+use fimql::group::GroupBy;
+use fimql::stream::{Batch, Item, RecordReader};
+use fimql::{Filter, Matcher, Scope};
+use pyo3::exceptions::{PyIsADirectoryError, PyOSError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
+use self_cell::self_cell;
+
+use crate::convert::{PathTree, to_json, type_name};
+use crate::diag::{PyDiagnostic, code_points, collect, diagnostics, record_error, repr};
+
+type MatcherOf<'a> = Matcher<'a>;
+
+self_cell!(
+    /// A filter with a matcher that borrows it.
+    struct Owned {
+        owner: Arc<Filter>,
+        #[not_covariant]
+        dependent: MatcherOf,
+    }
+);
+
+impl Owned {
+    fn of(filter: &Arc<Filter>) -> Owned {
+        Owned::new(Arc::clone(filter), |f| f.matcher())
+    }
+
+    fn matches_json(&mut self, record: &[u8]) -> Result<bool, LibRecordError> {
+        self.with_dependent_mut(|_, m| m.matches_json(record))
+    }
+}
+
+/// A compiled filter: `fimql.compile(text)` makes one. Match events with `matches`, or read whole
+/// exported files with `filter_file`, `count_file` and `group_by` (NDJSON, JSON arrays, pretty
+/// JSON, gzip and zstd, as `fimql filter` reads them).
+///
+/// A `Filter` can be shared between threads; the file methods release the GIL while they read and
+/// match.
+#[pyclass(frozen, module = "fimql", name = "Filter")]
+pub struct PyFilter {
+    filter: Arc<Filter>,
+    /// The matcher for `matches` on JSON text, reused from call to call.
+    matcher: Mutex<Owned>,
+    tree: PathTree,
+    source: String,
+    scope: Scope,
+    allow_unknown: bool,
+    warnings: Vec<Py<PyDiagnostic>>,
+}
+
+impl PyFilter {
+    pub fn new(
+        py: Python<'_>,
+        filter: Filter,
+        source: String,
+        scope: Scope,
+        allow_unknown: bool,
+    ) -> PyResult<PyFilter> {
+        let warnings = diagnostics(py, filter.warnings(), &source)?;
+        let filter = Arc::new(filter);
+        Ok(PyFilter {
+            matcher: Mutex::new(Owned::of(&filter)),
+            tree: PathTree::new(&filter),
+            filter,
+            source,
+            scope,
+            allow_unknown,
+            warnings,
+        })
+    }
+
+    fn match_bytes(&self, py: Python<'_>, record: &[u8]) -> PyResult<bool> {
+        let result = match self.matcher.try_lock() {
+            Ok(mut m) => m.matches_json(record),
+            // Another thread is matching with it: a matcher of our own.
+            Err(_) => self.filter.matches_json(record),
+        };
+        result.map_err(|e| {
+            let line = e.position().map(|(l, _)| l as u64);
+            record_error(py, None, line, e.diagnostic().code.as_str(), &e.to_string())
+        })
+    }
+
+    /// One event (a dict, or JSON text as str or bytes) as a whole JSON value.
+    fn event_json(&self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+        let text: Option<Vec<u8>> = if let Ok(b) = event.cast::<PyBytes>() {
+            Some(b.as_bytes().to_vec())
+        } else if let Ok(s) = event.cast::<PyString>() {
+            Some(s.to_cow()?.as_bytes().to_vec())
+        } else if let Ok(b) = event.cast::<PyByteArray>() {
+            Some(b.to_vec())
+        } else {
+            None
+        };
+        let Some(text) = text else {
+            if event.cast::<pyo3::types::PyDict>().is_err() {
+                return Err(PyTypeError::new_err(format!(
+                    "an event is a dict, or JSON text as str or bytes, not {}",
+                    type_name(event)
+                )));
+            }
+            return to_json(event, 0);
+        };
+        // The same checks as the fast path: one JSON object, or a `RecordError`.
+        self.match_bytes(py, &text)?;
+        serde_json::from_slice(&text).map_err(|e| {
+            record_error(
+                py,
+                None,
+                Some(e.line() as u64),
+                "invalid-record",
+                &e.to_string(),
+            )
+        })
+    }
+
+    /// The JSON paths of the tokens in `tokens`, as `fimql filter --group-by` resolves them.
+    fn group_paths(&self, tokens: &[String]) -> PyResult<Vec<Vec<String>>> {
+        let catalog = Catalog::shared();
+        let mut paths = Vec::new();
+        for token in tokens {
+            match catalog.lookup(self.scope, token) {
+                Some(def) => {
+                    paths.push(def.segments().iter().map(|(k, _)| k.to_string()).collect())
+                }
+                None if self.allow_unknown => {
+                    paths.push(token.split('.').map(str::to_string).collect())
+                }
+                None => {
+                    return Err(PyValueError::new_err(format!(
+                        "group_by: unknown {} token `{token}` (see `fimql tokens`)",
+                        self.scope
+                    )));
+                }
+            }
+        }
+        Ok(paths)
+    }
+
+    /// Reads `path` batch by batch with the GIL released, calling `hit` on each matching record
+    /// there; malformed records raise or go to `errors`.
+    fn scan(
+        &self,
+        py: Python<'_>,
+        path: &PathBuf,
+        errors: Option<&Bound<'_, PyList>>,
+        hit: &mut (dyn FnMut(&[u8]) + Send),
+    ) -> PyResult<()> {
+        let name = path.display().to_string();
+        let mut reader = open(py, path)?;
+        let mut owned = Owned::of(&self.filter);
+        let mut bad = Vec::new();
+        loop {
+            let step = py.detach(|| -> io::Result<bool> {
+                let Some(batch) = reader.next_batch()? else {
+                    return Ok(false);
+                };
+                owned.with_dependent_mut(|_, m| {
+                    for item in &batch.items {
+                        match evaluate(m, &batch, item) {
+                            Outcome::Hit(s, e) => hit(&batch.bytes[s..e]),
+                            Outcome::Miss => {}
+                            Outcome::Bad(b) => bad.push(b),
+                        }
+                    }
+                });
+                reader.recycle(batch.bytes);
+                Ok(true)
+            });
+            let more = step.map_err(|e| io_error(&e, &name))?;
+            for b in bad.drain(..) {
+                let err = b.into_err(py, &name);
+                match errors {
+                    Some(list) => collect(py, list, err)?,
+                    None => return Err(err),
+                }
+            }
+            py.check_signals()?;
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// What became of one item of a batch.
+enum Outcome {
+    Hit(usize, usize),
+    Miss,
+    Bad(Bad),
+}
+
+/// A malformed record: where, and what.
+struct Bad {
+    line: u64,
+    code: String,
+    message: String,
+}
+
+impl Bad {
+    fn into_err(self, py: Python<'_>, path: &str) -> PyErr {
+        record_error(py, Some(path), Some(self.line), &self.code, &self.message)
+    }
+}
+
+fn evaluate(m: &mut Matcher<'_>, batch: &Batch, item: &Item) -> Outcome {
+    match item {
+        Item::Record { start, end, line } => match m.matches_json(&batch.bytes[*start..*end]) {
+            Ok(true) => Outcome::Hit(*start, *end),
+            Ok(false) => Outcome::Miss,
+            Err(e) => Outcome::Bad(Bad {
+                line: *line,
+                code: e.diagnostic().code.as_str().to_string(),
+                message: e.to_string(),
+            }),
+        },
+        Item::Error { line, diagnostic } => Outcome::Bad(Bad {
+            line: *line,
+            code: diagnostic.code.as_str().to_string(),
+            message: diagnostic.message.clone(),
+        }),
+    }
+}
+
+/// An `OSError` (of the subclass its errno calls for) naming the file.
+fn io_error(e: &io::Error, name: &str) -> PyErr {
+    match e.raw_os_error() {
+        Some(code) => {
+            let text = e.to_string();
+            let text = match text.rfind(" (os error ") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            PyOSError::new_err((code, text, name.to_string()))
+        }
+        None => PyOSError::new_err(format!("{name}: {e}")),
+    }
+}
+
+type Reader = RecordReader<Box<dyn Read + Send>>;
+
+/// Opens an exported file (decompressing gzip and zstd) for reading by records.
+fn open(py: Python<'_>, path: &PathBuf) -> PyResult<Reader> {
+    let name = path.display().to_string();
+    py.detach(|| {
+        let f = File::open(path)?;
+        if f.metadata()?.is_dir() {
+            return Ok(None);
+        }
+        fimql::stream::open(f).map(|input| Some(RecordReader::new(input)))
+    })
+    .map_err(|e| io_error(&e, &name))?
+    .ok_or_else(|| PyIsADirectoryError::new_err((21, "Is a directory", name)))
+}
+
+#[pymethods]
+impl PyFilter {
+    /// Whether one event matches.
+    ///
+    /// `event` is a dict (a bare event, or a search-response element `{"data": {...}}`), or the
+    /// JSON text of one as `str` or `bytes`. Bytes are the fast path: the record is scanned in
+    /// place, without building Python objects. Raises `RecordError` for text that is not one
+    /// JSON object, `TypeError` for a value that is not JSON.
+    fn matches(&self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<bool> {
+        if let Ok(b) = event.cast::<PyBytes>() {
+            return self.match_bytes(py, b.as_bytes());
+        }
+        if let Ok(s) = event.cast::<PyString>() {
+            return self.match_bytes(py, s.to_cow()?.as_bytes());
+        }
+        if let Ok(b) = event.cast::<PyByteArray>() {
+            return self.match_bytes(py, &b.to_vec());
+        }
+        if event.cast::<pyo3::types::PyDict>().is_err() {
+            return Err(PyTypeError::new_err(format!(
+                "an event is a dict, or JSON text as str or bytes, not {}",
+                type_name(event)
+            )));
+        }
+        let json = self.tree.event(event)?;
+        Ok(self.filter.matches(&json))
+    }
+
+    /// Why one event matches, or does not: the filter's tree with each node's verdict and, at
+    /// each term, the values found at its JSON path (what `fimql explain --events` shows).
+    ///
+    /// `event` as for `matches`. The result is a dict: `{"matched": bool, "applies_to": "data" |
+    /// "event", "tree": node}`, where a node is `{"kind": "and" | "or" | "not" | "term",
+    /// "verdict": bool, "decided_by": index of the deciding child (when one decided),
+    /// "children": [node, ...]}` and a term node adds `term` (canonical text), `token`, `type`,
+    /// `path`, `span` (`start`, `end`: code points of the filter, so
+    /// `filter.source[start:end]` is the term), `rule` (in words), `values` (`[{"value": ...,
+    /// "passed": bool}, ...]`, the first 8 and the first that passed), `more_values` and
+    /// `missing`. `matched` is always what `matches` says.
+    fn explain<'py>(
+        &self,
+        py: Python<'py>,
+        event: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let json = self.event_json(py, event)?;
+        let why = self.filter.explain(&json);
+        let mut out = serde_json::to_value(&why)
+            .map_err(|e| PyValueError::new_err(format!("cannot serialize the explanation: {e}")))?;
+        if let Some(tree) = out.get_mut("tree") {
+            spans_to_code_points(tree, &self.source);
+        }
+        Ok(pythonize::pythonize(py, &out)?)
+    }
+
+    /// The matching events of an exported file, in order, as dicts.
+    ///
+    /// Reads NDJSON, JSON arrays (a search response) and pretty-printed JSON, gzip- or
+    /// zstd-compressed or not, as `fimql filter` does. A malformed record raises `RecordError`
+    /// (naming the file and line) when the iteration reaches it, and ends the iteration; give a
+    /// list as `errors` to collect such errors there and go on instead.
+    #[pyo3(signature = (path, *, errors = None))]
+    fn filter_file(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        errors: Option<Bound<'_, PyList>>,
+    ) -> PyResult<Events> {
+        let name = path.display().to_string();
+        let reader = open(py, &path)?;
+        let loads = py.import("json")?.getattr("loads")?.unbind();
+        Ok(Events {
+            state: Mutex::new(EventsState {
+                reader,
+                matcher: Owned::of(&self.filter),
+                batch: None,
+                queue: VecDeque::new(),
+                done: false,
+                name,
+                errors: errors.map(Bound::unbind),
+                loads,
+            }),
+        })
+    }
+
+    /// The number of matching events in an exported file (what `fimql filter --count` prints).
+    ///
+    /// Malformed records raise `RecordError`; give a list as `errors` to collect them there and
+    /// count on instead.
+    #[pyo3(signature = (path, *, errors = None))]
+    fn count_file(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        errors: Option<Bound<'_, PyList>>,
+    ) -> PyResult<u64> {
+        let mut n = 0u64;
+        self.scan(py, &path, errors.as_ref(), &mut |_| n += 1)?;
+        Ok(n)
+    }
+
+    /// Counts the matching events of an exported file per value of one or more tokens, nested
+    /// one level per token, in the shape of the FIM count API with `groupBy` (what
+    /// `fimql filter --group-by` prints): `{"Create": 13, "Delete": 3}`. Events without a value
+    /// count under `"(missing)"`.
+    #[pyo3(signature = (path, tokens, *, errors = None))]
+    fn group_by<'py>(
+        &self,
+        py: Python<'py>,
+        path: PathBuf,
+        tokens: Vec<String>,
+        errors: Option<Bound<'py, PyList>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if tokens.is_empty() {
+            return Err(PyValueError::new_err("group_by: give at least one token"));
+        }
+        let mut group = GroupBy::new(self.group_paths(&tokens)?);
+        self.scan(py, &path, errors.as_ref(), &mut |bytes| {
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+                group.add(&v);
+            }
+        })?;
+        Ok(pythonize::pythonize(py, &group.to_json())?)
+    }
+
+    /// The filter as given.
+    #[getter]
+    fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The scope the filter was compiled for: `"events"` or `"incidents"`.
+    #[getter]
+    fn scope(&self) -> &'static str {
+        self.scope.as_str()
+    }
+
+    /// Warnings found while compiling (the filter works, but may not mean what was meant).
+    #[getter]
+    fn warnings(&self, py: Python<'_>) -> Vec<Py<PyDiagnostic>> {
+        self.warnings.iter().map(|w| w.clone_ref(py)).collect()
+    }
+
+    /// The JSON paths the filter reads, dotted (e.g. `fileAttribute.hidden`).
+    #[getter]
+    fn paths(&self) -> Vec<String> {
+        self.filter.paths().iter().map(|p| p.join(".")).collect()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "fimql.compile({}, scope={})",
+            repr(py, &self.source),
+            repr(py, self.scope.as_str())
+        )
+    }
+}
+
+/// The matching events of a file, as `Filter.filter_file` yields them.
+#[pyclass(frozen, module = "fimql")]
+pub struct Events {
+    state: Mutex<EventsState>,
+}
+
+struct EventsState {
+    reader: Reader,
+    matcher: Owned,
+    /// The batch the queue refers to.
+    batch: Option<Batch>,
+    queue: VecDeque<Outcome>,
+    done: bool,
+    name: String,
+    errors: Option<Py<PyList>>,
+    loads: Py<PyAny>,
+}
+
+impl EventsState {
+    /// Reads the next batch and matches it (the GIL is released by the caller). False at the end.
+    fn fill(&mut self) -> io::Result<bool> {
+        if let Some(old) = self.batch.take() {
+            self.reader.recycle(old.bytes);
+        }
+        let Some(batch) = self.reader.next_batch()? else {
+            return Ok(false);
+        };
+        let queue = &mut self.queue;
+        self.matcher.with_dependent_mut(|_, m| {
+            for item in &batch.items {
+                match evaluate(m, &batch, item) {
+                    Outcome::Miss => {}
+                    o => queue.push_back(o),
+                }
+            }
+        });
+        self.batch = Some(batch);
+        Ok(true)
+    }
+}
+
+#[pymethods]
+impl Events {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let Ok(mut guard) = self.state.try_lock() else {
+            return Err(PyValueError::new_err(
+                "the events iterator is already running",
+            ));
+        };
+        let st = &mut *guard;
+        loop {
+            match st.queue.pop_front() {
+                Some(Outcome::Hit(s, e)) => {
+                    let bytes = st.batch.as_ref().map_or(&[][..], |b| &b.bytes[s..e]);
+                    let event = st.loads.call1(py, (PyBytes::new(py, bytes),))?;
+                    return Ok(Some(event));
+                }
+                Some(Outcome::Bad(b)) => {
+                    let err = b.into_err(py, &st.name);
+                    match &st.errors {
+                        Some(list) => collect(py, list.bind(py), err)?,
+                        None => {
+                            st.done = true;
+                            st.queue.clear();
+                            return Err(err);
+                        }
+                    }
+                }
+                Some(Outcome::Miss) => {}
+                None if st.done => return Ok(None),
+                None => {
+                    let filled = py.detach(|| st.fill());
+                    match filled {
+                        Ok(true) => {}
+                        Ok(false) => st.done = true,
+                        Err(e) => {
+                            st.done = true;
+                            return Err(io_error(&e, &st.name));
+                        }
+                    }
+                    py.check_signals()?;
+                }
+            }
+        }
+    }
+}
+
+/// The `span`s of the term nodes of an explained tree, from bytes to code points of `src`.
+fn spans_to_code_points(node: &mut serde_json::Value, src: &str) {
+    if let Some(span) = node.get_mut("span").and_then(|s| s.as_object_mut()) {
+        for key in ["start", "end"] {
+            if let Some(at) = span.get(key).and_then(serde_json::Value::as_u64) {
+                let cp = code_points(src, usize::try_from(at).unwrap_or(usize::MAX));
+                span.insert(key.to_string(), cp.into());
+            }
+        }
+    }
+    if let Some(children) = node.get_mut("children").and_then(|c| c.as_array_mut()) {
+        for child in children {
+            spans_to_code_points(child, src);
+        }
+    }
+}

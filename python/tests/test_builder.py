@@ -1,0 +1,80 @@
+"""fimql.quote and the builder: values from elsewhere become filters that mean exactly them."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+import fimql
+
+NASTY = ['a b', 'C:\\temp\\*.exe', 'x"y', "it's", "`tick`", "AND", "a:b", "(x)", "[1..2]", "日本語", "?", "-x", "\\"]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_a_quoted_value_means_exactly_itself(value: str) -> None:
+    bare = fimql.compile(f"file.name:{fimql.quote(value)}")
+    assert bare.matches({"name": value})
+    assert bare.matches({"name": value.upper()})  # bare matches ignore case
+    assert not bare.matches({"name": value + "z"})
+    exact = fimql.compile(f"file.name:{fimql.quote(value, 'exact')}")
+    assert exact.matches({"name": value})
+    assert exact.matches({"name": value.swapcase()}) is (value.swapcase() == value)
+    phrase = fimql.compile(f"file.name:{fimql.quote(value, 'phrase')}")
+    assert phrase.matches({"name": "<<" + value + ">>"})
+
+
+def test_quote_refuses_what_cannot_be_written() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        fimql.quote("")
+    with pytest.raises(ValueError, match="form"):
+        fimql.quote("x", "single")  # type: ignore[arg-type]
+
+
+def test_conditions_build_filters() -> None:
+    since = datetime.datetime(2023, 6, 1, 2, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
+    cond = (
+        fimql.field("dateTime").range(since, None)
+        & fimql.field("action").any_of(["Create", "Content"])
+        & ~fimql.field("file.fullPath").phrase("C:\\Windows\\")
+        & (fimql.field("file.attribute.hidden").exact("Added") | fimql.field("severity").ge(4))
+    )
+    text = cond.build()
+    assert text == (
+        "dateTime:['2023-06-01T00:00:00Z'..*] AND action:[Create, Content] AND NOT "
+        'file.fullPath:"C:\\Windows\\\\" AND (file.attribute.hidden:`Added` OR severity>=4)'
+    )
+    assert str(cond) == text
+    assert fimql.check(text).valid
+    assert fimql.format(text) == text
+
+
+def test_every_constructor() -> None:
+    f = fimql.field
+    assert f("severity").range(3, 5).build() == "severity:[3..5]"
+    assert f("severity").range(None, 2).build() == "severity:[*..2]"
+    assert f("dateTime").gt(datetime.date(2023, 1, 9)).build() == "dateTime>'2023-01-09'"
+    assert f("dateTime").lt(datetime.datetime(2023, 1, 9, 10, 30)).build() == "dateTime<'2023-01-09T10:30:00Z'"
+    assert f("dateTime").le("now-7d").build() == "dateTime<='now-7d'"
+    assert f("severity").gt(3).build() == "severity>3"
+    assert f("asset.name").wildcard("DESKTOP*").build() == "asset.name:DESKTOP*"
+    assert f("asset.name").eq("DESKTOP*").build() == "asset.name:DESKTOP\\*"
+    assert f("file.attribute.hidden").exact_any_of(["Added", "Removed"]).build() == "file.attribute.hidden:[`Added`, `Removed`]"
+    assert f("action").present().build() == "action:*"
+    assert "false" in f("x").is_(False).build().lower()
+    assert fimql.and_(f("a").eq("1"), f("b").eq("2")).build() == "a:1 AND b:2"
+    assert fimql.or_(f("a").eq("1"), f("b").eq("2")).build() == "a:1 OR b:2"
+    assert fimql.not_(f("a").eq("1")).build() == "NOT a:1"
+
+
+def test_conditions_that_cannot_be_written_raise_filter_error() -> None:
+    for bad in (fimql.field("action").eq(""), fimql.field("bad name").eq("x"), fimql.and_(), fimql.field("a").any_of([])):
+        with pytest.raises(fimql.FilterError) as info:
+            bad.build()
+        assert info.value.diagnostics[0].severity == "error"
+    with pytest.raises(TypeError):
+        fimql.field("severity").gt(True)
+    with pytest.raises(TypeError):
+        fimql.field("severity").gt(1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        fimql.and_("action:Create")  # type: ignore[arg-type]

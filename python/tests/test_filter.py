@@ -1,0 +1,279 @@
+"""fimql.compile and Filter: matching dicts, text and bytes; reading files like `fimql filter`."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import fimql
+
+from conftest import BENCH_FILTERS, EXAMPLES, Cli
+
+
+def lines(path: Path) -> list[bytes]:
+    return [line for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def cli_matches(cli: Cli, src: str, path: Path) -> list[str]:
+    run = cli("filter", "--jobs", "1", "--quiet", src, str(path))
+    assert run.returncode in (0, 1), run.stderr
+    return run.stdout.splitlines()
+
+
+def test_compile_errors_raise_filter_error_with_every_problem() -> None:
+    src = "actoin:Create AND severity:high"
+    with pytest.raises(fimql.FilterError) as info:
+        fimql.compile(src)
+    codes = sorted(d.code for d in info.value.diagnostics)
+    assert codes == ["type-mismatch", "unknown-token"]
+    assert "error[unknown-token]" in str(info.value)
+    assert "error[type-mismatch]" in str(info.value)
+
+
+def test_a_filter_knows_its_source_scope_paths_and_warnings() -> None:
+    f = fimql.compile("action:Create OR action:Delete AND file.attribute.hidden:`Added`")
+    assert f.source.startswith("action:Create")
+    assert f.scope == "events"
+    assert sorted(f.paths) == ["action", "fileAttribute.hidden"]
+    assert [w.code for w in f.warnings] == ["mixed-and-or"]
+    assert repr(fimql.compile('file.name:"a b"')) == """fimql.compile('file.name:"a b"', scope='events')"""
+
+
+def test_every_input_form_gives_the_same_answer() -> None:
+    f = fimql.compile("action:create AND severity>=4 AND NOT asset.name:*laptop*")
+    hit = {"action": "Create", "severity": 5, "asset": {"name": "DESKTOP-1"}}
+    miss = {"action": "Create", "severity": 5, "asset": {"name": "my-LAPTOP-2"}}
+    for event, want in ((hit, True), (miss, False)):
+        element = {"sortValues": [1, "x"], "data": event}
+        text = json.dumps(element)
+        assert f.matches(event) is want
+        assert f.matches(element) is want
+        assert f.matches(text) is want
+        assert f.matches(text.encode()) is want
+        assert f.matches(bytearray(text.encode())) is want
+        assert f.matches(json.dumps(event, indent=2)) is want
+
+
+@pytest.mark.parametrize("name", sorted(BENCH_FILTERS))
+def test_dicts_text_and_bytes_agree_with_the_command_line(cli: Cli, name: str) -> None:
+    src = BENCH_FILTERS[name]
+    f = fimql.compile(src)
+    records = lines(EXAMPLES)
+    want = [line.encode() for line in cli_matches(cli, src, EXAMPLES)]
+    assert [r for r in records if f.matches(r)] == want
+    assert [r for r in records if f.matches(r.decode())] == want
+    assert [r for r in records if f.matches(json.loads(r))] == want
+    assert [r for r in records if f.matches(json.loads(r)["data"])] == want
+
+
+def test_dict_values_follow_json() -> None:
+    f = fimql.compile("severity>=4 AND profiles.rules.name:*CR_*")
+    event: dict[str, Any] = {"severity": 4, "profiles": ({"rules": [{"name": "x"}, {"name": "a CR_1"}]},)}
+    assert f.matches(event)
+    assert not f.matches({**event, "severity": 3.5})
+    assert not f.matches({**event, "severity": None})
+    assert not f.matches({**event, "severity": float("nan")})
+    # Numbers mean what they mean in JSON text, beyond 64 bits too.
+    for n in (2**63, 2**64 + 1, 2**70, -(2**70), 4.0, 1e300, True):
+        e = {**event, "severity": n}
+        assert f.matches(e) is f.matches(json.dumps(e)), n
+    # Members the filter does not read are not looked at.
+    assert f.matches({**event, "other": object()})
+    # Keys are case-sensitive JSON keys.
+    assert not f.matches({"Severity": 9, "profiles": event["profiles"]})
+
+
+def test_bad_events_raise() -> None:
+    f = fimql.compile("action:Create")
+    with pytest.raises(fimql.RecordError) as info:
+        f.matches(b'{"action": "Create"')
+    assert isinstance(info.value, ValueError)
+    assert info.value.code == "invalid-record"
+    assert info.value.path is None
+    with pytest.raises(fimql.RecordError):
+        f.matches("[1, 2]")
+    with pytest.raises(fimql.RecordError):
+        f.matches(b"\xff\xfe")
+    with pytest.raises(TypeError):
+        f.matches(42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        f.matches(["action", "Create"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="JSON"):
+        f.matches({"action": {1, 2}})
+    with pytest.raises(TypeError, match="keys"):
+        f.matches({"action": {"x": 1, 2: 3}})
+
+
+def test_deep_or_cyclic_dicts_raise_instead_of_crashing() -> None:
+    f = fimql.compile("action:Create")
+    deep: Any = "Create"
+    for _ in range(10_000):
+        deep = [deep]
+    with pytest.raises(ValueError, match="deeper"):
+        f.matches({"action": deep})
+    cyclic: list[Any] = []
+    cyclic.append(cyclic)
+    with pytest.raises(ValueError, match="deeper"):
+        f.matches({"action": cyclic})
+
+
+def test_filter_file_yields_the_matching_events_in_order(cli: Cli, generated: Path) -> None:
+    for src in BENCH_FILTERS.values():
+        f = fimql.compile(src)
+        want = [json.loads(line) for line in cli_matches(cli, src, generated)]
+        got = list(f.filter_file(generated))
+        assert got == want
+        assert f.count_file(generated) == len(want)
+        assert f.count_file(str(generated)) == len(want)
+
+
+@pytest.mark.parametrize("name", sorted(BENCH_FILTERS))
+def test_count_file_agrees_with_the_command_line(cli: Cli, generated: Path, name: str) -> None:
+    src = BENCH_FILTERS[name]
+    run = cli("filter", "--count", "--jobs", "1", "--quiet", src, str(generated))
+    assert fimql.compile(src).count_file(generated) == int(run.stdout)
+
+
+def zstd_frame(data: bytes) -> bytes:
+    """A zstd frame of raw (stored) blocks: what a zstd compressor writes for data it cannot shrink."""
+    out = bytearray(b"\x28\xb5\x2f\xfd")
+    out.append(0xE0)  # single segment, 8-byte content size, no checksum
+    out += len(data).to_bytes(8, "little")
+    blocks = [data[i : i + (128 << 10)] for i in range(0, len(data), 128 << 10)] or [b""]
+    for i, block in enumerate(blocks):
+        last = int(i == len(blocks) - 1)
+        out += (last | (len(block) << 3)).to_bytes(3, "little")  # block type 0: raw
+        out += block
+    return bytes(out)
+
+
+def test_every_file_layout_and_compression(tmp_path: Path) -> None:
+    records = [json.loads(r) for r in lines(EXAMPLES)]
+    f = fimql.compile("action:Create OR severity>=4")
+    want = [r for r in records if f.matches(r)]
+    assert 0 < len(want) < len(records)
+    array = tmp_path / "array.json"
+    array.write_text(json.dumps(records, indent=1))
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text("\n".join(json.dumps(r, indent=4) for r in records))
+    zipped = tmp_path / "events.ndjson.gz"
+    zipped.write_bytes(gzip.compress(EXAMPLES.read_bytes()))
+    zstd = tmp_path / "events.json.zst"
+    zstd.write_bytes(zstd_frame(array.read_bytes()))
+    for path in (EXAMPLES, array, pretty, zipped, zstd):
+        assert list(f.filter_file(path)) == want, path
+        assert f.count_file(path) == len(want), path
+
+
+def test_group_by_has_the_count_api_shape(cli: Cli, generated: Path) -> None:
+    src = "severity>=3"
+    f = fimql.compile(src)
+    run = cli("filter", "--group-by", "action", "--group-by", "platform", "--jobs", "1", "--quiet", src, str(generated))
+    got = f.group_by(generated, ["action", "platform"])
+    assert got == json.loads(run.stdout)
+    assert sum(n for per in got.values() for n in per.values()) == f.count_file(generated)
+    with pytest.raises(ValueError, match="unknown events token"):
+        f.group_by(generated, ["actoin"])
+    with pytest.raises(ValueError):
+        f.group_by(generated, [])
+
+
+def test_malformed_records_raise_with_file_and_line_or_are_collected(cli: Cli, tmp_path: Path) -> None:
+    good = lines(EXAMPLES)[:6]
+    path = tmp_path / "bad.ndjson"
+    path.write_bytes(b"\n".join([good[0], good[1], b'{"data": {"action": "Create"', good[2], b"[1]", *good[3:]]) + b"\n")
+    f = fimql.compile("NOT action:Nothing")
+    with pytest.raises(fimql.RecordError) as info:
+        f.count_file(path)
+    err = info.value
+    assert (err.path, err.line, err.code) == (str(path), 3, "invalid-record")
+    assert str(err).startswith(f"{path}:3: ")
+    # The iteration yields what comes before, then raises, then ends.
+    it = f.filter_file(path)
+    assert [next(it), next(it)] == [json.loads(good[0]), json.loads(good[1])]
+    with pytest.raises(fimql.RecordError):
+        next(it)
+    assert list(it) == []
+    # Collected instead: every good record, and each bad one with its line.
+    errors: list[fimql.RecordError] = []
+    assert f.count_file(path, errors=errors) == 6
+    assert [(e.line, e.code) for e in errors] == [(3, "invalid-record"), (5, "invalid-record")]
+    errors2: list[fimql.RecordError] = []
+    assert list(f.filter_file(path, errors=errors2)) == [json.loads(g) for g in good]
+    assert [e.line for e in errors2] == [3, 5]
+    errors3: list[fimql.RecordError] = []
+    assert f.group_by(path, ["action"], errors=errors3) and len(errors3) == 2
+    # The command line reports the same lines.
+    run = cli("filter", "--count", "--quiet", "NOT action:Nothing", str(path))
+    assert run.stdout.strip() == "6" and run.returncode == 2
+    assert f"{path}:3:" in run.stderr and f"{path}:5:" in run.stderr
+
+
+def test_unreadable_files_raise_os_errors(tmp_path: Path) -> None:
+    f = fimql.compile("action:Create")
+    with pytest.raises(FileNotFoundError) as info:
+        f.count_file(tmp_path / "missing.ndjson")
+    assert info.value.filename == str(tmp_path / "missing.ndjson")
+    with pytest.raises(IsADirectoryError):
+        f.count_file(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        f.filter_file(tmp_path / "missing.ndjson")
+    broken = tmp_path / "broken.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00" + b"not deflate data" * 8)
+    with pytest.raises(OSError, match="broken.gz"):
+        f.count_file(broken)
+
+
+def test_a_filter_is_shared_between_threads(generated: Path) -> None:
+    f = fimql.compile(BENCH_FILTERS["F3"])
+    records = lines(generated)[:2000]
+    want = sum(f.matches(r) for r in records)
+
+    def count_records(_: int) -> int:
+        return sum(f.matches(r) for r in records)
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(count_records, range(8))) == [want] * 8
+        files = list(pool.map(lambda _: f.count_file(generated), range(4)))
+    assert len(set(files)) == 1
+
+
+def test_the_gil_is_released_while_a_file_is_read(generated: Path, tmp_path: Path) -> None:
+    f = fimql.compile(BENCH_FILTERS["F4"])
+    begin = time.perf_counter()
+    once = f.count_file(generated)
+    # A file that takes about half a second to read, whatever the build.
+    copies = max(1, min(64, round(0.5 / (time.perf_counter() - begin))))
+    big = tmp_path / "big.ndjson"
+    big.write_bytes(generated.read_bytes() * copies)
+    want = once * copies
+    started = threading.Event()
+    result: list[int] = []
+
+    def work() -> None:
+        started.set()
+        result.append(f.count_file(big))
+
+    t = threading.Thread(target=work)
+    t.start()
+    started.wait()
+    ticks = 0
+    begin = time.perf_counter()
+    while t.is_alive():
+        ticks += 1
+        time.sleep(0.001)
+    elapsed = time.perf_counter() - begin
+    t.join()
+    assert result == [want]
+    # This thread ran all along (about a tick a millisecond), not only before the read began: a
+    # read holding the GIL would leave it a handful of ticks.
+    if elapsed < 0.2:
+        pytest.fail(f"the read took {elapsed:.3f} s: too short to tell")
+    assert ticks >= elapsed * 1000 / 20
