@@ -192,8 +192,10 @@ pub(crate) fn run(sources: &[Source], spec: &Spec, ctl: &Control) -> Outcome {
         .take(MAX_ERRORS_SHOWN)
         .map(|(unit, line, msg)| {
             let file = inputs.units[unit].file;
+            // Line 0: an error of the whole file (it cannot be opened or read on).
             let at = lines
                 .absolute(&inputs.units, unit, line)
+                .filter(|_| line > 0)
                 .map_or_else(String::new, |l| format!(":{l}"));
             format!("{}{at}: {msg}", sources[file].name)
         })
