@@ -8,8 +8,8 @@
 //! - `query.rs`: one query over the exports, on all cores, cancellable and time-limited.
 //! - `extract.rs`: the values at a few paths of a record without building it.
 //!
-//! Nothing is loaded at start-up beyond each file's first bytes (its codec): every query reads
-//! the files again, with bounded buffers.
+//! Nothing is loaded at start-up: each file is opened and its first bytes read (its codec), and
+//! every query reads the files again, with bounded buffers.
 
 mod api;
 mod extract;

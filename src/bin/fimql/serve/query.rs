@@ -2,18 +2,19 @@
 //! on all cores, cancellable, with a time limit and bounded memory.
 //!
 //! The inputs are read as `fimql filter` reads them: each file through a
-//! [`RecordReader`](fimql::stream::RecordReader) (every layout and codec, with line numbers),
+//! [`RecordReader`] (every layout and codec, with line numbers),
 //! and once a plain NDJSON file's first batch is out, the rest of it in chunks read at
 //! independent offsets ([`crate::chunks`]). Work goes out in units (a batch or a chunk), numbered
 //! in input order; each worker takes the next unit, reads it if it is a chunk, and evaluates its
-//! records with [`Matcher::matches_json`], the fast path. Between units, and every few thousand
-//! records within one, a worker checks whether a newer query has started (then it stops) or the
-//! time limit has passed (then it stops and the answer says so).
+//! records with [`fimql::Matcher::matches_json`], the fast path. Between units, and every few
+//! thousand records within one, a worker checks whether a newer query has started or its request
+//! went away (then it stops) or the time limit has passed (then it stops and the answer says so).
 //!
 //! For each matching record only the members the answer needs are read (the time, the group-by
 //! token; see [`super::extract`]); the page keeps the bytes of at most `offset + limit` records
-//! per unit, and only for units that can still hold them, so that memory stays bounded by the
-//! batch buffers, the page and the histogram and group-by tables (whose sizes are capped).
+//! per unit being read, and only the page's once the unit's place is known (see [`Pages`]), so
+//! that memory stays bounded by the batch buffers, the page and the histogram and group-by tables
+//! (whose sizes are capped).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
