@@ -72,6 +72,11 @@ test('a bad filter shows its diagnostic with code, help and the span marked', as
   assert.match(text, /error\[unknown-token\]/);
   assert.match(text, /did you mean `action`/);
   assert.equal(await page.locator('#backdrop mark').first().textContent(), 'actoin');
+  // The did-you-mean, applied: the filter is fixed and its diagnostics go.
+  await item.getByTestId('fix').click();
+  assert.equal(await page.getByTestId('filter').inputValue(), 'action:Create');
+  await waitForCount(cliCount('action:Create'));
+  assert.equal(await page.locator('[data-testid=diagnostics] li').count(), 0);
 });
 
 test('count, histogram, table and explain agree with fimql filter', async () => {

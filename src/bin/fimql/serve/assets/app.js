@@ -215,6 +215,20 @@ function renderCheck(text, check) {
       input.focus();
       input.setSelectionRange(start, Number(li.dataset.end));
     });
+    // A did-you-mean becomes a button that puts the suggestion in place of the span.
+    const mean = d.help && d.help.match(/did you mean `([^`]+)`/);
+    if (mean && d.span.end > d.span.start) {
+      const fix = el('button', { type: 'button', class: 'fix', 'data-testid': 'fix', text: `use ${mean[1]}` });
+      fix.addEventListener('click', (e) => {
+        e.stopPropagation();
+        const input = $('filter');
+        const v = input.value;
+        input.value = v.slice(0, start) + mean[1] + v.slice(Number(li.dataset.end));
+        syncBackdrop();
+        schedule(true);
+      });
+      li.append(fix);
+    }
     list.append(li);
   }
   syncBackdrop();
