@@ -7,7 +7,8 @@
 # four NDJSON files at line ends, compresses each with `gzip -6` and with zstd (level 3: the `zstd`
 # tool if installed, otherwise the crate's example `zstd_compress`), builds fimql in release mode,
 # then times F1 and F4 (the filters of benches/compare.sh) with --jobs 1 and --jobs 2 on the four
-# plain, gzip and zstd files, and `gzip -dc` / `zstd -dc` of the four files to /dev/null. The
+# plain, gzip and zstd files, and `gzip -dc` / `zstd -dc` of the four files to /dev/null, and the
+# decoder fimql uses for gzip alone (the example `gunzip`: flate2 with zlib-rs). The
 # commands take turns, REPEAT rounds (default 3), and the fastest run of each counts: on a shared
 # machine single runs move by 20% or more. Runs are warm, output goes to /dev/null.
 # Checks that the counts of matches on plain, gzip and zstd input agree, then prints a Markdown
@@ -27,6 +28,9 @@ if [ -z "${FIMQL:-}" ]; then
   cargo build --release --quiet
   FIMQL=target/release/fimql
 fi
+# The decoder fimql uses (flate2 with zlib-rs), alone.
+cargo build --release --quiet --example gunzip
+GUNZIP=target/release/examples/gunzip
 BYTES=$(stat -L -c %s "$DATA")
 if [ ! -s "$PARTS/part3.ndjson.zst" ]; then
   split -n l/4 -a 1 -d --additional-suffix=.ndjson "$DATA" "$PARTS/part"
@@ -98,6 +102,7 @@ for round in $(seq "$REPEAT"); do
     done
   done
   run "gzip|-|gzip -dc" gzip -dc "${GZ[@]}"
+  run "gzip|-|zlib-rs alone" "$GUNZIP" "${GZ[@]}"
   [ "$have_zstd" = 1 ] && run "zstd|-|zstd -dc" zstd -dc "${ZST[@]}"
 done
 
