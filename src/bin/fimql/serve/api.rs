@@ -402,9 +402,12 @@ pub(crate) async fn query(
     .into_response()
 }
 
+/// The most buckets the histogram lists with the empty ones between (200 years of months).
+const MAX_BUCKETS_SHOWN: u64 = 2400;
+
 /// Buckets of the histogram (`fimql::histogram`): hours when the matches span at most three
 /// days, days up to three months, months beyond. Empty buckets between the first and the last
-/// are included.
+/// are included, unless there would be more than [`MAX_BUCKETS_SHOWN`].
 fn histogram(hours: &BTreeMap<i64, u64>) -> (&'static str, Vec<Json>) {
     let at = |h: i64| DateTime::<Utc>::from_timestamp(h.saturating_mul(3600), 0);
     let (Some(first), Some(last)) = (
@@ -427,6 +430,15 @@ fn histogram(hours: &BTreeMap<i64, u64>) -> (&'static str, Vec<Json>) {
         }
     }
     let mut out = Vec::new();
+    if bucket.count_between(first, last) > MAX_BUCKETS_SHOWN {
+        // Times centuries apart: the buckets that hold events only.
+        for (&start, &n) in &counts {
+            if let Some(end) = bucket.next(start) {
+                out.push(json!({ "start": key(start), "end": key(end), "count": n }));
+            }
+        }
+        return (bucket.as_str(), out);
+    }
     let mut start = bucket.start(first);
     while start <= last {
         let Some(end) = bucket.next(start) else { break };
@@ -519,5 +531,9 @@ mod tests {
             7
         );
         assert_eq!(histogram(&BTreeMap::new()).1.len(), 0);
+        // Centuries apart: only the buckets with events.
+        let (unit, b) = histogram(&hours(&[(-h0, 1), (h0, 2), (h0 * 3, 4)]));
+        assert_eq!((unit, b.len()), ("month", 3));
+        assert_eq!(b[0]["start"], "1916-12-01T00:00:00Z");
     }
 }
