@@ -13,6 +13,8 @@ mod commands;
 mod filter;
 mod histogram;
 mod output;
+#[cfg(feature = "serve")]
+mod serve;
 
 use std::io::{self, Read};
 use std::process::ExitCode;
@@ -130,6 +132,8 @@ enum Command {
     /// Exit status like grep: 0 some event matched, 1 none did, 2 an error occurred (bad filter,
     /// unreadable file, malformed record).
     Filter(filter::FilterArgs),
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
     /// Work with FIM API request bodies.
     #[command(subcommand)]
     Request(RequestCommand),
@@ -259,6 +263,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain(&args),
         Command::Tokens { scope, format } => commands::tokens(scope.map(Scope::from), format),
         Command::Filter(args) => filter::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
         Command::Request(RequestCommand::Check {
             kind,
             format,

@@ -1,0 +1,142 @@
+// The page of `fimql serve` in a real browser (Debian's Chromium through playwright-core),
+// checked against `fimql filter` on the sample export. Run by run.sh; environment:
+// FIMQL (the binary), SAMPLE (the export, relative to the working directory), SCREENSHOT (where to save a picture of the page),
+// CHROMIUM (default /usr/bin/chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const FIMQL = process.env.FIMQL;
+const SAMPLE = process.env.SAMPLE;
+let server;
+let url;
+let browser;
+let page;
+const problems = [];
+
+const cliCount = (filter) => Number(execFileSync(FIMQL, ['filter', '--count', filter, SAMPLE]).toString().trim());
+const firstNumber = (text) => Number((text.match(/\d+/) || ['NaN'])[0]);
+
+before(async () => {
+  server = spawn(FIMQL, ['serve', '--port', '0', SAMPLE], { stdio: ['ignore', 'pipe', 'inherit'] });
+  url = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: server.stdout });
+    lines.once('line', resolve);
+    server.once('exit', (code) => reject(new Error(`fimql serve exited with ${code}`)));
+  });
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  // Any console error (a CSP violation among them) or page error fails the run.
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(url);
+  assert.equal(new URL(page.url()).search, '', 'the token is gone from the address bar');
+  await page.waitForSelector('[data-testid=count] .n');
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) server.kill();
+});
+
+async function typeFilter(text) {
+  const input = page.getByTestId('filter');
+  await input.fill('');
+  await input.pressSequentially(text, { delay: 15 });
+}
+
+async function waitForCount(want) {
+  await page.waitForFunction(
+    (n) => {
+      const c = document.querySelector('[data-testid=count]');
+      return c && !c.classList.contains('stale') && Number((c.textContent.match(/\d+/) || [])[0]) === n;
+    },
+    want,
+    { timeout: 15000 },
+  );
+}
+
+test('a bad filter shows its diagnostic with code, help and the span marked', async () => {
+  await typeFilter('actoin:Create');
+  const item = page.locator('[data-testid=diagnostics] li[data-code=unknown-token]');
+  await item.waitFor({ timeout: 10000 });
+  const text = await item.textContent();
+  assert.match(text, /error\[unknown-token\]/);
+  assert.match(text, /did you mean `action`/);
+  assert.equal(await page.locator('#backdrop mark').first().textContent(), 'actoin');
+  // The did-you-mean, applied: the filter is fixed and its diagnostics go.
+  await item.getByTestId('fix').click();
+  assert.equal(await page.getByTestId('filter').inputValue(), 'action:Create');
+  await waitForCount(cliCount('action:Create'));
+  assert.equal(await page.locator('[data-testid=diagnostics] li').count(), 0);
+});
+
+test('count, histogram, table and explain agree with fimql filter', async () => {
+  const filter = 'action:Create';
+  const want = cliCount(filter);
+  assert.ok(want > 0);
+  await typeFilter(filter);
+  await waitForCount(want);
+  assert.equal(await page.locator('[data-testid=diagnostics] li').count(), 0);
+  assert.equal(firstNumber(await page.getByTestId('count').textContent()), want);
+  const bars = page.locator('[data-testid=histogram] rect.bar');
+  assert.ok((await bars.count()) > 0, 'histogram bars');
+  const counts = await bars.evaluateAll((rs) => rs.map((r) => Number(r.dataset.count)));
+  assert.equal(counts.reduce((a, b) => a + b, 0), want, 'histogram sums to the count');
+  const rows = page.locator('[data-testid=events] tbody tr');
+  assert.equal(await rows.count(), Math.min(want, 50));
+  // The first row is the first event `fimql filter` prints.
+  const first = JSON.parse(execFileSync(FIMQL, ['filter', '--limit', '1', filter, SAMPLE]).toString());
+  await rows.first().click();
+  await page.getByTestId('verdict').filter({ hasText: 'matches' }).waitFor({ timeout: 10000 });
+  assert.equal(await page.getByTestId('verdict').textContent(), 'matches');
+  const shown = JSON.parse(await page.getByTestId('event-json').textContent());
+  assert.deepEqual(shown, first);
+  const explain = await page.getByTestId('explain').textContent();
+  assert.match(explain, /action/);
+  assert.equal(await page.getByTestId('canonical').textContent(), 'action:Create');
+  assert.match(await page.getByTestId('request').textContent(), /"filter": "action:Create"/);
+});
+
+test('completion offers token names and enum values', async () => {
+  await typeFilter('sever');
+  await page.locator('[data-testid=completions] li[data-insert="severity:"]').waitFor({ timeout: 5000 });
+  await page.keyboard.press('Escape');
+  await typeFilter('platform:LI');
+  const value = page.locator('[data-testid=completions] li[data-insert="platform:LINUX"]');
+  await value.waitFor({ timeout: 5000 });
+  await page.keyboard.press('Tab');
+  assert.equal(await page.getByTestId('filter').inputValue(), 'platform:LINUX');
+  await waitForCount(cliCount('platform:LINUX'));
+});
+
+test('clicking a group-by bar adds its term to the filter', async () => {
+  await typeFilter('severity>=1');
+  await waitForCount(cliCount('severity>=1'));
+  const group = page.locator('[data-testid=groups] .group').first();
+  const value = await group.getAttribute('data-value');
+  await group.click();
+  const filter = await page.getByTestId('filter').inputValue();
+  assert.equal(filter, `severity>=1 AND action:\`${value}\``);
+  await waitForCount(cliCount(filter));
+});
+
+test('the page as a user sees it, without console errors', async () => {
+  await typeFilter('severity>=3 AND NOT type:Registry');
+  await waitForCount(cliCount('severity>=3 AND NOT type:Registry'));
+  await page.locator('[data-testid=events] tbody tr').nth(1).click();
+  await page.getByTestId('verdict').filter({ hasText: 'matches' }).waitFor({ timeout: 10000 });
+  if (process.env.SCREENSHOT) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
+  }
+  assert.deepEqual(problems, [], 'no console errors (a CSP violation would be one)');
+});
