@@ -56,8 +56,10 @@
 //!
 //! ## Features
 //!
-//! - `cli` (default): the `fimql` command-line tool (clap, indicatif), `gzip` and `zstd`. Library
-//!   users depend on the crate with `default-features = false`.
+//! - `cli` (default): the `fimql` command-line tool (clap, indicatif, the output writers), `gzip`,
+//!   `zstd` and `serve`. Library users depend on the crate with `default-features = false`.
+//! - `serve`: `fimql serve`, the local web page over exported files (axum on tokio); part of
+//!   `cli`, nothing in the library.
 //! - `gzip`: gzip input in [`stream::open`] (flate2, with the zlib-rs backend).
 //! - `zstd`: zstd input in [`stream::open`] (the zstd crate, which builds the C library).
 //! - `testing`: test support (the fuzz properties, the random filter generator), hidden from the
