@@ -137,24 +137,56 @@ impl From<BuildError> for Diagnostics {
 
 /// A boolean condition under construction: a term, or an AND, OR or NOT of conditions. It holds
 /// the first [`BuildError`] met, which [`Condition::build`] returns.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 #[must_use]
 pub struct Condition {
     inner: Result<Expr, BuildError>,
+    /// At least the nesting of `inner` ([`nesting`]): counted up from the parts, and measured
+    /// when that count passes [`BUILD_DEPTH_LIMIT`].
+    bound: usize,
 }
 
+impl PartialEq for Condition {
+    fn eq(&self, other: &Condition) -> bool {
+        self.inner == other.inner
+    }
+}
+
+impl Eq for Condition {}
+
+/// How deep a condition may nest while it is being built. Past it, the condition becomes a
+/// [`BuildError::TooDeep`] at once, so that no tree is made that cloning, printing or dropping
+/// (which recurse) could not walk on a small stack; [`Condition::build`] refuses anything deeper
+/// than the parser's default long before.
+const BUILD_DEPTH_LIMIT: usize = crate::parse::MAX_DEPTH_LIMIT;
+
 impl Condition {
-    fn ok(kind: ExprKind) -> Condition {
-        Condition {
-            inner: Ok(Expr {
-                kind,
-                span: Span::default(),
-            }),
+    /// A condition whose nesting is at most `bound`, checked against [`BUILD_DEPTH_LIMIT`].
+    fn checked(inner: Result<Expr, BuildError>, bound: usize) -> Condition {
+        match inner {
+            Ok(e) if bound > BUILD_DEPTH_LIMIT => {
+                let depth = nesting(&e);
+                if depth > BUILD_DEPTH_LIMIT {
+                    Condition::err(BuildError::TooDeep {
+                        depth,
+                        max: DEFAULT_MAX_DEPTH,
+                    })
+                } else {
+                    Condition {
+                        inner: Ok(e),
+                        bound: depth,
+                    }
+                }
+            }
+            inner => Condition { inner, bound },
         }
     }
 
     fn err(e: BuildError) -> Condition {
-        Condition { inner: Err(e) }
+        Condition {
+            inner: Err(e),
+            bound: 0,
+        }
     }
 
     /// Both this and `other` (an n-ary AND, flattened).
@@ -233,17 +265,29 @@ pub fn or(items: impl IntoIterator<Item = Condition>) -> Condition {
 /// The negation of a condition.
 pub fn not(c: Condition) -> Condition {
     match c.inner {
-        Ok(e) => Condition::ok(ExprKind::Not(Box::new(e))),
+        // The NOT, and the parentheses of a group under it.
+        Ok(e) => Condition::checked(
+            Ok(Expr {
+                kind: ExprKind::Not(Box::new(e)),
+                span: Span::default(),
+            }),
+            c.bound + 2,
+        ),
         Err(e) => Condition::err(e),
     }
 }
 
 fn join(items: impl IntoIterator<Item = Condition>, is_and: bool) -> Condition {
-    let exprs: Result<Vec<Expr>, BuildError> = items.into_iter().map(|c| c.inner).collect();
+    let mut bound = 0;
+    let exprs: Result<Vec<Expr>, BuildError> = items
+        .into_iter()
+        .map(|c| {
+            bound = bound.max(c.bound + 1);
+            c.inner
+        })
+        .collect();
     let joined = exprs.map(|xs| if is_and { Expr::and(xs) } else { Expr::or(xs) });
-    Condition {
-        inner: joined.and_then(|e| e.ok_or(BuildError::EmptyGroup)),
-    }
+    Condition::checked(joined.and_then(|e| e.ok_or(BuildError::EmptyGroup)), bound)
 }
 
 /// How deep parentheses and `NOT` nest when `e` is printed, counted as the parser counts them.
@@ -423,7 +467,10 @@ impl FieldRef {
         if let Err(e) = reads_back(&expr) {
             return Condition::err(e);
         }
-        Condition { inner: Ok(expr) }
+        Condition {
+            inner: Ok(expr),
+            bound: 0,
+        }
     }
 
     fn text_value(&self, form: Form, text: &str) -> Result<Value, BuildError> {
@@ -651,6 +698,31 @@ mod tests {
         for bad in ["", "a b", "1a", "a..b", "a.", ".a", "AND", "not", "é"] {
             assert!(!is_field_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn building_deeper_than_any_parser_is_an_error_not_a_deep_tree() {
+        let t = || field("a").eq("1");
+        // 20,000 NOTs, and a growing AND/OR chain: each stops at the building ceiling.
+        let mut c = t();
+        for _ in 0..20_000 {
+            c = !c;
+        }
+        assert!(matches!(c.build(), Err(BuildError::TooDeep { .. })));
+        let mut c = t();
+        for _ in 0..20_000 {
+            c = (c & t()) | t();
+        }
+        assert!(
+            matches!(c.inner, Err(BuildError::TooDeep { depth, .. }) if depth <= BUILD_DEPTH_LIMIT + 2)
+        );
+        // A flat chain of ORs never nests, however long.
+        let mut c = t();
+        for _ in 0..5_000 {
+            c = c | t();
+        }
+        let q = c.build().unwrap();
+        assert!(matches!(&q.expr.kind, ExprKind::Or(xs) if xs.len() == 5_001));
     }
 
     #[test]

@@ -78,3 +78,17 @@ def test_conditions_that_cannot_be_written_raise_filter_error() -> None:
         fimql.field("severity").gt(1.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         fimql.and_("action:Create")  # type: ignore[arg-type]
+
+
+def test_building_deeper_than_any_parser_raises_instead_of_crashing() -> None:
+    c = fimql.field("a").eq("b")
+    for _ in range(20000):
+        c = ~c
+    with pytest.raises(fimql.FilterError) as info:
+        c.build()
+    assert info.value.diagnostics[0].code == "too-deep"
+    d = fimql.field("a").eq("b")
+    for _ in range(3000):
+        d = (d & fimql.field("b").eq("x")) | fimql.field("c").eq("y")
+    with pytest.raises(fimql.FilterError):
+        d.build()
