@@ -93,3 +93,16 @@ def test_the_offline_script(cli: Cli, monkeypatch: pytest.MonkeyPatch, capsys: p
     assert lines[-1].startswith(f"{want} events; {{")
     assert all(" Create " in line for line in lines[:-1])
     assert out.err == ""
+
+
+def test_the_offline_script_reports_a_malformed_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = EXAMPLES.read_text().splitlines()
+    damaged = tmp_path / "damaged.ndjson"
+    damaged.write_text("\n".join(lines[:3] + ['{"data": {"action": '] + lines[3:]) + "\n")
+    run(example("# offline.py"), [str(damaged)], monkeypatch)
+    out = capsys.readouterr()
+    assert out.out.splitlines()[-1].endswith("}")
+    assert f"{damaged}:4:" in out.err
+    assert len(out.err.splitlines()) == 1
