@@ -1,12 +1,12 @@
 //! The builder: filters made from Python values, escaped and quoted so that a script never pastes
 //! raw values into filter text.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::NaiveDate;
 use fimql::ast::{Form, Value};
 use fimql::builder::{self, BuildError, Condition, End, Point};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDate, PyDateTime, PyInt, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDate, PyInt, PyString, PyTuple};
 
 use crate::convert::type_name;
 use crate::diag::{filter_error, repr};
@@ -59,12 +59,8 @@ fn point(v: &Bound<'_, PyAny>) -> PyResult<Point> {
     if v.cast::<PyInt>().is_ok() {
         return Ok(Point::Int(v.extract::<i64>()?));
     }
-    if v.cast::<PyDateTime>().is_ok() {
-        if let Ok(t) = v.extract::<DateTime<FixedOffset>>() {
-            return Ok(Point::Instant(t.with_timezone(&Utc)));
-        }
-        let t: NaiveDateTime = v.extract()?;
-        return Ok(Point::Instant(t.and_utc()));
+    if let Some(t) = crate::convert::datetime_utc(v)? {
+        return Ok(Point::Instant(t));
     }
     if v.cast::<PyDate>().is_ok() {
         return Ok(Point::Date(v.extract::<NaiveDate>()?));

@@ -36,16 +36,27 @@ pub fn instant(now: &Bound<'_, PyAny>) -> PyResult<Instant> {
             ))),
         };
     }
-    if let Ok(t) = now.extract::<DateTime<FixedOffset>>() {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(t) = now.extract::<NaiveDateTime>() {
-        return Ok(t.and_utc());
+    if let Some(t) = datetime_utc(now)? {
+        return Ok(t);
     }
     Err(PyTypeError::new_err(format!(
         "now: expected a timestamp string or a datetime, not {}",
         type_name(now)
     )))
+}
+
+/// A `datetime` as a UTC instant: an aware one through its own `astimezone` (so that any tzinfo,
+/// `zoneinfo` included, counts), a naive one taken as UTC; `None` for anything else.
+pub fn datetime_utc(v: &Bound<'_, PyAny>) -> PyResult<Option<DateTime<Utc>>> {
+    if v.cast::<pyo3::types::PyDateTime>().is_err() {
+        return Ok(None);
+    }
+    if v.getattr("tzinfo")?.is_none() {
+        return Ok(Some(v.extract::<NaiveDateTime>()?.and_utc()));
+    }
+    let utc = v.py().import("datetime")?.getattr("timezone")?.getattr("utc")?;
+    let t = v.call_method1("astimezone", (utc,))?;
+    Ok(Some(t.extract::<DateTime<FixedOffset>>()?.with_timezone(&Utc)))
 }
 
 pub fn type_name(v: &Bound<'_, PyAny>) -> String {

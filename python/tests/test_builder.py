@@ -92,3 +92,13 @@ def test_building_deeper_than_any_parser_raises_instead_of_crashing() -> None:
         d = (d & fimql.field("b").eq("x")) | fimql.field("c").eq("y")
     with pytest.raises(fimql.FilterError):
         d.build()
+
+
+def test_an_aware_datetime_of_any_tzinfo_is_its_instant() -> None:
+    zoneinfo = pytest.importorskip("zoneinfo")
+    d = datetime.datetime(2023, 1, 10, 12, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    utc = datetime.datetime(2023, 1, 10, 17, tzinfo=datetime.timezone.utc)
+    assert fimql.field("dateTime").gt(d).build() == fimql.field("dateTime").gt(utc).build()
+    event = {"dateTime": "2023-01-10T16:30:00Z"}
+    assert fimql.compile("dateTime>now-1h", now=d).matches(event)
+    assert not fimql.compile("dateTime>now-10m", now=d).matches(event)
