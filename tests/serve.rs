@@ -767,3 +767,30 @@ fn the_incidents_scope_uses_its_own_catalog() {
         .json();
     assert_eq!(v["diagnostics"][0]["code"], "unknown-token");
 }
+
+#[test]
+fn records_that_are_not_events_are_malformed_with_or_without_a_filter() {
+    let dir = TempDir::new("serve-not-events");
+    let sample = std::fs::read_to_string(SAMPLE).unwrap();
+    let text = format!("[1]\n\"just a string\"\n{sample}");
+    let file = dir.write("mixed.ndjson", &text);
+    let s = Server::start(&[&file]);
+    let events = sample.lines().filter(|l| !l.trim().is_empty()).count() as u64;
+    let mut errors = Vec::new();
+    for f in ["", "NOT file.name:\"no such name\""] {
+        let v = s
+            .post("/api/query", &json!({"filter": f, "limit": 0}))
+            .json();
+        assert_eq!(v["count"], events, "filter {f:?}: {v}");
+        let samples = v["error_samples"].as_array().unwrap();
+        assert!(
+            samples[0].as_str().unwrap().contains("mixed.ndjson:1:"),
+            "{v}"
+        );
+        errors.push(v["errors"].as_u64().unwrap());
+    }
+    assert_eq!(
+        errors[0], errors[1],
+        "the same records are malformed with or without a filter"
+    );
+}

@@ -54,9 +54,15 @@ pub fn datetime_utc(v: &Bound<'_, PyAny>) -> PyResult<Option<DateTime<Utc>>> {
     if v.getattr("tzinfo")?.is_none() {
         return Ok(Some(v.extract::<NaiveDateTime>()?.and_utc()));
     }
-    let utc = v.py().import("datetime")?.getattr("timezone")?.getattr("utc")?;
+    let utc = v
+        .py()
+        .import("datetime")?
+        .getattr("timezone")?
+        .getattr("utc")?;
     let t = v.call_method1("astimezone", (utc,))?;
-    Ok(Some(t.extract::<DateTime<FixedOffset>>()?.with_timezone(&Utc)))
+    Ok(Some(
+        t.extract::<DateTime<FixedOffset>>()?.with_timezone(&Utc),
+    ))
 }
 
 pub fn type_name(v: &Bound<'_, PyAny>) -> String {

@@ -434,10 +434,15 @@ fn worker(sh: &Shared<'_, '_>) -> Part {
             part.records += 1;
             let verdict = match &mut matcher {
                 Some(m) => m.matches_json(bytes).map_err(|e| e.message().to_string()),
-                // Without a filter, every well-formed record is selected.
-                None => serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
-                    .map(|_| true)
-                    .map_err(|e| e.to_string()),
+                // Without a filter, every well-formed event is selected: a JSON object, as
+                // `fimql filter` and a filtered query require.
+                None => match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                    Err(e) => Err(e.to_string()),
+                    Ok(_) if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => {
+                        Ok(true)
+                    }
+                    Ok(_) => Err("invalid type: expected a JSON object (an event)".to_string()),
+                },
             };
             match verdict {
                 Ok(true) => {}
