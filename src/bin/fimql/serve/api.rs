@@ -181,6 +181,18 @@ fn time_token(app: &AppState) -> Option<&'static str> {
         })
 }
 
+/// The filter compiled with the server's options, or the 422 answer listing its diagnostics.
+fn compile_filter(app: &AppState, text: &str) -> Result<fimql::Filter, Response<Body>> {
+    fimql::compile(text, &app.options()).map_err(|d| {
+        let diagnostics: Vec<Json> = d.diagnostics().iter().map(|x| x.to_json(text)).collect();
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({ "error": "invalid filter", "diagnostics": diagnostics })),
+        )
+            .into_response()
+    })
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CheckReq {
@@ -295,20 +307,9 @@ pub(crate) async fn query(
     let filter = if req.filter.trim().is_empty() {
         None
     } else {
-        match fimql::compile(&req.filter, &app.options()) {
+        match compile_filter(&app, &req.filter) {
             Ok(f) => Some(Arc::new(f)),
-            Err(d) => {
-                let diagnostics: Vec<Json> = d
-                    .diagnostics()
-                    .iter()
-                    .map(|x| x.to_json(&req.filter))
-                    .collect();
-                return (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    axum::Json(json!({ "error": "invalid filter", "diagnostics": diagnostics })),
-                )
-                    .into_response();
-            }
+            Err(r) => return r,
         }
     };
     let time_path =
@@ -471,21 +472,9 @@ pub(crate) async fn explain(
         )
         .into_response();
     }
-    let opts = app.options();
-    let filter = match fimql::compile(&req.filter, &opts) {
+    let filter = match compile_filter(&app, &req.filter) {
         Ok(f) => f,
-        Err(d) => {
-            let diagnostics: Vec<Json> = d
-                .diagnostics()
-                .iter()
-                .map(|x| x.to_json(&req.filter))
-                .collect();
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                axum::Json(json!({ "error": "invalid filter", "diagnostics": diagnostics })),
-            )
-                .into_response();
-        }
+        Err(r) => return r,
     };
     let why = filter.explain(&req.event);
     axum::Json(json!({
