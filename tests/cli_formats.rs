@@ -46,6 +46,8 @@ fn on_terminal_sized(rows: u16, cols: u16, env: &str, args: &[&str]) -> String {
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("CLICOLOR")
+        // A CI service's `CI` turns colour on even where TERM says the terminal has none.
+        .env_remove("CI")
         .output()
         .expect("script (util-linux) runs the command on a terminal");
     String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
