@@ -204,6 +204,21 @@ pub fn open_detected(
     Ok((input, codec))
 }
 
+/// A reader that reads once from its inner reader, then reports the end of input: with
+/// `read_to_end`, one read into spare capacity, with nothing zeroed first.
+struct OneRead<'a, R>(&'a mut R, bool);
+
+impl<R: Read> Read for OneRead<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.1 {
+            return Ok(0);
+        }
+        let n = self.0.read(buf)?;
+        self.1 = true;
+        Ok(n)
+    }
+}
+
 /// How many lines after a first line that is not an object on one line decide the layout.
 const DETECT_LINES: usize = 8;
 
@@ -326,6 +341,11 @@ pub struct RecordReader<R> {
     /// Bytes searched, scanned or copied so far: the reader's work, which the tests
     /// hold to be linear in the input's size whatever the size of its records.
     work: u64,
+    /// Input that arrives over time (see [`RecordReader::live`]): one read per fill, and the
+    /// complete records read so far are handed out when a read comes back short.
+    live: bool,
+    /// In live mode: the last read returned fewer bytes than asked for.
+    drained: bool,
 }
 
 /// Scanner state for array and concatenated layouts.
@@ -397,6 +417,8 @@ impl<R: Read> RecordReader<R> {
             taken: 0,
             untracked: false,
             work: 0,
+            live: false,
+            drained: false,
         }
     }
 
@@ -447,6 +469,47 @@ impl<R: Read> RecordReader<R> {
         }
         self.searched = self.pending.len();
         self.last_newline
+    }
+
+    /// Hands out the complete records read so far whenever a read returns fewer bytes than
+    /// asked for, instead of waiting for a whole batch ([`BATCH_BYTES`]). For input that arrives
+    /// over time, such as a pipe from `tail -f`: without it, a record could wait for a megabyte of
+    /// later input before anyone sees it. Off by default; on a file it would only make batches
+    /// smaller.
+    ///
+    /// A short read is taken to mean that no more input is waiting, so the reader should return
+    /// a short count only then: a pipe does, and fimql's command line polls its standard input
+    /// before each short count.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use fimql::stream::RecordReader;
+    ///
+    /// // A reader that returns one line per read, as a slow pipe would.
+    /// struct Slow(Vec<&'static [u8]>);
+    /// impl Read for Slow {
+    ///     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+    ///         let Some(next) = self.0.first_mut() else { return Ok(0) };
+    ///         let n = next.len().min(buf.len());
+    ///         buf[..n].copy_from_slice(&next[..n]);
+    ///         *next = &next[n..];
+    ///         if next.is_empty() {
+    ///             self.0.remove(0);
+    ///         }
+    ///         Ok(n)
+    ///     }
+    /// }
+    /// let input = Slow(vec![b"{\"a\":1}\n", b"{\"a\":2}\n"]);
+    /// let mut reader = RecordReader::new(input).live(true);
+    /// // Each line is its own batch, handed out as soon as it was read.
+    /// assert_eq!(reader.next_batch()?.unwrap().items.len(), 1);
+    /// assert_eq!(reader.next_batch()?.unwrap().items.len(), 1);
+    /// assert!(reader.next_batch()?.is_none());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn live(mut self, on: bool) -> Self {
+        self.live = on;
+        self
     }
 
     /// A reader for a known layout.
@@ -521,15 +584,26 @@ impl<R: Read> RecordReader<R> {
             .saturating_sub(self.pending.len())
             .max(64 << 10);
         let before = self.pending.len();
-        match (&mut self.inner)
-            .take(want as u64)
-            .read_to_end(&mut self.pending)
-        {
+        let read = if self.live {
+            // One read: what came back short is all there is for now.
+            self.pending.reserve(want);
+            OneRead(&mut self.inner, false)
+                .take(want as u64)
+                .read_to_end(&mut self.pending)
+        } else {
+            (&mut self.inner)
+                .take(want as u64)
+                .read_to_end(&mut self.pending)
+        };
+        match read {
             Ok(0) => {
                 self.eof = true;
                 Ok(false)
             }
-            Ok(_) => Ok(true),
+            Ok(n) => {
+                self.drained = self.live && n < want;
+                Ok(true)
+            }
             Err(e) => {
                 // `read_to_end` keeps the bytes it read before the error.
                 self.eof = true;
@@ -631,7 +705,7 @@ impl<R: Read> RecordReader<R> {
         loop {
             // Hand out everything up to the last newline once there is enough of it, or at EOF.
             let have_line = self.last_newline();
-            let enough = self.pending.len() >= BATCH_BYTES;
+            let enough = self.pending.len() >= BATCH_BYTES || self.drained;
             if (enough && have_line.is_some()) || self.eof {
                 let cut = if self.eof {
                     self.pending.len()
@@ -754,7 +828,7 @@ impl<R: Read> RecordReader<R> {
                 self.scan.skipping = true;
                 return Ok(Some(batch));
             }
-            if (cut >= BATCH_BYTES && !items.is_empty())
+            if ((cut >= BATCH_BYTES || self.drained) && !items.is_empty())
                 || (self.eof && self.scan.pos >= self.pending.len())
             {
                 if self.eof {
@@ -1243,6 +1317,84 @@ mod tests {
                 Item::Error { line, diagnostic } => (*line, Err(diagnostic.message.clone())),
             })
             .collect()
+    }
+
+    /// Gives its pieces one per read (a piece longer than the buffer over several reads), as a
+    /// slow pipe does.
+    struct Pieces(Vec<Vec<u8>>);
+
+    impl Read for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let Some(next) = self.0.first_mut() else {
+                return Ok(0);
+            };
+            let n = next.len().min(buf.len());
+            buf[..n].copy_from_slice(&next[..n]);
+            next.drain(..n);
+            if next.is_empty() {
+                self.0.remove(0);
+            }
+            Ok(n)
+        }
+    }
+
+    /// The batches of `pieces`, read live or not, as the items of each.
+    fn batches(pieces: &[&str], live: bool) -> Vec<Items> {
+        batches_as(pieces, live, None)
+    }
+
+    fn batches_as(pieces: &[&str], live: bool, layout: Option<Layout>) -> Vec<Items> {
+        let input = Pieces(pieces.iter().map(|p| p.as_bytes().to_vec()).collect());
+        let r = match layout {
+            Some(l) => RecordReader::with_layout(input, l),
+            None => RecordReader::new(input),
+        };
+        let mut r = r.live(live);
+        let mut out = Vec::new();
+        while let Some(batch) = r.next_batch().unwrap() {
+            out.push(items_of(&batch));
+        }
+        out
+    }
+
+    #[test]
+    fn live_input_hands_out_each_read_records_at_once_in_every_layout() {
+        let rec = |line: u64, text: &str| (line, Ok(text.to_string()));
+        // NDJSON: a record cut across reads waits for its end, then goes out with its line.
+        let pieces = ["{\"a\":1}\n{\"a\"", ":2}\n", "\n{\"a\":3}\n"];
+        assert_eq!(
+            batches(&pieces, true),
+            [
+                vec![rec(1, "{\"a\":1}")],
+                vec![rec(2, "{\"a\":2}")],
+                vec![rec(4, "{\"a\":3}")],
+            ]
+        );
+        // Not live: one batch of all of it.
+        assert_eq!(batches(&pieces, false).len(), 1);
+        // An array of records.
+        let pieces = ["[{\"a\":1},", "{\"a\":", "2}\n", ",{\"a\":3}]"];
+        assert_eq!(
+            batches(&pieces, true),
+            [
+                vec![rec(1, "{\"a\":1}")],
+                vec![rec(1, "{\"a\":2}")],
+                vec![rec(2, "{\"a\":3}")],
+            ]
+        );
+        // Pretty-printed records one after another (whose layout, when not given, is told from
+        // the first lines: live input waits for them).
+        let pieces = ["{\n  \"a\": 1\n}\n{\n", "  \"a\": 2\n}\n"];
+        let concatenated = Some(Layout::Concatenated);
+        assert_eq!(
+            batches_as(&pieces, true, concatenated),
+            [
+                vec![rec(1, "{\n  \"a\": 1\n}")],
+                vec![rec(4, "{\n  \"a\": 2\n}")],
+            ]
+        );
+        assert_eq!(batches_as(&pieces, false, concatenated).len(), 1);
+        assert_eq!(batches(&pieces, true).len(), 1);
     }
 
     /// Counts the bytes and calls that go through it.

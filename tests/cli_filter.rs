@@ -1260,3 +1260,59 @@ fn progress_bar_on_a_terminal_only() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&quiet.stdout).contains("events/s"));
 }
+
+/// `tail -f export.ndjson | fimql filter ...`: each match is written as soon as its line has
+/// arrived, while the input is still open, in every output format and with several workers.
+#[test]
+fn matches_on_a_slow_pipe_are_written_as_they_arrive() {
+    for args in [
+        &["--jobs", "1"][..],
+        &["--jobs", "2"],
+        &["--format", "csv", "--fields", "action,severity"],
+        &["--format", "json"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fimql"))
+            .arg("filter")
+            .args(args)
+            .arg("action:Create")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        let mut output = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = output.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        // Waits until the output holds `needle`, while the input is still open. (A JSON array's
+        // element is written at once, its comma when the next one comes.)
+        let mut shown = Vec::new();
+        let mut wait_for = |needle: &str| {
+            while !String::from_utf8_lossy(&shown).contains(needle) {
+                match rx.recv_timeout(Duration::from_secs(20)) {
+                    Ok(bytes) => shown.extend(bytes),
+                    Err(_) => panic!(
+                        "{args:?}: no {needle:?} while the input is open: {:?}",
+                        String::from_utf8_lossy(&shown)
+                    ),
+                }
+            }
+        };
+        for severity in [3, 4] {
+            writeln!(input, r#"{{"action":"Delete","severity":1}}"#).unwrap();
+            writeln!(input, r#"{{"action":"Create","severity":{severity}}}"#).unwrap();
+            input.flush().unwrap();
+            wait_for(&format!("{severity}"));
+        }
+        drop(input);
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{args:?}: {status}");
+    }
+}

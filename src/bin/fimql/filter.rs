@@ -18,6 +18,7 @@ use fimql::stream::{Batch, Codec, Item, Layout, RecordReader};
 use fimql::{Filter, Options};
 
 use crate::histogram::{BucketArg, Chart};
+use crate::live;
 use crate::output::{ColorArg, OutputFormat, Rows, color_on};
 use crate::{ScopeArg, filter_text, parse_now};
 
@@ -627,14 +628,15 @@ impl Inputs {
         self.next_file += 1;
         self.plain = None;
         Some(match open_input(name) {
-            Ok((input, plain, codec)) => {
+            Ok((input, plain, codec, live)) => {
                 if self.chunking {
                     self.plain = plain.map(Arc::new);
                 }
                 let reader = match self.layout {
                     Some(l) => RecordReader::with_layout(input, l),
                     None => RecordReader::new(input),
-                };
+                }
+                .live(live);
                 Ok((Opened { file, reader }, codec != Codec::Plain))
             }
             Err(error) => Err(Msg::FileError { file, error }),
@@ -677,29 +679,30 @@ impl Inputs {
 }
 
 /// An input opened for reading (decompressed), with its codec; for a regular file that is not
-/// compressed, also a second handle to it, for reading at any offset.
-type OpenedInput = (Box<dyn io::Read + Send>, Option<File>, Codec);
+/// compressed, also a second handle to it, for reading at any offset; and whether to read it live
+/// (uncompressed input that arrives over time: standard input or a named pipe, see [`live`]).
+type OpenedInput = (Box<dyn io::Read + Send>, Option<File>, Codec, bool);
 
 /// Opens an input (see [`OpenedInput`]).
 fn open_input(name: &str) -> io::Result<OpenedInput> {
-    if name == "-" {
-        let (input, codec) = fimql::stream::open_detected(io::stdin())?;
-        return Ok((input, None, codec));
-    }
-    let f = File::open(name)?;
+    let f = if name == "-" {
+        live::stdin_file()?
+    } else {
+        File::open(name)?
+    };
     let meta = f.metadata()?;
     if meta.is_dir() {
         return Err(io::Error::other("is a directory"));
     }
-    let second = if meta.is_file() {
-        f.try_clone().ok()
-    } else {
-        None
-    };
+    if !live::is_regular(&f) {
+        let (input, codec) = fimql::stream::open_detected(live::Draining(f))?;
+        return Ok((input, None, codec, codec == Codec::Plain));
+    }
+    let second = f.try_clone().ok();
     let (input, codec) = fimql::stream::open_detected(f)?;
     // The second handle reads from the start, whatever the first one has read.
-    let plain = second.filter(|_| codec == Codec::Plain && cfg!(unix));
-    Ok((input, plain, codec))
+    let plain = second.filter(|_| codec == Codec::Plain && cfg!(unix) && name != "-");
+    Ok((input, plain, codec, false))
 }
 
 /// Reads a chunk of a plain NDJSON file.

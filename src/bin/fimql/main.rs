@@ -12,6 +12,7 @@ mod chunks;
 mod commands;
 mod filter;
 mod histogram;
+mod live;
 mod output;
 #[cfg(feature = "serve")]
 mod serve;
