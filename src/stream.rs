@@ -27,6 +27,8 @@ use crate::span::Span;
 
 /// The target size of a batch, in bytes.
 pub const BATCH_BYTES: usize = 1 << 20;
+/// The most one read asks for in live mode ([`RecordReader::live`]).
+const LIVE_READ: usize = 256 << 10;
 /// The largest record accepted, in bytes (64 MiB): a longer one is reported as a
 /// `record-too-long` [`Item::Error`] on the line where it starts and skipped, in every layout, and
 /// the records after it are read. A reader holds at most one record of this size in memory (plus
@@ -202,21 +204,6 @@ pub fn open_detected(
         }
     };
     Ok((input, codec))
-}
-
-/// A reader that reads once from its inner reader, then reports the end of input: with
-/// `read_to_end`, one read into spare capacity, with nothing zeroed first.
-struct OneRead<'a, R>(&'a mut R, bool);
-
-impl<R: Read> Read for OneRead<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.1 {
-            return Ok(0);
-        }
-        let n = self.0.read(buf)?;
-        self.1 = true;
-        Ok(n)
-    }
 }
 
 /// How many lines after a first line that is not an object on one line decide the layout.
@@ -477,9 +464,10 @@ impl<R: Read> RecordReader<R> {
     /// later input before anyone sees it. Off by default; on a file it would only make batches
     /// smaller.
     ///
-    /// A short read is taken to mean that no more input is waiting, so the reader should return
-    /// a short count only then: a pipe does, and fimql's command line polls its standard input
-    /// before each short count.
+    /// A short read is taken to mean that no more input is coming for now, so the reader should
+    /// return a short count only then: a pipe does, and fimql's command line, so that a fast
+    /// writer still fills whole batches, keeps reading while more bytes arrive within a few
+    /// milliseconds.
     ///
     /// ```
     /// use std::io::Read;
@@ -585,11 +573,21 @@ impl<R: Read> RecordReader<R> {
             .max(64 << 10);
         let before = self.pending.len();
         let read = if self.live {
-            // One read: what came back short is all there is for now.
-            self.pending.reserve(want);
-            OneRead(&mut self.inner, false)
-                .take(want as u64)
-                .read_to_end(&mut self.pending)
+            // One read of up to `LIVE_READ` bytes (`read_to_end` would start with small reads):
+            // what came back short is all there is for now.
+            let chunk = want.min(LIVE_READ);
+            self.pending.resize(before + chunk, 0);
+            let read = loop {
+                match self.inner.read(&mut self.pending[before..]) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    other => break other,
+                }
+            };
+            self.pending.truncate(before + *read.as_ref().unwrap_or(&0));
+            if let Ok(n) = read {
+                self.drained = n < chunk;
+            }
+            read
         } else {
             (&mut self.inner)
                 .take(want as u64)
@@ -600,10 +598,7 @@ impl<R: Read> RecordReader<R> {
                 self.eof = true;
                 Ok(false)
             }
-            Ok(n) => {
-                self.drained = self.live && n < want;
-                Ok(true)
-            }
+            Ok(_) => Ok(true),
             Err(e) => {
                 // `read_to_end` keeps the bytes it read before the error.
                 self.eof = true;

@@ -5,6 +5,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::time::{Duration, Instant};
 
 /// Whether `file` is a regular file (if that cannot be told, it is taken to be one: batches stay
 /// whole).
@@ -27,10 +28,16 @@ pub fn stdin_file() -> io::Result<File> {
     }
 }
 
-/// A pipe read so that a read comes back short only when no more input is waiting: after each
-/// read, more reads follow while `poll` says there are bytes ready. A fast writer then still fills
-/// whole batches, and a slow one has each record handed on as soon as it has arrived.
+/// A pipe read so that a read comes back short only when the writer has paused: after each read,
+/// more reads follow while more bytes arrive within [`PAUSE`], for at most [`MAX_WAIT`]. A fast
+/// writer (`zcat export.gz | fimql filter ...`) then still fills whole batches, and a slow one
+/// (`tail -f`) has each record handed on within a fraction of a second.
 pub struct Draining(pub File);
+
+/// How long a writer may pause before the bytes read so far are handed on.
+pub const PAUSE: Duration = Duration::from_millis(10);
+/// How long one read may keep collecting bytes that trickle in.
+pub const MAX_WAIT: Duration = Duration::from_millis(100);
 
 impl Read for Draining {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -38,7 +45,12 @@ impl Read for Draining {
         if n == 0 {
             return Ok(0);
         }
-        while n < buf.len() && waiting(&self.0) {
+        let start = Instant::now();
+        while n < buf.len() {
+            let left = MAX_WAIT.saturating_sub(start.elapsed());
+            if left.is_zero() || !waiting(&self.0, left.min(PAUSE)) {
+                break;
+            }
             match self.0.read(&mut buf[n..]) {
                 Ok(0) => break,
                 Ok(k) => n += k,
@@ -51,20 +63,20 @@ impl Read for Draining {
     }
 }
 
-/// Whether bytes (or the end of the input) are ready to be read from `file` at once.
+/// Whether bytes (or the end of the input) are ready to be read from `file` within `timeout`.
 #[cfg(unix)]
-fn waiting(file: &File) -> bool {
+fn waiting(file: &File, timeout: Duration) -> bool {
     use rustix::event::{PollFd, PollFlags, Timespec};
     let mut fds = [PollFd::new(file, PollFlags::IN)];
-    let now = Timespec {
+    let timeout = Timespec {
         tv_sec: 0,
-        tv_nsec: 0,
+        tv_nsec: i64::from(timeout.subsec_nanos()),
     };
-    matches!(rustix::event::poll(&mut fds, Some(&now)), Ok(n) if n > 0)
+    matches!(rustix::event::poll(&mut fds, Some(&timeout)), Ok(n) if n > 0)
 }
 
 /// Without `poll`, every read may be short: records are handed on after each.
 #[cfg(not(unix))]
-fn waiting(_: &File) -> bool {
+fn waiting(_: &File, _: Duration) -> bool {
     false
 }
