@@ -405,3 +405,48 @@ fn source(path: &PathBuf) -> Result<Source, String> {
         codec: Codec::detect(&head[..got]),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether the query started as `(latest, generation)` has been superseded.
+    fn stale((latest, generation): &(Arc<AtomicU64>, u64)) -> bool {
+        latest.load(Ordering::SeqCst) != *generation
+    }
+
+    #[test]
+    fn a_query_supersedes_only_its_own_clients() {
+        let clients = Clients::default();
+        let a1 = clients.start(Some("a"));
+        let b1 = clients.start(Some("b"));
+        let script = clients.start(None);
+        assert!(!stale(&a1) && !stale(&b1) && !stale(&script));
+        let a2 = clients.start(Some("a"));
+        assert!(stale(&a1) && !stale(&a2));
+        assert!(!stale(&b1) && !stale(&script));
+        // Queries that name no client never supersede each other.
+        let script2 = clients.start(None);
+        assert!(!stale(&script) && !stale(&script2));
+    }
+
+    #[test]
+    fn the_client_heard_from_least_recently_is_forgotten() {
+        let clients = Clients::default();
+        let first = clients.start(Some("c0"));
+        for i in 1..MAX_CLIENTS {
+            clients.start(Some(&format!("c{i}")));
+        }
+        // c1 is heard from again: c0 is now the least recent.
+        clients.start(Some("c1"));
+        let one_more = clients.start(Some("new"));
+        assert!(!stale(&one_more));
+        let table = clients.0.lock().unwrap();
+        assert_eq!(table.slots.len(), MAX_CLIENTS);
+        assert!(!table.slots.contains_key("c0") && table.slots.contains_key("c1"));
+        drop(table);
+        // Forgotten, c0's query is not stopped by its next one (a fresh counter).
+        let again = clients.start(Some("c0"));
+        assert!(!stale(&first) && !stale(&again));
+    }
+}
