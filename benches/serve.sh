@@ -34,7 +34,8 @@ pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$out"' EXIT
 until [ -s "$out/url" ]; do sleep 0.1; done
 url=$(head -1 "$out/url"); base=${url%%/\?token=*}; token=${url##*=}
-body() { python3 -c 'import json,sys; print(json.dumps({"filter": sys.argv[1]}))' "$1"; }
+# One client, as one page: its newer query stops its older one.
+body() { python3 -c 'import json,sys; print(json.dumps({"filter": sys.argv[1], "client": "bench"}))' "$1"; }
 query() {  # FILTER -> seconds; the answer in $out/r.json
   body "$1" > "$out/q.json"
   curl -s -o "$out/r.json" -w '%{time_total}' -H "Authorization: Bearer $token" \

@@ -708,7 +708,8 @@ fn a_newer_query_cancels_the_one_running() {
     let port = s.port;
     let host = s.host();
     let token = s.token.clone();
-    let body = json!({"filter": "action:Create", "group_by": "file.name"}).to_string();
+    let body =
+        json!({"filter": "action:Create", "group_by": "file.name", "client": "page-a"}).to_string();
     let slow = std::thread::spawn(move || {
         let mut st = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let req = format!(
@@ -724,7 +725,7 @@ fn a_newer_query_cancels_the_one_running() {
     std::thread::sleep(Duration::from_millis(300));
     let second = s.post(
         "/api/query",
-        &json!({"filter": "action:Delete", "limit": 1}),
+        &json!({"filter": "action:Delete", "limit": 1, "client": "page-a"}),
     );
     let first = slow.join().unwrap();
     let v = first.json();
@@ -793,4 +794,331 @@ fn records_that_are_not_events_are_malformed_with_or_without_a_filter() {
         errors[0], errors[1],
         "the same records are malformed with or without a filter"
     );
+}
+
+/// Sends a query as `client` (none: a script that names no client) on a connection of its own,
+/// in a thread; the answer comes with the time it arrived.
+fn query_in_thread(s: &Server, body: Value) -> std::thread::JoinHandle<(Resp, Instant)> {
+    let (port, host, token) = (s.port, s.host(), s.token.clone());
+    std::thread::spawn(move || {
+        let body = body.to_string();
+        let mut st = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let req = format!(
+            "POST /api/query HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        st.write_all(req.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        let _ = st.read_to_end(&mut out);
+        (Resp::parse(&out), Instant::now())
+    })
+}
+
+#[test]
+fn a_query_cancels_only_the_query_of_its_own_client() {
+    let dir = TempDir::new("serve-two-clients");
+    let n = 70_000;
+    let big = dir.write("big.ndjson", events(n, 400));
+    let s = Server::start(&["--jobs", "1", &big]);
+    let slow = |client: &str| json!({"filter": "action:Create", "group_by": "file.name", "client": client});
+    // Page A and page B each start a long query; then page B types again.
+    let a = query_in_thread(&s, slow("page-a"));
+    std::thread::sleep(Duration::from_millis(200));
+    let b = query_in_thread(&s, slow("page-b"));
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Instant::now();
+    let b2 = s.post(
+        "/api/query",
+        &json!({"filter": "action:Delete", "limit": 1, "client": "page-b"}),
+    );
+    let (a, a_done) = a.join().unwrap();
+    let (b, _) = b.join().unwrap();
+    let (a, b, b2) = (a.json(), b.json(), b2.json());
+    // B's newer query stopped B's older one, which was running then...
+    assert_eq!(b["stopped"], "cancelled", "{}", b["count"]);
+    assert_eq!(b2["stopped"], Value::Null);
+    assert_eq!(b2["count"], count_by_cli("action:Delete", &big));
+    // ...and A's, still running too, went on to the end.
+    assert!(
+        a_done > sent,
+        "page A's query ended before page B's second one was sent"
+    );
+    assert_eq!(a["stopped"], Value::Null, "{}", a["count"]);
+    assert_eq!(a["count"], count_by_cli("action:Create", &big));
+    // A script that names no client is not stopped by a page's query either.
+    let script = query_in_thread(&s, json!({"filter": "action:Create"}));
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Instant::now();
+    let other = s.post("/api/query", &json!({"filter": "", "client": "page-a"}));
+    assert_eq!(other.status, 200);
+    let (script, done) = script.join().unwrap();
+    assert!(
+        done > sent,
+        "the script's query ended before the page's was sent"
+    );
+    assert_eq!(script.json()["stopped"], Value::Null);
+    // A client name is short and plain.
+    for bad in ["", "a b", "../x", &"x".repeat(65)] {
+        let r = s.post("/api/query", &json!({"filter": "", "client": bad}));
+        assert_eq!(r.status, 400, "{bad:?}: {r:?}");
+    }
+}
+
+#[test]
+fn slow_clients_are_cut_off_and_others_answered() {
+    let s = Server::start(&[SAMPLE]);
+    let limits = s.send("GET", "/api/info", &[], b"").json()["limits"].clone();
+    let header = Duration::from_secs(limits["header_seconds"].as_u64().unwrap());
+    let body = Duration::from_secs(limits["body_seconds"].as_u64().unwrap());
+    let connect = || {
+        let st = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        st.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        st
+    };
+    let started = Instant::now();
+    // Headers that never end.
+    let mut slow_head = connect();
+    slow_head
+        .write_all(format!("GET /api/info HTTP/1.1\r\nHost: {}\r\n", s.host()).as_bytes())
+        .unwrap();
+    // A body that never ends: 10 bytes of the 100 announced.
+    let mut slow_body = connect();
+    slow_body
+        .write_all(
+            format!(
+                "POST /api/check HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"filter\":",
+                s.host(),
+                s.token
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    // A connection that sends nothing at all.
+    let mut silent = connect();
+    // Meanwhile, others are answered.
+    for _ in 0..3 {
+        let r = s.post("/api/check", &json!({"filter": "action:Create"}));
+        assert_eq!(r.status, 200);
+    }
+    // The server closes each within its bound (and not before), answering the body 408.
+    let closed = |st: &mut TcpStream| {
+        let mut out = Vec::new();
+        match st.read_to_end(&mut out) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) => panic!("the connection is still open: {e}"),
+        }
+        (Resp::parse(&out), started.elapsed())
+    };
+    let slack = Duration::from_secs(15);
+    let (r, took) = closed(&mut slow_head);
+    assert!(
+        took >= header - Duration::from_millis(500) && took < header + slack,
+        "{took:?}"
+    );
+    assert!(r.status == 0 || r.status == 408, "{r:?}");
+    let (r, took) = closed(&mut silent);
+    assert!(
+        took >= header - Duration::from_millis(500) && took < header + slack,
+        "{took:?}"
+    );
+    assert!(r.status == 0 || r.status == 408, "{r:?}");
+    let (r, took) = closed(&mut slow_body);
+    assert!(
+        took >= body - Duration::from_millis(500) && took < body + slack,
+        "{took:?}"
+    );
+    assert_eq!(r.status, 408, "{r:?}");
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("did not arrive")
+    );
+    assert_eq!(s.send("GET", "/api/info", &[], b"").status, 200, "still up");
+}
+
+/// Asserts an error answer in the API's shape: `status`, JSON, a message in `error`.
+fn assert_json_error(r: &Resp, status: u16, what: &str) -> String {
+    assert_eq!(r.status, status, "{what}: {r:?}");
+    assert!(
+        r.header("content-type")
+            .is_some_and(|t| t.starts_with("application/json")),
+        "{what}: {r:?}"
+    );
+    let v: Value = serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{what}: {e}: {r:?}"));
+    let message = v["error"].as_str().unwrap_or_default().to_string();
+    assert!(!message.is_empty(), "{what}: {r:?}");
+    message
+}
+
+#[test]
+fn every_error_is_json_with_a_message() {
+    let s = Server::start(&[SAMPLE]);
+    // The router's own: unknown path, method not allowed (with the methods allowed).
+    for path in ["/nope", "/api/nope", "/api/query/x", "/app.js/x"] {
+        assert_json_error(&s.send("GET", path, &[], b""), 404, path);
+    }
+    for (method, path, allow) in [
+        ("GET", "/api/query", "POST"),
+        ("PUT", "/api/check", "POST"),
+        ("DELETE", "/api/explain", "POST"),
+        ("POST", "/api/info", "GET"),
+        ("POST", "/", "GET"),
+        ("PATCH", "/app.css", "GET"),
+    ] {
+        let r = s.send(method, path, &[], b"");
+        assert_json_error(&r, 405, &format!("{method} {path}"));
+        assert!(
+            r.header("allow").is_some_and(|a| a.contains(allow)),
+            "{method} {path}: {r:?}"
+        );
+    }
+    // The body: too large (by its length, or once read in chunks), cut off, malformed, not JSON.
+    let big = json!({"filter": "x".repeat(100_000)}).to_string();
+    let r = s.send(
+        "POST",
+        "/api/check",
+        &[("Content-Type", "application/json")],
+        big.as_bytes(),
+    );
+    assert_json_error(&r, 413, "too large");
+    let head = format!(
+        "POST /api/query HTTP/1.1\nHost: {}\nAuthorization: Bearer {}\nContent-Type: application/json\nTransfer-Encoding: chunked\n",
+        s.host(),
+        s.token
+    );
+    let r = s.raw(&head, b"zz\r\n{}\r\n0\r\n\r\n");
+    let m = assert_json_error(&r, 400, "bad chunk");
+    assert!(m.contains("request body"), "{m}");
+    let r = s.send(
+        "POST",
+        "/api/check",
+        &[("Content-Type", "application/json")],
+        b"{\"filter\":",
+    );
+    assert_json_error(&r, 400, "malformed");
+    let r = s.send(
+        "POST",
+        "/api/check",
+        &[("Content-Type", "text/plain")],
+        b"{}",
+    );
+    assert_json_error(&r, 415, "not JSON");
+    // An invalid filter: its diagnostics too.
+    let r = s.post("/api/query", &json!({"filter": "actoin:Create"}));
+    assert_json_error(&r, 422, "invalid filter");
+    assert_eq!(r.json()["diagnostics"][0]["code"], "unknown-token");
+    // The guard's: no token, another host, another origin.
+    let r = s.raw(
+        &format!("GET /api/info HTTP/1.1\nHost: {}\n", s.host()),
+        b"",
+    );
+    assert_json_error(&r, 401, "no token");
+    let r = s.raw(
+        &format!(
+            "GET /api/info HTTP/1.1\nHost: evil.example:{}\nAuthorization: Bearer {}\n",
+            s.port, s.token
+        ),
+        b"",
+    );
+    assert_json_error(&r, 421, "another host");
+    let r = s.send(
+        "GET",
+        "/api/info",
+        &[("Origin", "http://evil.example")],
+        b"",
+    );
+    assert_json_error(&r, 403, "another origin");
+}
+
+#[test]
+fn explain_reads_the_record_listed_as_written() {
+    let dir = TempDir::new("serve-explain-id");
+    // 2^53 + 1: a double (JavaScript's number) cannot hold it.
+    let big = "9007199254740993";
+    let file = dir.write(
+        "big.ndjson",
+        format!(
+            "{{\"data\":{{\"action\":\"Create\",\"size\":{big},\"name\":\"a\"}}}}\n\
+             {{\"data\":{{\"action\":\"Create\",\"size\":3,\"name\":\"b\"}}}}\n"
+        ),
+    );
+    // Two records on one line, in an array.
+    let array = dir.write(
+        "array.json",
+        "[{\"data\":{\"action\":\"Create\",\"size\":1}},{\"data\":{\"action\":\"Create\",\"size\":2}}]\n",
+    );
+    let s = Server::start(&[&file, &array]);
+    let v = s
+        .post("/api/query", &json!({"filter": "file.size>0"}))
+        .json();
+    let events = v["events"].as_array().unwrap();
+    assert_eq!(events.len(), 4, "{v}");
+    let first = &events[0];
+    assert_eq!(
+        (first["file"].as_str(), first["line"].as_u64()),
+        (Some(file.as_str()), Some(1))
+    );
+    let id = first["id"].as_str().unwrap();
+    // The filter that names the exact number matches, and the neighbouring one does not, as
+    // `fimql explain` says of the record.
+    for (f, expected) in [
+        (format!("file.size:{big}"), true),
+        ("file.size:9007199254740992".to_string(), false),
+    ] {
+        let r = s.post("/api/explain", &json!({"filter": f, "id": id}));
+        assert_eq!(r.status, 200, "{r:?}");
+        let v = r.json();
+        assert_eq!(v["matches"], expected, "{f}: {v}");
+        assert_eq!(
+            (v["file"].as_str(), v["line"].as_u64()),
+            (Some(file.as_str()), Some(1))
+        );
+        let cli = common::fimql(
+            &[
+                "explain", &f, "--events", &file, "--line", "1", "--format", "json",
+            ],
+            None,
+        );
+        let cli: Value = serde_json::from_str(stdout(&cli).lines().next().unwrap()).unwrap();
+        assert_eq!(cli["matched"], expected, "{f}: {cli}");
+        // The value the term found, with all its digits.
+        assert!(r.body.contains(&format!("\"value\":{big}")), "{}", r.body);
+    }
+    // Each of two records on one line is explained as itself.
+    let sizes: Vec<Value> = events[2..]
+        .iter()
+        .map(|e| {
+            assert_eq!(e["line"], 1);
+            let r = s.post(
+                "/api/explain",
+                &json!({"filter": "file.size:1", "id": e["id"]}),
+            );
+            r.json()["explanation"]["tree"]["values"][0]["value"].clone()
+        })
+        .collect();
+    assert_eq!(sizes, [json!(1), json!(2)]);
+    // Ids the server did not give are refused, and no file but those served is read.
+    for bad in [
+        json!("0-1-0000000000000000"),
+        json!("2-1-0000000000000000"),
+        json!("0-1"),
+        json!("/etc/passwd"),
+        json!(7),
+    ] {
+        let r = s.post("/api/explain", &json!({"filter": "", "id": bad}));
+        assert!(matches!(r.status, 400 | 409), "{bad}: {r:?}");
+        assert!(r.json()["error"].is_string());
+    }
+    let r = s.post(
+        "/api/explain",
+        &json!({"filter": "", "id": id, "event": {"data": {}}}),
+    );
+    assert_eq!(r.status, 400, "{r:?}");
+    // The file changed since the query: the record is no longer there.
+    std::fs::write(&file, "{\"data\":{\"action\":\"Delete\",\"size\":5}}\n").unwrap();
+    let r = s.post("/api/explain", &json!({"filter": "file.size>0", "id": id}));
+    assert_eq!(r.status, 409, "{r:?}");
+    assert!(r.json()["error"].as_str().unwrap().contains(":1:"), "{r:?}");
 }

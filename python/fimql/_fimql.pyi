@@ -105,7 +105,8 @@ class Report:
 
 @final
 class Filter:
-    """A compiled filter (see ``compile``)."""
+    """A compiled filter (see ``compile``). It pickles: it is compiled again from its text,
+    scope, ``allow_unknown`` and the instant ``now`` stood for."""
 
     @property
     def source(self) -> str:
@@ -136,7 +137,8 @@ class Filter:
         *,
         errors: Optional[list[RecordError]] = None,
     ) -> dict[str, Any]:
-        """Counts of the matching events per value of the tokens (FIM count shape)."""
+        """Counts of the matching events per value of the tokens (FIM count shape); numbers
+        count under their text as written in the record."""
 
 @final
 class Events(Iterator[dict[str, Any]]):

@@ -114,6 +114,53 @@ impl PyDiagnostic {
         Ok(d)
     }
 
+    /// A diagnostic unpickled (see `__reduce__`); not part of the API.
+    #[staticmethod]
+    #[pyo3(name = "_restore")]
+    #[allow(clippy::too_many_arguments)]
+    fn restore(
+        code: String,
+        severity: String,
+        message: String,
+        help: Option<String>,
+        start: usize,
+        end: usize,
+        line: usize,
+        column: usize,
+        rendered: String,
+    ) -> PyDiagnostic {
+        PyDiagnostic {
+            code,
+            severity,
+            message,
+            help,
+            start,
+            end,
+            line,
+            column,
+            rendered,
+        }
+    }
+
+    /// Pickling (a `FilterError` holds its diagnostics): the fields and the rendering.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduce<'py, DiagnosticState<'_>>> {
+        let restore = py.get_type::<PyDiagnostic>().getattr("_restore")?;
+        Ok((
+            restore,
+            (
+                &self.code,
+                &self.severity,
+                &self.message,
+                self.help.as_deref(),
+                self.start,
+                self.end,
+                self.line,
+                self.column,
+                &self.rendered,
+            ),
+        ))
+    }
+
     fn __str__(&self) -> &str {
         &self.rendered
     }
@@ -129,6 +176,22 @@ impl PyDiagnostic {
         )
     }
 }
+
+/// What `__reduce__` returns: the callable that rebuilds an object, and its arguments.
+pub type Reduce<'py, A> = (Bound<'py, PyAny>, A);
+
+/// The arguments of `Diagnostic._restore`, in order.
+type DiagnosticState<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    usize,
+    usize,
+    usize,
+    usize,
+    &'a str,
+);
 
 /// `s` as Python writes it in a repr: `'text'`.
 pub fn repr(py: Python<'_>, s: &str) -> String {

@@ -6,20 +6,25 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use fimql::catalog::Catalog;
+use chrono::{DateTime, Utc};
 use fimql::eval::RecordError as LibRecordError;
+use fimql::fields::{Field, Projection};
 use fimql::group::GroupBy;
 use fimql::stream::{Batch, Item, RecordReader};
-use fimql::{Filter, Matcher, Scope};
+use fimql::{Filter, Matcher, Options, Scope};
 use pyo3::exceptions::{PyIsADirectoryError, PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use self_cell::self_cell;
 
 use crate::convert::{PathTree, to_json, type_name};
-use crate::diag::{PyDiagnostic, code_points, collect, diagnostics, record_error, repr};
+use crate::diag::{PyDiagnostic, Reduce, code_points, collect, diagnostics, record_error, repr};
 
 type MatcherOf<'a> = Matcher<'a>;
+
+/// The arguments of `fimql.compile` that make a filter again: text, scope, `now`,
+/// `allow_unknown`.
+type CompileArgs = (String, &'static str, DateTime<Utc>, bool);
 
 self_cell!(
     /// A filter with a matcher that borrows it.
@@ -54,6 +59,8 @@ pub struct PyFilter {
     tree: PathTree,
     source: String,
     scope: Scope,
+    /// The clock `now` stood for at compilation (for pickling).
+    now: DateTime<Utc>,
     allow_unknown: bool,
     warnings: Vec<Py<PyDiagnostic>>,
 }
@@ -64,6 +71,7 @@ impl PyFilter {
         filter: Filter,
         source: String,
         scope: Scope,
+        now: DateTime<Utc>,
         allow_unknown: bool,
     ) -> PyResult<PyFilter> {
         let warnings = diagnostics(py, filter.warnings(), &source)?;
@@ -74,6 +82,7 @@ impl PyFilter {
             filter,
             source,
             scope,
+            now,
             allow_unknown,
             warnings,
         })
@@ -124,27 +133,30 @@ impl PyFilter {
         })
     }
 
-    /// The JSON paths of the tokens in `tokens`, as `fimql filter --group-by` resolves them.
-    fn group_paths(&self, tokens: &[String]) -> PyResult<Vec<Vec<String>>> {
-        let catalog = Catalog::shared();
-        let mut paths = Vec::new();
+    /// The fields of the tokens in `tokens`, as `fimql filter --group-by` resolves them.
+    fn group_fields(&self, tokens: &[String]) -> PyResult<Vec<Field>> {
+        let opts = Options::new(self.scope).allow_unknown(self.allow_unknown);
+        let mut fields = Vec::new();
         for token in tokens {
-            match catalog.lookup(self.scope, token) {
-                Some(def) => {
-                    paths.push(def.segments().iter().map(|(k, _)| k.to_string()).collect())
-                }
-                None if self.allow_unknown => {
-                    paths.push(token.split('.').map(str::to_string).collect())
-                }
-                None => {
+            match Field::resolve(token, &opts) {
+                Ok(f) => fields.push(f),
+                Err(_)
+                    if opts.catalog.lookup(self.scope, token).is_none() && !self.allow_unknown =>
+                {
                     return Err(PyValueError::new_err(format!(
                         "group_by: unknown {} token `{token}` (see `fimql tokens`)",
                         self.scope
                     )));
                 }
+                Err(d) => {
+                    return Err(PyValueError::new_err(format!(
+                        "group_by: {}",
+                        d.render_detached().to_string().trim_end()
+                    )));
+                }
             }
         }
-        Ok(paths)
+        Ok(fields)
     }
 
     /// Reads `path` batch by batch with the GIL released, calling `hit` on each matching record
@@ -366,7 +378,8 @@ impl PyFilter {
     /// Counts the matching events of an exported file per value of one or more tokens, nested
     /// one level per token, in the shape of the FIM count API with `groupBy` (what
     /// `fimql filter --group-by` prints): `{"Create": 13, "Delete": 3}`. Events without a value
-    /// count under `"(missing)"`.
+    /// count under `"(missing)"`; numbers count under their text as written in the record
+    /// (`1.50`, `1E2`), as on the command line.
     #[pyo3(signature = (path, tokens, *, errors = None))]
     fn group_by<'py>(
         &self,
@@ -378,9 +391,12 @@ impl PyFilter {
         if tokens.is_empty() {
             return Err(PyValueError::new_err("group_by: give at least one token"));
         }
-        let mut group = GroupBy::new(self.group_paths(&tokens)?);
+        let fields = self.group_fields(&tokens)?;
+        let mut group = GroupBy::new(fields.iter().map(|f| f.path().to_vec()).collect());
+        // Numbers count under their text as written in the record, as on the command line.
+        let projection = Projection::new(&fields).keep_number_text(true);
         self.scan(py, &path, errors.as_ref(), &mut |bytes| {
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            if let Ok(v) = projection.parse(bytes) {
                 group.add(&v);
             }
         })?;
@@ -409,6 +425,21 @@ impl PyFilter {
     #[getter]
     fn paths(&self) -> Vec<String> {
         self.filter.paths().iter().map(|p| p.join(".")).collect()
+    }
+
+    /// Pickling: `fimql.compile` again, with the filter's text, scope, clock and
+    /// `allow_unknown` (relative dates such as `now-7d` keep the instant they were resolved at).
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduce<'py, CompileArgs>> {
+        let compile = py.import("fimql._fimql")?.getattr("compile")?;
+        Ok((
+            compile,
+            (
+                self.source.clone(),
+                self.scope.as_str(),
+                self.now,
+                self.allow_unknown,
+            ),
+        ))
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

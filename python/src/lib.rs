@@ -167,9 +167,15 @@ fn compile(
     now: Option<&Bound<'_, PyAny>>,
     allow_unknown: bool,
 ) -> PyResult<PyFilter> {
-    let opts = options(scope, now, allow_unknown)?;
+    let mut opts = options(scope, now, allow_unknown)?;
+    // The clock relative dates are resolved against (the current time unless `now` is given, as
+    // compilation does), kept for pickling: to the microsecond, what a `datetime` holds.
+    let clock = opts
+        .now
+        .unwrap_or_else(|| chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6));
+    opts = opts.now(clock);
     match fimql::compile(&filter, &opts) {
-        Ok(f) => PyFilter::new(py, f, filter, opts.scope, allow_unknown),
+        Ok(f) => PyFilter::new(py, f, filter, opts.scope, clock, allow_unknown),
         Err(e) => Err(filter_error(py, e.diagnostics(), &filter)),
     }
 }

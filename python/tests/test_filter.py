@@ -185,6 +185,21 @@ def test_group_by_has_the_count_api_shape(cli: Cli, generated: Path) -> None:
         f.group_by(generated, [])
 
 
+def test_group_by_counts_numbers_as_written_like_the_command_line(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "numbers.ndjson"
+    sizes = ["7", "1.50", "1E2", "100", "99999999999999999999999", "9007199254740993", "-0", "7"]
+    path.write_text("".join(f'{{"data": {{"action": "Create", "size": {s}, "severity": {s}}}}}\n' for s in sizes))
+    f = fimql.compile("action:Create")
+    for tokens in (["file.size"], ["file.size", "action"]):
+        flags = [a for t in tokens for a in ("--group-by", t)]
+        run = cli("filter", *flags, "--jobs", "1", "--quiet", "action:Create", str(path))
+        assert run.returncode == 0, run.stderr
+        assert f.group_by(path, tokens) == json.loads(run.stdout), tokens
+    got = f.group_by(path, ["file.size"])
+    # Each number under its text: 1.50 is not 1.5, 1E2 not 100.0, big integers keep their digits.
+    assert got == {"7": 2, "1.50": 1, "1E2": 1, "100": 1, "99999999999999999999999": 1, "9007199254740993": 1, "-0": 1}
+
+
 def test_malformed_records_raise_with_file_and_line_or_are_collected(cli: Cli, tmp_path: Path) -> None:
     good = lines(EXAMPLES)[:6]
     path = tmp_path / "bad.ndjson"

@@ -6,6 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const FIMQL = process.env.FIMQL;
@@ -19,14 +22,20 @@ const problems = [];
 const cliCount = (filter) => Number(execFileSync(FIMQL, ['filter', '--count', filter, SAMPLE]).toString().trim());
 const firstNumber = (text) => Number((text.match(/\d+/) || ['NaN'])[0]);
 
-before(async () => {
-  server = spawn(FIMQL, ['serve', '--port', '0', SAMPLE], { stdio: ['ignore', 'pipe', 'inherit'] });
-  url = await new Promise((resolve, reject) => {
-    const lines = createInterface({ input: server.stdout });
+// Starts `fimql serve` on `files`; the server and the URL it printed.
+async function startServer(files) {
+  const child = spawn(FIMQL, ['serve', '--port', '0', ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const printed = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
     lines.once('line', resolve);
-    server.once('exit', (code) => reject(new Error(`fimql serve exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`fimql serve exited with ${code}`)));
   });
-  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+  assert.match(printed, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+  return { child, printed };
+}
+
+before(async () => {
+  ({ child: server, printed: url } = await startServer([SAMPLE]));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox'],
@@ -127,6 +136,42 @@ test('clicking a group-by bar adds its term to the filter', async () => {
   const filter = await page.getByTestId('filter').inputValue();
   assert.equal(filter, `severity>=1 AND action:\`${value}\``);
   await waitForCount(cliCount(filter));
+});
+
+test('an event is explained as written in its file, integers beyond 2^53 too', async () => {
+  // 2^53 + 1, which a JavaScript number cannot hold (it reads 2^53).
+  const big = '9007199254740993';
+  const dir = mkdtempSync(join(tmpdir(), 'fimql-serve-'));
+  const file = join(dir, 'big.ndjson');
+  writeFileSync(file, `{"data":{"action":"Create","size":${big},"name":"big.bin"}}\n`);
+  const { child, printed } = await startServer([file]);
+  const other = await browser.newPage();
+  try {
+    await other.goto(printed);
+    await other.waitForSelector('[data-testid=count] .n');
+    const filter = `file.size:${big}`;
+    assert.equal(Number(execFileSync(FIMQL, ['filter', '--count', filter, file]).toString().trim()), 1);
+    await other.getByTestId('filter').fill(filter);
+    await other.waitForFunction(
+      (f) => {
+        const c = document.querySelector('[data-testid=count]');
+        const canonical = document.querySelector('[data-testid=canonical]');
+        return c && !c.classList.contains('stale') && canonical && canonical.textContent === f;
+      },
+      filter,
+      { timeout: 15000 },
+    );
+    await other.locator('[data-testid=events] tbody tr').first().click();
+    await other.getByTestId('verdict').filter({ hasText: /match/ }).waitFor({ timeout: 10000 });
+    assert.equal(await other.getByTestId('verdict').textContent(), 'matches');
+    // The event and the value the term found, with all their digits.
+    assert.match(await other.getByTestId('event-json').textContent(), new RegExp(`"size": ${big}\\b`));
+    assert.match(await other.getByTestId('explain').textContent(), new RegExp(big));
+  } finally {
+    await other.close();
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the page as a user sees it, without console errors', async () => {

@@ -5,21 +5,29 @@
 //! - `POST /api/check` `{"filter"}`: diagnostics, canonical form and API request body.
 //! - `POST /api/query` `{"filter", "columns", "group_by", "offset", "limit"}`: the count, the
 //!   histogram, the group-by counts and a page of events.
-//! - `POST /api/explain` `{"filter", "event"}`: whether the event matches, and why: the
-//!   filter's tree with each node's verdict and the values each term found
-//!   ([`fimql::Filter::explain`]).
+//! - `POST /api/explain` `{"filter", "id"}` or `{"filter", "event"}`: whether an event matches,
+//!   and why: the filter's tree with each node's verdict and the values each term found
+//!   ([`fimql::Filter::explain`]). The event is the record an `id` from `/api/query` names, read
+//!   again from its file as it is there (numbers as written, integers beyond 2^53 too), or one
+//!   the request carries.
 //!
 //! Bodies are JSON (`Content-Type: application/json`, at most [`super::MAX_BODY`] bytes, or
-//! [`EXPLAIN_BODY`] for an explain request, which carries an event); a malformed one gets 400
-//! with a message, a larger one 413, an invalid filter 422 with its diagnostics.
+//! [`EXPLAIN_BODY`] for an explain request, which may carry an event); a malformed one gets 400
+//! with a message, a larger one 413, one that does not arrive within [`super::BODY_TIMEOUT`]
+//! 408, an invalid filter 422 with its diagnostics.
+//!
+//! Every error, of a handler or of the router (404 unknown path, 405 method), is JSON:
+//! `{"error": message}`, with `"diagnostics"` for an invalid filter.
 
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant as Clock;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{Response, StatusCode};
 use axum::response::IntoResponse;
@@ -31,8 +39,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value as Json, json};
 
-use super::query::{self, Control, Spec, Stop};
-use super::{AppState, MAX_BODY};
+use super::query::{self, Control, Lookup, Spec, Stop};
+use super::{AppState, BODY_TIMEOUT, MAX_BODY};
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
@@ -74,15 +82,45 @@ pub(crate) async fn not_found() -> Response<Body> {
     error(StatusCode::NOT_FOUND, "not found")
 }
 
-/// A JSON error: `{"error": message}`.
-fn error(status: StatusCode, message: &str) -> Response<Body> {
+/// A known path asked with a method it does not answer (the router keeps its `Allow` header).
+pub(crate) async fn method_not_allowed() -> Response<Body> {
+    error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+}
+
+/// A JSON error: `{"error": message}`, the shape of every error the server answers.
+pub(crate) fn error(status: StatusCode, message: &str) -> Response<Body> {
     (status, axum::Json(json!({ "error": message }))).into_response()
+}
+
+/// The answer to a body that could not be read: not sent in time (408), too large (413), or
+/// cut off (400).
+fn unread(rejection: &BytesRejection) -> Response<Body> {
+    let mut cause: Option<&dyn std::error::Error> = Some(rejection);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!(
+                    "the request body did not arrive within {} seconds",
+                    BODY_TIMEOUT.as_secs()
+                ),
+            );
+        }
+        cause = e.source();
+    }
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+    }
+    error(
+        StatusCode::BAD_REQUEST,
+        &format!("cannot read the request body: {}", rejection.body_text()),
+    )
 }
 
 /// The JSON body of a request, or the response that refuses it.
 fn body<T: DeserializeOwned>(
     headers: &HeaderMap,
-    bytes: &Bytes,
+    bytes: Result<Bytes, BytesRejection>,
     limit: usize,
 ) -> Result<T, Response<Body>> {
     let json = headers
@@ -99,13 +137,14 @@ fn body<T: DeserializeOwned>(
             "send the body as JSON (Content-Type: application/json)",
         ));
     }
+    let bytes = bytes.map_err(|r| unread(&r))?;
     if bytes.len() > limit {
         return Err(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "request body too large",
         ));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    serde_json::from_slice(&bytes).map_err(|e| {
         error(
             StatusCode::BAD_REQUEST,
             &format!("malformed request body: {e}"),
@@ -160,6 +199,10 @@ pub(crate) async fn info(State(app): State<AppState>) -> Response<Body> {
         "time_token": time_token(&app),
         "limits": {
             "body_bytes": MAX_BODY,
+            "explain_body_bytes": EXPLAIN_BODY,
+            "body_seconds": BODY_TIMEOUT.as_secs(),
+            "header_seconds": super::HEADER_TIMEOUT.as_secs(),
+            "reads": super::MAX_READS,
             "page": MAX_LIMIT,
             "offset": MAX_OFFSET,
             "time_limit_seconds": app.time_limit.as_secs_f64(),
@@ -202,9 +245,9 @@ struct CheckReq {
 pub(crate) async fn check(
     State(app): State<AppState>,
     headers: HeaderMap,
-    bytes: Bytes,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Response<Body> {
-    let req: CheckReq = match body(&headers, &bytes, MAX_BODY) {
+    let req: CheckReq = match body(&headers, bytes, MAX_BODY) {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -250,6 +293,20 @@ struct QueryReq {
     offset: usize,
     #[serde(default = "default_limit")]
     limit: usize,
+    /// Who asks (a page, or a script naming itself): its newer query stops this one.
+    #[serde(default)]
+    client: Option<String>,
+}
+
+/// The longest client name.
+const MAX_CLIENT_NAME: usize = 64;
+
+/// Whether a client name is well-formed: 1 to 64 letters, digits, `-` and `_`.
+fn client_ok(name: &str) -> bool {
+    (1..=MAX_CLIENT_NAME).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn default_limit() -> usize {
@@ -271,9 +328,9 @@ impl Drop for CancelOnDrop {
 pub(crate) async fn query(
     State(app): State<AppState>,
     headers: HeaderMap,
-    bytes: Bytes,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Response<Body> {
-    let req: QueryReq = match body(&headers, &bytes, MAX_BODY) {
+    let req: QueryReq = match body(&headers, bytes, MAX_BODY) {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -281,6 +338,14 @@ pub(crate) async fn query(
         return error(
             StatusCode::BAD_REQUEST,
             &format!("limit is at most {MAX_LIMIT} and offset at most {MAX_OFFSET}"),
+        );
+    }
+    if let Some(c) = &req.client
+        && !client_ok(c)
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("client: 1 to {MAX_CLIENT_NAME} letters, digits, '-' or '_'"),
         );
     }
     let columns = req.columns.unwrap_or_else(|| default_columns(&app));
@@ -314,14 +379,16 @@ pub(crate) async fn query(
     };
     let time_path =
         time_token(&app).and_then(|t| field(&app, t, "time").ok().map(|f| f.path().to_vec()));
-    // A newer query stops this one (and waits for it to stop).
-    let generation = app.latest.fetch_add(1, Ordering::SeqCst) + 1;
+    // A newer query of the same client stops this one.
+    let (latest, generation) = app.clients.start(req.client.as_deref());
     let cancelled = Arc::new(AtomicBool::new(false));
     let mut armed = CancelOnDrop(Arc::clone(&cancelled), true);
     // Held until the query's threads are done, even when this request goes away first.
-    let running = Arc::clone(&app.running).lock_owned().await;
+    let Ok(running) = Arc::clone(&app.reads).acquire_owned().await else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
+    };
     let ctl = Control {
-        latest: Arc::clone(&app.latest),
+        latest,
         generation,
         cancelled,
         deadline: Clock::now() + app.time_limit,
@@ -357,9 +424,19 @@ pub(crate) async fn query(
             // The record as it is in the file (members in their order), for the page to parse.
             let event = (row.bytes.len() <= MAX_EVENT_SHOWN)
                 .then(|| String::from_utf8_lossy(&row.bytes).into_owned());
+            // What `/api/explain` reads the record again by.
+            let id = row.line.map(|line| {
+                RecordId {
+                    file: row.file,
+                    line,
+                    hash: app.hasher.hash_one(&row.bytes[..]),
+                }
+                .to_string()
+            });
             json!({
                 "file": app.sources[row.file].name,
                 "line": row.line,
+                "id": id,
                 "cells": cells,
                 "event": event,
             })
@@ -450,39 +527,176 @@ fn histogram(hours: &BTreeMap<i64, u64>) -> (&'static str, Vec<Json>) {
     (bucket.as_str(), out)
 }
 
+/// A record listed by `/api/query`: its file (index among the files served), the line where it
+/// starts, and a hash of its bytes (with the server's keys) that tells it from other records
+/// starting on that line and from a record that changed since. Written `FILE-LINE-HASH`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RecordId {
+    file: usize,
+    line: u64,
+    hash: u64,
+}
+
+impl std::fmt::Display for RecordId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}-{:016x}", self.file, self.line, self.hash)
+    }
+}
+
+impl std::str::FromStr for RecordId {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<RecordId, ()> {
+        let mut parts = s.split('-');
+        let (Some(file), Some(line), Some(hash), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(());
+        };
+        let decimal = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        let hex = |p: &str| p.len() == 16 && p.bytes().all(|b| b.is_ascii_hexdigit());
+        if !decimal(file) || !decimal(line) || !hex(hash) {
+            return Err(());
+        }
+        Ok(RecordId {
+            file: file.parse().map_err(|_| ())?,
+            line: line.parse().map_err(|_| ())?,
+            hash: u64::from_str_radix(hash, 16).map_err(|_| ())?,
+        })
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExplainReq {
     filter: String,
-    event: Json,
+    /// A record listed by `/api/query` (its `id`).
+    #[serde(default)]
+    id: Option<String>,
+    /// An event given whole.
+    #[serde(default)]
+    event: Option<Json>,
 }
 
 pub(crate) async fn explain(
     State(app): State<AppState>,
     headers: HeaderMap,
-    bytes: Bytes,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Response<Body> {
-    let req: ExplainReq = match body(&headers, &bytes, EXPLAIN_BODY) {
+    let req: ExplainReq = match body(&headers, bytes, EXPLAIN_BODY) {
         Ok(r) => r,
         Err(r) => return r,
     };
+    let (event, place) = match (req.id, req.event) {
+        (Some(id), None) => match read_record(&app, &id).await {
+            Ok((event, file, line)) => (event, Some((file, line))),
+            Err(r) => return r,
+        },
+        (None, Some(event)) => (event, None),
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "malformed request body: give either \"id\" (of an event listed by /api/query) \
+                 or \"event\"",
+            );
+        }
+    };
+    let (file, line) = place.unzip();
     if req.filter.trim().is_empty() {
-        return axum::Json(
-            json!({ "matches": true, "tree": null, "text": "no filter: every event is selected" }),
-        )
+        return axum::Json(json!({
+            "matches": true,
+            "tree": null,
+            "text": "no filter: every event is selected",
+            "file": file,
+            "line": line,
+        }))
         .into_response();
     }
     let filter = match compile_filter(&app, &req.filter) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    let why = filter.explain(&req.event);
+    let why = filter.explain(&event);
     axum::Json(json!({
         "matches": why.matched(),
         "text": why.render(),
         "explanation": why,
+        "file": file,
+        "line": line,
     }))
     .into_response()
+}
+
+/// The event an id names, read again from its file (one of those served, and nothing else),
+/// with its file's name and its line; or the answer that says why not.
+async fn read_record(app: &AppState, id: &str) -> Result<(Json, String, u64), Response<Body>> {
+    let Some(id) = id
+        .parse::<RecordId>()
+        .ok()
+        .filter(|id| id.file < app.sources.len())
+    else {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "malformed request body: \"id\" is not the id of an event listed by /api/query",
+        ));
+    };
+    let name = app.sources[id.file].name.clone();
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let mut armed = CancelOnDrop(Arc::clone(&cancelled), true);
+    let Ok(permit) = Arc::clone(&app.reads).acquire_owned().await else {
+        return Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is stopping",
+        ));
+    };
+    let ctl = Control {
+        latest: Arc::new(AtomicU64::new(1)),
+        generation: 1,
+        cancelled,
+        deadline: Clock::now() + app.time_limit,
+    };
+    let worker_app = Arc::clone(app);
+    let found = tokio::task::spawn_blocking(move || {
+        let hasher = &worker_app.hasher;
+        let found = query::find_record(
+            &worker_app.sources[id.file],
+            id.line,
+            &|bytes| hasher.hash_one(bytes) == id.hash,
+            &ctl,
+        );
+        drop(permit);
+        found
+    })
+    .await;
+    armed.1 = false;
+    let at = format!("{name}:{}", id.line);
+    match found {
+        Ok(Ok(bytes)) => match serde_json::from_slice::<Json>(&bytes) {
+            Ok(event) => Ok((event, name, id.line)),
+            Err(e) => Err(error(
+                StatusCode::CONFLICT,
+                &format!("{at}: the record is no longer an event: {e}"),
+            )),
+        },
+        Ok(Err(Lookup::NotFound)) => Err(error(
+            StatusCode::CONFLICT,
+            &format!(
+                "{at}: the record listed is no longer there (the file changed): run the query again"
+            ),
+        )),
+        Ok(Err(Lookup::Stopped)) => Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("{at}: reading the file up to the record took longer than the time limit"),
+        )),
+        Ok(Err(Lookup::Failed(message))) => Err(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("{name}: {message}"),
+        )),
+        Err(_) => Err(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "reading the record failed",
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -524,5 +738,39 @@ mod tests {
         let (unit, b) = histogram(&hours(&[(-h0, 1), (h0, 2), (h0 * 3, 4)]));
         assert_eq!((unit, b.len()), ("month", 3));
         assert_eq!(b[0]["start"], "1916-12-01T00:00:00Z");
+    }
+
+    #[test]
+    fn record_ids_read_back_and_refuse_anything_else() {
+        let id = RecordId {
+            file: 2,
+            line: 12_345_678_901,
+            hash: 0x00ab_cdef_0123_4567,
+        };
+        assert_eq!(id.to_string(), "2-12345678901-00abcdef01234567");
+        assert_eq!(id.to_string().parse(), Ok(id));
+        for bad in [
+            "",
+            "1-2",
+            "1-2-3",
+            "1-2-00abcdef01234567-4",
+            "-2-00abcdef01234567",
+            "+1-2-00abcdef01234567",
+            "1- 2-00abcdef01234567",
+            "1-2-00abcdef0123456g",
+            "a-2-00abcdef01234567",
+            "1-99999999999999999999999-00abcdef01234567",
+            "../etc/passwd-1-00abcdef01234567",
+        ] {
+            assert_eq!(bad.parse::<RecordId>(), Err(()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn client_names_are_short_and_plain() {
+        assert!(client_ok("a") && client_ok("page-0f_A9") && client_ok(&"x".repeat(64)));
+        for bad in ["", " ", "a b", "é", "a/b", &"x".repeat(65)] {
+            assert!(!client_ok(bad), "{bad:?}");
+        }
     }
 }

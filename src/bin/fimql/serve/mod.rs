@@ -5,7 +5,8 @@
 //! - `mod.rs`: the command line, start-up (the files, the token, the address) and the router.
 //! - `security.rs`: the token, `Host` and `Origin` checks and the headers of every response.
 //! - `api.rs`: the page's assets and the JSON endpoints.
-//! - `query.rs`: one query over the exports, on all cores, cancellable and time-limited.
+//! - `query.rs`: one query over the exports, on all cores, cancellable and time-limited; and
+//!   one record read again, for `/api/explain`.
 //! - `extract.rs`: the values at a few paths of a record without building it.
 //!
 //! Nothing is loaded at start-up: each file is opened and its first bytes read (its codec), and
@@ -16,12 +17,14 @@ mod extract;
 mod query;
 mod security;
 
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::hash::RandomState;
+use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -30,6 +33,10 @@ use axum::routing::{get, post};
 use fimql::catalog::Scope;
 use fimql::stream::Codec;
 use fimql::{Options, catalog::Catalog};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tower_http::timeout::RequestBodyDeadlineLayer;
 
 use crate::ScopeArg;
 use query::Source;
@@ -55,9 +62,16 @@ pub(crate) const MAX_BODY: usize = 64 << 10;
 ///        -d '{"filter": "action:Create", "group_by": "asset.name"}' \
 ///        http://127.0.0.1:8080/api/query
 ///
+/// Each event listed has an "id"; {"filter": ..., "id": ...} to /api/explain tells why that
+/// record, read again from its file, matched. A query with "client": NAME stops the query of
+/// that client still running (the page names itself so); at most 2 queries read at once (1
+/// elsewhere than on Unix).
+/// Errors are JSON: {"error": "message"}.
+///
 /// Security: the server listens on loopback only unless --host says otherwise; every request
 /// must carry the token (a cookie set when the printed URL is opened); requests whose Host is
-/// not this server or that come from another origin are refused; it reads only the FILEs given.
+/// not this server or that come from another origin are refused; a request's headers must
+/// arrive within 10 seconds and its body within 10 more; it reads only the FILEs given.
 ///
 /// Exit status: 0 stopped with Ctrl-C, 2 a file cannot be read or the address cannot be bound.
 #[derive(clap::Args, Debug)]
@@ -96,12 +110,66 @@ pub(crate) struct App {
     pub port: u16,
     /// The `--host` given.
     pub bound: String,
-    /// The generation of the latest query; a running query stops when it changes.
-    pub latest: Arc<AtomicU64>,
-    /// Held by the query running (one at a time), until its threads are done.
-    pub running: Arc<tokio::sync::Mutex<()>>,
+    /// The latest query of each page (see [`Clients`]).
+    pub clients: Clients,
+    /// One permit per query or explain reading the files; at most [`MAX_READS`] at once.
+    pub reads: Arc<tokio::sync::Semaphore>,
     pub time_limit: Duration,
     pub jobs: usize,
+    /// Hashes records for the ids of the events listed (see `api::RecordId`).
+    pub hasher: RandomState,
+}
+
+/// Queries and explains that read the files at once, each a query on `--jobs` threads (or one
+/// explain on one); more wait for their turn. Elsewhere than on Unix, the files are read through
+/// a handle whose position is shared: one at a time.
+pub(crate) const MAX_READS: usize = if cfg!(unix) { 2 } else { 1 };
+
+/// The pages whose latest query is tracked; beyond, the one heard from least recently is
+/// forgotten (its running query is no longer stopped by its next one).
+pub(crate) const MAX_CLIENTS: usize = 1024;
+
+/// The latest query of each client (a page, or a script that names itself): a query that names
+/// a client stops that client's query still running, and no other.
+#[derive(Default)]
+pub(crate) struct Clients(Mutex<ClientTable>);
+
+#[derive(Default)]
+struct ClientTable {
+    /// Per client: the generation of its latest query, and when it was last heard from.
+    slots: HashMap<String, (Arc<AtomicU64>, u64)>,
+    clock: u64,
+}
+
+impl Clients {
+    /// Starts a query for `client`: its generation counter (set to this query's) and the
+    /// generation. A query without a client gets a counter of its own: nothing stops it but its
+    /// request going away and the time limit.
+    pub(crate) fn start(&self, client: Option<&str>) -> (Arc<AtomicU64>, u64) {
+        let Some(client) = client else {
+            return (Arc::new(AtomicU64::new(1)), 1);
+        };
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        t.clock += 1;
+        let now = t.clock;
+        if !t.slots.contains_key(client) && t.slots.len() >= MAX_CLIENTS {
+            let oldest = t
+                .slots
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                t.slots.remove(&k);
+            }
+        }
+        let slot = t
+            .slots
+            .entry(client.to_string())
+            .or_insert_with(|| (Arc::new(AtomicU64::new(0)), now));
+        slot.1 = now;
+        let generation = slot.0.fetch_add(1, Ordering::SeqCst) + 1;
+        (Arc::clone(&slot.0), generation)
+    }
 }
 
 pub(crate) type AppState = Arc<App>;
@@ -220,26 +288,70 @@ pub fn run(args: ServeArgs) -> u8 {
             token,
             port,
             bound: args.host.clone(),
-            latest: Arc::new(AtomicU64::new(0)),
-            running: Arc::new(tokio::sync::Mutex::new(())),
+            clients: Clients::default(),
+            reads: Arc::new(tokio::sync::Semaphore::new(MAX_READS)),
             time_limit: Duration::from_secs_f64(args.time_limit),
             jobs,
+            hasher: RandomState::new(),
         });
-        let router = router(app);
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        match axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("fimql serve: {e}");
-                2
-            }
-        }
+        serve(listener, router(app)).await
     })
+}
+
+/// How long a client may take to send a request's headers, from the connection's start or the
+/// end of its previous request; then the connection is closed without an answer.
+pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's body, from when its headers are read; then
+/// the request gets 408 and the connection is closed.
+pub(crate) const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long Ctrl-C waits for the requests being answered.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Serves `router` on the connections `listener` accepts (HTTP/1.1, as `axum::serve` does, with
+/// [`HEADER_TIMEOUT`]), until Ctrl-C.
+async fn serve(listener: tokio::net::TcpListener, router: Router) -> u8 {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    let graceful = GracefulShutdown::new();
+    let mut ctrl_c = std::pin::pin!(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    });
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // A connection reset before it was accepted: the next one. Out of file
+                    // descriptors and the like: wait a little, as `axum::serve` does.
+                    if !matches!(
+                        e.kind(),
+                        ErrorKind::ConnectionRefused
+                            | ErrorKind::ConnectionAborted
+                            | ErrorKind::ConnectionReset
+                    ) {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    continue;
+                }
+            },
+            () = &mut ctrl_c => break,
+        };
+        let conn = http.serve_connection(
+            TokioIo::new(stream),
+            TowerToHyperService::new(router.clone()),
+        );
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            // A client that went away or timed out: nothing to answer.
+            let _ = conn.await;
+        });
+    }
+    // The requests being answered finish (idle connections close), for a few seconds at most.
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    0
 }
 
 /// The routes: the page, its assets and the API; anything else is 404 (no file is served by
@@ -257,7 +369,9 @@ fn router(app: AppState) -> Router {
             post(api::explain).layer(DefaultBodyLimit::max(api::EXPLAIN_BODY)),
         )
         .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(RequestBodyDeadlineLayer::new(BODY_TIMEOUT))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&app),
             security::guard,
@@ -290,4 +404,49 @@ fn source(path: &PathBuf) -> Result<Source, String> {
         size: meta.len(),
         codec: Codec::detect(&head[..got]),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether the query started as `(latest, generation)` has been superseded.
+    fn stale((latest, generation): &(Arc<AtomicU64>, u64)) -> bool {
+        latest.load(Ordering::SeqCst) != *generation
+    }
+
+    #[test]
+    fn a_query_supersedes_only_its_own_clients() {
+        let clients = Clients::default();
+        let a1 = clients.start(Some("a"));
+        let b1 = clients.start(Some("b"));
+        let script = clients.start(None);
+        assert!(!stale(&a1) && !stale(&b1) && !stale(&script));
+        let a2 = clients.start(Some("a"));
+        assert!(stale(&a1) && !stale(&a2));
+        assert!(!stale(&b1) && !stale(&script));
+        // Queries that name no client never supersede each other.
+        let script2 = clients.start(None);
+        assert!(!stale(&script) && !stale(&script2));
+    }
+
+    #[test]
+    fn the_client_heard_from_least_recently_is_forgotten() {
+        let clients = Clients::default();
+        let first = clients.start(Some("c0"));
+        for i in 1..MAX_CLIENTS {
+            clients.start(Some(&format!("c{i}")));
+        }
+        // c1 is heard from again: c0 is now the least recent.
+        clients.start(Some("c1"));
+        let one_more = clients.start(Some("new"));
+        assert!(!stale(&one_more));
+        let table = clients.0.lock().unwrap();
+        assert_eq!(table.slots.len(), MAX_CLIENTS);
+        assert!(!table.slots.contains_key("c0") && table.slots.contains_key("c1"));
+        drop(table);
+        // Forgotten, c0's query is not stopped by its next one (a fresh counter).
+        let again = clients.start(Some("c0"));
+        assert!(!stale(&first) && !stale(&again));
+    }
 }

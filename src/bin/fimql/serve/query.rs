@@ -69,7 +69,7 @@ pub(crate) struct Spec {
 /// Why a query stopped before the end of the inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Stop {
-    /// A newer query started.
+    /// A newer query of the same client started, or the request went away.
     Cancelled,
     /// The time limit passed.
     TimeLimit,
@@ -78,6 +78,7 @@ pub(crate) enum Stop {
 /// Tells a running query to stop: a newer generation, or its deadline.
 #[derive(Clone)]
 pub(crate) struct Control {
+    /// The generation of the latest query of the client that sent this one.
     pub latest: Arc<AtomicU64>,
     pub generation: u64,
     /// Set when the request went away.
@@ -222,6 +223,56 @@ pub(crate) fn run(sources: &[Source], spec: &Spec, ctl: &Control) -> Outcome {
     }
     out.elapsed = started.elapsed();
     out
+}
+
+/// Why [`find_record`] found no record.
+#[derive(Debug)]
+pub(crate) enum Lookup {
+    /// No record starting on the line is the one wanted.
+    NotFound,
+    /// The time limit passed, or the request went away.
+    Stopped,
+    /// The file cannot be read.
+    Failed(String),
+}
+
+/// The bytes of the record of `source` that starts on `line` and for which `wanted` says yes
+/// (the first, when several records start on the line), read as a query reads the file.
+pub(crate) fn find_record(
+    source: &Source,
+    line: u64,
+    wanted: &dyn Fn(&[u8]) -> bool,
+    ctl: &Control,
+) -> Result<Vec<u8>, Lookup> {
+    let (mut reader, _) = open(source).map_err(Lookup::Failed)?;
+    loop {
+        if ctl.stop().is_some() {
+            return Err(Lookup::Stopped);
+        }
+        let batch = match reader.next_batch() {
+            Ok(Some(b)) => b,
+            Ok(None) => return Err(Lookup::NotFound),
+            Err(e) => return Err(Lookup::Failed(format!("read error: {e}"))),
+        };
+        for item in &batch.items {
+            let Item::Record {
+                start,
+                end,
+                line: l,
+            } = *item
+            else {
+                continue;
+            };
+            if l > line {
+                return Err(Lookup::NotFound);
+            }
+            let bytes = &batch.bytes[start..end];
+            if l == line && wanted(bytes) {
+                return Ok(bytes.to_vec());
+            }
+        }
+        reader.recycle(batch.bytes);
+    }
 }
 
 /// Where each unit's line numbers start.
@@ -681,7 +732,7 @@ fn open(source: &Source) -> Result<Opened, String> {
         Some(Arc::clone(&source.file)),
     );
     // Elsewhere a second handle shares the file's position: rewound, it is read by one query at
-    // a time (they run one after another).
+    // a time (`MAX_READS` is 1 there).
     #[cfg(not(unix))]
     let (reader, handle): (Box<dyn Read + Send>, Option<Arc<File>>) = {
         use std::io::{Seek, SeekFrom};

@@ -90,14 +90,9 @@ fn query_token(query: Option<&str>) -> Option<&str> {
     query?.split('&').find_map(|kv| kv.strip_prefix("token="))
 }
 
+/// A refusal, in the shape of every error of the API (`{"error": message}`).
 fn refuse(status: StatusCode, message: &str) -> Response<Body> {
-    let mut r = Response::new(Body::from(format!("{message}\n")));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    r
+    super::api::error(status, message)
 }
 
 /// Checks the host, the origin and the token of every request, and adds the security headers
@@ -164,7 +159,12 @@ async fn check(app: &AppState, req: Request, next: Next) -> Response<Body> {
         && req.uri().path() == "/"
         && query_token(req.uri().query()).is_some_and(|t| token_ok(t, &app.token))
     {
-        let mut r = refuse(StatusCode::SEE_OTHER, "signed in; go to /");
+        let mut r = Response::new(Body::from("signed in; go to /\n"));
+        *r.status_mut() = StatusCode::SEE_OTHER;
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
         let cookie = format!("{cookie}={}; Path=/; HttpOnly; SameSite=Strict", app.token);
         if let Ok(v) = HeaderValue::from_str(&cookie) {
             r.headers_mut().insert(header::SET_COOKIE, v);

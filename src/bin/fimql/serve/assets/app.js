@@ -19,7 +19,16 @@ const svg = (tag, attrs) => {
   return e;
 };
 
+// This page's name for the server: a newer query of this page stops its older one, and no
+// other page's.
+function newClientId() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 const state = {
+  client: newClientId(),
   info: null,
   tokens: new Map(),
   columns: [],
@@ -35,6 +44,19 @@ const state = {
   completion: { items: [], active: 0, from: 0, to: 0 },
 };
 
+// JSON.parse, keeping as written (JSON.rawJSON, where there is one) the integers beyond 2^53
+// (JSON.parse alone rounds them), or with `asWritten` every number whose digits would change.
+function parseJson(text, asWritten) {
+  if (typeof JSON.rawJSON !== 'function') return JSON.parse(text);
+  const keep = (value, source) =>
+    asWritten ? String(value) !== source : Number.isInteger(value) && !Number.isSafeInteger(value);
+  return JSON.parse(text, (_key, value, context) =>
+    typeof value === 'number' && context && context.source !== undefined && keep(value, context.source)
+      ? JSON.rawJSON(context.source)
+      : value,
+  );
+}
+
 async function api(path, body, signal) {
   const init = { credentials: 'same-origin', signal };
   if (body !== undefined) {
@@ -45,7 +67,7 @@ async function api(path, body, signal) {
   const r = await fetch(path, init);
   let json;
   try {
-    json = await r.json();
+    json = parseJson(await r.text(), false);
   } catch (_) {
     json = { error: `HTTP ${r.status}` };
   }
@@ -179,6 +201,7 @@ async function runQuery(seq, abort) {
     columns: state.columns,
     offset: state.offset,
     limit: state.limit,
+    client: state.client,
   };
   if (state.groupBy) body.group_by = state.groupBy;
   let r;
@@ -410,15 +433,13 @@ async function showDetail(ev) {
   verdict.textContent = '';
   verdict.className = 'verdict';
   $('explain').replaceChildren();
-  let event = null;
-  try {
-    event = ev.event == null ? null : JSON.parse(ev.event);
-  } catch (_) {
-    event = null;
+  $('event-json').textContent = ev.event == null ? '(too large to show)' : pretty(ev.event);
+  if (ev.id == null) {
+    $('explain').textContent = 'the query stopped before this event\'s place in its file was known: run it again to explain the event';
+    return;
   }
-  $('event-json').textContent = event == null ? '(too large to show)' : JSON.stringify(event, null, 2);
-  if (event == null) return;
-  const { status, json } = await api('/api/explain', { filter: state.filter, event });
+  // The server reads the record again from its file, as written (not as this page parsed it).
+  const { status, json } = await api('/api/explain', { filter: state.filter, id: ev.id });
   if (status !== 200) {
     $('explain').textContent = json.error || `HTTP ${status}`;
     return;
@@ -427,6 +448,17 @@ async function showDetail(ev) {
   verdict.classList.add(json.matches ? 'yes' : 'no');
   $('explain').append(json.explanation ? renderTree(json.explanation) : el('pre', { text: json.text || '' }));
   detail.scrollIntoView({ block: 'nearest' });
+}
+
+// A record indented, its numbers as written (where JSON.rawJSON is missing, the record is shown
+// as it is).
+function pretty(text) {
+  if (typeof JSON.rawJSON !== 'function') return text;
+  try {
+    return JSON.stringify(parseJson(text, true), null, 2);
+  } catch (_) {
+    return text;
+  }
 }
 
 // The explanation (`Filter::explain`): each node with its verdict, the part that decided its

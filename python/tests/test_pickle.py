@@ -1,0 +1,127 @@
+"""Pickling: a Filter is compiled again from its text and options; a FilterError keeps its
+message and diagnostics; both cross process boundaries (multiprocessing)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import multiprocessing
+import pickle
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+import fimql
+
+from conftest import BENCH_FILTERS, EXAMPLES, Cli
+
+PROTOCOLS = range(2, pickle.HIGHEST_PROTOCOL + 1)
+
+
+def roundtrip(f: fimql.Filter, protocol: int) -> fimql.Filter:
+    back = pickle.loads(pickle.dumps(f, protocol=protocol))
+    assert isinstance(back, fimql.Filter)
+    return back
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_filter_is_the_same_filter_after_a_round_trip(protocol: int) -> None:
+    events = [json.loads(line) for line in EXAMPLES.read_text().splitlines() if line.strip()]
+    for src in [*BENCH_FILTERS.values(), "severity>=3 AND NOT type:Registry"]:
+        f = fimql.compile(src)
+        back = roundtrip(f, protocol)
+        assert (back.source, back.scope, back.paths) == (f.source, f.scope, f.paths)
+        assert [back.matches(e) for e in events] == [f.matches(e) for e in events]
+        assert back.explain(events[0]) == f.explain(events[0])
+    # The options: scope, allow_unknown, and the warnings they give.
+    inc = fimql.compile("status:OPEN", scope="incidents")
+    assert roundtrip(inc, protocol).scope == "incidents"
+    raw = fimql.compile("custom.field:x AND action:Create", allow_unknown=True)
+    back = roundtrip(raw, protocol)
+    assert back.matches({"data": {"custom": {"field": "x"}, "action": "Create"}})
+    assert [str(w) for w in back.warnings] == [str(w) for w in raw.warnings]
+    assert copy.deepcopy(raw).source == raw.source and copy.copy(raw).source == raw.source
+
+
+def test_relative_dates_keep_the_clock_they_were_resolved_at() -> None:
+    src = "dateTime:[now-1d..now]"
+    # A fixed clock, and the current one (taken at compilation): both travel with the filter.
+    fixed = fimql.compile(src, now=datetime(2023, 1, 26, 12, 0, tzinfo=timezone.utc))
+    event = {"data": {"dateTime": "2023-01-26T00:00:00.000+0000"}}
+    assert fixed.matches(event)
+    back = roundtrip(fixed, pickle.HIGHEST_PROTOCOL)
+    assert back.matches(event)
+    assert back.explain(event) == fixed.explain(event)
+    current = fimql.compile(src)
+    # The rule in words names the instants `now` was resolved to.
+    rule = current.explain(event)["tree"]["rule"]
+    assert "2023" not in rule
+    assert roundtrip(current, pickle.HIGHEST_PROTOCOL).explain(event)["tree"]["rule"] == rule
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_filter_error_keeps_its_message_and_diagnostics(protocol: int) -> None:
+    with pytest.raises(fimql.FilterError) as info:
+        fimql.compile("actoin:Create AND platfrom:WINDOWS")
+    err = info.value
+    back = pickle.loads(pickle.dumps(err, protocol=protocol))
+    assert type(back) is fimql.FilterError and isinstance(back, ValueError)
+    assert str(back) == str(err) and back.args == err.args
+    assert len(back.diagnostics) == len(err.diagnostics) >= 2
+    for d, e in zip(back.diagnostics, err.diagnostics):
+        assert isinstance(d, fimql.Diagnostic)
+        assert d.to_dict() == e.to_dict()
+        assert (str(d), repr(d)) == (str(e), repr(e))
+    # Diagnostics alone, and a RecordError with its attributes.
+    d = err.diagnostics[0]
+    assert d.help and "did you mean `action`" in d.help
+    assert pickle.loads(pickle.dumps(d, protocol=protocol)).to_dict() == d.to_dict()
+    with pytest.raises(fimql.RecordError) as rec:
+        fimql.compile("action:Create").matches(b'{"data": ')
+    r = pickle.loads(pickle.dumps(rec.value, protocol=protocol))
+    assert (r.path, r.line, r.code, r.message, str(r)) == (
+        rec.value.path,
+        rec.value.line,
+        rec.value.code,
+        rec.value.message,
+        str(rec.value),
+    )
+
+
+def actions_matched(f: fimql.Filter, path: str) -> list[str]:
+    """The actions of the events `f` matches in `path` (run in a worker process)."""
+    return [str(e["data"]["action"]) for e in f.filter_file(path)]
+
+
+def compile_in_worker(src: str) -> fimql.Filter:
+    """A filter compiled in a worker process, sent back."""
+    return fimql.compile(src)
+
+
+def error_in_worker(src: str) -> fimql.FilterError:
+    """The FilterError a worker process gets, sent back."""
+    try:
+        fimql.compile(src)
+    except fimql.FilterError as e:
+        return e
+    raise AssertionError("no error")
+
+
+def test_filters_and_errors_cross_a_multiprocessing_pool(cli: Cli, tmp_path: Path) -> None:
+    path = str(EXAMPLES)
+    filters = [fimql.compile(src) for src in BENCH_FILTERS.values()]
+    # A fresh interpreter per worker: everything goes through pickle.
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        counts = pool.starmap(fimql.Filter.count_file, [(f, path) for f in filters])
+        actions = pool.starmap(actions_matched, [(f, path) for f in filters])
+        back = pool.map(compile_in_worker, list(BENCH_FILTERS.values()))
+        errors = pool.map(error_in_worker, ["actoin:Create"])
+    for src, f, n, acts, b in zip(BENCH_FILTERS.values(), filters, counts, actions, back):
+        run = cli("filter", "--count", "--quiet", src, path)
+        assert n == int(run.stdout) == f.count_file(path), src
+        assert acts == actions_matched(f, path), src
+        assert b.source == src and b.count_file(path) == n
+    assert isinstance(errors[0], fimql.FilterError)
+    assert errors[0].diagnostics[0].code == "unknown-token"
+    assert "did you mean `action`" in str(errors[0])
