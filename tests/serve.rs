@@ -315,7 +315,12 @@ fn an_oversized_body_gets_413() {
     );
     assert_eq!(r.status, 200, "{}", r.status);
     let huge = json!({"filter": "action:Create", "event": {"x": "x".repeat(3 << 20)}});
-    assert_eq!(s.post("/api/explain", &huge).status, 413);
+    let r = s.post("/api/explain", &huge);
+    let m = assert_json_error(&r, 413, "explain");
+    let limit = s.send("GET", "/api/info", &[], b"").json()["limits"]["explain_body_bytes"]
+        .as_u64()
+        .unwrap();
+    assert!(m.contains(&format!("({limit} bytes)")), "{m}");
     // Sent in chunks, without a length: the same.
     let mut chunked = Vec::new();
     for piece in big.as_bytes().chunks(8192) {
@@ -982,7 +987,9 @@ fn every_error_is_json_with_a_message() {
         &[("Content-Type", "application/json")],
         big.as_bytes(),
     );
-    assert_json_error(&r, 413, "too large");
+    let m = assert_json_error(&r, 413, "too large");
+    // The message states the limit.
+    assert!(m.contains("64 KiB (65536 bytes)"), "{m}");
     let head = format!(
         "POST /api/query HTTP/1.1\nHost: {}\nAuthorization: Bearer {}\nContent-Type: application/json\nTransfer-Encoding: chunked\n",
         s.host(),
@@ -1101,15 +1108,25 @@ fn explain_reads_the_record_listed_as_written() {
     assert_eq!(sizes, [json!(1), json!(2)]);
     // Ids the server did not give are refused, and no file but those served is read.
     for bad in [
-        json!("0-1-0000000000000000"),
         json!("2-1-0000000000000000"),
         json!("0-1"),
         json!("/etc/passwd"),
         json!(7),
     ] {
         let r = s.post("/api/explain", &json!({"filter": "", "id": bad}));
-        assert!(matches!(r.status, 400 | 409), "{bad}: {r:?}");
-        assert!(r.json()["error"].is_string());
+        assert_json_error(&r, 400, &bad.to_string());
+    }
+    // A well-formed id whose hash names no record, in a file that did not change: not found,
+    // and not blamed on a change.
+    for bad in [
+        "0-1-0000000000000000",
+        "0-2-0000000000000000",
+        "1-9-0000000000000000",
+    ] {
+        let r = s.post("/api/explain", &json!({"filter": "", "id": bad}));
+        let m = assert_json_error(&r, 404, bad);
+        assert!(m.contains("no record with this id"), "{bad}: {m}");
+        assert!(!m.contains("changed since"), "{bad}: {m}");
     }
     let r = s.post(
         "/api/explain",
@@ -1119,6 +1136,86 @@ fn explain_reads_the_record_listed_as_written() {
     // The file changed since the query: the record is no longer there.
     std::fs::write(&file, "{\"data\":{\"action\":\"Delete\",\"size\":5}}\n").unwrap();
     let r = s.post("/api/explain", &json!({"filter": "file.size>0", "id": id}));
-    assert_eq!(r.status, 409, "{r:?}");
-    assert!(r.json()["error"].as_str().unwrap().contains(":1:"), "{r:?}");
+    let m = assert_json_error(&r, 409, "changed file");
+    assert!(m.contains(":1:") && m.contains("changed since"), "{m}");
+}
+
+#[test]
+fn explain_refuses_an_event_that_is_not_an_object() {
+    let s = Server::start(&[SAMPLE]);
+    for (event, what) in [
+        (json!("{\"action\":\"Create\"}"), "a string"),
+        (json!([1]), "an array"),
+        (json!([{"action": "Create"}]), "an array"),
+        (json!(4), "a number"),
+        (json!(true), "a boolean"),
+    ] {
+        let r = s.post(
+            "/api/explain",
+            &json!({"filter": "action:Create", "event": event}),
+        );
+        let m = assert_json_error(&r, 400, &event.to_string());
+        assert!(
+            m.contains("invalid-record") && m.contains("JSON object") && m.contains(what),
+            "{event}: {m}"
+        );
+    }
+    // Also with no filter, where nothing is evaluated.
+    let r = s.post("/api/explain", &json!({"filter": "", "event": "x"}));
+    assert_json_error(&r, 400, "no filter");
+    // An object is explained.
+    let r = s.post(
+        "/api/explain",
+        &json!({"filter": "action:Create", "event": {"action": "Create"}}),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["matches"], true);
+}
+
+#[test]
+fn an_unknown_column_names_where_the_tokens_are() {
+    let s = Server::start(&[SAMPLE]);
+    for key in ["columns", "group_by"] {
+        let value = if key == "columns" {
+            json!(["big"])
+        } else {
+            json!("big")
+        };
+        let r = s.post("/api/query", &json!({"filter": "", key: value}));
+        let m = assert_json_error(&r, 400, key);
+        assert!(m.contains("unknown field `big`"), "{key}: {m}");
+        // The server has no option to read raw JSON paths: none is suggested.
+        assert!(!m.contains("allow unknown"), "{key}: {m}");
+        assert!(m.contains("/api/info"), "{key}: {m}");
+    }
+    // A near miss gets the did-you-mean.
+    let r = s.post("/api/query", &json!({"filter": "", "columns": ["actoin"]}));
+    let m = assert_json_error(&r, 400, "near miss");
+    assert!(m.contains("did you mean `action`?"), "{m}");
+}
+
+#[test]
+fn the_bearer_scheme_is_read_in_any_case() {
+    let s = Server::start(&[SAMPLE]);
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let head = format!(
+            "GET /api/info HTTP/1.1\nHost: {}\nAuthorization: {scheme} {}\n",
+            s.host(),
+            s.token
+        );
+        assert_eq!(s.raw(&head, b"").status, 200, "{scheme}");
+        let wrong = format!(
+            "GET /api/info HTTP/1.1\nHost: {}\nAuthorization: {scheme} x{}\n",
+            s.host(),
+            s.token
+        );
+        assert_json_error(&s.raw(&wrong, b""), 401, scheme);
+    }
+    // Another scheme is not a bearer token.
+    let head = format!(
+        "GET /api/info HTTP/1.1\nHost: {}\nAuthorization: Basic {}\n",
+        s.host(),
+        s.token
+    );
+    assert_json_error(&s.raw(&head, b""), 401, "Basic");
 }

@@ -88,6 +88,18 @@ test('a bad filter shows its diagnostic with code, help and the span marked', as
   assert.equal(await page.locator('[data-testid=diagnostics] li').count(), 0);
 });
 
+test('an empty filter lists every event, and says so', async () => {
+  await typeFilter('action:Create');
+  await waitForCount(cliCount('action:Create'));
+  await page.getByTestId('filter').fill('');
+  const total = cliCount('NOT action:Create') + cliCount('action:Create');
+  await waitForCount(total);
+  const text = await page.getByTestId('count').textContent();
+  assert.match(text, /no filter: every event/);
+  assert.match(text, new RegExp(`of ${total} records`));
+  assert.match(await page.locator('label[for=filter]').textContent(), /empty: every event/);
+});
+
 test('count, histogram, table and explain agree with fimql filter', async () => {
   const filter = 'action:Create';
   const want = cliCount(filter);

@@ -92,9 +92,24 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response<Body> {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
+/// The answer to a body larger than `limit` bytes.
+fn too_large(limit: usize) -> Response<Body> {
+    let size = if limit % (1 << 20) == 0 {
+        format!("{} MiB", limit >> 20)
+    } else if limit % (1 << 10) == 0 {
+        format!("{} KiB", limit >> 10)
+    } else {
+        format!("{limit} bytes")
+    };
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("request body too large: the limit is {size} ({limit} bytes)"),
+    )
+}
+
 /// The answer to a body that could not be read: not sent in time (408), too large (413), or
 /// cut off (400).
-fn unread(rejection: &BytesRejection) -> Response<Body> {
+fn unread(rejection: &BytesRejection, limit: usize) -> Response<Body> {
     let mut cause: Option<&dyn std::error::Error> = Some(rejection);
     while let Some(e) = cause {
         if e.is::<tower_http::timeout::TimeoutError>() {
@@ -109,7 +124,7 @@ fn unread(rejection: &BytesRejection) -> Response<Body> {
         cause = e.source();
     }
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return error(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+        return too_large(limit);
     }
     error(
         StatusCode::BAD_REQUEST,
@@ -137,12 +152,9 @@ fn body<T: DeserializeOwned>(
             "send the body as JSON (Content-Type: application/json)",
         ));
     }
-    let bytes = bytes.map_err(|r| unread(&r))?;
+    let bytes = bytes.map_err(|r| unread(&r, limit))?;
     if bytes.len() > limit {
-        return Err(error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request body too large",
-        ));
+        return Err(too_large(limit));
     }
     serde_json::from_slice(&bytes).map_err(|e| {
         error(
@@ -153,9 +165,19 @@ fn body<T: DeserializeOwned>(
 }
 
 /// The field a token names (`fimql::fields`), or a 400 with the diagnostic's message and help.
+/// The server reads tokens only (no raw JSON paths), so a help that is neither a did-you-mean
+/// nor another scope points to where the tokens are listed.
 fn field(app: &AppState, name: &str, what: &str) -> Result<Field, Response<Body>> {
     Field::resolve(name, &app.options()).map_err(|d| {
-        let help = d.help.map(|h| format!(" ({h})")).unwrap_or_default();
+        let help = match d.help {
+            Some(h) if h.starts_with("did you mean") || h.contains("use scope") => h,
+            _ => format!(
+                "no {} token has a similar name; the tokens are listed by GET /api/info \
+                 (and `fimql tokens`)",
+                app.scope
+            ),
+        };
+        let help = format!(" ({help})");
         error(
             StatusCode::BAD_REQUEST,
             &format!("{what}: {}{help}", d.message),
@@ -592,7 +614,23 @@ pub(crate) async fn explain(
             Ok((event, file, line)) => (event, Some((file, line))),
             Err(r) => return r,
         },
-        (None, Some(event)) => (event, None),
+        (None, Some(event)) if event.is_object() => (event, None),
+        (None, Some(other)) => {
+            // As `fimql explain` and `Filter.explain` refuse it (invalid-record). A string is
+            // not read as JSON text: send the event itself.
+            let what = match other {
+                Json::String(_) => "a string (send the event itself, not its JSON text)",
+                Json::Array(_) => "an array",
+                Json::Number(_) => "a number",
+                Json::Bool(_) => "a boolean",
+                Json::Null => "null",
+                Json::Object(_) => "an object",
+            };
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("invalid-record: \"event\" must be a JSON object (one event), not {what}"),
+            );
+        }
         _ => {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -678,10 +716,18 @@ async fn read_record(app: &AppState, id: &str) -> Result<(Json, String, u64), Re
                 &format!("{at}: the record is no longer an event: {e}"),
             )),
         },
-        Ok(Err(Lookup::NotFound)) => Err(error(
+        Ok(Err(Lookup::NotFound)) if app.sources[id.file].changed() => Err(error(
             StatusCode::CONFLICT,
             &format!(
-                "{at}: the record listed is no longer there (the file changed): run the query again"
+                "{at}: no record with this id: the file changed since the server started \
+                 (its size or modification time differ): run the query again"
+            ),
+        )),
+        Ok(Err(Lookup::NotFound)) => Err(error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "{at}: no record with this id (the file is as it was at start-up): use an id \
+                 from /api/query"
             ),
         )),
         Ok(Err(Lookup::Stopped)) => Err(error(

@@ -402,6 +402,7 @@ fn source(path: &PathBuf) -> Result<Source, String> {
         name: path.display().to_string(),
         file: Arc::new(f),
         size: meta.len(),
+        modified: meta.modified().ok(),
         codec: Codec::detect(&head[..got]),
     })
 }

@@ -21,7 +21,7 @@ use std::fs::File;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant as Clock};
+use std::time::{Duration, Instant as Clock, SystemTime};
 
 use fimql::Filter;
 use fimql::stream::{Batch, Codec, Item, Layout, RecordReader};
@@ -49,7 +49,20 @@ pub(crate) struct Source {
     /// The file opened at start-up: every query reads it (on Unix).
     pub file: Arc<File>,
     pub size: u64,
+    /// The modification time at start-up, where the system tells it.
+    pub modified: Option<SystemTime>,
     pub codec: Codec,
+}
+
+impl Source {
+    /// Whether the file opened at start-up has changed since: its size or modification time
+    /// differ (or can no longer be read).
+    pub(crate) fn changed(&self) -> bool {
+        match self.file.metadata() {
+            Ok(meta) => meta.len() != self.size || meta.modified().ok() != self.modified,
+            Err(_) => true,
+        }
+    }
 }
 
 /// What a query asks for.

@@ -3,8 +3,8 @@
 //!
 //! - The server binds to loopback unless `--host` says otherwise.
 //! - Every request carries the token: in the cookie set when the URL printed at start-up is
-//!   opened (`HttpOnly`, `SameSite=Strict`), or as `Authorization: Bearer TOKEN`. Tokens are
-//!   compared in constant time.
+//!   opened (`HttpOnly`, `SameSite=Strict`), or as `Authorization: Bearer TOKEN` (the scheme in
+//!   any case, as RFC 7235 says). Tokens are compared in constant time.
 //! - The `Host` header must name this server: `localhost`, an IP address (a name that an
 //!   attacker's DNS could point here is refused: DNS rebinding), or the `--host` given, with the
 //!   server's port.
@@ -68,7 +68,8 @@ fn carried_token<'h>(headers: &'h HeaderMap, cookie: &str) -> Option<&'h str> {
     if let Some(auth) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        && let Some(t) = auth.strip_prefix("Bearer ")
+        && let Some((scheme, t)) = auth.trim_start().split_once(' ')
+        && scheme.eq_ignore_ascii_case("Bearer")
     {
         return Some(t.trim());
     }

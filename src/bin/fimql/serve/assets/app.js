@@ -295,9 +295,13 @@ function syncScroll() {
 function renderResult(res) {
   const count = $('count');
   count.classList.remove('stale');
+  // An empty filter selects every event (the CLI asks for a filter; the page shows all).
+  const all = !state.filter.trim();
   count.replaceChildren(
     el('span', { class: 'n', text: String(res.count) }),
-    ` matching event${res.count === 1 ? '' : 's'} of ${res.records} records`,
+    all
+      ? ` event${res.count === 1 ? '' : 's'} of ${res.records} records (no filter: every event)`
+      : ` matching event${res.count === 1 ? '' : 's'} of ${res.records} records`,
   );
   const bits = [`${res.elapsed_ms.toFixed(0)} ms`, formatBytes(res.bytes)];
   if (res.errors) bits.push(`${res.errors} malformed record${res.errors === 1 ? '' : 's'} skipped (${res.error_samples.join('; ')})`);
