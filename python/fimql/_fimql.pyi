@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from typing import Any, Iterator, Literal, Optional, Union, final
+from typing import Any, Iterable, Iterator, Literal, NoReturn, Optional, Union, final
 
 __all__ = [
     "Condition",
@@ -35,6 +35,9 @@ _Now = Union[str, datetime.datetime, None]
 _Path = Union[str, "os.PathLike[str]"]
 _Event = Union[dict[str, Any], str, bytes, bytearray]
 _Point = Union[int, datetime.datetime, datetime.date, str]
+# Where file methods put malformed records (``RecordError``) and a read error that ends the
+# reading (``OSError``: a truncated or corrupt compressed file).
+_Errors = Union[list[RecordError], list[Union[RecordError, OSError]], None]
 
 class FilterError(ValueError):
     """A filter that cannot be used. ``str(error)`` is the caret rendering of every problem."""
@@ -86,7 +89,8 @@ class Diagnostic:
 
 @final
 class Report:
-    """The result of ``check``. ``str(report)`` is what ``fimql check`` prints."""
+    """The result of ``check``. ``str(report)`` is what ``fimql check`` prints. It pickles: the
+    filter is checked again with the same scope, clock and ``allow_unknown``."""
 
     @property
     def filter(self) -> str: ...
@@ -106,7 +110,9 @@ class Report:
 @final
 class Filter:
     """A compiled filter (see ``compile``). It pickles: it is compiled again from its text,
-    scope, ``allow_unknown`` and the instant ``now`` stood for."""
+    scope, ``allow_unknown`` and the instant ``now`` stood for. Filters are equal (and hash
+    alike) when compiled from the same text, scope and ``allow_unknown`` and, when the text
+    mentions ``now``, the same clock; ``repr`` shows that clock."""
 
     @property
     def source(self) -> str:
@@ -119,23 +125,25 @@ class Filter:
     def paths(self) -> list[str]:
         """The JSON paths the filter reads, dotted."""
     def matches(self, event: _Event) -> bool:
-        """Whether one event (a dict, or JSON text as str or bytes) matches."""
+        """Whether one event (a dict, or JSON text as str or bytes, a leading UTF-8 byte order
+        mark skipped) matches."""
     def explain(self, event: _Event) -> dict[str, Any]:
         """Why one event matches, or does not: the tree with verdicts and the values found."""
-    def filter_file(
-        self, path: _Path, *, errors: Optional[list[RecordError]] = None
-    ) -> Events:
-        """The matching events of an exported file, in order, as dicts."""
-    def count_file(
-        self, path: _Path, *, errors: Optional[list[RecordError]] = None
-    ) -> int:
-        """The number of matching events in an exported file."""
+    def filter_file(self, path: _Path, *, errors: _Errors = None) -> Events:
+        """The matching events of an exported file, in order, as dicts. With ``errors``,
+        malformed records are appended there as ``RecordError`` and a read error (a truncated
+        compressed file) as ``OSError``, which ends the iteration; without, they raise."""
+    def count_file(self, path: _Path, *, errors: _Errors = None) -> int:
+        """The number of matching events in an exported file. With ``errors``, malformed records
+        are appended there as ``RecordError`` and a read error (a truncated compressed file) as
+        ``OSError``, and the count of what was read before it is returned; without, they
+        raise."""
     def group_by(
         self,
         path: _Path,
-        tokens: list[str],
+        tokens: Iterable[str],
         *,
-        errors: Optional[list[RecordError]] = None,
+        errors: _Errors = None,
     ) -> dict[str, Any]:
         """Counts of the matching events per value of the tokens (FIM count shape); numbers
         count under their text as written in the record."""
@@ -202,6 +210,9 @@ class Condition:
     def __or__(self, other: Condition, /) -> Condition: ...
     def __ror__(self, other: Condition, /) -> Condition: ...
     def __invert__(self) -> Condition: ...
+    def __bool__(self) -> NoReturn:
+        """Raises ``TypeError``: combine with ``&``, ``|`` and ``~``, not ``and``, ``or``,
+        ``not``."""
 
 @final
 class Field:
@@ -217,13 +228,23 @@ class Field:
         """A bare pattern as written: ``*`` and ``?`` are wildcards."""
     def is_(self, value: bool) -> Condition: ...
     def present(self) -> Condition: ...
-    def any_of(self, values: list[str]) -> Condition: ...
-    def exact_any_of(self, values: list[str]) -> Condition: ...
-    def range(self, low: Optional[_Point], high: Optional[_Point]) -> Condition: ...
-    def gt(self, value: _Point) -> Condition: ...
-    def ge(self, value: _Point) -> Condition: ...
-    def lt(self, value: _Point) -> Condition: ...
-    def le(self, value: _Point) -> Condition: ...
+    def any_of(self, values: Iterable[str]) -> Condition:
+        """Any of the values (a list, a tuple...; a single str is a ``TypeError``)."""
+    def exact_any_of(self, values: Iterable[str]) -> Condition:
+        """Any of the values, exactly (backticks)."""
+    def range(self, low: Optional[_Point], high: Optional[_Point]) -> Condition:
+        """``field:[low..high]``, both ends included, ``None`` open. An end is an ``int``, a
+        ``datetime`` (written in UTC; a naive one is taken as UTC), a ``date`` or a ``str``
+        (``"now-7d"``); a ``bool`` is a ``TypeError``."""
+    def gt(self, value: _Point) -> Condition:
+        """``field>value``: an ``int``, a ``datetime`` (a naive one is taken as UTC), a
+        ``date`` or a ``str`` (``"now-7d"``)."""
+    def ge(self, value: _Point) -> Condition:
+        """``field>=value``; ``value`` as for ``gt``."""
+    def lt(self, value: _Point) -> Condition:
+        """``field<value``; ``value`` as for ``gt``."""
+    def le(self, value: _Point) -> Condition:
+        """``field<=value``; ``value`` as for ``gt``."""
 
 def check(
     filter: str,

@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDate, PyInt, PyString, PyTuple};
 
-use crate::convert::type_name;
+use crate::convert::{strings, type_name};
 use crate::diag::{filter_error, repr};
 
 /// A `FilterError` for a condition that cannot be written.
@@ -121,6 +121,14 @@ impl PyCondition {
         self.build(py)
     }
 
+    /// A condition has no truth value: `a and b` would be `b` alone, silently.
+    fn __bool__(&self) -> PyResult<bool> {
+        Err(PyTypeError::new_err(
+            "a Condition has no truth value: combine conditions with & (and), | (or) and ~ (not), \
+             not with the keywords and, or, not",
+        ))
+    }
+
     fn __repr__(&self, py: Python<'_>) -> String {
         format!("Condition({})", repr(py, &self.inner.to_string()))
     }
@@ -171,37 +179,48 @@ impl PyField {
         cond(self.start().present())
     }
 
-    /// `field:[a, b]`: any of the values, each a case-insensitive whole-value match.
-    fn any_of(&self, values: Vec<String>) -> PyCondition {
-        cond(self.start().any_of(values))
+    /// `field:[a, b]`: any of the values, each a case-insensitive whole-value match. `values`
+    /// is any iterable of `str` (a list, a tuple); a single `str` is a `TypeError`.
+    fn any_of(&self, values: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
+        Ok(cond(self.start().any_of(strings(values, "any_of")?)))
     }
 
-    /// ``field:[`a`, `b`]``: any of the values, exactly.
-    fn exact_any_of(&self, values: Vec<String>) -> PyCondition {
-        cond(self.start().exact_any_of(values))
+    /// ``field:[`a`, `b`]``: any of the values, exactly. `values` as for `any_of`.
+    fn exact_any_of(&self, values: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
+        Ok(cond(
+            self.start().exact_any_of(strings(values, "exact_any_of")?),
+        ))
     }
 
     /// `field:[low..high]`, both ends included; `None` leaves an end open (`*`).
+    ///
+    /// Each end is an `int`, a `datetime` (written in UTC; a naive one is taken as UTC), a
+    /// `date` (a whole day), or a `str` written as the filter reads it (`"now-7d"`,
+    /// `"2024-01-01"`). A `bool` or another type is a `TypeError`.
     fn range(&self, low: &Bound<'_, PyAny>, high: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
         Ok(cond(self.start().range(end(low)?, end(high)?)))
     }
 
-    /// `field>value`.
+    /// `field>value`. `value` is an `int`, a `datetime` (written in UTC; a naive one is taken
+    /// as UTC), a `date`, or a `str` (`"now-7d"`); a `bool` or another type is a `TypeError`.
     fn gt(&self, value: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
         Ok(cond(self.start().gt(point(value)?)))
     }
 
-    /// `field>=value`.
+    /// `field>=value`. `value` as for `gt`: an `int`, a `datetime` (a naive one is taken as
+    /// UTC), a `date`, or a `str`.
     fn ge(&self, value: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
         Ok(cond(self.start().ge(point(value)?)))
     }
 
-    /// `field<value`.
+    /// `field<value`. `value` as for `gt`: an `int`, a `datetime` (a naive one is taken as
+    /// UTC), a `date`, or a `str`.
     fn lt(&self, value: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
         Ok(cond(self.start().lt(point(value)?)))
     }
 
-    /// `field<=value`.
+    /// `field<=value`. `value` as for `gt`: an `int`, a `datetime` (a naive one is taken as
+    /// UTC), a `date`, or a `str`.
     fn le(&self, value: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
         Ok(cond(self.start().le(point(value)?)))
     }

@@ -16,6 +16,40 @@ use crate::diag::name_error;
 /// text); deeper, or a container that holds itself, is a `ValueError`.
 pub const MAX_DEPTH: usize = 128;
 
+/// The strings of any iterable of `str` (a list, a tuple, a generator), for an argument that
+/// takes several; a single `str` (or `bytes`) is refused with a `TypeError` naming `what`, as
+/// iterating it would give its characters.
+pub fn strings(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
+    if v.cast::<PyString>().is_ok() || v.cast::<pyo3::types::PyBytes>().is_ok() {
+        return Err(PyTypeError::new_err(format!(
+            "{what}: pass a list of strings, not a single {} (e.g. [{}])",
+            type_name(v),
+            v.repr()
+                .map_or_else(|_| "...".to_string(), |r| r.to_string())
+        )));
+    }
+    let Ok(items) = v.try_iter() else {
+        return Err(PyTypeError::new_err(format!(
+            "{what}: pass a list of strings, not {}",
+            type_name(v)
+        )));
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let item = item?;
+        match item.cast::<PyString>() {
+            Ok(s) => out.push(s.to_cow()?.into_owned()),
+            Err(_) => {
+                return Err(PyTypeError::new_err(format!(
+                    "{what}: every item is a str, not {}",
+                    type_name(&item)
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// `"events"` or `"incidents"`.
 pub fn scope(name: &str) -> PyResult<Scope> {
     Scope::from_str(name).map_err(|d| name_error(&d))

@@ -17,7 +17,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use self_cell::self_cell;
 
-use crate::convert::{PathTree, to_json, type_name};
+use crate::convert::{PathTree, strings, to_json, type_name};
 use crate::diag::{PyDiagnostic, Reduce, code_points, collect, diagnostics, record_error, repr};
 
 type MatcherOf<'a> = Matcher<'a>;
@@ -89,6 +89,7 @@ impl PyFilter {
     }
 
     fn match_bytes(&self, py: Python<'_>, record: &[u8]) -> PyResult<bool> {
+        let record = without_bom(record);
         let result = match self.matcher.try_lock() {
             Ok(mut m) => m.matches_json(record),
             // Another thread is matching with it: a matcher of our own.
@@ -122,7 +123,7 @@ impl PyFilter {
         };
         // The same checks as the fast path: one JSON object, or a `RecordError`.
         self.match_bytes(py, &text)?;
-        serde_json::from_slice(&text).map_err(|e| {
+        serde_json::from_slice(without_bom(&text)).map_err(|e| {
             record_error(
                 py,
                 None,
@@ -189,7 +190,21 @@ impl PyFilter {
                 reader.recycle(batch.bytes);
                 Ok(true)
             });
-            let more = step.map_err(|e| io_error(&e, &name))?;
+            let more = match step {
+                Ok(more) => more,
+                // A read error (a truncated or corrupt compressed file) ends the reading: with
+                // `errors`, it goes there after the records read before it, and what was
+                // counted stands, as `fimql filter` prints its count and exits 2.
+                Err(e) => match errors {
+                    Some(list) => {
+                        for b in bad.drain(..) {
+                            collect(py, list, b.into_err(py, &name))?;
+                        }
+                        return collect(py, list, io_error(&e, &name));
+                    }
+                    None => return Err(io_error(&e, &name)),
+                },
+            };
             for b in bad.drain(..) {
                 let err = b.into_err(py, &name);
                 match errors {
@@ -203,6 +218,11 @@ impl PyFilter {
             }
         }
     }
+}
+
+/// A record without the UTF-8 byte order mark it may start with, as the file readers skip it.
+fn without_bom(record: &[u8]) -> &[u8] {
+    record.strip_prefix(b"\xef\xbb\xbf").unwrap_or(record)
 }
 
 /// What became of one item of a batch.
@@ -385,9 +405,10 @@ impl PyFilter {
         &self,
         py: Python<'py>,
         path: PathBuf,
-        tokens: Vec<String>,
+        tokens: &Bound<'py, PyAny>,
         errors: Option<Bound<'py, PyList>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let tokens = strings(tokens, "group_by: tokens")?;
         if tokens.is_empty() {
             return Err(PyValueError::new_err("group_by: give at least one token"));
         }
@@ -442,11 +463,62 @@ impl PyFilter {
         ))
     }
 
+    /// `fimql.compile(...)` with the text and scope, and `now` (the instant relative dates were
+    /// resolved at) and `allow_unknown` when they matter.
     fn __repr__(&self, py: Python<'_>) -> String {
-        format!(
-            "fimql.compile({}, scope={})",
+        let mut out = format!(
+            "fimql.compile({}, scope={}",
             repr(py, &self.source),
             repr(py, self.scope.as_str())
+        );
+        if let Some(now) = self.clock() {
+            out.push_str(&format!(
+                ", now={}",
+                repr(
+                    py,
+                    &now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                )
+            ));
+        }
+        if self.allow_unknown {
+            out.push_str(", allow_unknown=True");
+        }
+        out.push(')');
+        out
+    }
+
+    /// Filters are equal when compiled from the same text, scope and `allow_unknown`, and, when
+    /// the text mentions `now`, the same clock.
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyFilter>()
+            .is_ok_and(|o| self.key() == o.get().key())
+    }
+
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.key().hash(&mut h);
+        h.finish()
+    }
+}
+
+impl PyFilter {
+    /// The clock, when the filter's text mentions `now` (a relative date may depend on it).
+    fn clock(&self) -> Option<DateTime<Utc>> {
+        self.source
+            .to_ascii_lowercase()
+            .contains("now")
+            .then_some(self.now)
+    }
+
+    /// What equality and hashing go by.
+    fn key(&self) -> (&str, &'static str, bool, Option<DateTime<Utc>>) {
+        (
+            &self.source,
+            self.scope.as_str(),
+            self.allow_unknown,
+            self.clock(),
         )
     }
 }
@@ -532,7 +604,12 @@ impl Events {
                         Ok(false) => st.done = true,
                         Err(e) => {
                             st.done = true;
-                            return Err(io_error(&e, &st.name));
+                            let err = io_error(&e, &st.name);
+                            match &st.errors {
+                                // The events before it were yielded; the iteration ends.
+                                Some(list) => collect(py, list.bind(py), err)?,
+                                None => return Err(err),
+                            }
                         }
                     }
                     py.check_signals()?;

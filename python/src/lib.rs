@@ -43,6 +43,9 @@ struct Report {
     valid: bool,
     diagnostics: Vec<Py<PyDiagnostic>>,
     rendered: String,
+    /// The clock relative dates were checked against, and `allow_unknown` (for pickling).
+    now: chrono::DateTime<chrono::Utc>,
+    allow_unknown: bool,
 }
 
 #[pymethods]
@@ -63,6 +66,38 @@ impl Report {
     #[getter]
     fn warnings(&self, py: Python<'_>) -> Vec<Py<PyDiagnostic>> {
         self.pick(py, false)
+    }
+
+    /// A report unpickled (see `__reduce__`): the filter checked again with the same scope,
+    /// clock and `allow_unknown`; not part of the API.
+    #[staticmethod]
+    #[pyo3(name = "_restore")]
+    fn restore(
+        py: Python<'_>,
+        filter: String,
+        scope: &str,
+        now: &Bound<'_, PyAny>,
+        allow_unknown: bool,
+    ) -> PyResult<Report> {
+        check(py, filter, scope, Some(now), allow_unknown)
+    }
+
+    /// Pickling: the filter, scope, clock and `allow_unknown`; unpickling checks it again.
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<diag::Reduce<'py, (String, &'static str, chrono::DateTime<chrono::Utc>, bool)>>
+    {
+        let restore = py.get_type::<Report>().getattr("_restore")?;
+        Ok((
+            restore,
+            (
+                self.filter.clone(),
+                self.scope,
+                self.now,
+                self.allow_unknown,
+            ),
+        ))
     }
 
     fn __str__(&self) -> &str {
@@ -102,7 +137,13 @@ fn check(
     now: Option<&Bound<'_, PyAny>>,
     allow_unknown: bool,
 ) -> PyResult<Report> {
-    let opts = options(scope, now, allow_unknown)?;
+    let mut opts = options(scope, now, allow_unknown)?;
+    // The clock, fixed (to the microsecond, what a `datetime` holds) so that a pickled report
+    // is checked again against the same instant.
+    let clock = opts
+        .now
+        .unwrap_or_else(|| chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6));
+    opts = opts.now(clock);
     let diags: Vec<Diagnostic> = match fimql::parse_with(&filter, &opts) {
         Ok(query) => validate_query(&query, &opts),
         Err(e) => e.into_vec(),
@@ -124,6 +165,8 @@ fn check(
         filter,
         valid,
         rendered,
+        now: clock,
+        allow_unknown,
     })
 }
 

@@ -125,3 +125,22 @@ def test_filters_and_errors_cross_a_multiprocessing_pool(cli: Cli, tmp_path: Pat
     assert isinstance(errors[0], fimql.FilterError)
     assert errors[0].diagnostics[0].code == "unknown-token"
     assert "did you mean `action`" in str(errors[0])
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_report_is_the_same_report_after_a_round_trip(protocol: int) -> None:
+    clock = datetime(2023, 1, 26, 12, 0, tzinfo=timezone.utc)
+    for report in [
+        fimql.check("actoin:Create AND severity>=9"),
+        fimql.check("status:OPEN", scope="incidents"),
+        fimql.check("custom.field:x", allow_unknown=True),
+        fimql.check("dateTime>now-7d", now=clock),
+        fimql.check("dateTime>now-7d"),
+        fimql.check("action:(Create"),
+    ]:
+        back = pickle.loads(pickle.dumps(report, protocol=protocol))
+        assert isinstance(back, fimql.Report)
+        assert (back.filter, back.scope, back.valid) == (report.filter, report.scope, report.valid)
+        assert str(back) == str(report)
+        assert [d.to_dict() for d in back.diagnostics] == [d.to_dict() for d in report.diagnostics]
+    assert copy.deepcopy(fimql.check("actoin:x")).valid is False
