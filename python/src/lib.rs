@@ -26,6 +26,10 @@ fn options(scope: &str, now: Option<&Bound<'_, PyAny>>, allow_unknown: bool) -> 
     Ok(opts)
 }
 
+/// The arguments of `Report._restore` (and of `fimql.check`): text, scope, clock,
+/// `allow_unknown`.
+type CheckArgs = (String, &'static str, chrono::DateTime<chrono::Utc>, bool);
+
 /// The result of `fimql.check`: `valid`, and every problem found, errors and warnings.
 ///
 /// `str(report)` is what `fimql check` prints: each problem drawn under the filter with a caret
@@ -83,11 +87,7 @@ impl Report {
     }
 
     /// Pickling: the filter, scope, clock and `allow_unknown`; unpickling checks it again.
-    fn __reduce__<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<diag::Reduce<'py, (String, &'static str, chrono::DateTime<chrono::Utc>, bool)>>
-    {
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<diag::Reduce<'py, CheckArgs>> {
         let restore = py.get_type::<Report>().getattr("_restore")?;
         Ok((
             restore,

@@ -94,9 +94,9 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response<Body> {
 
 /// The answer to a body larger than `limit` bytes.
 fn too_large(limit: usize) -> Response<Body> {
-    let size = if limit % (1 << 20) == 0 {
+    let size = if limit.is_multiple_of(1 << 20) {
         format!("{} MiB", limit >> 20)
-    } else if limit % (1 << 10) == 0 {
+    } else if limit.is_multiple_of(1 << 10) {
         format!("{} KiB", limit >> 10)
     } else {
         format!("{limit} bytes")
