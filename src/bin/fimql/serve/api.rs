@@ -726,8 +726,8 @@ async fn read_record(app: &AppState, id: &str) -> Result<(Json, String, u64), Re
         Ok(Err(Lookup::NotFound)) => Err(error(
             StatusCode::NOT_FOUND,
             &format!(
-                "{at}: no record with this id (the file is as it was at start-up): use an id \
-                 from /api/query"
+                "{at}: no record with this id (the file's size and modification time are as at \
+                 start-up): use an id that /api/query gave"
             ),
         )),
         Ok(Err(Lookup::Stopped)) => Err(error(
