@@ -9,7 +9,9 @@
 //!   and why: the filter's tree with each node's verdict and the values each term found
 //!   ([`fimql::Filter::explain`]). The event is the record an `id` from `/api/query` names, read
 //!   again from its file as it is there (numbers as written, integers beyond 2^53 too), or one
-//!   the request carries.
+//!   the request carries (a JSON object; anything else is 400 `invalid-record`). An id whose
+//!   record is not at its line is 404, or 409 when the file's size or modification time changed
+//!   since start-up.
 //!
 //! Bodies are JSON (`Content-Type: application/json`, at most [`super::MAX_BODY`] bytes, or
 //! [`EXPLAIN_BODY`] for an explain request, which may carry an event); a malformed one gets 400
