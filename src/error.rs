@@ -396,7 +396,8 @@ impl fmt::Display for Rendered<'_> {
         let (line, col) = line_col(src, d.span.start);
         let multi_line = src.contains('\n');
         writeln!(f, "{}[{}]: {}", d.severity, d.code, d.message)?;
-        let gutter = " ".repeat(digits(src.lines().count().max(line)));
+        let lines = if multi_line { src.lines().count() } else { 1 };
+        let gutter = " ".repeat(digits(lines.max(line)));
         writeln!(f, "{gutter}--> {line}:{col}")?;
         writeln!(f, "{gutter} |")?;
         let mut marks: Vec<(Span, char, Option<&str>)> = vec![(d.span, '^', None)];
