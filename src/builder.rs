@@ -672,12 +672,91 @@ fn is_field_name(name: &str) -> bool {
 /// Checks that a term prints to text that parses back to the same term.
 fn reads_back(term: &Expr) -> Result<(), BuildError> {
     let text = term.to_string();
-    let reason = match crate::parse(&text) {
-        Ok(q) if q.expr.eq_ignoring_spans(term) => return Ok(()),
-        Ok(q) => format!("it reads back as `{q}`"),
-        Err(e) => e.diagnostics()[0].message.clone(),
+    let parsed = crate::parse(&text);
+    if let Ok(q) = &parsed
+        && q.expr.eq_ignoring_spans(term)
+    {
+        return Ok(());
+    }
+    let cause = term_values(term).iter().find_map(|v| trouble(v));
+    let outcome = match &parsed {
+        Ok(q) => match &q.expr.kind {
+            ExprKind::Or(xs) => format!("it reads as an OR of {} terms", xs.len()),
+            ExprKind::And(xs) => format!("it reads as an AND of {} terms", xs.len()),
+            ExprKind::Not(_) => "it reads as a NOT".to_string(),
+            ExprKind::Term(_) => format!("it reads back as `{q}`"),
+        },
+        Err(e) => format!("it reads as a syntax error: {}", e.diagnostics()[0].message),
+    };
+    let reason = match cause {
+        Some(cause) => format!(
+            "{cause}, so {outcome}; escape it with `\\`, or use a quoted value (`phrase`, `exact`) \
+             if the value needs no wildcards"
+        ),
+        None => outcome,
     };
     Err(BuildError::Unrepresentable { term: text, reason })
+}
+
+/// The values of a term, as written.
+fn term_values(term: &Expr) -> Vec<&Value> {
+    match &term.kind {
+        ExprKind::Term(t) => t.predicate.values(),
+        _ => Vec::new(),
+    }
+}
+
+/// What in a bare value stops it reading back as one value: an operator word, a character that
+/// ends a bare value, or `..`. `None` for a value with none (or a quoted one).
+fn trouble(v: &Value) -> Option<String> {
+    if v.form != Form::Bare {
+        return None;
+    }
+    let raw = v.raw.as_str();
+    // Words as the parser sees them: split at unescaped whitespace.
+    let mut words = Vec::new();
+    let (mut start, mut escaped) = (0, false);
+    for (i, c) in raw.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c.is_whitespace() {
+            words.push(&raw[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    words.push(&raw[start..]);
+    if let Some(kw) = words.iter().skip(1).find(|w| {
+        ["AND", "OR", "NOT"]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k))
+    }) {
+        return Some(format!(
+            "the value contains `{kw}`, which reads as an operator"
+        ));
+    }
+    let mut escaped = false;
+    let mut prev = None;
+    for c in raw.chars() {
+        if escaped {
+            escaped = false;
+            prev = None;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            ':' | '(' | ')' | '[' | ']' | ',' | '"' | '\'' | '`' => {
+                return Some(format!("the value contains `{c}`, which ends a bare value"));
+            }
+            '.' if prev == Some('.') => {
+                return Some("the value contains `..`, which ends a bare value".to_string());
+            }
+            _ => {}
+        }
+        prev = Some(c);
+    }
+    None
 }
 
 #[cfg(test)]
@@ -734,5 +813,42 @@ mod tests {
         assert_eq!(nesting(&not(t() | t()).inner.unwrap()), 2);
         // a AND (b OR c)
         assert_eq!(nesting(&(t() & (t() | t())).inner.unwrap()), 1);
+    }
+
+    #[test]
+    fn a_value_that_would_not_read_back_says_why() {
+        let why = |c: Condition| c.build().unwrap_err().to_string();
+        let e = why(field("asset.name").wildcard("x OR action:Delete"));
+        assert!(
+            e.contains("the value contains `OR`, which reads as an operator, so it reads as an OR of 2 terms; escape it with `\\`"),
+            "{e}"
+        );
+        let e = why(field("file.name").wildcard("a(b"));
+        assert!(
+            e.contains("the value contains `(`, which ends a bare value"),
+            "{e}"
+        );
+        let e = why(field("file.name").wildcard("a..b"));
+        assert!(e.contains("the value contains `..`"), "{e}");
+        // Nothing in the value to blame: what it reads as.
+        let e = why(field("file.name").wildcard("\\"));
+        assert!(e.contains("it reads as a syntax error"), "{e}");
+    }
+
+    #[test]
+    fn build_errors_render_without_a_snippet() {
+        for c in [
+            field("a b").eq("x"),
+            field("action").any_of(Vec::<String>::new()),
+            and(Vec::<Condition>::new()),
+            field("a").wildcard(""),
+            field("asset.name").wildcard("x OR action:Delete"),
+        ] {
+            let d = c.build().unwrap_err().diagnostic();
+            let text = crate::error::render(std::slice::from_ref(&d), "");
+            assert_eq!(text, d.render_detached().to_string());
+            assert!(!text.contains(" | "), "{text}");
+            assert!(!text.contains('^'), "{text}");
+        }
     }
 }

@@ -198,6 +198,10 @@ impl fmt::Display for Code {
     }
 }
 
+/// The words that end the help of an `unknown-token` diagnostic when reading the name as a raw
+/// JSON path would do; see [`Diagnostic::name_allow_unknown`].
+pub const ALLOW_UNKNOWN: &str = "allow unknown tokens";
+
 /// A secondary span with its own message, e.g. "expected `)` here".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
@@ -263,13 +267,52 @@ impl Diagnostic {
         self
     }
 
+    /// Names the switch that reads unknown names as raw JSON paths, in the help of an
+    /// `unknown-token` diagnostic. The library's help is the same for every front end and ends
+    /// with the neutral [`ALLOW_UNKNOWN`] ("allow unknown tokens"); a front end gives its own
+    /// words for it (`Some("pass `--allow-unknown`")`), or `None` where it has no such switch,
+    /// which drops that part of the help. Other diagnostics come back as they are.
+    ///
+    /// ```
+    /// use fimql::{Options, Scope};
+    /// let err = fimql::compile("foo:1", &Options::new(Scope::Events)).unwrap_err();
+    /// let d = err.diagnostics()[0].clone();
+    /// assert!(d.help.as_deref().unwrap().ends_with("as a raw JSON path, allow unknown tokens"));
+    /// let cli = d.clone().name_allow_unknown(Some("pass `--allow-unknown`"));
+    /// assert!(cli.help.as_deref().unwrap().ends_with("as a raw JSON path, pass `--allow-unknown`"));
+    /// let none = d.name_allow_unknown(None);
+    /// assert_eq!(none.help.as_deref(), Some("no events token has a similar name (see `fimql tokens`)"));
+    /// ```
+    pub fn name_allow_unknown(mut self, switch: Option<&str>) -> Self {
+        if self.code != Code::UnknownToken {
+            return self;
+        }
+        if let Some(help) = &mut self.help
+            && let Some(head) = help.strip_suffix(ALLOW_UNKNOWN)
+        {
+            *help = match switch {
+                Some(s) => format!("{head}{s}"),
+                None => head
+                    .rfind("; ")
+                    .map_or(head, |at| &head[..at])
+                    .trim_end_matches([',', ' '])
+                    .to_string(),
+            };
+        }
+        self
+    }
+
     /// Whether this is an error (not a warning).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 
     /// Renders the diagnostic against the filter it was made from: the message, the filter line(s)
-    /// with a caret line under the span, labels, and the help.
+    /// with a caret line under the span, labels, and the help. A line wider than 100 columns
+    /// shows a window of it around the span, with `…` where it is cut; carets are placed by
+    /// display width (a CJK character or an emoji takes two columns). Against an empty text
+    /// (a condition built in code, an empty filter) there is no snippet, as with
+    /// [`Diagnostic::render_detached`].
     ///
     /// ```
     /// let err = fimql::parse("action:Create severity:4").unwrap_err();
@@ -342,7 +385,8 @@ pub struct Rendered<'a> {
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.diag;
-        let Some(src) = self.src else {
+        // No text (a condition built in code, an empty filter): no snippet to point into.
+        let Some(src) = self.src.filter(|s| !s.is_empty()) else {
             writeln!(f, "{}[{}]: {}", d.severity, d.code, d.message)?;
             if let Some(help) = &d.help {
                 writeln!(f, "  = help: {help}")?;
@@ -352,31 +396,49 @@ impl fmt::Display for Rendered<'_> {
         let (line, col) = line_col(src, d.span.start);
         let multi_line = src.contains('\n');
         writeln!(f, "{}[{}]: {}", d.severity, d.code, d.message)?;
-        let gutter = " ".repeat(digits(src.lines().count().max(line)));
+        let lines = if multi_line { src.lines().count() } else { 1 };
+        let gutter = " ".repeat(digits(lines.max(line)));
         writeln!(f, "{gutter}--> {line}:{col}")?;
         writeln!(f, "{gutter} |")?;
         let mut marks: Vec<(Span, char, Option<&str>)> = vec![(d.span, '^', None)];
         for l in &d.labels {
             marks.push((l.span, '-', Some(l.message.as_str())));
         }
-        let mut shown_line: Option<usize> = None;
+        // The line last shown, as (line start, window start, window end) in bytes of `src`.
+        let mut shown_line: Option<(usize, usize, usize)> = None;
         for (span, ch, msg) in marks {
-            // A mark on the line just shown, within one line, goes under it without repeating it.
+            // A mark on the line just shown, within one line and within the part of the line
+            // shown, goes under it without repeating it.
             let start = floor_boundary(src, span.start);
+            let end = floor_boundary(src, span.end.max(start));
             let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
-            let single = !src[start..floor_boundary(src, span.end.max(start))].contains('\n');
-            if single && shown_line == Some(line_start) {
+            let single = !src[start..end].contains('\n');
+            if let Some((shown_start, win_start, win_end)) = shown_line
+                && single
+                && shown_start == line_start
+                && start >= win_start
+                && end <= win_end
+            {
                 let line_end = src[line_start..]
                     .find('\n')
                     .map_or(src.len(), |i| line_start + i);
-                let from = start - line_start;
-                let to = floor_boundary(src, span.end.max(start)).min(line_end) - line_start;
+                let text = &src[line_start..line_end];
+                let win = (win_start - line_start, win_end - line_start);
                 let tail = msg.map(|m| format!(" {m}")).unwrap_or_default();
-                mark_line(f, &gutter, &src[line_start..line_end], from, to, ch, &tail)?;
+                mark_line(
+                    f,
+                    &gutter,
+                    text,
+                    win,
+                    start - line_start,
+                    end - line_start,
+                    ch,
+                    &tail,
+                )?;
                 continue;
             }
-            render_span(f, src, span, ch, msg, &gutter, multi_line)?;
-            shown_line = single.then_some(line_start);
+            let win = render_span(f, src, span, ch, msg, &gutter, multi_line)?;
+            shown_line = single.then(|| (line_start, line_start + win.0, line_start + win.1));
         }
         if let Some(help) = &d.help {
             writeln!(f, "{gutter} = help: {help}")?;
@@ -385,35 +447,111 @@ impl fmt::Display for Rendered<'_> {
     }
 }
 
-/// Writes `mark` under bytes `from..to` of the line `text` (at least one mark).
+/// The widest line shown, in columns: a longer line shows a window of this width around the
+/// span, with `…` where it is cut.
+const WINDOW: usize = 100;
+/// How many columns of the line before the span a cut line shows.
+const CONTEXT: usize = 30;
+
+/// The part of the line `text` to show for a span starting at byte `from`: the whole line when it
+/// fits in [`WINDOW`] columns, otherwise a window (byte offsets into `text`) that starts up to
+/// [`CONTEXT`] columns before the span and leaves room for the `…` at either end.
+fn window(text: &str, from: usize) -> (usize, usize) {
+    let mut total = 0;
+    let fits = text.len() <= WINDOW
+        || text.chars().all(|c| {
+            total += display_width(c);
+            total <= WINDOW
+        });
+    if fits {
+        return (0, text.len());
+    }
+    let budget = WINDOW - 2;
+    let from = floor_boundary(text, from);
+    let mut start = from;
+    let mut used = 0;
+    for (i, c) in text[..from].char_indices().rev() {
+        let w = display_width(c);
+        if used + w > CONTEXT {
+            break;
+        }
+        used += w;
+        start = i;
+    }
+    let mut end = start;
+    let mut used = 0;
+    for (i, c) in text[start..].char_indices() {
+        let w = display_width(c);
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        end = start + i + c.len_utf8();
+    }
+    if end == text.len() {
+        // The span is near the end of the line: fill the window with what comes before it.
+        for (i, c) in text[..start].char_indices().rev() {
+            let w = display_width(c);
+            if used + w > budget {
+                break;
+            }
+            used += w;
+            start = i;
+        }
+    }
+    (start, end)
+}
+
+/// Writes the window `win` of the line `text` (see [`window`]), with `…` where it is cut.
+fn show_line(
+    f: &mut fmt::Formatter<'_>,
+    num: &str,
+    text: &str,
+    win: (usize, usize),
+) -> fmt::Result {
+    let (start, end) = win;
+    let before = if start > 0 { "…" } else { "" };
+    let after = if end < text.len() { "…" } else { "" };
+    writeln!(f, "{num} | {before}{}{after}", visible(&text[start..end]))
+}
+
+/// Writes `mark` under bytes `from..to` of the line `text` shown through the window `win` (at
+/// least one mark; none past the window).
+#[allow(clippy::too_many_arguments)]
 fn mark_line(
     f: &mut fmt::Formatter<'_>,
     gutter: &str,
     text: &str,
+    win: (usize, usize),
     from: usize,
     to: usize,
     mark: char,
     tail: &str,
 ) -> fmt::Result {
-    let pad: usize = text[..from].chars().map(display_width).sum();
-    let width: usize = text[from..to]
-        .chars()
-        .map(display_width)
-        .sum::<usize>()
-        .max(1);
+    let (start, end) = win;
+    let from = floor_boundary(text, from.clamp(start, end));
+    let to = floor_boundary(text, to.clamp(from, end));
+    let pad = usize::from(start > 0) + width(&text[start..from]);
+    let marks = width(&text[from..to]).max(1);
     writeln!(
         f,
         "{gutter} | {}{}{tail}",
         " ".repeat(pad),
-        mark.to_string().repeat(width)
+        mark.to_string().repeat(marks)
     )
+}
+
+/// The display width of `text` as [`visible`] shows it.
+fn width(text: &str) -> usize {
+    text.chars().map(display_width).sum()
 }
 
 fn digits(n: usize) -> usize {
     n.max(1).to_string().len()
 }
 
-/// Writes the lines covered by `span` with `mark` characters under the covered columns.
+/// Writes the lines covered by `span` with `mark` characters under the covered columns; gives the
+/// window shown of the first line (byte offsets into that line).
 fn render_span(
     f: &mut fmt::Formatter<'_>,
     src: &str,
@@ -422,12 +560,13 @@ fn render_span(
     msg: Option<&str>,
     gutter: &str,
     multi_line: bool,
-) -> fmt::Result {
+) -> Result<(usize, usize), fmt::Error> {
     let start = floor_boundary(src, span.start);
     let end = floor_boundary(src, span.end.max(start));
     let mut line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
     let mut line_no = src[..line_start].matches('\n').count() + 1;
     let mut shown = 0;
+    let mut first_window = None;
     loop {
         let line_end = src[line_start..]
             .find('\n')
@@ -440,19 +579,21 @@ fn render_span(
         } else {
             gutter.to_string()
         };
-        writeln!(f, "{num} | {}", visible(text))?;
+        let win = window(text, from);
+        first_window.get_or_insert(win);
+        show_line(f, &num, text, win)?;
         let is_last = end <= line_end || shown == 2;
         let tail = match (is_last, msg) {
             (true, Some(m)) => format!(" {m}"),
             _ => String::new(),
         };
-        mark_line(f, gutter, text, from, to, mark, &tail)?;
+        mark_line(f, gutter, text, win, from, to, mark, &tail)?;
         shown += 1;
         if is_last || line_end >= src.len() {
             if end > line_end && shown == 3 {
                 writeln!(f, "{gutter} | ...")?;
             }
-            return Ok(());
+            return Ok(first_window.unwrap_or(win));
         }
         line_start = line_end + 1;
         line_no += 1;
@@ -466,8 +607,14 @@ fn visible(text: &str) -> String {
         .collect()
 }
 
-fn display_width(_c: char) -> usize {
-    1
+/// The columns a character takes on a terminal as [`visible`] shows it: two for wide characters
+/// (CJK, most emoji), none for combining marks, one for a control character (shown as a space).
+fn display_width(c: char) -> usize {
+    if c.is_control() {
+        1
+    } else {
+        unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+    }
 }
 
 /// The error of every stage: one or more diagnostics, at least one of them an error, in the order
@@ -503,6 +650,16 @@ impl Diagnostics {
         self.0.iter().any(Diagnostic::is_error)
     }
 
+    /// [`Diagnostic::name_allow_unknown`] on each diagnostic.
+    pub fn name_allow_unknown(self, switch: Option<&str>) -> Self {
+        Diagnostics(
+            self.0
+                .into_iter()
+                .map(|d| d.name_allow_unknown(switch))
+                .collect(),
+        )
+    }
+
     /// The diagnostics, by value.
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.0
@@ -535,14 +692,57 @@ impl IntoIterator for Diagnostics {
     }
 }
 
+/// At most this many diagnostics are drawn by [`render`]; the rest are counted in one line.
+pub const MAX_RENDERED: usize = 100;
+
 /// Renders diagnostics (errors, warnings or both) against their text, separated by blank lines.
+///
+/// At most [`MAX_RENDERED`] are drawn, errors before warnings when there are more (in the order
+/// of their spans); a last line counts the rest, which [`to_json`] still lists.
+///
+/// ```
+/// let src = (0..150).map(|i| format!("action:v{i}")).collect::<Vec<_>>().join(" OR ");
+/// let q = fimql::parse(&src)?;
+/// let warnings = fimql::validate_query(&q, &fimql::Options::default());
+/// assert_eq!(warnings.len(), 150);
+/// let text = fimql::error::render(&warnings, &src);
+/// assert_eq!(text.matches("warning[unknown-value]").count(), 100);
+/// assert!(text.ends_with("… and 50 more (0 errors, 50 warnings) not shown\n"));
+/// # Ok::<(), fimql::Diagnostics>(())
+/// ```
 pub fn render(diags: &[Diagnostic], src: &str) -> String {
+    let mut shown = vec![false; diags.len()];
+    let mut room = MAX_RENDERED;
+    for want_error in [true, false] {
+        for (i, d) in diags.iter().enumerate() {
+            if room > 0 && d.is_error() == want_error {
+                shown[i] = true;
+                room -= 1;
+            }
+        }
+    }
     let mut out = String::new();
-    for (i, d) in diags.iter().enumerate() {
-        if i > 0 {
+    for (d, _) in diags.iter().zip(&shown).filter(|(_, s)| **s) {
+        if !out.is_empty() {
             out.push('\n');
         }
         out.push_str(&d.render(src).to_string());
+    }
+    let hidden: Vec<&Diagnostic> = diags
+        .iter()
+        .zip(&shown)
+        .filter(|(_, s)| !**s)
+        .map(|(d, _)| d)
+        .collect();
+    if !hidden.is_empty() {
+        let errors = hidden.iter().filter(|d| d.is_error()).count();
+        let warnings = hidden.len() - errors;
+        out.push_str(&format!(
+            "\n… and {} more ({errors} error{}, {warnings} warning{}) not shown\n",
+            hidden.len(),
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" },
+        ));
     }
     out
 }
@@ -551,4 +751,150 @@ pub fn render(diags: &[Diagnostic], src: &str) -> String {
 /// ([`Diagnostic::to_json`]).
 pub fn to_json(diags: &[Diagnostic], src: &str) -> serde_json::Value {
     serde_json::Value::Array(diags.iter().map(|d| d.to_json(src)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(d: &Diagnostic, src: &str) -> Vec<String> {
+        d.render(src)
+            .to_string()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    /// The display column of byte `at` of `line`, counting a non-ASCII character as two columns
+    /// (the test texts use only wide ones) and `…` as one.
+    fn column(line: &str, at: usize) -> usize {
+        line[..at]
+            .chars()
+            .map(|c| if c.is_ascii() || c == '…' { 1 } else { 2 })
+            .sum()
+    }
+
+    #[test]
+    fn a_long_line_shows_a_window_around_the_span() {
+        let src = format!("{}actoin:x{}", "a".repeat(5_000), "b".repeat(5_000));
+        let d = Diagnostic::error(Code::UnknownToken, Span::new(5_000, 5_006), "unknown");
+        let lines = rendered(&d, &src);
+        let (shown, caret) = (&lines[3], &lines[4]);
+        assert!(
+            shown.starts_with("  | …") && shown.ends_with('…'),
+            "{shown}"
+        );
+        assert!(shown.chars().count() <= 4 + WINDOW, "{shown}");
+        assert_eq!(caret.find('^'), shown.find("actoin").map(|at| at - 2));
+        assert!(caret.ends_with("^^^^^^"), "{caret}");
+        // At the end of the line: no `…` after, the window filled from before.
+        let src = format!("{}actoin:x", "a".repeat(5_000));
+        let lines = rendered(&d, &src);
+        assert!(lines[3].ends_with("actoin:x"), "{}", lines[3]);
+        assert_eq!(lines[3].chars().count(), 4 + WINDOW - 1);
+        // At the start: no `…` before.
+        let src = format!("actoin:x{}", "b".repeat(5_000));
+        let d = Diagnostic::error(Code::UnknownToken, Span::new(0, 6), "unknown");
+        let lines = rendered(&d, &src);
+        assert!(lines[3].starts_with("  | actoin:x") && lines[3].ends_with('…'));
+        assert_eq!(lines[4], "  | ^^^^^^");
+        // A span longer than the window: carets to the window's end, no further.
+        let src = "x".repeat(1_000);
+        let d = Diagnostic::error(Code::TooLong, Span::new(0, 1_000), "long");
+        let lines = rendered(&d, &src);
+        assert_eq!(lines[4].chars().filter(|&c| c == '^').count(), WINDOW - 2);
+        // A short line is shown whole.
+        let d = Diagnostic::error(Code::UnknownToken, Span::new(0, 6), "unknown");
+        assert_eq!(rendered(&d, "actoin:x")[3], "  | actoin:x");
+    }
+
+    #[test]
+    fn a_label_outside_the_window_gets_its_own_snippet() {
+        let src = format!("(action:x{}", " OR action:y".repeat(1_000));
+        let d = Diagnostic::error(Code::UnclosedParen, Span::new(0, 1), "never closed")
+            .with_label(Span::at(src.len()), "expected `)` here");
+        let text = d.render(&src).to_string();
+        assert!(text.len() < 2_000, "{text}");
+        assert!(text.contains("- expected `)` here"), "{text}");
+    }
+
+    #[test]
+    fn carets_sit_under_wide_characters_by_display_width() {
+        for src in [
+            "file.name:'日本語' AND actoin:x",
+            "file.name:'😀😀' AND actoin:x",
+        ] {
+            let at = src.find("actoin").unwrap();
+            let d = Diagnostic::error(Code::UnknownToken, Span::new(at, at + 6), "unknown");
+            let lines = rendered(&d, src);
+            assert_eq!(
+                column(&lines[4], lines[4].find('^').unwrap()),
+                column(&lines[3], lines[3].find("actoin").unwrap()),
+                "{lines:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_to_point_into_renders_no_snippet() {
+        let d = Diagnostic::error(Code::EmptyFilter, Span::at(0), "the filter is empty")
+            .with_help("write a term");
+        assert_eq!(
+            d.render("").to_string(),
+            "error[empty-filter]: the filter is empty\n  = help: write a term\n"
+        );
+    }
+
+    #[test]
+    fn render_counts_what_it_leaves_out_and_shows_errors_first() {
+        let src = "x".repeat(300);
+        let mut diags: Vec<Diagnostic> = (0..150)
+            .map(|i| Diagnostic::warning(Code::UnknownValue, Span::new(i, i + 1), "w"))
+            .collect();
+        diags.push(Diagnostic::error(
+            Code::TypeMismatch,
+            Span::new(200, 201),
+            "e",
+        ));
+        let text = render(&diags, &src);
+        assert_eq!(
+            text.matches("warning[unknown-value]").count(),
+            MAX_RENDERED - 1
+        );
+        assert_eq!(text.matches("error[type-mismatch]").count(), 1);
+        assert!(
+            text.ends_with("… and 51 more (0 errors, 51 warnings) not shown\n"),
+            "{text}"
+        );
+        // At the cap, nothing is left out.
+        let text = render(&diags[..MAX_RENDERED], &src);
+        assert!(!text.contains("more ("));
+    }
+
+    #[test]
+    fn the_help_names_the_switch_of_the_front_end() {
+        let d = Diagnostic::error(Code::UnknownToken, Span::new(0, 4), "unknown").with_help(
+            format!("no events token has a similar name (see `fimql tokens`); to read `zzzz` as a raw JSON path, {ALLOW_UNKNOWN}"),
+        );
+        let py = d
+            .clone()
+            .name_allow_unknown(Some("pass `allow_unknown=True`"));
+        assert!(
+            py.help
+                .unwrap()
+                .ends_with("raw JSON path, pass `allow_unknown=True`")
+        );
+        let none = d.clone().name_allow_unknown(None);
+        assert_eq!(
+            none.help.as_deref(),
+            Some("no events token has a similar name (see `fimql tokens`)")
+        );
+        // Other codes and other helps are left alone.
+        let other =
+            Diagnostic::error(Code::TypeMismatch, Span::at(0), "m").with_help(ALLOW_UNKNOWN);
+        assert_eq!(other.clone().name_allow_unknown(None), other);
+        let near = Diagnostic::error(Code::UnknownToken, Span::at(0), "m")
+            .with_help("did you mean `action`?");
+        assert_eq!(near.clone().name_allow_unknown(None), near);
+    }
 }

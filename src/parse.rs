@@ -328,6 +328,49 @@ impl<'a> FilterParser<'a> {
         }))
     }
 
+    /// Adds to a syntax error at a `:` inside the value of the term starting at `term_start` (a
+    /// range `dateTime:[2023-01-01T10:00..*]`) the help to quote its timestamps.
+    fn time_hint(&self, e: nom::Err<Failure>, term_start: usize) -> nom::Err<Failure> {
+        let nom::Err::Failure(Failure {
+            rest_len,
+            diag: Some(mut d),
+        }) = e
+        else {
+            return e;
+        };
+        if d.help.is_none()
+            && d.code == Code::UnexpectedToken
+            && self.src[d.span.start..].starts_with(':')
+            && let Some(fixed) = self.quoted_times(term_start, d.span.start)
+        {
+            d = d.with_help(format!(
+                "`:` ends a bare value: quote timestamps with a time: `{fixed}`"
+            ));
+        }
+        nom::Err::Failure(Failure {
+            rest_len,
+            diag: Some(d),
+        })
+    }
+
+    /// The term that starts at byte `start` and broke at the `:` at byte `at`, with its bare
+    /// timestamps quoted (`dateTime>'2023-01-01T10:00:00Z'`), when a bare timestamp with a time
+    /// ends at `at`. The term runs to the `]` after `at` when it has a `[`, otherwise to the next
+    /// space or `)`.
+    fn quoted_times(&self, start: usize, at: usize) -> Option<String> {
+        let head = self.src.get(start..at)?;
+        let tail = &self.src[at..];
+        let end = if head.contains('[') {
+            tail.find(']').map_or(self.src.len(), |k| at + k + 1)
+        } else {
+            tail.find(|c: char| c.is_whitespace() || c == ')')
+                .map_or(self.src.len(), |k| at + k)
+        };
+        let text = &self.src[start..end];
+        let (fixed, ends) = quote_times(text);
+        ends.contains(&(at - start)).then_some(fixed)
+    }
+
     /// The extent of the next token, for error spans: a word, a quoted string start, or one char.
     fn token_at(&self, i: &str) -> Span {
         let start = self.off(i);
@@ -539,9 +582,13 @@ impl<'a> FilterParser<'a> {
                         format!("expected `AND`, `OR` or `)`, found `{}`", snippet(j)),
                     );
                     if j.starts_with(':') {
-                        d = d.with_help(
-                            "`:` ends a bare value: quote a value that contains one, e.g. a time: dateTime:'2023-01-01T10:00:00Z'",
-                        );
+                        let term_start = level.ands.last().map_or(self.off(i), |e| e.span.start);
+                        d = d.with_help(match self.quoted_times(term_start, self.off(j)) {
+                            Some(fixed) => format!(
+                                "`:` ends a bare value: quote a timestamp with a time: `{fixed}`"
+                            ),
+                            None => "`:` ends a bare value: quote a value that contains one, e.g. a time: dateTime:'2023-01-01T10:00:00Z'".to_string(),
+                        });
                     }
                     if j.starts_with("..") {
                         d = d.with_help(
@@ -673,7 +720,10 @@ impl<'a> FilterParser<'a> {
         let (j, _) = ws(rest)?;
         if let Some(k) = j.strip_prefix(':') {
             let (k, _) = ws(k)?;
-            let (k, predicate) = self.value_expr(k)?;
+            let (k, predicate) = match self.value_expr(k) {
+                Ok(ok) => ok,
+                Err(e) => return Err(self.time_hint(e, field.span.start)),
+            };
             let span = field.span.to(predicate.span());
             return Ok((k, term_expr(field, predicate, span)));
         }
@@ -1117,4 +1167,80 @@ fn snippet(i: &str) -> String {
     } else {
         w
     }
+}
+
+/// `text` with each bare timestamp with a time (`2023-01-01T10:00:00Z`, outside quotes) put in
+/// single quotes, and the byte offsets in `text` where the first bare word of each ends (where a
+/// bare value breaks at its first `:`).
+fn quote_times(text: &str) -> (String, Vec<usize>) {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut breaks = Vec::new();
+    let (mut i, mut last) = (0, 0);
+    let mut quote: Option<u8> = None;
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            if c == b'\\' {
+                i += 2;
+                continue;
+            }
+            if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if matches!(c, b'\'' | b'"' | b'`') {
+            quote = Some(c);
+            i += 1;
+            continue;
+        }
+        // A timestamp starts a word: after a separator, or after the `..` of a range.
+        let boundary = i == 0
+            || !(b[i - 1].is_ascii_alphanumeric()
+                || matches!(b[i - 1], b'-' | b'_')
+                || (b[i - 1] == b'.' && (i < 2 || b[i - 2] != b'.')));
+        if boundary && let Some((len, first_colon)) = timestamp_len(&b[i..]) {
+            out.push_str(&text[last..i]);
+            out.push('\'');
+            out.push_str(&text[i..i + len]);
+            out.push('\'');
+            breaks.push(i + first_colon);
+            i += len;
+            last = i;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&text[last..]);
+    (out, breaks)
+}
+
+/// The length of the timestamp with a time at the start of `b` (`YYYY-M-DTH…`, up to `..` or a
+/// byte that cannot be part of it), and the offset of its first `:`.
+fn timestamp_len(b: &[u8]) -> Option<(usize, usize)> {
+    let digits = |from: usize, min: usize, max: usize| -> Option<usize> {
+        let n = b[from.min(b.len())..]
+            .iter()
+            .take(max)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        (n >= min).then_some(from + n)
+    };
+    let i = digits(0, 4, 4)?;
+    let i = (b.get(i) == Some(&b'-')).then_some(i + 1)?;
+    let i = digits(i, 1, 2)?;
+    let i = (b.get(i) == Some(&b'-')).then_some(i + 1)?;
+    let i = digits(i, 1, 2)?;
+    let i = (matches!(b.get(i), Some(b'T' | b't'))).then_some(i + 1)?;
+    let mut j = digits(i, 1, 2)?;
+    while j < b.len()
+        && (b[j].is_ascii_digit() || matches!(b[j], b':' | b'.' | b'+' | b'-' | b'Z' | b'z'))
+        && !(b[j] == b'.' && b.get(j + 1) == Some(&b'.'))
+    {
+        j += 1;
+    }
+    let colon = b[..j].iter().position(|&c| c == b':')?;
+    Some((j, colon))
 }

@@ -69,7 +69,14 @@ impl Validated {
 /// let w = &ok.warnings[0];
 /// assert_eq!(w.code.as_str(), "unquoted-spaces");
 /// assert_eq!(w.severity, Severity::Warning);
-/// assert_eq!(w.help.as_deref(), Some("quote it: `asset.tagNames:'cloud agent'`"));
+/// assert_eq!(
+///     w.help.as_deref(),
+///     Some(
+///         "quote it: `asset.tagNames:'cloud agent'` (quoted, it is a phrase: it matches any value \
+///          that contains it); to keep the whole-value match, escape the spaces: \
+///          `asset.tagNames:cloud\\ agent`"
+///     )
+/// );
 ///
 /// // Invalid: every problem at once, each with its parts.
 /// let filter = "status:OPEN AND severity:[5..1]";
@@ -213,7 +220,9 @@ pub fn fix_aliases(query: &mut Query, catalog: &Catalog, scope: Scope) -> usize 
 
 /// Quotes every bare value that runs over several words (the `unquoted-spaces` warning), as
 /// `fmt --fix` does: `profiles.name: Windows Profile - PCI(NJJ)` becomes
-/// `profiles.name:'Windows Profile - PCI(NJJ)'`. A value with wildcards keeps them: quotes would
+/// `profiles.name:'Windows Profile - PCI(NJJ)'`. On a text token this changes what the value
+/// matches (quoted, it is a phrase that matches any value containing it; bare, the whole value):
+/// [`quoting_changes_meaning`] lists those values. A value with wildcards keeps them: quotes would
 /// make `*` and `?` literal, so its spaces are escaped instead (`windows\ profile*`). Spans are
 /// kept. Returns how many values were rewritten.
 ///
@@ -258,24 +267,75 @@ fn spaced_fix(v: &Value) -> Option<Value> {
         return None;
     }
     if v.has_wildcards() {
-        let mut raw = String::with_capacity(v.raw.len() + 4);
-        let mut chars = v.raw.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => {
-                    raw.push(c);
-                    if let Some(n) = chars.next() {
-                        raw.push(n);
-                    }
-                }
-                ' ' => raw.push_str("\\ "),
-                _ => raw.push(c),
-            }
-        }
-        Some(Value::bare(raw))
+        Some(escaped_spaces(v))
     } else {
         Some(Value::new(Form::Single, &v.text()))
     }
+}
+
+/// A bare value with its unescaped spaces escaped (`Windows\ Profile`): still bare, so it keeps
+/// the whole-value match (and its wildcards).
+fn escaped_spaces(v: &Value) -> Value {
+    let mut raw = String::with_capacity(v.raw.len() + 4);
+    let mut chars = v.raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                raw.push(c);
+                if let Some(n) = chars.next() {
+                    raw.push(n);
+                }
+            }
+            ' ' => raw.push_str("\\ "),
+            _ => raw.push(c),
+        }
+    }
+    Value::bare(raw)
+}
+
+/// Whether quoting a bare value of the token `field` changes what it matches: on a text token
+/// (and on an unknown one, read as text) a bare value matches the whole value, a quoted one any
+/// value that contains it (a phrase); on other types both mean the same.
+fn quoting_makes_phrase(catalog: &Catalog, scope: Scope, field: &str) -> bool {
+    catalog
+        .lookup(scope, field)
+        .is_none_or(|def| def.ty == TokenType::Text)
+}
+
+/// The values [`quote_spaced_values`] would quote whose meaning that changes: bare values of
+/// several words on a text token (or an unknown one) of `scope`, which match the whole value
+/// while the quoted form is a phrase that matches any value containing it. Each comes with the
+/// term (or, in a list or group, the value) written with escaped spaces instead, which keeps the
+/// whole-value match. `fimql fmt --fix` prints a note for each.
+///
+/// ```
+/// use fimql::{Catalog, Scope};
+/// let q = fimql::parse("profiles.name:Windows Profile AND action:Create")?;
+/// let changed = fimql::validate::quoting_changes_meaning(&q, &Catalog::builtin(), Scope::Events);
+/// assert_eq!(changed.len(), 1);
+/// assert_eq!((changed[0].0.start, changed[0].0.end), (14, 29));
+/// assert_eq!(changed[0].1, r"profiles.name:Windows\ Profile");
+/// # Ok::<(), fimql::Diagnostics>(())
+/// ```
+pub fn quoting_changes_meaning(
+    query: &Query,
+    catalog: &Catalog,
+    scope: Scope,
+) -> Vec<(Span, String)> {
+    let mut out = Vec::new();
+    query.expr.for_each_term(&mut |t| {
+        if !quoting_makes_phrase(catalog, scope, &t.field.name) {
+            return;
+        }
+        for v in t.predicate.values() {
+            if let Some(fixed) = spaced_fix(v)
+                && fixed.form != Form::Bare
+            {
+                out.push((v.span, term_with(t, escaped_spaces(v))));
+            }
+        }
+    });
+    out
 }
 
 fn has_unescaped_space(raw: &str) -> bool {
@@ -727,6 +787,7 @@ impl Checker<'_> {
     }
 
     fn unquoted_spaces(&mut self, t: &Term) {
+        let phrase = quoting_makes_phrase(self.catalog, self.opts.scope, &t.field.name);
         for v in t.predicate.values() {
             let Some(fixed) = spaced_fix(v) else {
                 continue;
@@ -735,6 +796,12 @@ impl Checker<'_> {
             let help = if fixed.form == Form::Bare {
                 format!(
                     "quotes would make `*` and `?` literal; to keep the wildcards escape the spaces: `{shown_term}`"
+                )
+            } else if phrase {
+                format!(
+                    "quote it: `{shown_term}` (quoted, it is a phrase: it matches any value that \
+                     contains it); to keep the whole-value match, escape the spaces: `{}`",
+                    term_with(t, escaped_spaces(v))
                 )
             } else {
                 format!("quote it: `{shown_term}`")

@@ -111,6 +111,14 @@ fn fmt_fix_rewrites_aliases_and_quotes_multi_word_values() {
         stdout(&o),
         "file.attribute.readonly:`Removed` AND profiles.name:'Windows Profile - PCI(NJJ)'\n"
     );
+    // Quoting made the value a phrase (a wider match): a note says so, the status is unchanged.
+    let note = stderr(&o);
+    assert!(
+        note.contains("`Windows Profile - PCI(NJJ)`")
+            && note.contains("phrase")
+            && note.contains(r"profiles.name:Windows\ Profile\ -\ PCI(NJJ)"),
+        "{note}"
+    );
     // Without --fix the aliases and the bare words stay as written.
     let plain = fimql(&["fmt", src], None);
     assert_eq!(
@@ -153,11 +161,12 @@ fn fmt_usage_errors_exit_2() {
 // check
 
 #[test]
-fn check_valid_filter_exits_0_silently() {
+fn check_valid_filter_exits_0_with_only_the_summary_line() {
+    // The same summary line with or without warnings (and whether stderr is a terminal or not).
     let o = fimql(&["check", "action:Create AND severity>=4"], None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o), "");
-    assert_eq!(stderr(&o), "");
+    assert_eq!(stderr(&o), "valid: 0 errors, 0 warnings\n");
 }
 
 #[test]
@@ -560,4 +569,236 @@ fn explain_words_unknown_tokens_and_impossible_values_plainly() {
         "{out}"
     );
     assert!(!out.contains("element) (`"), "{out}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// multi-word values, long lines, wide characters, hints
+
+#[test]
+fn fmt_fix_notes_only_the_values_whose_match_it_changes() {
+    // A text token: the quoted value is a phrase, so `--fix` says so on stderr.
+    let o = fimql(&["fmt", "--fix", "profiles.name:Windows Profile"], None);
+    assert_eq!(code(&o), 0);
+    assert_eq!(stdout(&o), "profiles.name:'Windows Profile'\n");
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("note: "), "{err}");
+    assert!(err.contains(r"`profiles.name:Windows\ Profile`"), "{err}");
+    // The escaped form is left alone and needs no note; it keeps the whole-value match.
+    let o = fimql(&["fmt", "--fix", r"profiles.name:Windows\ Profile"], None);
+    assert_eq!(stdout(&o), "profiles.name:Windows\\ Profile\n");
+    assert_eq!(stderr(&o), "");
+    // A wildcard value has its spaces escaped (it stays bare): no change of meaning, no note.
+    let o = fimql(&["fmt", "--fix", "profiles.name:windows profile*"], None);
+    assert_eq!(stdout(&o), "profiles.name:windows\\ profile*\n");
+    assert_eq!(stderr(&o), "");
+    // On an enum token quotes mean equality, as the bare value does: no note.
+    let o = fimql(&["fmt", "--fix", "platform:Windows Server"], None);
+    assert_eq!(stdout(&o), "platform:'Windows Server'\n");
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn check_unquoted_spaces_help_says_quoting_makes_a_phrase() {
+    let o = fimql(&["check", "profiles.name:Windows Profile"], None);
+    assert_eq!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(err.contains("warning[unquoted-spaces]"), "{err}");
+    assert!(
+        err.contains(
+            "help: quote it: `profiles.name:'Windows Profile'` (quoted, it is a phrase: it matches \
+             any value that contains it); to keep the whole-value match, escape the spaces: \
+             `profiles.name:Windows\\ Profile`"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_shows_a_window_of_a_long_line() {
+    // One error at the end of a 200 KB line: a window around it, not the whole line.
+    let long = (0..10_000)
+        .map(|i| format!("action:v{i}"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let src = format!("{long} OR actoin:x");
+    let o = fimql(&["check", "-"], Some(src.as_bytes()));
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(err.len() < 40_000, "{} bytes of stderr", err.len());
+    let lines: Vec<&str> = err.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("error[unknown-token]"))
+        .expect("the error");
+    let shown = lines[at + 3];
+    assert!(
+        shown.contains("…") && shown.ends_with("actoin:x"),
+        "{shown}"
+    );
+    assert!(shown.chars().count() <= 110, "{shown}");
+    // The carets sit under `actoin`, and the caret line ends with them.
+    let caret = lines[at + 4];
+    assert_eq!(caret.trim_end(), caret);
+    assert!(caret.ends_with("^^^^^^"), "{caret}");
+    let col = |s: &str, byte: usize| s[..byte].chars().count();
+    assert_eq!(
+        col(caret, caret.find('^').unwrap()),
+        col(shown, shown.find("actoin").unwrap())
+    );
+}
+
+#[test]
+fn check_caps_the_rendered_warnings_and_json_keeps_them_all() {
+    let src = (0..5_000)
+        .map(|i| format!("action:v{i}"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let o = fimql(&["check", "-"], Some(src.as_bytes()));
+    assert_eq!(code(&o), 0);
+    let err = stderr(&o);
+    assert_eq!(err.matches("warning[unknown-value]").count(), 100);
+    assert!(
+        err.contains("… and 4900 more (0 errors, 4900 warnings) not shown"),
+        "{}",
+        &err[err.len().saturating_sub(300)..]
+    );
+    assert!(err.ends_with("valid: 0 errors, 5000 warnings\n"));
+    assert!(err.len() < 200_000, "{} bytes of stderr", err.len());
+    let o = fimql(&["check", "--format", "json", "-"], Some(src.as_bytes()));
+    assert_eq!(json(&o)["diagnostics"].as_array().unwrap().len(), 5_000);
+}
+
+#[test]
+fn check_aligns_carets_under_wide_characters() {
+    for src in [
+        "file.name:'日本語' AND actoin:x",
+        "file.name:'😀😀' AND actoin:x",
+    ] {
+        let o = fimql(&["check", src], None);
+        let err = stderr(&o);
+        let lines: Vec<&str> = err.lines().collect();
+        let shown = lines
+            .iter()
+            .position(|l| l.ends_with(src))
+            .expect("the line");
+        let width =
+            |s: &str| -> usize { s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum() };
+        let line = lines[shown];
+        let caret = lines[shown + 1];
+        let under = width(&line[..line.find("actoin").unwrap()]);
+        assert_eq!(caret.find('^'), Some(under), "{err}");
+    }
+    // JSON: the span in bytes, the column in characters.
+    let o = fimql(
+        &[
+            "check",
+            "--format",
+            "json",
+            "file.name:'日本語' AND actoin:x",
+        ],
+        None,
+    );
+    let d = &json(&o)["diagnostics"][0];
+    assert_eq!(
+        (d["span"]["start"].as_u64(), d["column"].as_u64()),
+        (Some(26), Some(21))
+    );
+    let help = stdout(&fimql(&["check", "--help"], None));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("byte offsets") && help.contains("counted in characters"),
+        "{help}"
+    );
+}
+
+#[test]
+fn check_hints_to_quote_timestamps_in_the_form_used() {
+    for (src, fixed) in [
+        (
+            "dateTime:[2022-11-15T16:07:00.000Z..2022-12-15T16:07:00.000Z]",
+            "`dateTime:['2022-11-15T16:07:00.000Z'..'2022-12-15T16:07:00.000Z']`",
+        ),
+        (
+            "dateTime:['2022-11-15'..2022-12-15T16:07:00Z]",
+            "`dateTime:['2022-11-15'..'2022-12-15T16:07:00Z']`",
+        ),
+        (
+            "dateTime>2023-01-01T10:00:00Z",
+            "`dateTime>'2023-01-01T10:00:00Z'`",
+        ),
+        (
+            "action:Create AND dateTime<=2023-01-01T10:00",
+            "`dateTime<='2023-01-01T10:00'`",
+        ),
+        (
+            "dateTime:2023-01-01T10:00:00Z",
+            "`dateTime:'2023-01-01T10:00:00Z'`",
+        ),
+    ] {
+        let o = fimql(&["check", src], None);
+        assert_eq!(code(&o), 1);
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("quote timestamps with a time: {fixed}"))
+                || err.contains(&format!("quote a timestamp with a time: {fixed}")),
+            "{src}: {err}"
+        );
+        // The suggestion is itself valid.
+        let suggestion = fixed.trim_matches('`');
+        let whole = if src.starts_with("action") {
+            format!("action:Create AND {suggestion}")
+        } else {
+            suggestion.to_string()
+        };
+        assert_eq!(code(&fimql(&["check", &whole], None)), 0, "{whole}");
+    }
+}
+
+#[test]
+fn unknown_token_hints_name_the_switch_of_the_command() {
+    // check has --allow-unknown: the help names it.
+    let o = fimql(&["check", "zzzz:1"], None);
+    let err = stderr(&o);
+    assert!(
+        err.contains("as a raw JSON path, pass `--allow-unknown`"),
+        "{err}"
+    );
+    assert!(!err.contains("allow unknown tokens"), "{err}");
+    let o = fimql(&["check", "--format", "json", "zzzz:1"], None);
+    let help = json(&o)["diagnostics"][0]["help"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(help.ends_with("pass `--allow-unknown`"), "{help}");
+    // translate cannot translate raw paths (they have no column): no switch to suggest.
+    let o = fimql(&["translate", "--to", "duckdb", "zzzz:1"], None);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(err.contains("error[unknown-token]"), "{err}");
+    assert!(!err.contains("allow"), "{err}");
+    let o = fimql(
+        &["translate", "--to", "duckdb", "--allow-unknown", "zzzz:1"],
+        None,
+    );
+    assert_eq!(code(&o), 2);
+    // filter: --group-by and --fields name the switch too.
+    for args in [
+        &["filter", "--group-by", "zzzz", "action:Create", "-"][..],
+        &[
+            "filter",
+            "--format",
+            "csv",
+            "--fields",
+            "zzzz",
+            "action:Create",
+            "-",
+        ][..],
+        &["filter", "zzzz:1", "-"][..],
+    ] {
+        let o = fimql(args, Some(b"{\"action\":\"Create\"}\n"));
+        assert_eq!(code(&o), 2, "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains("pass `--allow-unknown`"), "{args:?}: {err}");
+    }
 }

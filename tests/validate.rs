@@ -434,7 +434,7 @@ warning[unquoted-spaces]: the value `Windows Profile - PCI(NJJ)` has spaces but 
   |
   | profiles.name: Windows Profile - PCI(NJJ)
   |                ^^^^^^^^^^^^^^^^^^^^^^^^^^
-  = help: quote it: `profiles.name:'Windows Profile - PCI(NJJ)'`
+  = help: quote it: `profiles.name:'Windows Profile - PCI(NJJ)'` (quoted, it is a phrase: it matches any value that contains it); to keep the whole-value match, escape the spaces: `profiles.name:Windows\\ Profile\\ -\\ PCI(NJJ)`
 "
     );
     let ds = diags("profiles.name: windows profile*");

@@ -1,7 +1,7 @@
 //! The small commands: `fmt`, `parse`, `check`, `explain`, `tokens`, `request check`,
 //! `translate` and `schema`. Each returns its exit status.
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Read, Write};
 
 use fimql::Options;
 use fimql::catalog::{Catalog, Scope};
@@ -38,14 +38,25 @@ fn print_out(text: &str) {
 }
 
 pub(crate) fn fmt(arg: &str, pretty: bool, fix: bool, scope: Scope) -> u8 {
-    let (_, mut query) = match read_and_parse(arg) {
+    let (src, mut query) = match read_and_parse(arg) {
         Ok(x) => x,
         Err(code) => return code,
     };
     if fix {
         let catalog = Catalog::builtin();
+        // Quoting a bare value of a text token makes it a phrase: say so rather than widen the
+        // filter silently.
         fimql::validate::fix_aliases(&mut query, &catalog, scope);
+        let widened = fimql::validate::quoting_changes_meaning(&query, &catalog, scope);
         fimql::validate::quote_spaced_values(&mut query);
+        for (span, whole) in widened {
+            let value = src.get(span.start..span.end).unwrap_or_default();
+            eprintln!(
+                "note: --fix quoted `{value}`, which changes what it matches: bare, it matched \
+                 the whole value; quoted, it is a phrase that matches any value containing it. \
+                 To keep the whole-value match, write `{whole}`"
+            );
+        }
     }
     if pretty {
         print_out(&format!("{:#}\n", query.expr));
@@ -72,6 +83,9 @@ pub(crate) fn check(
                 .deny_warnings(deny_warnings)
                 .allow_unknown(allow_unknown);
             validate_query(&query, &opts)
+                .into_iter()
+                .map(|d| d.name_allow_unknown(crate::ALLOW_UNKNOWN))
+                .collect()
         }
         Err(e) => e.into_vec(),
     };
@@ -93,16 +107,15 @@ pub(crate) fn check(
             if !diags.is_empty() {
                 eprint!("{}", render_all(&diags, &src));
             }
+            // The summary line, always (with or without problems, on a terminal or not).
             let errors = diags.iter().filter(|d| d.is_error()).count();
             let warnings = diags.len() - errors;
-            if io::stderr().is_terminal() || !diags.is_empty() {
-                eprintln!(
-                    "{}: {errors} error{}, {warnings} warning{}",
-                    if has_errors { "invalid" } else { "valid" },
-                    if errors == 1 { "" } else { "s" },
-                    if warnings == 1 { "" } else { "s" },
-                );
-            }
+            eprintln!(
+                "{}: {errors} error{}, {warnings} warning{}",
+                if has_errors { "invalid" } else { "valid" },
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" },
+            );
         }
     }
     u8::from(has_errors)
@@ -410,11 +423,17 @@ pub(crate) fn request_check(
             }
         }
     };
-    let report = check_request_with(
+    let mut report = check_request_with(
         &text,
         kind,
         &Options::default().allow_unknown(allow_unknown),
     );
+    for f in &mut report.findings {
+        f.diagnostic = f
+            .diagnostic
+            .clone()
+            .name_allow_unknown(crate::ALLOW_UNKNOWN);
+    }
     match format {
         Format::Json => print_out(&format!(
             "{}\n",
@@ -500,7 +519,9 @@ pub(crate) fn translate(args: &TranslateArgs) -> u8 {
             0
         }
         Err(e) => {
-            eprint!("{}", e.render(&src));
+            // Unknown tokens have no column in the reading schema: translate has no
+            // `--allow-unknown`, and its help does not suggest one.
+            eprint!("{}", e.name_allow_unknown(None).render(&src));
             1
         }
     }

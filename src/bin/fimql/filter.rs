@@ -232,7 +232,10 @@ pub fn run(args: FilterArgs) -> u8 {
     let filter = match fimql::compile(&src, &opts) {
         Ok(f) => f,
         Err(e) => {
-            eprint!("{}", e.render(&src));
+            eprint!(
+                "{}",
+                e.name_allow_unknown(crate::ALLOW_UNKNOWN).render(&src)
+            );
             return 2;
         }
     };
@@ -246,6 +249,7 @@ pub fn run(args: FilterArgs) -> u8 {
         match fimql::fields::Field::resolve(token, &opts) {
             Ok(field) => group_fields.push(field),
             Err(d) => {
+                let d = d.name_allow_unknown(crate::ALLOW_UNKNOWN);
                 eprint!("fimql: --group-by: {}", d.render(token));
                 return 2;
             }
@@ -435,6 +439,7 @@ fn rows_for(
         match fimql::fields::parse_list(&list, opts) {
             Ok(f) => f,
             Err(e) => {
+                let e = e.name_allow_unknown(crate::ALLOW_UNKNOWN);
                 eprint!("fimql: --fields: {}", e.render(&list));
                 return Err(2);
             }

@@ -80,7 +80,18 @@ enum Command {
     },
     /// Check a filter: syntax, tokens, types, values and dates; all problems in one pass.
     ///
-    /// Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.
+    /// Each problem is drawn on stderr: its code and message, the filter with a caret line under
+    /// the part it is about (a line wider than 100 columns shows a window around it, cut with
+    /// `…`), and a help line. After 100 problems the rest are counted in one line; --format json
+    /// lists them all. Then, always, one summary line on stderr: `valid: 0 errors, 0 warnings`,
+    /// `valid: 0 errors, 1 warning` or `invalid: 2 errors, 1 warning`.
+    ///
+    /// With --format json, stdout gets one object: `filter`, `scope`, `valid` and `diagnostics`,
+    /// each with `severity`, `code`, `message`, `span` (`start` and `end`: byte offsets into the
+    /// filter's UTF-8 text), optional `help` and `labels`, and `line` and `column` of the span's
+    /// start (1-based, counted in characters: Unicode code points, so `日` is one column and
+    /// three bytes).
+    #[command(after_long_help = CHECK_HELP)]
     Check {
         /// Which API the filter is for.
         #[arg(long, value_enum, default_value_t = ScopeArg::Events)]
@@ -154,6 +165,28 @@ enum Command {
         scope: ScopeArg,
     },
 }
+
+/// `fimql check --help`: examples and the exit status.
+const CHECK_HELP: &str = "\
+Examples:
+  fimql check 'actoin:Create AND severity>=4'
+  error[unknown-token]: unknown token `actoin` in scope events
+   --> 1:1
+    |
+    | actoin:Create AND severity>=4
+    | ^^^^^^
+    = help: did you mean `action`?
+  invalid: 1 error, 0 warnings
+
+  # Multi-word values: quoted, a value is a phrase (it matches any value that contains it);
+  # with escaped spaces it stays a whole-value match:
+  fimql check 'profiles.name:Windows\\ Profile'
+  valid: 0 errors, 0 warnings
+
+  # Machine-readable: span in bytes, line and column in characters:
+  fimql check --format json \"file.name:'日本語' AND actoin:x\"
+
+Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.";
 
 /// `fimql explain --help`: examples (the output is that of the sample export) and the exit status.
 const EXPLAIN_HELP: &str = "\
@@ -306,6 +339,10 @@ fn parse_now(s: &str) -> Result<Instant, String> {
         Err(e) => Err(format!("not a timestamp: {}", e.message)),
     }
 }
+
+/// How the help of an `unknown-token` diagnostic names the switch of the commands that have
+/// `--allow-unknown` (see `Diagnostic::name_allow_unknown`).
+pub(crate) const ALLOW_UNKNOWN: Option<&str> = Some("pass `--allow-unknown`");
 
 /// Diagnostics drawn against the filter, for standard error.
 pub(crate) fn render_all(diags: &[Diagnostic], src: &str) -> String {
