@@ -147,7 +147,10 @@ fn check(
     let diags: Vec<Diagnostic> = match fimql::parse_with(&filter, &opts) {
         Ok(query) => validate_query(&query, &opts),
         Err(e) => e.into_vec(),
-    };
+    }
+    .into_iter()
+    .map(|d| d.name_allow_unknown(ALLOW_UNKNOWN))
+    .collect();
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     let valid = errors == 0;
@@ -169,6 +172,9 @@ fn check(
         allow_unknown,
     })
 }
+
+/// How the help of `unknown-token` names the switch that reads raw JSON paths.
+const ALLOW_UNKNOWN: Option<&str> = Some("pass `allow_unknown=True`");
 
 /// The filter in canonical form (what `fimql fmt` prints), or broken over indented lines with
 /// `pretty=True`. Raises `FilterError` on a syntax error.
@@ -219,7 +225,11 @@ fn compile(
     opts = opts.now(clock);
     match fimql::compile(&filter, &opts) {
         Ok(f) => PyFilter::new(py, f, filter, opts.scope, clock, allow_unknown),
-        Err(e) => Err(filter_error(py, e.diagnostics(), &filter)),
+        Err(e) => Err(filter_error(
+            py,
+            e.name_allow_unknown(ALLOW_UNKNOWN).diagnostics(),
+            &filter,
+        )),
     }
 }
 

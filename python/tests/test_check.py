@@ -109,7 +109,13 @@ def test_scope_and_clock() -> None:
 
 
 def test_allow_unknown() -> None:
-    assert not fimql.check("custom.field:x").valid
+    report = fimql.check("custom.field:x")
+    assert not report.valid
+    # The help names this package's switch, not the command line's.
+    assert (report.errors[0].help or "").endswith("pass `allow_unknown=True`")
+    with pytest.raises(fimql.FilterError) as err:
+        fimql.compile("custom.field:x")
+    assert "pass `allow_unknown=True`" in str(err.value)
     assert fimql.check("custom.field:x", allow_unknown=True).valid
 
 
