@@ -147,16 +147,6 @@ impl<'r> Record<'r> {
         }
     }
 
-    /// `string_end` with `careful` known at compile time.
-    #[inline(always)]
-    fn string_end_as<const CAREFUL: bool>(&self, i: usize) -> Option<usize> {
-        if CAREFUL {
-            string_end_careful(self.b, i)
-        } else {
-            self.quote_end(i)
-        }
-    }
-
     /// From just after an opening quote, in a record without control bytes: the index of the
     /// closing quote, the next bit of the quote bitmap.
     #[inline(always)]
@@ -214,101 +204,244 @@ impl<'r> Record<'r> {
 
     /// `skip_container` with `careful` known at compile time, so that the loop does not test it
     /// at every string.
+    ///
+    /// Without control bytes, string ends come from a cursor over the quote bitmap rather than a
+    /// search from each string's start: the loop looks at every byte outside strings, so a
+    /// string's opening quote is always the next quote bit not yet passed, and its closing quote
+    /// the one after. The cursor's chain (clear the lowest bit) does not wait for the loads of
+    /// the bytes, which only feed well-predicted branches. Compact JSON's common shapes are
+    /// tested several bytes at a time: `:"` after a key, `,"` after a member, `:null,"`.
     #[inline(never)]
     fn skip_container_as<const CAREFUL: bool>(&self, mut i: usize, depth: u32) -> Option<usize> {
         let b = self.b;
-        // The open containers, innermost in the lowest bit: 1 for an object, 0 for an array.
-        // `MAX_DEPTH` is below 128, so they fit.
-        let mut stack: u128 = 0;
-        let mut open: u32 = 0;
+        if !matches!(b.get(i), Some(b'{' | b'[')) {
+            return None;
+        }
+        let mut quotes = Quotes::at(self.quotes, i);
+        // From a string's opening quote at `open`: its closing quote.
+        macro_rules! string_end {
+            ($open:expr) => {
+                if CAREFUL {
+                    string_end_careful(b, $open + 1)?
+                } else {
+                    quotes.skip();
+                    quotes.next()
+                }
+            };
+        }
+        // From a key's opening quote at `i`: members one after another while they are compact
+        // and their values strings or `null`; then `continue 'value` at any other value, or
+        // on to what follows a string value.
+        macro_rules! members {
+            ($value:lifetime) => {
+                loop {
+                    let end = string_end!(i);
+                    if pair(b, end + 1) == COLON_QUOTE {
+                        i = string_end!(end + 2) + 1;
+                        if pair(b, i) == COMMA_QUOTE {
+                            i += 1;
+                            continue;
+                        }
+                        break;
+                    }
+                    if b.get(end + 1) == Some(&b':') {
+                        i = end + 2;
+                        if starts(b, i, b"null,\"") {
+                            i += 5;
+                            continue;
+                        }
+                    } else {
+                        i = key_end(b, end)?;
+                    }
+                    continue $value;
+                }
+            };
+        }
+        // The open containers, innermost in the lowest bit (1 for an object, 0 for an array),
+        // above a sentinel bit: `stack == 1` when none is open. A container may open while
+        // `stack < cap`: below `MAX_DEPTH` levels in all, and below 63 in this call (deeper
+        // ones are skipped by a call of their own).
+        let room = MAX_DEPTH.checked_sub(depth)?;
+        let cap: u64 = 1 << room.min(63);
+        let mut stack: u64 = 1;
         'value: loop {
             // A value starts at `i`, or whitespace before it.
-            match *b.get(i)? {
-                c @ (b'{' | b'[') => {
-                    if depth + open >= MAX_DEPTH {
+            let c = *b.get(i)?;
+            if c == b'"' {
+                i = string_end!(i) + 1;
+            } else if c == b'n' {
+                if !starts(b, i, b"null") {
+                    return None;
+                }
+                i += 4;
+            } else if c.is_ascii_digit() {
+                i = int_end(b, i)?;
+            } else if c == b'{' || c == b'[' {
+                if stack >= cap {
+                    // 63 levels open in this call: the rest in a call of its own, if
+                    // `MAX_DEPTH` allows.
+                    if room <= 63 {
+                        return None;
+                    }
+                    let open = 63 - stack.leading_zeros();
+                    i = self.skip_container_as::<CAREFUL>(i, depth + open)?;
+                    quotes = Quotes::at(self.quotes, i);
+                } else {
+                    i = ws(b, i + 1);
+                    let d = *b.get(i)?;
+                    if c == b'{' {
+                        if d == b'"' {
+                            stack = stack << 1 | 1;
+                            members!('value);
+                        } else if d != b'}' {
+                            return None;
+                        } else {
+                            i += 1;
+                            if stack == 1 {
+                                return Some(i);
+                            }
+                        }
+                    } else if d != b']' {
+                        stack <<= 1;
+                        continue 'value;
+                    } else {
+                        i += 1;
+                        if stack == 1 {
+                            return Some(i);
+                        }
+                    }
+                }
+            } else if c <= b' ' {
+                let next = ws(b, i);
+                if next == i {
+                    return None;
+                }
+                i = next;
+                continue 'value;
+            } else {
+                i = skip_scalar(b, i)?;
+            }
+            // After a value in a container: the next member or element, or the end of
+            // containers.
+            loop {
+                let c = *b.get(i)?;
+                if c == b',' {
+                    i += 1;
+                    if stack & 1 == 0 {
+                        continue 'value;
+                    }
+                    if b.get(i) != Some(&b'"') {
+                        i = ws(b, i);
+                        if b.get(i) != Some(&b'"') {
+                            return None;
+                        }
+                    }
+                    members!('value);
+                } else if c == b'}' || c == b']' {
+                    // `}` is 0x7D and `]` 0x5D: bit 5 tells them apart.
+                    if (c >> 5) & 1 != (stack & 1) as u8 {
                         return None;
                     }
                     i += 1;
-                    if c == b'{' {
-                        let mut c = *b.get(i)?;
-                        if c <= b' ' {
-                            i = ws(b, i);
-                            c = *b.get(i)?;
-                        }
-                        if c == b'}' {
-                            i += 1;
-                        } else {
-                            if c != b'"' {
-                                return None;
-                            }
-                            i = key_end(b, self.string_end_as::<CAREFUL>(i + 1)?)?;
-                            open += 1;
-                            stack = stack << 1 | 1;
-                            continue 'value;
-                        }
-                    } else {
-                        let mut c = *b.get(i)?;
-                        if c <= b' ' {
-                            i = ws(b, i);
-                            c = *b.get(i)?;
-                        }
-                        if c == b']' {
-                            i += 1;
-                        } else {
-                            open += 1;
-                            stack <<= 1;
-                            continue 'value;
-                        }
+                    stack >>= 1;
+                    if stack == 1 {
+                        return Some(i);
                     }
-                }
-                b'"' => i = self.string_end_as::<CAREFUL>(i + 1)? + 1,
-                b'n' => {
-                    if b.get(i..i + 4) != Some(b"null") {
+                } else {
+                    let next = ws(b, i);
+                    if next == i {
                         return None;
                     }
-                    i += 4;
+                    i = next;
                 }
-                b' ' | b'\n' | b'\r' | b'\t' => {
-                    i = ws(b, i);
-                    continue 'value;
-                }
-                _ => i = skip_scalar(b, i)?,
-            }
-            // After a value: the next member or element, or the end of containers.
-            loop {
-                if open == 0 {
-                    return Some(i);
-                }
-                let object = stack & 1 == 1;
-                match *b.get(i)? {
-                    b',' => {
-                        i += 1;
-                        if object {
-                            let mut c = *b.get(i)?;
-                            if c <= b' ' {
-                                i = ws(b, i);
-                                c = *b.get(i)?;
-                            }
-                            if c != b'"' {
-                                return None;
-                            }
-                            i = key_end(b, self.string_end_as::<CAREFUL>(i + 1)?)?;
-                        }
-                        continue 'value;
-                    }
-                    b'}' if object => {}
-                    b']' if !object => {}
-                    b' ' | b'\n' | b'\r' | b'\t' => {
-                        i = ws(b, i);
-                        continue;
-                    }
-                    _ => return None,
-                }
-                i += 1;
-                open -= 1;
-                stack >>= 1;
             }
         }
+    }
+}
+
+/// Whether the bytes at `i` start with `lit`.
+#[inline(always)]
+fn starts(b: &[u8], i: usize, lit: &[u8]) -> bool {
+    b.get(i..).is_some_and(|s| s.starts_with(lit))
+}
+
+/// The two bytes at `i` as a little-endian word, or 0 past the end.
+#[inline(always)]
+fn pair(b: &[u8], i: usize) -> u16 {
+    match b.get(i..).and_then(<[u8]>::first_chunk) {
+        Some(&two) => u16::from_le_bytes(two),
+        None => 0,
+    }
+}
+
+const COLON_QUOTE: u16 = u16::from_le_bytes(*b":\"");
+const COMMA_QUOTE: u16 = u16::from_le_bytes(*b",\"");
+
+/// Skips a number starting with a digit at `i`: short plain integers here, the rest by
+/// [`skip_scalar`].
+#[inline(always)]
+fn int_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    while b.get(j).is_some_and(u8::is_ascii_digit) {
+        j += 1;
+    }
+    if b[i] == b'0' && j > i + 1
+        || j - i > LONG_NUMBER
+        || matches!(b.get(j), Some(b'.' | b'e' | b'E'))
+    {
+        return skip_scalar(b, i);
+    }
+    Some(j)
+}
+
+/// A cursor over a record's quote bitmap: the quotes at or after a position, in order. Past the
+/// last word it finds a quote at the start of each missing word, beyond the record's end, so
+/// that a string left open ends out of bounds (and the record is refused there); `bits` is never
+/// zero between calls.
+struct Quotes<'r> {
+    words: &'r [u64],
+    /// `w * 64`, where `w` is the word of `bits`.
+    base: usize,
+    /// The quotes of word `w` not yet passed.
+    bits: u64,
+}
+
+impl<'r> Quotes<'r> {
+    /// The quotes at or after byte `i`.
+    #[inline(always)]
+    fn at(words: &'r [u64], i: usize) -> Self {
+        let w = i / 64;
+        let mut q = Quotes {
+            words,
+            base: w * 64,
+            bits: words.get(w).copied().unwrap_or(1) & (!0u64 << (i % 64)),
+        };
+        q.refill();
+        q
+    }
+
+    /// Moves on to the next word with a quote, if `bits` is empty.
+    #[inline(always)]
+    fn refill(&mut self) {
+        while self.bits == 0 {
+            self.base += 64;
+            self.bits = self.words.get(self.base / 64).copied().unwrap_or(1);
+        }
+    }
+
+    /// Passes the next quote.
+    #[inline(always)]
+    fn skip(&mut self) {
+        self.bits &= self.bits - 1;
+        self.refill();
+    }
+
+    /// The index of the next quote, passed.
+    #[inline(always)]
+    fn next(&mut self) -> usize {
+        let at = self.base + self.bits.trailing_zeros() as usize;
+        self.skip();
+        at
     }
 }
 
