@@ -464,12 +464,22 @@ const COLON_QUOTE: u16 = u16::from_le_bytes(*b":\"");
 const COMMA_QUOTE: u16 = u16::from_le_bytes(*b",\"");
 
 /// Skips a number starting with a digit at `i`: short plain integers here, the rest by
-/// [`skip_scalar`].
+/// [`skip_scalar`]. The digits are counted eight bytes at a time where the record has them.
 #[inline(always)]
 fn int_end(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
-    while b.get(j).is_some_and(u8::is_ascii_digit) {
-        j += 1;
+    loop {
+        let Some(&w) = b.get(j..).and_then(<[u8]>::first_chunk::<8>) else {
+            while b.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            break;
+        };
+        let n = digits8(u64::from_le_bytes(w));
+        j += n;
+        if n < 8 {
+            break;
+        }
     }
     if b[i] == b'0' && j > i + 1
         || j - i > LONG_NUMBER
@@ -478,6 +488,20 @@ fn int_end(b: &[u8], i: usize) -> Option<usize> {
         return skip_scalar(b, i);
     }
     Some(j)
+}
+
+/// How many of the eight bytes of `x` (in memory order) are ASCII digits before the first that
+/// is not.
+#[inline(always)]
+fn digits8(x: u64) -> usize {
+    // A byte is a digit when its high nibble is 3 and adding 6 leaves it 3. A byte that is not
+    // a digit may carry into the next one, but only the bytes before the first non-digit count.
+    let high = x & (ONES * 0xF0);
+    let plus6 = x.wrapping_add(ONES * 6) & (ONES * 0xF0);
+    let not = (high ^ (ONES * 0x30)) | (plus6 ^ (ONES * 0x30));
+    // The high bit of each byte of `not` that is not zero.
+    let flags = ((not & (ONES * 0x7F)).wrapping_add(ONES * 0x7F) | not) & HIGHS;
+    (flags.trailing_zeros() / 8) as usize
 }
 
 /// A cursor over a record's quote bitmap: the quotes at or after a position, in order. Past the
@@ -835,6 +859,37 @@ mod tests {
                     assert!(cursor.next() >= r.len());
                     assert_eq!(rec.skip_container(0, 0), Some(r.len()), "{record}");
                 }
+            }
+        }
+    }
+
+    /// `digits8` against a byte-by-byte count, on every byte in every position after a run of
+    /// digits; `int_end` on numbers of every length around the eight-byte words.
+    #[test]
+    fn digits_are_counted_eight_at_a_time() {
+        for run in 0..=8 {
+            for c in 0..=255u8 {
+                let mut w = [b'7'; 8];
+                if run < 8 {
+                    w[run] = c;
+                    // Bytes after the first non-digit do not matter.
+                    for (k, x) in w.iter_mut().enumerate().skip(run + 1) {
+                        *x = (k as u8).wrapping_mul(37).wrapping_add(c);
+                    }
+                }
+                let want = w.iter().take_while(|d| d.is_ascii_digit()).count();
+                assert_eq!(digits8(u64::from_le_bytes(w)), want, "{w:?}");
+            }
+        }
+        for len in 1..=24 {
+            for tail in ["", ",", "}", ".5", "e3", "x", " "] {
+                let text = format!("{}{tail}", "9".repeat(len));
+                let b = text.as_bytes();
+                let want = number_end(b, 0).and_then(|(end, plain)| {
+                    (plain && end <= LONG_NUMBER || number_leaf(&b[..end], plain).is_some())
+                        .then_some(end)
+                });
+                assert_eq!(int_end(b, 0), want, "{text}");
             }
         }
     }
