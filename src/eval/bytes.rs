@@ -21,7 +21,8 @@
 
 use super::decide::{Known, Products, known};
 use super::json::{
-    Bitmaps, LONG_NUMBER, MAX_DEPTH, Record, after_colon, literal, number_end, number_leaf, ws,
+    Bitmaps, Keys, LONG_NUMBER, MAX_DEPTH, Record, after_colon, literal, number_end, number_leaf,
+    ws,
 };
 use super::trie::{KeyWords, Trie, first_bit, length_bit};
 use super::{Leaf, Scratch, ascii_str_passes, eval, leaf_passes};
@@ -466,6 +467,22 @@ impl Scanner<'_, '_, '_> {
             return Some(i + 1);
         }
         let mut seen = Seen::default();
+        // Whether to skip unwanted scalars by a call that goes on up to the next key that may be
+        // wanted: when few keys are wanted, so that the runs of members between them are long.
+        // (For a member or two, the call costs more than it saves.)
+        let runs = node.children.len() <= 4;
+        // The keys that are not skipped on sight: the children's, and `data` at the top.
+        let keys = if top {
+            Keys {
+                lengths: node.lengths | length_bit(4),
+                firsts: node.firsts | first_bit(Some(&b'd')),
+            }
+        } else {
+            Keys {
+                lengths: node.lengths,
+                firsts: node.firsts,
+            }
+        };
         loop {
             if b.get(i) != Some(&b'"') {
                 return None;
@@ -518,6 +535,15 @@ impl Scanner<'_, '_, '_> {
                         self.state.done |= 1u64 << c;
                     }
                 }
+            } else if runs || matches!(b.get(i), Some(b'{' | b'[')) {
+                // A container is skipped by a call in any case: the call goes on with the
+                // members after it, up to the next key that may be wanted.
+                let (next, at_key) = rec.skip_members(i, depth, keys)?;
+                if at_key {
+                    i = next;
+                    continue;
+                }
+                return Some(next);
             } else {
                 i = rec.skip_value(i, depth)?;
             }

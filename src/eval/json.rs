@@ -4,9 +4,10 @@
 //! are well-formed. Only what serde_json accepts is accepted; `None` means the record goes to
 //! serde_json.
 
-use wide::{i8x16, u8x16};
+use wide::u8x16;
 
 use super::Leaf;
+use super::trie::length_bit;
 
 /// How deep the scanner follows nested arrays and objects before handing the record to
 /// serde_json, whose own limit (128) then decides.
@@ -17,6 +18,7 @@ pub(crate) const MAX_DEPTH: u32 = 100;
 pub(crate) struct Bitmaps {
     quotes: Vec<u64>,
     escapes: Vec<u64>,
+    escaped: Vec<u64>,
 }
 
 /// A record and its index: where its string-delimiting quotes are, found for the whole record in
@@ -26,8 +28,9 @@ pub(crate) struct Record<'r> {
     pub(crate) b: &'r [u8],
     /// Bit `i % 64` of word `i / 64` is set when byte `i` is a quote that is not escaped.
     quotes: &'r [u64],
-    /// Bit `i % 64` of word `i / 64` is set when byte `i` is a `\`.
-    escapes: &'r [u64],
+    /// Bit `i % 64` of word `i / 64` is set when byte `i` is the closing quote of a string with
+    /// an escape (only filled when `backslashes`).
+    escaped: &'r [u64],
     /// The record has a byte below 0x20 (raw newlines or tabs, as in pretty-printed JSON): strings
     /// are then scanned byte by byte, since such a byte inside a string makes the record invalid.
     careful: bool,
@@ -40,16 +43,22 @@ pub(crate) struct Record<'r> {
 impl<'r> Record<'r> {
     /// Indexes `b`; `None` when it is not valid UTF-8 or has an invalid escape.
     pub(crate) fn index(b: &'r [u8], bitmaps: &'r mut Bitmaps) -> Option<Record<'r>> {
-        let Bitmaps { quotes, escapes } = bitmaps;
+        let Bitmaps {
+            quotes,
+            escapes,
+            escaped,
+        } = bitmaps;
         // One word per 64 bytes, the last one padded.
         let words = b.len() / 64 + 1;
+        let full = b.len() / 64;
         quotes.resize(words, 0);
         escapes.resize(words, 0);
         quotes.truncate(words);
         escapes.truncate(words);
-        // Lanes turn negative where a byte is a control byte or not ASCII: one signed compare
-        // covers both.
-        let mut special = i8x16::splat(0);
+        // The smallest and the largest byte: control bytes are below 0x20, and bytes that are
+        // not ASCII 0x80 or above.
+        let mut low = u8x16::splat(0xFF);
+        let mut high = u8x16::splat(0);
         let mut word = |chunk: &[u8; 64]| {
             // Four 16-byte vectors: compares, then one bit per byte with a move-mask.
             let (mut q, mut e) = (0u64, 0u64);
@@ -59,40 +68,43 @@ impl<'r> Record<'r> {
                 let v = u8x16::new(a);
                 q |= u64::from(v.simd_eq(u8x16::splat(b'"')).to_bitmask()) << (16 * k);
                 e |= u64::from(v.simd_eq(u8x16::splat(b'\\')).to_bitmask()) << (16 * k);
-                special |= i8x16::new(a.map(|c| c as i8)).simd_lt(i8x16::splat(0x20));
+                low = low.min(v);
+                high = high.max(v);
             }
             (q, e)
         };
-        let mut chunks = b.chunks_exact(64);
         let mut any_escape = 0;
-        for ((chunk, q), e) in (&mut chunks).zip(quotes.iter_mut()).zip(escapes.iter_mut()) {
+        for ((chunk, q), e) in b
+            .chunks_exact(64)
+            .zip(&mut quotes[..full])
+            .zip(&mut escapes[..full])
+        {
             let mut c = [0u8; 64];
             c.copy_from_slice(chunk);
             (*q, *e) = word(&c);
             any_escape |= *e;
         }
         let mut last = [b' '; 64];
-        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        last[..b.len() - full * 64].copy_from_slice(&b[full * 64..]);
         let (q, e) = word(&last);
-        quotes[words - 1] = q;
-        escapes[words - 1] = e;
+        quotes[full] = q;
+        escapes[full] = e;
         any_escape |= e;
-        let special = special.any();
-        // Rare: tell the two apart with a second pass.
-        let (careful, non_ascii) = if !special {
-            (false, false)
-        } else {
-            // A fold, not `any`, so that it is vectorized.
-            let control = b.iter().fold(0u8, |a, &c| a | u8::from(c < 0x20));
-            (control != 0, !b.is_ascii())
-        };
+        // Some byte is at most 0x1F; some byte has its high bit set.
+        let careful = low.min(u8x16::splat(0x1F)).simd_eq(low).any();
+        let non_ascii = high.to_bitmask() != 0;
         if non_ascii {
             std::str::from_utf8(b).ok()?;
         }
         if any_escape != 0 {
+            escaped.clear();
+            escaped.resize(words, 0);
             // Walk the escapes from the left: each is checked, and a quote it escapes is no
             // delimiter. (A `\` outside a string makes the record invalid; the scan stops there.)
+            // The closing quote of a string with escapes is the first quote not escaped after
+            // its last escape: marked once the escape after it (or none) is known.
             let mut next = 0;
+            let mut pending = None;
             for (w, &word) in escapes.iter().enumerate() {
                 let mut m = word;
                 while m != 0 {
@@ -101,56 +113,51 @@ impl<'r> Record<'r> {
                     if p < next {
                         continue;
                     }
+                    if let Some(from) = pending
+                        && let Some(end) = next_bit(quotes, from)
+                        && end < p
+                    {
+                        escaped[end / 64] |= 1 << (end % 64);
+                    }
                     next = escape_end(b, p + 1)?;
                     if b.get(p + 1) == Some(&b'"') {
                         quotes[(p + 1) / 64] &= !(1u64 << ((p + 1) % 64));
                     }
+                    pending = Some(next);
                 }
+            }
+            if let Some(from) = pending
+                && let Some(end) = next_bit(quotes, from)
+            {
+                escaped[end / 64] |= 1 << (end % 64);
             }
         }
         Some(Record {
             b,
             quotes,
-            escapes,
+            escaped,
             careful,
             backslashes: any_escape != 0,
             non_ascii,
         })
     }
 
-    /// Whether bytes `start..end` hold a `\\`.
+    /// Whether the string whose closing quote is at `end` has an escape (`start` is the index
+    /// just past its opening quote).
     #[inline(always)]
     pub(crate) fn has_escape(&self, start: usize, end: usize) -> bool {
-        if !self.backslashes || start >= end {
-            return false;
-        }
-        let last = (end - 1) / 64;
-        let mut w = start / 64;
-        let mut m = self.escapes.get(w).copied().unwrap_or(0) & (!0u64 << (start % 64));
-        while w < last {
-            if m != 0 {
-                return true;
-            }
-            w += 1;
-            m = self.escapes.get(w).copied().unwrap_or(0);
-        }
-        m & (u64::MAX >> (63 - (end - 1) % 64)) != 0
+        self.backslashes
+            && start < end
+            && self
+                .escaped
+                .get(end / 64)
+                .is_some_and(|w| w >> (end % 64) & 1 != 0)
     }
 
     /// From just after an opening quote: the index of the closing quote.
     #[inline(always)]
     pub(crate) fn string_end(&self, i: usize) -> Option<usize> {
         if self.careful {
-            string_end_careful(self.b, i)
-        } else {
-            self.quote_end(i)
-        }
-    }
-
-    /// `string_end` with `careful` known at compile time.
-    #[inline(always)]
-    fn string_end_as<const CAREFUL: bool>(&self, i: usize) -> Option<usize> {
-        if CAREFUL {
             string_end_careful(self.b, i)
         } else {
             self.quote_end(i)
@@ -205,110 +212,346 @@ impl<'r> Record<'r> {
     /// scanner spends most of its time.
     #[inline]
     pub(crate) fn skip_container(&self, i: usize, depth: u32) -> Option<usize> {
-        if self.careful {
-            self.skip_container_as::<true>(i, depth)
+        let keys = Keys::NONE;
+        let skipped = if self.careful {
+            self.skip_as::<true, false>(i, depth, 1, keys)
         } else {
-            self.skip_container_as::<false>(i, depth)
+            self.skip_as::<false, false>(i, depth, 1, keys)
+        };
+        skipped.map(|(end, _)| end)
+    }
+
+    /// In an object at depth `depth`, from the value of a member the reader does not want (or
+    /// whitespace before it): skips that value and the members after it, checking them, up to
+    /// the next key that `keys` does not rule out. Gives the index of that key's opening quote
+    /// and `true`, or the index past the object's `}` and `false`.
+    #[inline]
+    pub(crate) fn skip_members(&self, i: usize, depth: u32, keys: Keys) -> Option<(usize, bool)> {
+        // The object is open: its bit is on the stack, and its depth is not counted twice.
+        let depth = depth.checked_sub(1)?;
+        if self.careful {
+            self.skip_as::<true, true>(i, depth, 0b11, keys)
+        } else {
+            self.skip_as::<false, true>(i, depth, 0b11, keys)
         }
     }
 
-    /// `skip_container` with `careful` known at compile time, so that the loop does not test it
-    /// at every string.
+    /// `skip_container` (`MEMBERS` false, from a container's first byte with `stack` 1) and
+    /// `skip_members` (`MEMBERS` true, from a member's value with the object on the stack), with
+    /// `careful` known at compile time, so that the loop does not test it at every string.
+    ///
+    /// Without control bytes, string ends come from a cursor over the quote bitmap rather than a
+    /// search from each string's start: the loop looks at every byte outside strings, so a
+    /// string's opening quote is always the next quote bit not yet passed, and its closing quote
+    /// the one after. The cursor's chain (clear the lowest bit) does not wait for the loads of
+    /// the bytes, which only feed well-predicted branches. Compact JSON's common shapes are
+    /// tested several bytes at a time: `:"` after a key, `,"` after a member, `:null,"`.
     #[inline(never)]
-    fn skip_container_as<const CAREFUL: bool>(&self, mut i: usize, depth: u32) -> Option<usize> {
+    fn skip_as<const CAREFUL: bool, const MEMBERS: bool>(
+        &self,
+        mut i: usize,
+        depth: u32,
+        mut stack: u64,
+        keys: Keys,
+    ) -> Option<(usize, bool)> {
         let b = self.b;
-        // The open containers, innermost in the lowest bit: 1 for an object, 0 for an array.
-        // `MAX_DEPTH` is below 128, so they fit.
-        let mut stack: u128 = 0;
-        let mut open: u32 = 0;
+        if !MEMBERS && !matches!(b.get(i), Some(b'{' | b'[')) {
+            return None;
+        }
+        let mut quotes = Quotes::at(self.quotes, i);
+        // From a string's opening quote at `open`: its closing quote.
+        macro_rules! string_end {
+            ($open:expr) => {
+                if CAREFUL {
+                    string_end_careful(b, $open + 1)?
+                } else {
+                    quotes.skip();
+                    quotes.next()
+                }
+            };
+        }
+        // From a key's opening quote at `i`: members one after another while they are compact
+        // and their values strings or `null`; then `continue 'value` at any other value, or
+        // on to what follows a string value.
+        macro_rules! members {
+            ($value:lifetime) => {
+                loop {
+                    let end = string_end!(i);
+                    // A key of the object read by the caller, which it may want.
+                    if MEMBERS && stack == 0b11 && keys.may_want(self, i, end) {
+                        return Some((i, true));
+                    }
+                    if pair(b, end + 1) == COLON_QUOTE {
+                        i = string_end!(end + 2) + 1;
+                        if pair(b, i) == COMMA_QUOTE {
+                            i += 1;
+                            continue;
+                        }
+                        break;
+                    }
+                    if b.get(end + 1) == Some(&b':') {
+                        i = end + 2;
+                        if starts(b, i, b"null,\"") {
+                            i += 5;
+                            continue;
+                        }
+                    } else {
+                        i = key_end(b, end)?;
+                    }
+                    continue $value;
+                }
+            };
+        }
+        // `stack`: the open containers, innermost in the lowest bit (1 for an object, 0 for an
+        // array), above a sentinel bit: `stack == 1` when none is open. A container may open
+        // while `stack < cap`: below `MAX_DEPTH` levels in all, and below 63 in this call
+        // (deeper ones are skipped by a call of their own).
+        let room = MAX_DEPTH.checked_sub(depth)?;
+        let cap: u64 = 1 << room.min(63);
         'value: loop {
             // A value starts at `i`, or whitespace before it.
-            match *b.get(i)? {
-                c @ (b'{' | b'[') => {
-                    if depth + open >= MAX_DEPTH {
+            let c = *b.get(i)?;
+            if c == b'"' {
+                i = string_end!(i) + 1;
+            } else if c == b'n' {
+                if !starts(b, i, b"null") {
+                    return None;
+                }
+                i += 4;
+            } else if c.is_ascii_digit() {
+                i = int_end(b, i)?;
+            } else if c == b'{' || c == b'[' {
+                if stack >= cap {
+                    // 63 levels open in this call: the rest in a call of its own, if
+                    // `MAX_DEPTH` allows.
+                    if room <= 63 {
+                        return None;
+                    }
+                    let open = 63 - stack.leading_zeros();
+                    i = self
+                        .skip_as::<CAREFUL, false>(i, depth + open, 1, Keys::NONE)?
+                        .0;
+                    quotes = Quotes::at(self.quotes, i);
+                } else {
+                    i = ws(b, i + 1);
+                    let d = *b.get(i)?;
+                    if c == b'{' {
+                        if d == b'"' {
+                            stack = stack << 1 | 1;
+                            members!('value);
+                        } else if d != b'}' {
+                            return None;
+                        } else {
+                            i += 1;
+                            if stack == 1 {
+                                return Some((i, false));
+                            }
+                        }
+                    } else if d != b']' {
+                        stack <<= 1;
+                        continue 'value;
+                    } else {
+                        i += 1;
+                        if stack == 1 {
+                            return Some((i, false));
+                        }
+                    }
+                }
+            } else if c <= b' ' {
+                let next = ws(b, i);
+                if next == i {
+                    return None;
+                }
+                i = next;
+                continue 'value;
+            } else {
+                i = skip_scalar(b, i)?;
+            }
+            // After a value in a container: the next member or element, or the end of
+            // containers.
+            loop {
+                let c = *b.get(i)?;
+                if c == b',' {
+                    i += 1;
+                    if stack & 1 == 0 {
+                        continue 'value;
+                    }
+                    if b.get(i) != Some(&b'"') {
+                        i = ws(b, i);
+                        if b.get(i) != Some(&b'"') {
+                            return None;
+                        }
+                    }
+                    members!('value);
+                } else if c == b'}' || c == b']' {
+                    // `}` is 0x7D and `]` 0x5D: bit 5 tells them apart.
+                    if (c >> 5) & 1 != (stack & 1) as u8 {
                         return None;
                     }
                     i += 1;
-                    if c == b'{' {
-                        let mut c = *b.get(i)?;
-                        if c <= b' ' {
-                            i = ws(b, i);
-                            c = *b.get(i)?;
-                        }
-                        if c == b'}' {
-                            i += 1;
-                        } else {
-                            if c != b'"' {
-                                return None;
-                            }
-                            i = key_end(b, self.string_end_as::<CAREFUL>(i + 1)?)?;
-                            open += 1;
-                            stack = stack << 1 | 1;
-                            continue 'value;
-                        }
-                    } else {
-                        let mut c = *b.get(i)?;
-                        if c <= b' ' {
-                            i = ws(b, i);
-                            c = *b.get(i)?;
-                        }
-                        if c == b']' {
-                            i += 1;
-                        } else {
-                            open += 1;
-                            stack <<= 1;
-                            continue 'value;
-                        }
+                    stack >>= 1;
+                    if stack == 1 {
+                        return Some((i, false));
                     }
-                }
-                b'"' => i = self.string_end_as::<CAREFUL>(i + 1)? + 1,
-                b'n' => {
-                    if b.get(i..i + 4) != Some(b"null") {
+                } else {
+                    let next = ws(b, i);
+                    if next == i {
                         return None;
                     }
-                    i += 4;
+                    i = next;
                 }
-                b' ' | b'\n' | b'\r' | b'\t' => {
-                    i = ws(b, i);
-                    continue 'value;
-                }
-                _ => i = skip_scalar(b, i)?,
-            }
-            // After a value: the next member or element, or the end of containers.
-            loop {
-                if open == 0 {
-                    return Some(i);
-                }
-                let object = stack & 1 == 1;
-                match *b.get(i)? {
-                    b',' => {
-                        i += 1;
-                        if object {
-                            let mut c = *b.get(i)?;
-                            if c <= b' ' {
-                                i = ws(b, i);
-                                c = *b.get(i)?;
-                            }
-                            if c != b'"' {
-                                return None;
-                            }
-                            i = key_end(b, self.string_end_as::<CAREFUL>(i + 1)?)?;
-                        }
-                        continue 'value;
-                    }
-                    b'}' if object => {}
-                    b']' if !object => {}
-                    b' ' | b'\n' | b'\r' | b'\t' => {
-                        i = ws(b, i);
-                        continue;
-                    }
-                    _ => return None,
-                }
-                i += 1;
-                open -= 1;
-                stack >>= 1;
             }
         }
+    }
+}
+
+/// The keys a reader may want in an object, as [`Trie`](super::trie::Trie) rules them out:
+/// by length and by first byte. A key with an escape is always wanted (it is decoded first).
+#[derive(Clone, Copy)]
+pub(crate) struct Keys {
+    /// Bit `n` (63: 63 or more): a wanted key may be `n` bytes long.
+    pub(crate) lengths: u64,
+    /// Bit `c % 64`: a wanted key may start with byte `c` (bit 0 also for the empty key).
+    pub(crate) firsts: u64,
+}
+
+impl Keys {
+    /// No key (but those with escapes).
+    pub(crate) const NONE: Keys = Keys {
+        lengths: 0,
+        firsts: 0,
+    };
+
+    /// Whether the key between the quotes at `open` and `end` may be wanted.
+    #[inline(always)]
+    fn may_want(self, rec: &Record<'_>, open: usize, end: usize) -> bool {
+        let first = match rec.b.get(open + 1) {
+            Some(&c) if end > open + 1 => c,
+            _ => 0,
+        };
+        self.lengths & length_bit(end - open - 1) != 0 && self.firsts & (1u64 << (first % 64)) != 0
+            || rec.has_escape(open + 1, end)
+    }
+}
+
+/// The index of the first set bit at or after bit `i` of `words`.
+fn next_bit(words: &[u64], i: usize) -> Option<usize> {
+    let mut w = i / 64;
+    let mut m = *words.get(w)? & (!0u64 << (i % 64));
+    while m == 0 {
+        w += 1;
+        m = *words.get(w)?;
+    }
+    Some(w * 64 + m.trailing_zeros() as usize)
+}
+
+/// Whether the bytes at `i` start with `lit`.
+#[inline(always)]
+fn starts(b: &[u8], i: usize, lit: &[u8]) -> bool {
+    b.get(i..).is_some_and(|s| s.starts_with(lit))
+}
+
+/// The two bytes at `i` as a little-endian word, or 0 past the end.
+#[inline(always)]
+fn pair(b: &[u8], i: usize) -> u16 {
+    match b.get(i..).and_then(<[u8]>::first_chunk) {
+        Some(&two) => u16::from_le_bytes(two),
+        None => 0,
+    }
+}
+
+const COLON_QUOTE: u16 = u16::from_le_bytes(*b":\"");
+const COMMA_QUOTE: u16 = u16::from_le_bytes(*b",\"");
+
+/// Skips a number starting with a digit at `i`: short plain integers here, the rest by
+/// [`skip_scalar`]. The digits are counted eight bytes at a time where the record has them.
+#[inline(always)]
+fn int_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        let Some(&w) = b.get(j..).and_then(<[u8]>::first_chunk::<8>) else {
+            while b.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            break;
+        };
+        let n = digits8(u64::from_le_bytes(w));
+        j += n;
+        if n < 8 {
+            break;
+        }
+    }
+    if b[i] == b'0' && j > i + 1
+        || j - i > LONG_NUMBER
+        || matches!(b.get(j), Some(b'.' | b'e' | b'E'))
+    {
+        return skip_scalar(b, i);
+    }
+    Some(j)
+}
+
+/// How many of the eight bytes of `x` (in memory order) are ASCII digits before the first that
+/// is not.
+#[inline(always)]
+fn digits8(x: u64) -> usize {
+    // A byte is a digit when its high nibble is 3 and adding 6 leaves it 3. A byte that is not
+    // a digit may carry into the next one, but only the bytes before the first non-digit count.
+    let high = x & (ONES * 0xF0);
+    let plus6 = x.wrapping_add(ONES * 6) & (ONES * 0xF0);
+    let not = (high ^ (ONES * 0x30)) | (plus6 ^ (ONES * 0x30));
+    // The high bit of each byte of `not` that is not zero.
+    let flags = ((not & (ONES * 0x7F)).wrapping_add(ONES * 0x7F) | not) & HIGHS;
+    (flags.trailing_zeros() / 8) as usize
+}
+
+/// A cursor over a record's quote bitmap: the quotes at or after a position, in order. Past the
+/// last word it finds a quote at the start of each missing word, beyond the record's end, so
+/// that a string left open ends out of bounds (and the record is refused there); `bits` is never
+/// zero between calls.
+struct Quotes<'r> {
+    words: &'r [u64],
+    /// `w * 64`, where `w` is the word of `bits`.
+    base: usize,
+    /// The quotes of word `w` not yet passed.
+    bits: u64,
+}
+
+impl<'r> Quotes<'r> {
+    /// The quotes at or after byte `i`.
+    #[inline(always)]
+    fn at(words: &'r [u64], i: usize) -> Self {
+        let w = i / 64;
+        let mut q = Quotes {
+            words,
+            base: w * 64,
+            bits: words.get(w).copied().unwrap_or(1) & (!0u64 << (i % 64)),
+        };
+        q.refill();
+        q
+    }
+
+    /// Moves on to the next word with a quote, if `bits` is empty.
+    #[inline(always)]
+    fn refill(&mut self) {
+        while self.bits == 0 {
+            self.base += 64;
+            self.bits = self.words.get(self.base / 64).copied().unwrap_or(1);
+        }
+    }
+
+    /// Passes the next quote.
+    #[inline(always)]
+    fn skip(&mut self) {
+        self.bits &= self.bits - 1;
+        self.refill();
+    }
+
+    /// The index of the next quote, passed.
+    #[inline(always)]
+    fn next(&mut self) -> usize {
+        let at = self.base + self.bits.trailing_zeros() as usize;
+        self.skip();
+        at
     }
 }
 
@@ -548,4 +791,106 @@ pub(crate) fn number_leaf(text: &[u8], plain: bool) -> Option<Leaf<'static>> {
     }
     let n: serde_json::Number = serde_json::from_slice(text).ok()?;
     Some(Leaf::from_number(&n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each string of a record (without control bytes, outside-string backslashes or invalid
+    /// escapes): its opening and closing quotes and whether it has a `\`, by a plain walk.
+    fn strings(b: &[u8]) -> Vec<(usize, usize, bool)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'"' {
+                let open = i;
+                let mut escaped = false;
+                i += 1;
+                while b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        escaped = true;
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                out.push((open, i, escaped));
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// The index finds every string's closing quote and whether it has escapes, for strings of
+    /// escapes and backslash runs at every offset across the 64-byte words.
+    #[test]
+    fn the_index_finds_string_ends_and_escapes_at_every_offset() {
+        let gadgets = [
+            r#"\""#,
+            r#"\\"#,
+            r#"\\\""#,
+            r#"\\\\\\\""#,
+            r#"\u0022"#,
+            r#"\ud83d\ude00"#,
+            r#"{}[]:,"#,
+            "plain",
+            "",
+        ];
+        let mut bitmaps = Bitmaps::default();
+        for a in gadgets {
+            for b in gadgets {
+                for pad in 0..140 {
+                    let p = "p".repeat(pad);
+                    let q = "q".repeat(pad % 67);
+                    let record = format!(r#"{{"{p}{a}":["{b}{q}","{a}",""],"{q}":"{p}{b}"}}"#);
+                    let r = record.as_bytes();
+                    assert!(serde_json::from_slice::<serde_json::Value>(r).is_ok());
+                    let rec = Record::index(r, &mut bitmaps).unwrap();
+                    let want = strings(r);
+                    for &(open, close, escaped) in &want {
+                        assert_eq!(rec.quote_end(open + 1), Some(close), "{record} at {open}");
+                        assert_eq!(rec.has_escape(open + 1, close), escaped, "{record}");
+                    }
+                    // The cursor meets the same quotes in order.
+                    let mut cursor = Quotes::at(rec.quotes, 0);
+                    for &(open, close, _) in &want {
+                        assert_eq!((cursor.next(), cursor.next()), (open, close), "{record}");
+                    }
+                    assert!(cursor.next() >= r.len());
+                    assert_eq!(rec.skip_container(0, 0), Some(r.len()), "{record}");
+                }
+            }
+        }
+    }
+
+    /// `digits8` against a byte-by-byte count, on every byte in every position after a run of
+    /// digits; `int_end` on numbers of every length around the eight-byte words.
+    #[test]
+    fn digits_are_counted_eight_at_a_time() {
+        for run in 0..=8 {
+            for c in 0..=255u8 {
+                let mut w = [b'7'; 8];
+                if run < 8 {
+                    w[run] = c;
+                    // Bytes after the first non-digit do not matter.
+                    for (k, x) in w.iter_mut().enumerate().skip(run + 1) {
+                        *x = (k as u8).wrapping_mul(37).wrapping_add(c);
+                    }
+                }
+                let want = w.iter().take_while(|d| d.is_ascii_digit()).count();
+                assert_eq!(digits8(u64::from_le_bytes(w)), want, "{w:?}");
+            }
+        }
+        for len in 1..=24 {
+            for tail in ["", ",", "}", ".5", "e3", "x", " "] {
+                let text = format!("{}{tail}", "9".repeat(len));
+                let b = text.as_bytes();
+                let want = number_end(b, 0).and_then(|(end, plain)| {
+                    (plain && end <= LONG_NUMBER || number_leaf(&b[..end], plain).is_some())
+                        .then_some(end)
+                });
+                assert_eq!(int_end(b, 0), want, "{text}");
+            }
+        }
+    }
 }
