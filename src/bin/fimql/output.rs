@@ -101,7 +101,19 @@ fn terminal_columns(stdout: &io::Stdout) -> Option<usize> {
 pub struct Rows {
     kind: Kind,
     projection: Arc<Projection>,
+    /// The input may arrive over time (see [`Rows::live`]).
+    live: bool,
+    /// A JSON array's last element is written and its line left open for the comma, since then.
+    open_since: Option<std::time::Instant>,
+    /// The line of a JSON array's last element was ended before the next element came: the next
+    /// one starts its line with the comma.
+    line_ended: bool,
 }
+
+/// How long the line of a JSON array's last element is left open for its comma, on input that
+/// arrives over time: if no other element comes by then, the line is ended (and the next element
+/// starts its line with the comma), so that tools reading lines get it at once.
+pub const LINE_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 enum Kind {
     /// The whole events, as one JSON array.
@@ -157,7 +169,39 @@ impl Rows {
                 Kind::Table(Table::new(header, styles, output_width(), color).with_fields(fields))
             }
         };
-        Rows { kind, projection }
+        Rows {
+            kind,
+            projection,
+            live: false,
+            open_since: None,
+            line_ended: false,
+        }
+    }
+
+    /// For input that may arrive over time (a pipe, say `tail -f export.ndjson | ...`): the line
+    /// of a JSON array's element is ended after [`LINE_WAIT`] when no other element follows, and
+    /// the next element's line starts with its comma.
+    pub fn live(mut self, on: bool) -> Rows {
+        self.live = on;
+        self
+    }
+
+    /// Starts a JSON array's element: `[`, or the comma after the one before.
+    fn array_element(&mut self, out: &mut impl Write) -> io::Result<()> {
+        let started = matches!(
+            self.kind,
+            Kind::JsonArray { started: true } | Kind::Objects { started: true, .. }
+        );
+        let separator: &[u8] = match (started, self.line_ended) {
+            (false, _) => b"[\n",
+            (true, true) => b",",
+            (true, false) => b",\n",
+        };
+        self.line_ended = false;
+        if self.live {
+            self.open_since = Some(std::time::Instant::now());
+        }
+        out.write_all(separator)
     }
 
     /// The writer of a histogram.
@@ -166,6 +210,9 @@ impl Rows {
         Rows {
             kind: Kind::Histogram(chart),
             projection,
+            live: false,
+            open_since: None,
+            line_ended: false,
         }
     }
 
@@ -193,6 +240,13 @@ impl Rows {
         prepared: Option<&Json>,
         out: &mut impl Write,
     ) -> io::Result<()> {
+        let array = matches!(
+            self.kind,
+            Kind::JsonArray { .. } | Kind::Objects { array: true, .. }
+        );
+        if array {
+            self.array_element(out)?;
+        }
         let projection = &self.projection;
         // The matcher has read the record already, so it is well-formed; should it not be, its
         // fields are empty.
@@ -202,7 +256,6 @@ impl Rows {
         };
         match &mut self.kind {
             Kind::JsonArray { started } => {
-                out.write_all(if *started { b",\n" } else { b"[\n" })?;
                 *started = true;
                 if layout == Layout::Ndjson {
                     out.write_all(bytes)
@@ -216,9 +269,6 @@ impl Rows {
                 started,
             } => {
                 let event = parse(bytes);
-                if *array {
-                    out.write_all(if *started { b",\n" } else { b"[\n" })?;
-                }
                 *started = true;
                 // The fields in the order given (a `serde_json::Map` would sort them).
                 for (i, f) in fields.iter().enumerate() {
@@ -262,6 +312,28 @@ impl Rows {
         out.flush()
     }
 
+    /// When the writer wants [`Rows::tick`] called, should no more input come: a table waiting
+    /// for its widths, at the end of [`SNIFF_TIME`];
+    /// and the line of a JSON array's element after [`LINE_WAIT`] (see [`Rows::live`]).
+    pub fn deadline(&self) -> Option<std::time::Instant> {
+        match &self.kind {
+            Kind::Table(t) => t.deadline(),
+            _ => self.open_since.map(|t| t + LINE_WAIT),
+        }
+    }
+
+    /// While no input comes: lets a table waiting for its widths start when [`SNIFF_TIME`] is
+    /// up, ends the line of a JSON array's element when [`LINE_WAIT`] is, and hands on what was
+    /// written.
+    pub fn tick(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.open_since.is_some_and(|t| t.elapsed() >= LINE_WAIT) {
+            self.open_since = None;
+            self.line_ended = true;
+            out.write_all(b"\n")?;
+        }
+        self.end_of_batch(out)
+    }
+
     /// Writes what is left at the end: the closing of a JSON array (an empty one when nothing
     /// matched), the rows of a table still waiting for the column widths (its header when
     /// nothing matched), the CSV header when nothing matched, a histogram. False when an error was reported (on stderr).
@@ -273,7 +345,11 @@ impl Rows {
                 started,
                 ..
             } => {
-                out.write_all(if started { b"\n]\n" } else { b"[]\n" })?;
+                out.write_all(match (started, self.line_ended) {
+                    (false, _) => b"[]\n",
+                    (true, true) => b"]\n",
+                    (true, false) => b"\n]\n",
+                })?;
             }
             Kind::Objects { .. } => {}
             Kind::Delimited { mut writer, .. } => {
@@ -563,6 +639,14 @@ impl Table {
             self.lay_out(out)?;
         }
         Ok(())
+    }
+
+    /// When the rows waiting for the widths have waited [`SNIFF_TIME`].
+    fn deadline(&self) -> Option<std::time::Instant> {
+        match (&self.widths, self.first_pending) {
+            (None, Some(first)) => Some(first + SNIFF_TIME),
+            _ => None,
+        }
     }
 
     /// Writes the rows still waiting; the header alone when there were no rows (as CSV writes
