@@ -24,11 +24,14 @@ pub enum OutputFormat {
     /// at its end and a byte order mark at the start of a file; other records as compact JSON),
     /// or the chosen fields.
     Ndjson,
-    /// One JSON array of the events (or of the chosen fields), written as it streams.
+    /// One JSON array of the events (or of the chosen fields), written as it streams: an element
+    /// per line. On input that arrives over time (a pipe), an element's line is ended when no
+    /// other element follows within 0.2 s, and the next element's line starts with its comma.
     Json,
     /// A header and one row per event, for reading. On a terminal (or with COLUMNS set) the
     /// column widths are those of the first rows read (up to 200), fitted to its width, and
-    /// longer values are cut with `…`. Otherwise the widths are those of the first 200 rows (or
+    /// longer values are cut with `…`; the columns that do not fit even so (dates, actions and
+    /// numbers whole, text at least 8 columns) are left out, from the right. Otherwise the widths are those of the first 200 rows (or
     /// of the rows of the first half second) and nothing is cut: a longer value pushes the rest
     /// of its row out of line. Line breaks and tabs in
     /// values show as spaces, other control characters and bidirectional controls as `�`. With
@@ -598,7 +601,13 @@ impl Table {
                 *n = (*n).max(c.width());
             }
         }
-        let widths = fit(&natural, &self.flexible, self.width);
+        let widths = if self.fields.is_some() {
+            // An event table: the columns that do not fit are left out, from the right.
+            let kept = columns_that_fit(&natural, &self.flexible, self.width);
+            fit(&natural[..kept], &self.flexible[..kept], self.width)
+        } else {
+            fit(&natural, &self.flexible, self.width)
+        };
         let plain = vec![ColumnStyle::Plain; self.header.len()];
         write_row(
             out,
@@ -691,6 +700,33 @@ fn is_bidi_control(c: char) -> bool {
         c,
         '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
     )
+}
+
+/// The narrowest a free-text column is worth showing: narrower, the columns after it are left
+/// out (see [`columns_that_fit`]).
+const USEFUL_COLUMN: usize = 8;
+
+/// How many columns, from the left, to show in `width`: as many as fit with the others (dates,
+/// enums, numbers, which are no use cut) whole and the flexible ones (free text) at least
+/// [`USEFUL_COLUMN`] wide (or their natural width); at least one. All of them when there is no
+/// width.
+pub fn columns_that_fit(natural: &[usize], flexible: &[bool], width: Option<usize>) -> usize {
+    let Some(width) = width else {
+        return natural.len();
+    };
+    let mut used = 0;
+    for (i, &n) in natural.iter().enumerate() {
+        let useful = if flexible.get(i).copied().unwrap_or(true) {
+            n.min(USEFUL_COLUMN)
+        } else {
+            n
+        };
+        used += useful + if i > 0 { GAP } else { 0 };
+        if used > width {
+            return i.max(1);
+        }
+    }
+    natural.len()
 }
 
 /// Column widths from their natural widths, shrunk to fit `width` (with the gaps) when given.
@@ -874,6 +910,24 @@ mod tests {
             fit(&[28, 6, 40, 70], &[false, false, true, true], Some(30)),
             [6, 6, 6, 6]
         );
+    }
+
+    #[test]
+    fn columns_that_do_not_fit_are_left_out_from_the_right() {
+        // dateTime, action, severity, asset.name, file.fullPath.
+        let natural = [28, 6, 8, 15, 40];
+        let flexible = [false, false, false, true, true];
+        assert_eq!(columns_that_fit(&natural, &flexible, None), 5);
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(100)), 5);
+        // 28 + 2 + 6 + 2 + 8 + 2 + 8 + 2 + 8 = 66.
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(66)), 5);
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(65)), 4);
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(40)), 2);
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(36)), 2);
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(35)), 1);
+        // The first column is kept however narrow the width (and cut to it).
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(20)), 1);
+        assert_eq!(fit(&natural[..1], &flexible[..1], Some(20)), [20]);
     }
 
     #[test]
