@@ -1503,24 +1503,26 @@ fn input_format_that_does_not_fit_is_one_error_per_file() {
             "array",
             &ndjson,
             "--input-format array does not fit: the input does not start with `[` (it starts \
-             with `{`)",
+             with `{`); leave --input-format out to detect the layout",
         ),
         (
             "ndjson",
             &array,
             "--input-format ndjson does not fit: the input is a JSON array; use --input-format \
-             array",
+             array, or leave --input-format out to detect the layout",
         ),
         (
             "json",
             &array,
-            "--input-format json does not fit: the input is a JSON array; use --input-format array",
+            "--input-format json does not fit: the input is a JSON array; use --input-format array, or \
+             leave --input-format out to detect the layout",
         ),
         (
             "ndjson",
             &pretty,
             "--input-format ndjson does not fit: the first record is not on one line \
-             (pretty-printed JSON); use --input-format json",
+             (pretty-printed JSON); use --input-format json, or leave --input-format out to detect \
+             the layout",
         ),
     ] {
         let o = filter(&[
@@ -1533,10 +1535,7 @@ fn input_format_that_does_not_fit_is_one_error_per_file() {
         ]);
         assert_eq!(code(&o), 2, "{format} {file}");
         assert_eq!(stdout(&o), "0\n");
-        assert_eq!(
-            stderr(&o),
-            format!("fimql: {file}: {want}, or leave --input-format out to detect the layout\n")
-        );
+        assert_eq!(stderr(&o), format!("fimql: {file}: {want}\n"));
     }
     // Input that fits is read.
     for (format, file) in [

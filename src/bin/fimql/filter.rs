@@ -855,32 +855,32 @@ fn fits_layout(
     let problem = first_line(&head).and_then(|(start, end)| {
         let line = &text[start..end.map_or(text.len(), |e| start + e)];
         let line = line.trim_ascii();
+        let first = String::from_utf8_lossy(line).chars().next().unwrap_or(' ');
+        let named = if layout == Layout::Ndjson {
+            "ndjson"
+        } else {
+            "json"
+        };
         match layout {
             Layout::Array if !line.starts_with(b"[") => Some(format!(
                 "--input-format array does not fit: the input does not start with `[` (it \
-                 starts with `{}`)",
-                String::from_utf8_lossy(&line[..line.len().min(1)])
+                 starts with `{first}`); leave --input-format out to detect the layout"
             )),
             Layout::Ndjson | Layout::Concatenated if line.starts_with(b"[") => Some(format!(
-                "--input-format {} does not fit: the input is a JSON array; use --input-format \
-                 array",
-                if layout == Layout::Ndjson {
-                    "ndjson"
-                } else {
-                    "json"
-                }
+                "--input-format {named} does not fit: the input is a JSON array; use \
+                 --input-format array, or leave --input-format out to detect the layout"
             )),
             Layout::Ndjson if line == b"{" => Some(
                 "--input-format ndjson does not fit: the first record is not on one line \
-                     (pretty-printed JSON); use --input-format json"
+                 (pretty-printed JSON); use --input-format json, or leave --input-format out to \
+                 detect the layout"
                     .to_string(),
             ),
             _ => None,
         }
     });
     if let Some(problem) = problem {
-        let message = format!("{problem}, or leave --input-format out to detect the layout");
-        return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, problem));
     }
     Ok(Box::new(io::Cursor::new(head).chain(input)))
 }
