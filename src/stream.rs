@@ -9,7 +9,8 @@
 //! - **concatenated**: anything else, e.g. pretty-printed objects one after another.
 //!
 //! Gzip and zstd input (by their magic bytes, see [`Codec`]) is decompressed on the fly, and a UTF-8 byte order mark at the
-//! start is skipped. Records are handed out in batches of about [`BATCH_BYTES`]; a batch owns its
+//! start is skipped; input compressed otherwise (xz, bzip2, zip, LZ4) or not text is refused
+//! with one error ([`UnreadInput`]). Records are handed out in batches of about [`BATCH_BYTES`]; a batch owns its
 //! bytes, so memory stays bounded by the batch size plus the largest single record (capped at
 //! [`MAX_RECORD_BYTES`]). The reader only splits: it does not parse records, so a malformed record
 //! is found by whoever parses it, with its line number.
@@ -127,30 +128,65 @@ pub enum Codec {
     Gzip,
     /// Zstandard (RFC 8878), one frame or several one after another.
     Zstd,
+    /// xz (not read: [`open_detected`] says to decompress it first).
+    Xz,
+    /// bzip2 (not read).
+    Bzip2,
+    /// A zip archive (not read).
+    Zip,
+    /// LZ4 (not read).
+    Lz4,
 }
 
+/// The magic bytes of each codec.
+const MAGIC: &[(&[u8], Codec)] = &[
+    (&[0x1f, 0x8b], Codec::Gzip),
+    (&[0x28, 0xb5, 0x2f, 0xfd], Codec::Zstd),
+    (&[0xfd, b'7', b'z', b'X', b'Z', 0x00], Codec::Xz),
+    (b"BZh", Codec::Bzip2),
+    (b"PK\x03\x04", Codec::Zip),
+    (b"PK\x05\x06", Codec::Zip),
+    (b"PK\x07\x08", Codec::Zip),
+    (&[0x04, 0x22, 0x4d, 0x18], Codec::Lz4),
+    (&[0x02, 0x21, 0x4c, 0x18], Codec::Lz4),
+];
+
 impl Codec {
-    /// How many first bytes of an input [`Codec::detect`] looks at.
-    pub const HEAD: usize = 4;
+    /// How many first bytes of an input [`Codec::detect`] looks at (at most).
+    pub const HEAD: usize = 6;
 
     /// The codec of an input whose first bytes are `head` (its magic bytes: `1f 8b` for gzip,
-    /// `28 b5 2f fd` for zstd); [`Codec::Plain`] for anything else, including a head too short
-    /// to tell.
+    /// `28 b5 2f fd` for zstd, `fd 37 7a 58 5a 00` for xz, `BZh` and a digit for bzip2, `PK` and
+    /// `03 04`, `05 06` or `07 08` for zip, `04 22 4d 18` for LZ4); [`Codec::Plain`] for anything
+    /// else, including a head too short to tell.
     ///
     /// ```
     /// use fimql::stream::Codec;
     /// assert_eq!(Codec::detect(b"\x1f\x8b\x08\x00"), Codec::Gzip);
     /// assert_eq!(Codec::detect(b"\x28\xb5\x2f\xfd"), Codec::Zstd);
+    /// assert_eq!(Codec::detect(b"\xfd7zXZ\x00"), Codec::Xz);
+    /// assert_eq!(Codec::detect(b"BZh9"), Codec::Bzip2);
     /// assert_eq!(Codec::detect(b"{\"a\""), Codec::Plain);
     /// ```
     pub fn detect(head: &[u8]) -> Codec {
-        if head.starts_with(&[0x1f, 0x8b]) {
-            Codec::Gzip
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            Codec::Zstd
-        } else {
-            Codec::Plain
+        for &(magic, codec) in MAGIC {
+            if head.starts_with(magic)
+                && (codec != Codec::Bzip2 || head.get(3).is_some_and(|d| (b'1'..=b'9').contains(d)))
+            {
+                return codec;
+            }
         }
+        Codec::Plain
+    }
+
+    /// Whether `head` could still be the start of a codec's magic bytes (more bytes are needed
+    /// to tell).
+    fn undecided(head: &[u8]) -> bool {
+        head.len() < Codec::HEAD
+            && (head == b"BZh"
+                || MAGIC
+                    .iter()
+                    .any(|(magic, _)| magic.len() > head.len() && magic.starts_with(head)))
     }
 
     /// The codec's name, as in messages.
@@ -159,27 +195,102 @@ impl Codec {
             Codec::Plain => "plain",
             Codec::Gzip => "gzip",
             Codec::Zstd => "zstd",
+            Codec::Xz => "xz",
+            Codec::Bzip2 => "bzip2",
+            Codec::Zip => "zip",
+            Codec::Lz4 => "lz4",
+        }
+    }
+
+    /// The command that writes the decompressed input to standard output, for the codecs that
+    /// are not read (say, `xz -dc`; followed by the file's name).
+    pub fn decompress_command(self) -> Option<&'static str> {
+        match self {
+            Codec::Xz => Some("xz -dc"),
+            Codec::Bzip2 => Some("bzip2 -dc"),
+            Codec::Zip => Some("unzip -p"),
+            Codec::Lz4 => Some("lz4 -dc"),
+            Codec::Plain | Codec::Gzip | Codec::Zstd => None,
         }
     }
 }
 
+/// Whether the first bytes of an input show it is not text: a control character other than tab,
+/// line feed, carriage return and form feed, or bytes that are not UTF-8 (after a byte order
+/// mark; a character cut at the end of `head` is not counted).
+pub fn looks_binary(head: &[u8]) -> bool {
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let control = text
+        .iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f);
+    control || std::str::from_utf8(text).is_err_and(|e| e.error_len().is_some())
+}
+
+/// Why [`open_detected`] does not read an input: it is compressed with a codec fimql does not
+/// decompress (`Some`), or it is not text (`None`). The inner error of its [`io::Error`] (of
+/// kind [`io::ErrorKind::Unsupported`] or [`io::ErrorKind::InvalidData`]), for callers that say
+/// more (the command to decompress it, say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnreadInput(pub Option<Codec>);
+
+impl std::fmt::Display for UnreadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.and_then(|c| Some((c, c.decompress_command()?))) {
+            Some((codec, command)) => write!(
+                f,
+                "{}-compressed input is not supported; decompress it first ({command})",
+                codec.name()
+            ),
+            None => write!(
+                f,
+                "binary data, not JSON text (events are read as NDJSON, a JSON array or JSON \
+                 objects one after another, plain or compressed with gzip or zstd)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for UnreadInput {}
+
 /// Opens an input, transparently decompressing gzip and zstd (recognised by their magic bytes,
 /// see [`Codec::detect`]); concatenated gzip members and zstd frames are read one after another.
 /// Without the feature `gzip` (or `zstd`), such input is an error of kind
-/// [`io::ErrorKind::Unsupported`] that says so.
+/// [`io::ErrorKind::Unsupported`] that says so. Input compressed otherwise (xz, bzip2, zip, LZ4)
+/// is an error of that kind too, and input whose first bytes are not text (see [`looks_binary`])
+/// one of kind [`io::ErrorKind::InvalidData`]; both hold an [`UnreadInput`].
 pub fn open(reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
     open_detected(reader).map(|(input, _)| input)
 }
 
 /// As [`open`], also telling the codec found.
+///
+/// Only as many first bytes are read as it takes to tell the codec (one, when the input starts
+/// with `{`), so that input arriving over time is not held up.
 pub fn open_detected(
     mut reader: impl Read + Send + 'static,
 ) -> io::Result<(Box<dyn Read + Send>, Codec)> {
     let mut head = Vec::with_capacity(Codec::HEAD);
-    (&mut reader)
-        .take(Codec::HEAD as u64)
-        .read_to_end(&mut head)?;
+    while head.is_empty() || Codec::undecided(&head) {
+        let mut byte = [0u8; Codec::HEAD];
+        let want = Codec::HEAD - head.len();
+        match reader.read(&mut byte[..want]) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(&byte[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
     let codec = Codec::detect(&head);
+    if codec.decompress_command().is_some() {
+        let e = UnreadInput(Some(codec));
+        return Err(io::Error::new(io::ErrorKind::Unsupported, e));
+    }
+    if codec == Codec::Plain && looks_binary(&head) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            UnreadInput(None),
+        ));
+    }
     let whole = io::Cursor::new(head).chain(reader);
     let input: Box<dyn Read + Send> = match codec {
         Codec::Plain => Box::new(whole),
@@ -1504,6 +1615,83 @@ mod tests {
         assert_eq!(Codec::detect(&[0x28, 0xb5, 0x2f]), Codec::Plain);
         assert_eq!(Codec::detect(b""), Codec::Plain);
         assert_eq!(Codec::detect(b"[{}]"), Codec::Plain);
+        assert_eq!(Codec::detect(b"\xfd7zXZ\x00"), Codec::Xz);
+        assert_eq!(Codec::detect(b"BZh91AY"), Codec::Bzip2);
+        assert_eq!(Codec::detect(b"BZh"), Codec::Plain);
+        assert_eq!(Codec::detect(b"PK\x03\x04"), Codec::Zip);
+        assert_eq!(Codec::detect(b"\x04\x22\x4d\x18"), Codec::Lz4);
+    }
+
+    #[test]
+    fn input_compressed_otherwise_or_binary_is_one_error() {
+        for (bytes, codec, command) in [
+            (
+                &b"\xfd7zXZ\x00\x00\x04\xe6\xd6\xb4F"[..],
+                Codec::Xz,
+                "xz -dc",
+            ),
+            (b"BZh91AY&SY", Codec::Bzip2, "bzip2 -dc"),
+            (b"PK\x03\x04\x14\x00", Codec::Zip, "unzip -p"),
+            (b"\x04\x22\x4d\x18\x64\x40", Codec::Lz4, "lz4 -dc"),
+        ] {
+            let Err(e) = open(io::Cursor::new(bytes.to_vec())) else {
+                panic!("{codec:?} input opened");
+            };
+            assert_eq!(e.kind(), io::ErrorKind::Unsupported);
+            let inner = e.get_ref().and_then(|e| e.downcast_ref::<UnreadInput>());
+            assert_eq!(inner, Some(&UnreadInput(Some(codec))));
+            let name = codec.name();
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "{name}-compressed input is not supported; decompress it first ({command})"
+                )
+            );
+        }
+        for bytes in [
+            &b"\x7fELF\x02\x01"[..],
+            b"\x89PNG\r\n\x1a\n",
+            b"\xff\xfe{\x00",
+        ] {
+            let Err(e) = open(io::Cursor::new(bytes.to_vec())) else {
+                panic!("{bytes:?} opened");
+            };
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{bytes:?}");
+            assert!(
+                e.to_string().starts_with("binary data, not JSON text"),
+                "{e}"
+            );
+        }
+        // Text, with a byte order mark or a character cut at the end of the head: read.
+        for text in [
+            "\u{feff}{\"a\":1}\n",
+            "\t\r\n{\"\u{e9}\u{1F600}\":1}",
+            "BZh",
+            "PK",
+        ] {
+            let got = opened(text.as_bytes().to_vec()).expect("read");
+            assert_eq!(got, (text.as_bytes().to_vec(), Codec::Plain));
+        }
+    }
+
+    /// A reader that hands out `{` and then fails, as a pipe whose writer has not written more
+    /// yet would block.
+    struct OneByteThenStuck(bool);
+
+    impl Read for OneByteThenStuck {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if std::mem::replace(&mut self.0, true) {
+                return Err(io::Error::other("read past the first byte"));
+            }
+            buf[0] = b'{';
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn the_codec_of_json_is_told_from_its_first_byte() {
+        let (_, codec) = open_detected(OneByteThenStuck(false)).expect("open");
+        assert_eq!(codec, Codec::Plain);
     }
 
     fn opened(bytes: Vec<u8>) -> io::Result<(Vec<u8>, Codec)> {

@@ -495,3 +495,60 @@ fn help_says_numbers_show_as_the_filter_reads_them() {
     let o = fimql(&["explain", "severity>1", "--events", &file], None);
     assert!(stdout(&o).contains("severity: 100.0 ✗"), "{}", stdout(&o));
 }
+
+/// `tail -f export.ndjson | fimql explain FILTER --events -`: each record is explained as soon as
+/// it has come, while the input is still open.
+#[test]
+fn records_on_a_slow_pipe_are_explained_as_they_arrive() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fimql"))
+        .args([
+            "explain",
+            "action:Create",
+            "--events",
+            "-",
+            "--format",
+            "json",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let mut output = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = output.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut shown = Vec::new();
+    for (line, record) in [(1, r#"{"action":"Create"}"#), (2, r#"{"action":"Delete"}"#)] {
+        writeln!(input, "{record}").unwrap();
+        input.flush().unwrap();
+        let lines = |shown: &[u8]| String::from_utf8_lossy(shown).lines().count();
+        while lines(&shown) < line {
+            match rx.recv_timeout(Duration::from_secs(20)) {
+                Ok(bytes) => shown.extend(bytes),
+                Err(_) => panic!(
+                    "record {line} not explained while the input is open: {:?}",
+                    String::from_utf8_lossy(&shown)
+                ),
+            }
+        }
+    }
+    drop(input);
+    assert!(child.wait().unwrap().success());
+    let text = String::from_utf8_lossy(&shown);
+    let matched: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["matched"].clone())
+        .collect();
+    assert_eq!(matched, [Value::Bool(true), Value::Bool(false)], "{text}");
+}

@@ -1189,14 +1189,30 @@ fn filter_warnings_are_shown_before_running() {
 }
 
 #[test]
-fn limit_zero_selects_nothing() {
+fn limit_zero_and_time_field_without_histogram_are_usage_errors() {
     let input = three_events();
     let o = fimql(
         &["filter", "--limit", "0", "platform:*"],
         Some(input.as_bytes()),
     );
-    assert_eq!(code(&o), 1);
+    assert_eq!(code(&o), 2);
     assert_eq!(stdout(&o), "");
+    assert!(
+        stderr(&o).contains("invalid value '0' for '--limit <N>'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = fimql(
+        &["filter", "--time-field", "dateTime", "platform:*"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), "");
+    assert!(
+        stderr(&o).contains("--histogram <BUCKET>"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -1314,5 +1330,318 @@ fn matches_on_a_slow_pipe_are_written_as_they_arrive() {
         drop(input);
         let status = child.wait().unwrap();
         assert!(status.success(), "{args:?}: {status}");
+    }
+}
+
+/// A running `fimql filter ARGS FILTER` reading standard input from a pipe that the test writes
+/// to, and what it has written so far.
+struct Piped {
+    child: Child,
+    input: Option<std::process::ChildStdin>,
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    shown: Vec<u8>,
+}
+
+impl Piped {
+    fn new(args: &[&str], filter: &str) -> Piped {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fimql"))
+            .arg("filter")
+            .args(args)
+            .arg(filter)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // A terminal's width, as if on one (the table then is fitted to it).
+            .env_remove("COLUMNS")
+            .spawn()
+            .unwrap();
+        let input = child.stdin.take();
+        let mut output = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = output.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Piped {
+            child,
+            input,
+            rx,
+            shown: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        let input = self.input.as_mut().unwrap();
+        writeln!(input, "{line}").unwrap();
+        input.flush().unwrap();
+    }
+
+    /// Waits until the output holds `needle`, while the input is still open.
+    fn wait_for(&mut self, needle: &str, what: &str) {
+        while !String::from_utf8_lossy(&self.shown).contains(needle) {
+            match self.rx.recv_timeout(Duration::from_secs(20)) {
+                Ok(bytes) => self.shown.extend(bytes),
+                Err(_) => panic!(
+                    "{what}: no {needle:?} while the input is open: {:?}",
+                    String::from_utf8_lossy(&self.shown)
+                ),
+            }
+        }
+    }
+
+    /// Closes the input; the exit status and all the output.
+    fn finish(mut self) -> (ExitStatus, String) {
+        drop(self.input.take());
+        let status = self.child.wait().unwrap();
+        while let Ok(bytes) = self.rx.recv_timeout(Duration::from_secs(20)) {
+            self.shown.extend(bytes);
+        }
+        (status, String::from_utf8_lossy(&self.shown).into_owned())
+    }
+}
+
+/// `(echo CREATE; sleep 4; echo DELETE; sleep 3) | fimql filter --format table action:Create`:
+/// the table starts when its half second is up although no more input comes, and a JSON array's
+/// element is a whole line at once (tools that read lines get it while the input is open); the
+/// next element's line then starts with the comma, and the whole is one JSON array.
+#[test]
+fn table_and_json_array_show_matches_while_the_input_stalls() {
+    for jobs in ["1", "2"] {
+        let fields = ["--jobs", jobs, "--allow-unknown", "--fields", "action,n"];
+        let mut table = Piped::new(
+            &[&fields[..], &["--format", "table"]].concat(),
+            "action:Create",
+        );
+        table.send(r#"{"action":"Create","n":1}"#);
+        table.wait_for("action  n\nCreate  1\n", "table");
+        table.send(r#"{"action":"Delete","n":2}"#);
+        table.send(r#"{"action":"Create","n":3}"#);
+        table.wait_for("Create  3\n", "table");
+        let (status, text) = table.finish();
+        assert!(status.success());
+        assert_eq!(text, "action  n\nCreate  1\nCreate  3\n");
+
+        for args in [
+            &["--jobs", jobs, "--format", "json"][..],
+            &[&fields[..], &["--format", "json"]].concat(),
+        ] {
+            let mut json = Piped::new(args, "action:Create");
+            json.send(r#"{"action":"Create","n":1}"#);
+            json.wait_for("\"n\":1}\n", "json");
+            json.send(r#"{"action":"Delete","n":2}"#);
+            json.send(r#"{"action":"Create","n":3}"#);
+            json.wait_for("\"n\":3}\n", "json");
+            let (status, text) = json.finish();
+            assert!(status.success());
+            let parsed: serde_json::Value = serde_json::from_str(&text).expect(&text);
+            let ns: Vec<_> = parsed
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["n"].clone())
+                .collect();
+            assert_eq!(ns, [1, 3], "{text}");
+            assert!(text.starts_with("[\n{") && text.contains("}\n,{"), "{text}");
+        }
+    }
+}
+
+/// Input compressed with a codec that is not read, or binary, is one error for its file (with
+/// the command to decompress it), not a message for every line; the other files are read.
+#[test]
+fn input_compressed_otherwise_or_binary_is_one_error() {
+    let dir = TempDir::new("codecs");
+    let good = dir.write("good.ndjson", "{\"severity\":5}\n{\"severity\":1}\n");
+    let noise: Vec<u8> = (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    for (name, magic, hint) in [
+        ("ev.xz", &b"\xfd7zXZ\x00"[..], Some("xz -dc")),
+        ("ev.bz2", b"BZh91AY&SY", Some("bzip2 -dc")),
+        ("ev.zip", b"PK\x03\x04", Some("unzip -p")),
+        ("ev.lz4", b"\x04\x22\x4d\x18", Some("lz4 -dc")),
+        ("ev.bin", b"\x7fELF\x02", None),
+    ] {
+        let file = dir.write(name, [magic, &noise[..]].concat());
+        let o = filter(&["-c", "severity>=4", &file, &good]);
+        assert_eq!(code(&o), 2, "{name}");
+        assert_eq!(stdout(&o), "1\n", "{name}");
+        let want = match hint {
+            Some(command) => format!(
+                "fimql: {file}: {}-compressed input is not supported; decompress it first \
+                 ({command} {file} | fimql filter ...)\n",
+                name.rsplit('.').next().unwrap().replace("bz2", "bzip2")
+            ),
+            None => format!(
+                "fimql: {file}: binary data, not JSON text (events are read as NDJSON, a JSON \
+                 array or JSON objects one after another, plain or compressed with gzip or \
+                 zstd)\n"
+            ),
+        };
+        assert_eq!(stderr(&o), want, "{name}");
+        // From standard input too.
+        let o = fimql(
+            &["filter", "-c", "severity>=4"],
+            Some(&[magic, &noise[..]].concat()),
+        );
+        assert_eq!(code(&o), 2, "{name}");
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    }
+}
+
+/// `--input-format` that does not fit a file is one error for the file, which is not read.
+#[test]
+fn input_format_that_does_not_fit_is_one_error_per_file() {
+    let dir = TempDir::new("input-format-misfit");
+    let ndjson = dir.write("ev.ndjson", "{\"a\":1}\n{\"a\":2}\n");
+    let array = dir.write("ev.json", "[\n  {\n    \"a\": 1\n  },\n  {\"a\": 2}\n]\n");
+    let pretty = dir.write("ev.txt", "{\n  \"a\": 1\n}\n{\n  \"a\": 2\n}\n");
+    for (format, file, want) in [
+        (
+            "array",
+            &ndjson,
+            "--input-format array does not fit: the input does not start with `[` (it starts \
+             with `{`); leave --input-format out to detect the layout",
+        ),
+        (
+            "ndjson",
+            &array,
+            "--input-format ndjson does not fit: the input is a JSON array; use --input-format \
+             array, or leave --input-format out to detect the layout",
+        ),
+        (
+            "json",
+            &array,
+            "--input-format json does not fit: the input is a JSON array; use --input-format array, or \
+             leave --input-format out to detect the layout",
+        ),
+        (
+            "ndjson",
+            &pretty,
+            "--input-format ndjson does not fit: the first record is not on one line \
+             (pretty-printed JSON); use --input-format json, or leave --input-format out to detect \
+             the layout",
+        ),
+    ] {
+        let o = filter(&[
+            "-c",
+            "--allow-unknown",
+            "--input-format",
+            format,
+            "a:*",
+            file,
+        ]);
+        assert_eq!(code(&o), 2, "{format} {file}");
+        assert_eq!(stdout(&o), "0\n");
+        assert_eq!(stderr(&o), format!("fimql: {file}: {want}\n"));
+    }
+    // Input that fits is read.
+    for (format, file) in [
+        ("array", &array),
+        ("ndjson", &ndjson),
+        ("json", &pretty),
+        ("json", &ndjson),
+    ] {
+        let o = filter(&[
+            "-c",
+            "--allow-unknown",
+            "--input-format",
+            format,
+            "a:*",
+            file,
+        ]);
+        assert_eq!(
+            (code(&o), stdout(&o)),
+            (0, "2\n".to_string()),
+            "{format} {file}"
+        );
+    }
+}
+
+/// The progress bar of a compressed file counts its compressed bytes against its size, and its
+/// line fits the terminal's width.
+#[test]
+fn progress_bar_of_compressed_input_counts_compressed_bytes_and_fits_the_terminal() {
+    let dir = TempDir::new("progress-gz");
+    // Hardly compressible pads, so that the compressed file is over 4 MiB.
+    let mut text = String::new();
+    let mut x = 1u64;
+    while text.len() < 12 << 20 {
+        text.push_str("{\"action\":\"Create\",\"pad\":\"");
+        for _ in 0..64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            text.push_str(&format!("{:x}", x >> 60));
+        }
+        text.push_str("\"}\n");
+    }
+    let packed = gzip(text.as_bytes());
+    assert!(packed.len() > 4 << 20);
+    let file = dir.write("big.ndjson.gz", &packed);
+    let bin = env!("CARGO_BIN_EXE_fimql");
+    for cols in [60, 100] {
+        let cmd = format!("stty cols {cols}; {bin} filter --jobs 1 --count action:Create {file}");
+        let tty = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env_remove("CI")
+            .output()
+            .expect("script (util-linux) runs the command on a terminal");
+        let shown = String::from_utf8_lossy(&tty.stdout);
+        assert!(shown.contains("events/s"), "no progress bar: {shown:?}");
+        let mut frames = 0;
+        for frame in shown.split(['\r', '\n']) {
+            // Without the escape sequences that move the cursor and clear the line.
+            let mut plain = String::new();
+            let mut chars = frame.chars();
+            while let Some(c) = chars.next() {
+                if c == '\u{1b}' {
+                    for c in chars.by_ref() {
+                        if c.is_ascii_alphabetic() {
+                            break;
+                        }
+                    }
+                } else {
+                    plain.push(c);
+                }
+            }
+            let width = plain.trim_end().chars().count();
+            assert!(width <= cols, "{width} columns of {cols}: {plain:?}");
+            let Some(bytes) = plain
+                .split_whitespace()
+                .find(|w| w.contains("B/") && !w.ends_with("/s"))
+            else {
+                continue;
+            };
+            // "<n> <unit>/<n> <unit>": the second and third words of the bytes part.
+            let words: Vec<&str> = plain.split_whitespace().collect();
+            let at = words.iter().position(|w| *w == bytes).unwrap();
+            let size = |n: &str, unit: &str| {
+                let n: f64 = n.parse().unwrap();
+                n * match unit.trim_end_matches('/') {
+                    "B" => 1.0,
+                    "KiB" => 1024.0,
+                    "MiB" => 1024.0 * 1024.0,
+                    "GiB" => 1024.0 * 1024.0 * 1024.0,
+                    other => panic!("unit {other:?} in {plain:?}"),
+                }
+            };
+            let (unit_done, total) = bytes.split_once('/').unwrap();
+            let done = size(words[at - 1], unit_done);
+            let total = size(total, words[at + 1]);
+            assert!(done <= total, "{plain:?}");
+            assert!(
+                (total - packed.len() as f64).abs() < 0.01 * total,
+                "{plain:?}"
+            );
+            frames += 1;
+        }
+        assert!(frames > 0, "{shown:?}");
+        assert!(
+            shown.contains(&format!("{}", text.lines().count())),
+            "{shown:?}"
+        );
     }
 }

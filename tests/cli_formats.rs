@@ -1216,3 +1216,24 @@ fn the_help_says_what_piped_ndjson_drops_and_where_fields_are_read() {
     ]);
     assert_eq!(stdout(&o), "action,severity\nCreate,3\n");
 }
+
+/// On a narrow terminal the columns that do not fit are left out from the right, rather than all
+/// cut to uselessness, and no line is wider than the terminal.
+#[test]
+fn a_narrow_terminal_leaves_out_the_last_columns() {
+    let args = ["filter", "action:Create AND severity>=4", SAMPLE];
+    let shown = on_terminal(40, "TERM=dumb", &args);
+    let first = shown.lines().next().unwrap_or_default();
+    assert_eq!(first, "dateTime                      action", "{shown}");
+    assert!(
+        shown
+            .lines()
+            .skip(1)
+            .all(|l| l.len() == 36 && l.ends_with("Create") && !l.contains('…')),
+        "{shown}"
+    );
+    let shown = on_terminal(20, "TERM=dumb", &args);
+    assert!(shown.starts_with("dateTime\n2023-"), "{shown}");
+    assert!(shown.lines().all(|l| l.chars().count() <= 20), "{shown}");
+    assert!(shown.lines().skip(1).all(|l| l.ends_with('…')), "{shown}");
+}

@@ -230,24 +230,32 @@ fn explain_events(args: &ExplainArgs, file: &str, opts: &Options) -> u8 {
         eprint!("{}", render_all(filter.warnings(), &src));
     }
     let name = if file == "-" { "<stdin>" } else { file };
-    let input = if file == "-" {
-        fimql::stream::open(io::stdin())
+    let opened = if file == "-" {
+        crate::live::stdin_file()
     } else {
-        std::fs::File::open(file).and_then(|f| {
-            if f.metadata()?.is_dir() {
-                return Err(io::Error::other("is a directory"));
-            }
-            fimql::stream::open(f)
-        })
+        std::fs::File::open(file)
     };
-    let input = match input {
+    // Standard input and named pipes are read live, as `fimql filter` reads them: each record
+    // is explained as soon as it has come.
+    let input = opened.and_then(|f| {
+        if f.metadata()?.is_dir() {
+            return Err(io::Error::other("is a directory"));
+        }
+        if crate::live::is_regular(&f) {
+            Ok((fimql::stream::open(f)?, false))
+        } else {
+            let (input, codec) = fimql::stream::open_detected(crate::live::Draining(f))?;
+            Ok((input, codec == fimql::stream::Codec::Plain))
+        }
+    });
+    let (input, live) = match input {
         Ok(r) => r,
         Err(e) => {
             eprintln!("fimql: {name}: {e}");
             return 2;
         }
     };
-    let mut reader = RecordReader::new(input);
+    let mut reader = RecordReader::new(input).live(live);
     let mut matcher = filter.matcher();
     let mut out = io::BufWriter::new(io::stdout().lock());
     let (mut matched, mut errors, mut found) = (false, false, false);
@@ -304,6 +312,10 @@ fn explain_events(args: &ExplainArgs, file: &str, opts: &Options) -> u8 {
                     errors = true;
                 }
             }
+        }
+        // Shown batch by batch (on live input, as records come).
+        if let Err(e) = out.flush() {
+            return write_failed(&e);
         }
     }
     if let Err(e) = out.flush() {

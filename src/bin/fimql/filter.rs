@@ -2,8 +2,9 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
-use std::sync::mpsc::{channel, sync_channel};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Instant as Clock;
@@ -119,8 +120,8 @@ pub struct FilterArgs {
     /// Colour in tables and charts: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     color: ColorArg,
-    /// Stop after N matching events.
-    #[arg(long, short = 'n', value_name = "N")]
+    /// Stop after N matching events (N is at least 1).
+    #[arg(long, short = 'n', value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     limit: Option<u64>,
     /// Select the events that do NOT match.
     #[arg(long, short = 'v')]
@@ -139,7 +140,10 @@ pub struct FilterArgs {
     /// decompressed on a thread of its own, several files at once; output keeps the input order.
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
-    /// Input layout (default: detected per file from its first line).
+    /// Input layout (default: detected per file from its first lines). A file whose start does
+    /// not fit the layout given is an error for that file (exit status 2), which is not read:
+    /// array for a file that does not start with `[`, ndjson or json for one that does, ndjson
+    /// for one whose first line is a lone `{` (pretty-printed objects).
     #[arg(long, value_enum)]
     input_format: Option<InputFormat>,
     /// Skip records that lack a literal the filter requires without parsing them (faster for
@@ -280,6 +284,8 @@ pub fn run(args: FilterArgs) -> u8 {
     } else {
         args.files.clone()
     };
+    let live_input = files.iter().any(|f| live::may_be_live(f));
+    let rows = rows.map(|r| r.live(live_input));
     let total_bytes: u64 = files
         .iter()
         .filter(|f| *f != "-")
@@ -315,7 +321,40 @@ pub fn run(args: FilterArgs) -> u8 {
             None => sink.rows.as_ref().and_then(Rows::projection),
         },
     };
-    let flow = if jobs == 1 {
+    let flow = if jobs == 1 && live_input {
+        // Input that arrives over time: read on a thread of its own, so that a table waiting
+        // for its widths can start while no input comes (see `Sink::tick`).
+        let mut matcher = filter.matcher().with_prefilter(prefilter);
+        let mut inputs = Inputs::new(files.clone(), layout);
+        let (tx, rx) = sync_channel::<Msg>(1);
+        let (back_tx, back_rx) = channel::<Vec<u8>>();
+        thread::spawn(move || {
+            loop {
+                for buf in back_rx.try_iter() {
+                    inputs.recycle(buf);
+                }
+                let Some(msg) = inputs.next() else { return };
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        });
+        loop {
+            let msg = match sink.recv(&rx) {
+                Ok(Some(msg)) => msg,
+                Ok(None) => break Flow::Continue,
+                Err(flow) => break flow,
+            };
+            let outcomes = evaluate(&mut matcher, &msg, &select);
+            let flow = sink.take(&msg, &outcomes);
+            if let Msg::Batch { batch, .. } = msg {
+                let _ = back_tx.send(batch.bytes);
+            }
+            if !matches!(flow, Flow::Continue) {
+                break flow;
+            }
+        }
+    } else if jobs == 1 {
         // Everything on this thread.
         let mut matcher = filter.matcher().with_prefilter(prefilter);
         let mut inputs = Inputs::new(files.clone(), layout);
@@ -539,6 +578,8 @@ struct Inputs {
     chunking: bool,
     /// The file being read, when it is a plain file that may be read at any offset.
     plain: Option<Arc<File>>,
+    /// The bytes read of `plain` through its reader (see [`Counted`]).
+    plain_read: Option<Arc<AtomicU64>>,
     /// The file being handed out in chunks.
     chunked: Option<Chunked>,
     /// Whether compressed files are handed out whole (see [`Inputs::next_unit`]).
@@ -555,6 +596,7 @@ impl Inputs {
             recycled: Vec::new(),
             chunking: false,
             plain: None,
+            plain_read: None,
             chunked: None,
             whole_compressed: false,
         }
@@ -614,6 +656,12 @@ impl Inputs {
                     len,
                     base: Some(line),
                 });
+                // The bytes the reader read past `next` are read again in chunks, and
+                // counted then.
+                if let Some(read) = self.plain_read.take() {
+                    let ahead = read.load(Ordering::Relaxed).saturating_sub(next);
+                    READ.fetch_sub(ahead, Ordering::Relaxed);
+                }
                 self.reader = None;
                 self.plain = None;
             }
@@ -632,10 +680,19 @@ impl Inputs {
         let name = self.files.get(file)?;
         self.next_file += 1;
         self.plain = None;
-        Some(match open_input(name) {
-            Ok((input, plain, codec, live)) => {
+        self.plain_read = None;
+        let opened = open_input(name).and_then(|(input, plain, codec, live, count)| {
+            let input = match self.layout {
+                Some(layout) => fits_layout(input, layout)?,
+                None => input,
+            };
+            Ok((input, plain, codec, live, count))
+        });
+        Some(match opened {
+            Ok((input, plain, codec, live, count)) => {
                 if self.chunking {
                     self.plain = plain.map(Arc::new);
+                    self.plain_read = count;
                 }
                 let reader = match self.layout {
                     Some(l) => RecordReader::with_layout(input, l),
@@ -683,13 +740,63 @@ impl Inputs {
     }
 }
 
+/// The bytes read so far from regular input files through their readers: as stored in the file
+/// (compressed, for a compressed file), to compare with the files' sizes in the progress bar.
+/// Chunks of plain files read on their own are counted apart (see [`Progress::update`]).
+static READ: AtomicU64 = AtomicU64::new(0);
+
+/// A regular input file whose reads are counted in [`READ`] (and in `count`, the file's own).
+struct Counted {
+    file: File,
+    count: Arc<AtomicU64>,
+}
+
+impl io::Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        READ.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// An input opened for reading (decompressed), with its codec; for a regular file that is not
 /// compressed, also a second handle to it, for reading at any offset; and whether to read it live
 /// (uncompressed input that arrives over time: standard input or a named pipe, see [`live`]).
-type OpenedInput = (Box<dyn io::Read + Send>, Option<File>, Codec, bool);
+/// The last is the count of bytes read from a regular file (see [`Counted`]).
+type OpenedInput = (
+    Box<dyn io::Read + Send>,
+    Option<File>,
+    Codec,
+    bool,
+    Option<Arc<AtomicU64>>,
+);
 
-/// Opens an input (see [`OpenedInput`]).
+/// Opens an input (see [`OpenedInput`]). Input compressed with a codec that is not read says how
+/// to decompress it.
 fn open_input(name: &str) -> io::Result<OpenedInput> {
+    open_any(name).map_err(|e| {
+        let codec = e
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<fimql::stream::UnreadInput>())
+            .and_then(|u| u.0);
+        match codec.and_then(|c| Some((c.name(), c.decompress_command()?))) {
+            Some((codec, command)) => {
+                let file = if name == "-" { "FILE" } else { name };
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{codec}-compressed input is not supported; decompress it first \
+                         ({command} {file} | fimql filter ...)"
+                    ),
+                )
+            }
+            None => e,
+        }
+    })
+}
+
+fn open_any(name: &str) -> io::Result<OpenedInput> {
     let f = if name == "-" {
         live::stdin_file()?
     } else {
@@ -701,13 +808,86 @@ fn open_input(name: &str) -> io::Result<OpenedInput> {
     }
     if !live::is_regular(&f) {
         let (input, codec) = fimql::stream::open_detected(live::Draining(f))?;
-        return Ok((input, None, codec, codec == Codec::Plain));
+        return Ok((input, None, codec, codec == Codec::Plain, None));
     }
     let second = f.try_clone().ok();
-    let (input, codec) = fimql::stream::open_detected(f)?;
+    // Standard input is not in the progress bar's total.
+    let (input, codec, count) = if name == "-" {
+        let (input, codec) = fimql::stream::open_detected(f)?;
+        (input, codec, None)
+    } else {
+        let count = Arc::new(AtomicU64::new(0));
+        let counted = Counted {
+            file: f,
+            count: Arc::clone(&count),
+        };
+        let (input, codec) = fimql::stream::open_detected(counted)?;
+        (input, codec, Some(count))
+    };
     // The second handle reads from the start, whatever the first one has read.
     let plain = second.filter(|_| codec == Codec::Plain && cfg!(unix) && name != "-");
-    Ok((input, plain, codec, false))
+    Ok((input, plain, codec, false, count))
+}
+
+/// The input again, having checked from its start (up to its first non-blank line) that it fits
+/// the layout given with --input-format: `[` for an array, not `[` for NDJSON and JSON objects,
+/// a first record on one line for NDJSON. A file that does not fit is one error, rather than
+/// one for every record.
+fn fits_layout(
+    mut input: Box<dyn io::Read + Send>,
+    layout: Layout,
+) -> io::Result<Box<dyn io::Read + Send>> {
+    const ENOUGH: usize = 64 << 10;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    let first_line = |head: &[u8]| -> Option<(usize, Option<usize>)> {
+        let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+        let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
+        Some((start, memchr::memchr(b'\n', &text[start..])))
+    };
+    loop {
+        if head.len() >= ENOUGH || first_line(&head).is_some_and(|(_, end)| end.is_some()) {
+            break;
+        }
+        match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
+    let problem = first_line(&head).and_then(|(start, end)| {
+        let line = &text[start..end.map_or(text.len(), |e| start + e)];
+        let line = line.trim_ascii();
+        let first = String::from_utf8_lossy(line).chars().next().unwrap_or(' ');
+        let named = if layout == Layout::Ndjson {
+            "ndjson"
+        } else {
+            "json"
+        };
+        match layout {
+            Layout::Array if !line.starts_with(b"[") => Some(format!(
+                "--input-format array does not fit: the input does not start with `[` (it \
+                 starts with `{first}`); leave --input-format out to detect the layout"
+            )),
+            Layout::Ndjson | Layout::Concatenated if line.starts_with(b"[") => Some(format!(
+                "--input-format {named} does not fit: the input is a JSON array; use \
+                 --input-format array, or leave --input-format out to detect the layout"
+            )),
+            Layout::Ndjson if line == b"{" => Some(
+                "--input-format ndjson does not fit: the first record is not on one line \
+                 (pretty-printed JSON); use --input-format json, or leave --input-format out to \
+                 detect the layout"
+                    .to_string(),
+            ),
+            _ => None,
+        }
+    });
+    if let Some(problem) = problem {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, problem));
+    }
+    Ok(Box::new(io::Cursor::new(head).chain(input)))
 }
 
 /// Reads a chunk of a plain NDJSON file.
@@ -834,7 +1014,12 @@ fn pipeline(
     // A file whose reading failed: as with one reader, the error ends it (and the line numbers
     // of the chunks after a failed one could not be known).
     let mut ended = None;
-    for (seq, done) in done_rx {
+    loop {
+        let (seq, done) = match sink.recv(&done_rx) {
+            Ok(Some(unit)) => unit,
+            Ok(None) => break,
+            Err(flow) => return flow,
+        };
         waiting.insert(seq, done);
         while let Some(done) = waiting.remove(&next) {
             next += 1;
@@ -1162,6 +1347,40 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// The next message from `rx`, `None` when all have come. While it waits, a table waiting
+    /// for its widths is started when its time is up (see [`Rows::deadline`]): `Err` when
+    /// writing it stops the run.
+    fn recv<T>(&mut self, rx: &Receiver<T>) -> Result<Option<T>, Flow> {
+        loop {
+            let Some(deadline) = self.rows.as_ref().and_then(Rows::deadline) else {
+                return Ok(rx.recv().ok());
+            };
+            match rx.recv_timeout(deadline.saturating_duration_since(Clock::now())) {
+                Ok(msg) => return Ok(Some(msg)),
+                Err(RecvTimeoutError::Disconnected) => return Ok(None),
+                Err(RecvTimeoutError::Timeout) => match self.tick() {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                        return Err(Flow::BrokenPipe);
+                    }
+                    Err(e) => return Err(Flow::WriteError(e)),
+                },
+            }
+        }
+    }
+
+    /// Writes what the output has waited long enough for (see [`Rows::tick`]).
+    fn tick(&mut self) -> io::Result<()> {
+        let Some(rows) = self.rows.as_mut() else {
+            return Ok(());
+        };
+        let out = &mut self.out.w;
+        match self.progress.shared_terminal() {
+            Some(bar) => bar.suspend(|| rows.tick(out)),
+            None => rows.tick(out),
+        }
+    }
+
     fn take(&mut self, msg: &Msg, outcomes: &[Outcome]) -> Flow {
         match msg {
             Msg::FileError { file, error } => {
@@ -1173,7 +1392,7 @@ impl Sink<'_> {
                 file,
                 batch,
                 layout,
-                ..
+                lines,
             } => {
                 // Whether the batch writes anything to the terminal: rows (not counts, which
                 // are written at the end), or messages about malformed records.
@@ -1211,7 +1430,7 @@ impl Sink<'_> {
                     Some(bar) => bar.suspend(write),
                     None => write(),
                 };
-                self.progress.update(batch, &self.totals);
+                self.progress.update(batch, lines, &self.totals);
                 match r {
                     Ok(true) => Flow::Limit,
                     Ok(false) => Flow::Continue,
@@ -1338,24 +1557,29 @@ pub(crate) fn minify(bytes: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// A progress bar on stderr for large inputs, only on a terminal.
+/// A progress bar on stderr for large inputs, only on a terminal: the bytes read of the input
+/// files as stored (compressed bytes for a compressed file) against their sizes, in a line that
+/// fits the terminal's width.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     /// Standard output is a terminal too (the same one, as a rule): rows are written while the
     /// bar is off the screen.
     stdout_terminal: bool,
     started: Clock,
+    total: u64,
+    /// The bytes of the chunks of plain files read on their own (not through a reader).
+    chunks: u64,
 }
 
 impl Progress {
     fn new(total: u64, quiet: bool) -> Self {
         let show = !quiet && io::stderr().is_terminal() && total > 4 << 20;
         let bar = show.then(|| {
-            let bar = indicatif::ProgressBar::new(total);
-            let style = indicatif::ProgressStyle::with_template(
-                "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            let target = indicatif::ProgressDrawTarget::term_like_with_hz(Box::new(Stderr), 20);
+            let bar = indicatif::ProgressBar::with_draw_target(Some(total), target);
+            let template = progress_template(Stderr.columns());
+            let style = indicatif::ProgressStyle::with_template(&template)
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
             bar.set_style(style);
             bar
         });
@@ -1363,6 +1587,8 @@ impl Progress {
             bar,
             stdout_terminal: io::stdout().is_terminal(),
             started: Clock::now(),
+            total,
+            chunks: 0,
         }
     }
 
@@ -1371,9 +1597,13 @@ impl Progress {
         self.bar.as_ref().filter(|_| self.stdout_terminal)
     }
 
-    fn update(&self, batch: &Batch, totals: &Totals) {
+    fn update(&mut self, batch: &Batch, lines: &Lines, totals: &Totals) {
         if let Some(bar) = &self.bar {
-            bar.inc(batch.consumed);
+            if matches!(lines, Lines::Relative { .. }) {
+                self.chunks += batch.consumed;
+            }
+            let read = READ.load(Ordering::Relaxed) + self.chunks;
+            bar.set_position(read.min(self.total));
             let secs = self.started.elapsed().as_secs_f64().max(1e-3);
             bar.set_message(format!(
                 "{:.0} events/s, {} matches",
@@ -1387,6 +1617,96 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// The progress bar's template for a terminal `columns` wide: the parts that fit, the message
+/// cut to the rest of the line.
+fn progress_template(columns: usize) -> String {
+    // "275.96 MiB/275.96 MiB 120.50 MiB/s " is at most 35 columns.
+    const BYTES: usize = 35;
+    match columns.saturating_sub(BYTES + 1) {
+        w if w >= 40 => "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}".to_string(),
+        w if w >= 16 => format!(
+            "{{bar:{}}} {{bytes}}/{{total_bytes}} {{bytes_per_sec}} {{wide_msg}}",
+            w - 10
+        ),
+        _ if columns >= BYTES => "{bytes}/{total_bytes} {wide_msg}".to_string(),
+        _ => "{percent}% {wide_msg}".to_string(),
+    }
+}
+
+/// The terminal on standard error, where the progress bar is drawn, with its column count even
+/// when it reports no row count (as a terminal made by `script` may: the bar's own reckoning
+/// then takes 80 columns, and pads its line to them).
+#[derive(Debug)]
+struct Stderr;
+
+impl Stderr {
+    /// The column count, 80 when the terminal does not tell.
+    fn columns(&self) -> usize {
+        #[cfg(unix)]
+        let columns = rustix::termios::tcgetwinsize(io::stderr())
+            .ok()
+            .map(|size| usize::from(size.ws_col));
+        #[cfg(not(unix))]
+        let columns = terminal_size::terminal_size_of(io::stderr())
+            .map(|(terminal_size::Width(w), _)| usize::from(w));
+        columns.filter(|&w| w > 0).unwrap_or(80)
+    }
+
+    fn write(&self, s: &str) -> io::Result<()> {
+        io::stderr().lock().write_all(s.as_bytes())
+    }
+}
+
+impl indicatif::TermLike for Stderr {
+    fn width(&self) -> u16 {
+        u16::try_from(self.columns()).unwrap_or(u16::MAX)
+    }
+
+    fn move_cursor_up(&self, n: usize) -> io::Result<()> {
+        if n > 0 {
+            self.write(&format!("\x1b[{n}A"))?;
+        }
+        Ok(())
+    }
+
+    fn move_cursor_down(&self, n: usize) -> io::Result<()> {
+        if n > 0 {
+            self.write(&format!("\x1b[{n}B"))?;
+        }
+        Ok(())
+    }
+
+    fn move_cursor_right(&self, n: usize) -> io::Result<()> {
+        if n > 0 {
+            self.write(&format!("\x1b[{n}C"))?;
+        }
+        Ok(())
+    }
+
+    fn move_cursor_left(&self, n: usize) -> io::Result<()> {
+        if n > 0 {
+            self.write(&format!("\x1b[{n}D"))?;
+        }
+        Ok(())
+    }
+
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        self.write(&format!("{s}\n"))
+    }
+
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        self.write(s)
+    }
+
+    fn clear_line(&self) -> io::Result<()> {
+        self.write("\r\x1b[2K")
+    }
+
+    fn flush(&self) -> io::Result<()> {
+        io::stderr().flush()
     }
 }
 

@@ -13,6 +13,12 @@ pub fn is_regular(file: &File) -> bool {
     file.metadata().map_or(true, |m| m.is_file())
 }
 
+/// Whether the input named `name` (`-` for standard input) may arrive over time: standard input
+/// or a file that is not a regular one (a named pipe, say).
+pub fn may_be_live(name: &str) -> bool {
+    name == "-" || std::fs::metadata(name).is_ok_and(|m| !m.is_file())
+}
+
 /// Standard input as a [`File`] of its own (a duplicate of its descriptor), read without the
 /// buffer of [`io::Stdin`], so that [`Draining`] can tell whether more of it is waiting.
 pub fn stdin_file() -> io::Result<File> {

@@ -24,11 +24,14 @@ pub enum OutputFormat {
     /// at its end and a byte order mark at the start of a file; other records as compact JSON),
     /// or the chosen fields.
     Ndjson,
-    /// One JSON array of the events (or of the chosen fields), written as it streams.
+    /// One JSON array of the events (or of the chosen fields), written as it streams: an element
+    /// per line. On input that arrives over time (a pipe), an element's line is ended when no
+    /// other element follows within 0.2 s, and the next element's line starts with its comma.
     Json,
     /// A header and one row per event, for reading. On a terminal (or with COLUMNS set) the
     /// column widths are those of the first rows read (up to 200), fitted to its width, and
-    /// longer values are cut with `…`. Otherwise the widths are those of the first 200 rows (or
+    /// longer values are cut with `…`; the columns that do not fit even so (dates, actions and
+    /// numbers whole, text at least 8 columns) are left out, from the right. Otherwise the widths are those of the first 200 rows (or
     /// of the rows of the first half second) and nothing is cut: a longer value pushes the rest
     /// of its row out of line. Line breaks and tabs in
     /// values show as spaces, other control characters and bidirectional controls as `�`. With
@@ -101,7 +104,19 @@ fn terminal_columns(stdout: &io::Stdout) -> Option<usize> {
 pub struct Rows {
     kind: Kind,
     projection: Arc<Projection>,
+    /// The input may arrive over time (see [`Rows::live`]).
+    live: bool,
+    /// A JSON array's last element is written and its line left open for the comma, since then.
+    open_since: Option<std::time::Instant>,
+    /// The line of a JSON array's last element was ended before the next element came: the next
+    /// one starts its line with the comma.
+    line_ended: bool,
 }
+
+/// How long the line of a JSON array's last element is left open for its comma, on input that
+/// arrives over time: if no other element comes by then, the line is ended (and the next element
+/// starts its line with the comma), so that tools reading lines get it at once.
+pub const LINE_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 enum Kind {
     /// The whole events, as one JSON array.
@@ -157,7 +172,39 @@ impl Rows {
                 Kind::Table(Table::new(header, styles, output_width(), color).with_fields(fields))
             }
         };
-        Rows { kind, projection }
+        Rows {
+            kind,
+            projection,
+            live: false,
+            open_since: None,
+            line_ended: false,
+        }
+    }
+
+    /// For input that may arrive over time (a pipe, say `tail -f export.ndjson | ...`): the line
+    /// of a JSON array's element is ended after [`LINE_WAIT`] when no other element follows, and
+    /// the next element's line starts with its comma.
+    pub fn live(mut self, on: bool) -> Rows {
+        self.live = on;
+        self
+    }
+
+    /// Starts a JSON array's element: `[`, or the comma after the one before.
+    fn array_element(&mut self, out: &mut impl Write) -> io::Result<()> {
+        let started = matches!(
+            self.kind,
+            Kind::JsonArray { started: true } | Kind::Objects { started: true, .. }
+        );
+        let separator: &[u8] = match (started, self.line_ended) {
+            (false, _) => b"[\n",
+            (true, true) => b",",
+            (true, false) => b",\n",
+        };
+        self.line_ended = false;
+        if self.live {
+            self.open_since = Some(std::time::Instant::now());
+        }
+        out.write_all(separator)
     }
 
     /// The writer of a histogram.
@@ -166,6 +213,9 @@ impl Rows {
         Rows {
             kind: Kind::Histogram(chart),
             projection,
+            live: false,
+            open_since: None,
+            line_ended: false,
         }
     }
 
@@ -193,6 +243,13 @@ impl Rows {
         prepared: Option<&Json>,
         out: &mut impl Write,
     ) -> io::Result<()> {
+        let array = matches!(
+            self.kind,
+            Kind::JsonArray { .. } | Kind::Objects { array: true, .. }
+        );
+        if array {
+            self.array_element(out)?;
+        }
         let projection = &self.projection;
         // The matcher has read the record already, so it is well-formed; should it not be, its
         // fields are empty.
@@ -202,7 +259,6 @@ impl Rows {
         };
         match &mut self.kind {
             Kind::JsonArray { started } => {
-                out.write_all(if *started { b",\n" } else { b"[\n" })?;
                 *started = true;
                 if layout == Layout::Ndjson {
                     out.write_all(bytes)
@@ -216,9 +272,6 @@ impl Rows {
                 started,
             } => {
                 let event = parse(bytes);
-                if *array {
-                    out.write_all(if *started { b",\n" } else { b"[\n" })?;
-                }
                 *started = true;
                 // The fields in the order given (a `serde_json::Map` would sort them).
                 for (i, f) in fields.iter().enumerate() {
@@ -262,6 +315,28 @@ impl Rows {
         out.flush()
     }
 
+    /// When the writer wants [`Rows::tick`] called, should no more input come: a table waiting
+    /// for its widths, at the end of [`SNIFF_TIME`];
+    /// and the line of a JSON array's element after [`LINE_WAIT`] (see [`Rows::live`]).
+    pub fn deadline(&self) -> Option<std::time::Instant> {
+        match &self.kind {
+            Kind::Table(t) => t.deadline(),
+            _ => self.open_since.map(|t| t + LINE_WAIT),
+        }
+    }
+
+    /// While no input comes: lets a table waiting for its widths start when [`SNIFF_TIME`] is
+    /// up, ends the line of a JSON array's element when [`LINE_WAIT`] is, and hands on what was
+    /// written.
+    pub fn tick(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.open_since.is_some_and(|t| t.elapsed() >= LINE_WAIT) {
+            self.open_since = None;
+            self.line_ended = true;
+            out.write_all(b"\n")?;
+        }
+        self.end_of_batch(out)
+    }
+
     /// Writes what is left at the end: the closing of a JSON array (an empty one when nothing
     /// matched), the rows of a table still waiting for the column widths (its header when
     /// nothing matched), the CSV header when nothing matched, a histogram. False when an error was reported (on stderr).
@@ -273,7 +348,11 @@ impl Rows {
                 started,
                 ..
             } => {
-                out.write_all(if started { b"\n]\n" } else { b"[]\n" })?;
+                out.write_all(match (started, self.line_ended) {
+                    (false, _) => b"[]\n",
+                    (true, true) => b"]\n",
+                    (true, false) => b"\n]\n",
+                })?;
             }
             Kind::Objects { .. } => {}
             Kind::Delimited { mut writer, .. } => {
@@ -522,7 +601,13 @@ impl Table {
                 *n = (*n).max(c.width());
             }
         }
-        let widths = fit(&natural, &self.flexible, self.width);
+        let widths = if self.fields.is_some() {
+            // An event table: the columns that do not fit are left out, from the right.
+            let kept = columns_that_fit(&natural, &self.flexible, self.width);
+            fit(&natural[..kept], &self.flexible[..kept], self.width)
+        } else {
+            fit(&natural, &self.flexible, self.width)
+        };
         let plain = vec![ColumnStyle::Plain; self.header.len()];
         write_row(
             out,
@@ -563,6 +648,14 @@ impl Table {
             self.lay_out(out)?;
         }
         Ok(())
+    }
+
+    /// When the rows waiting for the widths have waited [`SNIFF_TIME`].
+    fn deadline(&self) -> Option<std::time::Instant> {
+        match (&self.widths, self.first_pending) {
+            (None, Some(first)) => Some(first + SNIFF_TIME),
+            _ => None,
+        }
     }
 
     /// Writes the rows still waiting; the header alone when there were no rows (as CSV writes
@@ -607,6 +700,33 @@ fn is_bidi_control(c: char) -> bool {
         c,
         '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
     )
+}
+
+/// The narrowest a free-text column is worth showing: narrower, the columns after it are left
+/// out (see [`columns_that_fit`]).
+const USEFUL_COLUMN: usize = 8;
+
+/// How many columns, from the left, to show in `width`: as many as fit with the others (dates,
+/// enums, numbers, which are no use cut) whole and the flexible ones (free text) at least
+/// [`USEFUL_COLUMN`] wide (or their natural width); at least one. All of them when there is no
+/// width.
+pub fn columns_that_fit(natural: &[usize], flexible: &[bool], width: Option<usize>) -> usize {
+    let Some(width) = width else {
+        return natural.len();
+    };
+    let mut used = 0;
+    for (i, &n) in natural.iter().enumerate() {
+        let useful = if flexible.get(i).copied().unwrap_or(true) {
+            n.min(USEFUL_COLUMN)
+        } else {
+            n
+        };
+        used += useful + if i > 0 { GAP } else { 0 };
+        if used > width {
+            return i.max(1);
+        }
+    }
+    natural.len()
 }
 
 /// Column widths from their natural widths, shrunk to fit `width` (with the gaps) when given.
@@ -790,6 +910,24 @@ mod tests {
             fit(&[28, 6, 40, 70], &[false, false, true, true], Some(30)),
             [6, 6, 6, 6]
         );
+    }
+
+    #[test]
+    fn columns_that_do_not_fit_are_left_out_from_the_right() {
+        // dateTime, action, severity, asset.name, file.fullPath.
+        let natural = [28, 6, 8, 15, 40];
+        let flexible = [false, false, false, true, true];
+        assert_eq!(columns_that_fit(&natural, &flexible, None), 5);
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(100)), 5);
+        // 28 + 2 + 6 + 2 + 8 + 2 + 8 + 2 + 8 = 66.
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(66)), 5);
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(65)), 4);
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(40)), 2);
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(36)), 2);
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(35)), 1);
+        // The first column is kept however narrow the width (and cut to it).
+        assert_eq!(columns_that_fit(&natural, &flexible, Some(20)), 1);
+        assert_eq!(fit(&natural[..1], &flexible[..1], Some(20)), [20]);
     }
 
     #[test]
