@@ -552,3 +552,23 @@ fn records_on_a_slow_pipe_are_explained_as_they_arrive() {
         .collect();
     assert_eq!(matched, [Value::Bool(true), Value::Bool(false)], "{text}");
 }
+
+#[test]
+fn an_unknown_token_names_the_switch_of_explain() {
+    for args in [
+        &["explain", "foo:1"][..],
+        &["explain", "foo:1", "--events", SAMPLE],
+    ] {
+        let o = fimql(args, None);
+        assert!(
+            stderr(&o).contains("as a raw JSON path, pass `--allow-unknown`"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    let o = fimql(
+        &["explain", "--allow-unknown", "foo:1", "--events", SAMPLE],
+        None,
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+}

@@ -201,7 +201,10 @@ fn explain_filter(arg: &str, opts: &Options) -> u8 {
         Err(code) => return code,
     };
     print_out(&fimql::explain::explain(&query, opts));
-    let diags = validate_query(&query, opts);
+    let diags: Vec<_> = validate_query(&query, opts)
+        .into_iter()
+        .map(|d| d.name_allow_unknown(crate::ALLOW_UNKNOWN))
+        .collect();
     if !diags.is_empty() {
         eprint!("{}", render_all(&diags, &src));
     }
@@ -222,7 +225,10 @@ fn explain_events(args: &ExplainArgs, file: &str, opts: &Options) -> u8 {
     let filter = match fimql::compile(&src, opts) {
         Ok(f) => f,
         Err(e) => {
-            eprint!("{}", e.render(&src));
+            eprint!(
+                "{}",
+                e.name_allow_unknown(crate::ALLOW_UNKNOWN).render(&src)
+            );
             return 2;
         }
     };
