@@ -9,11 +9,78 @@
 //! [`RecordReader::resume_point`]: fimql::stream::RecordReader::resume_point
 
 use std::fs::File;
+#[cfg(unix)]
 use std::io;
+use std::sync::Arc;
 
+#[cfg(unix)]
 use fimql::stream::{Batch, Item, MAX_RECORD_BYTES, split_lines};
+#[cfg(unix)]
 use memchr::memchr;
 
+/// A plain NDJSON file handed out in chunks of a fixed size, from where its first reader
+/// stopped ([`RecordReader::resume_point`]), for `fimql filter --jobs N` and `fimql serve`.
+///
+/// [`RecordReader::resume_point`]: fimql::stream::RecordReader::resume_point
+pub(crate) struct Chunked {
+    /// The file's index among the inputs.
+    pub(crate) file: usize,
+    pub(crate) handle: Arc<File>,
+    /// Where the next chunk starts.
+    next: u64,
+    /// The file's length, as last seen.
+    len: u64,
+    /// The line number at `next`, until the first chunk is handed out.
+    base: Option<u64>,
+    size: u64,
+}
+
+/// One chunk: its byte range, and for the first chunk the line number at its start.
+pub(crate) struct Chunk {
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+    pub(crate) base: Option<u64>,
+}
+
+impl Chunked {
+    /// Chunks of `size` bytes of `handle`, from byte `next`, where line `line` starts.
+    pub(crate) fn new(
+        file: usize,
+        handle: &Arc<File>,
+        (next, line): (u64, u64),
+        size: u64,
+    ) -> Self {
+        Chunked {
+            file,
+            handle: Arc::clone(handle),
+            next,
+            len: handle.metadata().map_or(0, |m| m.len()),
+            base: Some(line),
+            size,
+        }
+    }
+
+    /// The next chunk, or `None` at the end. With `follow`, the end is the file's length when
+    /// the last chunk was handed out, so that a file growing while it is read is read to its
+    /// new end; without, the length seen when the chunks began.
+    pub(crate) fn next_chunk(&mut self, follow: bool) -> Option<Chunk> {
+        if follow && self.next >= self.len {
+            self.len = self.handle.metadata().map_or(self.len, |m| m.len());
+        }
+        if self.next >= self.len {
+            return None;
+        }
+        let start = self.next;
+        self.next = (start + self.size).min(self.len);
+        Some(Chunk {
+            start,
+            end: self.next,
+            base: self.base.take(),
+        })
+    }
+}
+
+#[cfg(unix)]
 /// The records of an NDJSON file whose lines start in the byte range `start..end`, read with
 /// positioned reads so that several threads can read one file at once.
 ///
@@ -37,6 +104,7 @@ pub(crate) fn read_ndjson_chunk(
     read_chunk_capped(file, start, end, at_line_start, buf, MAX_RECORD_BYTES)
 }
 
+#[cfg(unix)]
 fn read_chunk_capped(
     file: &File,
     start: u64,
@@ -127,6 +195,7 @@ fn read_chunk_capped(
     Ok((batch, newlines))
 }
 
+#[cfg(unix)]
 /// Reads up to `want` bytes of `file` from `offset` into `buf` at `at`, growing `buf` if it is
 /// shorter (bytes past what is read are left as they were); returns how many were read, fewer
 /// than `want` only at the end of the file.
@@ -153,7 +222,7 @@ fn read_at_most(
     Ok(got)
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use std::io::Read;
 

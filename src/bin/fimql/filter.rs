@@ -18,6 +18,7 @@ use fimql::group::GroupBy;
 use fimql::stream::{Batch, Codec, Item, Layout, RecordReader};
 use fimql::{Filter, Options};
 
+use crate::chunks::Chunked;
 use crate::histogram::{BucketArg, Chart};
 use crate::live;
 use crate::output::{ColorArg, OutputFormat, Rows, color_on};
@@ -544,18 +545,6 @@ struct Opened {
 /// The size of a chunk read on its own.
 const CHUNK_BYTES: u64 = fimql::stream::BATCH_BYTES as u64;
 
-/// A plain NDJSON file being handed out in chunks.
-struct Chunked {
-    file: usize,
-    handle: Arc<File>,
-    /// Where the next chunk starts.
-    next: u64,
-    /// The file's length, as last seen.
-    len: u64,
-    /// The line number at `next`, until the first chunk is handed out.
-    base: Option<u64>,
-}
-
 /// How the run goes on after a batch.
 enum Flow {
     Continue,
@@ -620,19 +609,14 @@ impl Inputs {
     /// made with [`Inputs::chunking`], a whole compressed file, opened, for the caller to read.
     fn next_unit(&mut self) -> Option<Unit> {
         if let Some(c) = &mut self.chunked {
-            if c.next >= c.len {
-                // The end as last seen; the file may have grown since.
-                c.len = c.handle.metadata().map_or(c.len, |m| m.len());
-            }
-            if c.next < c.len {
-                let start = c.next;
-                c.next = (start + CHUNK_BYTES).min(c.len);
+            // The file may have grown since its first batch: it is read to its end as last seen.
+            if let Some(chunk) = c.next_chunk(true) {
                 return Some(Unit::Chunk(Claim {
                     file: c.file,
                     handle: Arc::clone(&c.handle),
-                    start,
-                    end: c.next,
-                    base: c.base.take(),
+                    start: chunk.start,
+                    end: chunk.end,
+                    base: chunk.base,
                 }));
             }
             self.chunked = None;
@@ -648,14 +632,7 @@ impl Inputs {
         if let (Msg::Batch { file, .. }, Some((at, reader))) = (&msg, &self.reader) {
             let resume = reader.resume_point();
             if let (true, Some(handle), Some((next, line))) = (*at == *file, &self.plain, resume) {
-                let len = handle.metadata().map_or(0, |m| m.len());
-                self.chunked = Some(Chunked {
-                    file: *file,
-                    handle: Arc::clone(handle),
-                    next,
-                    len,
-                    base: Some(line),
-                });
+                self.chunked = Some(Chunked::new(*file, handle, (next, line), CHUNK_BYTES));
                 // The bytes the reader read past `next` are read again in chunks, and
                 // counted then.
                 if let Some(read) = self.plain_read.take() {

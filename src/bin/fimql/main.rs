@@ -7,7 +7,6 @@
 // The command-line tool is the one place that prints; the library may not (see Cargo.toml).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-#[cfg(unix)]
 mod chunks;
 mod commands;
 mod filter;

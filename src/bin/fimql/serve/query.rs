@@ -27,6 +27,7 @@ use fimql::Filter;
 use fimql::stream::{Batch, Codec, Item, Layout, RecordReader};
 
 use super::extract::{Val, extract, extract_first};
+use crate::chunks::{Chunk, Chunked};
 
 /// The bytes of a chunk of a plain NDJSON file handed to one worker.
 const CHUNK_BYTES: u64 = 4 << 20;
@@ -630,14 +631,6 @@ struct Inputs<'s> {
     units: Vec<UnitInfo>,
 }
 
-struct Chunked {
-    file: usize,
-    handle: Arc<File>,
-    next: u64,
-    len: u64,
-    base: Option<u64>,
-}
-
 impl<'s> Inputs<'s> {
     fn new(sources: &'s [Source]) -> Inputs<'s> {
         Inputs {
@@ -658,10 +651,9 @@ impl<'s> Inputs<'s> {
     fn next(&mut self, mut buf: Vec<u8>) -> Option<Work> {
         loop {
             if let Some(c) = &mut self.chunked {
-                if c.next < c.len {
-                    let (file, start) = (c.file, c.next);
-                    c.next = (start + CHUNK_BYTES).min(c.len);
-                    let (end, handle, base) = (c.next, Arc::clone(&c.handle), c.base.take());
+                // A query reads a file to the end it had when its chunks began.
+                if let Some(Chunk { start, end, base }) = c.next_chunk(false) {
+                    let (file, handle) = (c.file, Arc::clone(&c.handle));
                     let unit = self.unit(
                         file,
                         Lines::Chunk {
@@ -700,13 +692,9 @@ impl<'s> Inputs<'s> {
             match reader.next_batch() {
                 Ok(Some(batch)) => {
                     let chunked = match (plain.as_ref(), reader.layout(), reader.resume_point()) {
-                        (Some(handle), Some(Layout::Ndjson), Some((next, line))) => Some(Chunked {
-                            file,
-                            handle: Arc::clone(handle),
-                            next,
-                            len: handle.metadata().map_or(0, |m| m.len()),
-                            base: Some(line),
-                        }),
+                        (Some(handle), Some(Layout::Ndjson), Some(resume)) => {
+                            Some(Chunked::new(file, handle, resume, CHUNK_BYTES))
+                        }
                         _ => None,
                     };
                     if chunked.is_some() {
