@@ -246,7 +246,53 @@ pub fn parse_event_date(text: &str) -> Option<Instant> {
     if !b.is_empty() && b.iter().all(u8::is_ascii_digit) {
         return text.parse().ok().and_then(DateTime::from_timestamp_millis);
     }
-    parse_iso(text).ok().map(|(at, _)| at)
+    fast_event_date(b).or_else(|| parse_iso(text).ok().map(|(at, _)| at))
+}
+
+/// The usual shape of an event timestamp, read without the general parser:
+/// `YYYY-MM-DDTHH:MM:SS.mmm` followed by `Z`, `±HHMM` or `±HH:MM`. `None` for any other text,
+/// and for values out of range, which the general parser then reads (and refuses) as usual; for
+/// the rest it gives the same instant as [`parse_iso`].
+fn fast_event_date(b: &[u8]) -> Option<Instant> {
+    let (time, zone) = b.split_at_checked(23)?;
+    let t: &[u8; 23] = time.try_into().ok()?;
+    if t[4] != b'-' || t[7] != b'-' || t[10] != b'T' || t[13] != b':' || t[16] != b':' {
+        return None;
+    }
+    if t[19] != b'.' {
+        return None;
+    }
+    let n = |at: usize, len: usize| -> Option<u32> {
+        t[at..at + len].iter().try_fold(0u32, |v, &d| {
+            d.is_ascii_digit().then(|| v * 10 + u32::from(d - b'0'))
+        })
+    };
+    let offset = match zone {
+        b"Z" => 0,
+        [s @ (b'+' | b'-'), h1, h2, rest @ ..] => {
+            let (m1, m2) = match rest {
+                [m1, m2] | [b':', m1, m2] => (m1, m2),
+                _ => return None,
+            };
+            let digits = [*h1, *h2, *m1, *m2];
+            if !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let [h1, h2, m1, m2] = digits.map(|d| i64::from(d - b'0'));
+            let (h, m) = (h1 * 10 + h2, m1 * 10 + m2);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let v = h * 3600 + m * 60;
+            if *s == b'-' { -v } else { v }
+        }
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(n(0, 4)? as i32, n(5, 2)?, n(8, 2)?)?;
+    let time = NaiveTime::from_hms_milli_opt(n(11, 2)?, n(14, 2)?, n(17, 2)?, n(20, 3)?)?;
+    date.and_time(time)
+        .and_utc()
+        .checked_sub_signed(TimeDelta::seconds(offset))
 }
 
 /// An event's date as a JSON integer of epoch milliseconds.
@@ -473,5 +519,72 @@ mod tests {
         );
         assert_eq!(parse_event_date("not a date"), None);
         assert_eq!(parse_event_date("now"), None);
+    }
+
+    /// The shortcut for the usual timestamp shape gives what the general parser gives, and
+    /// leaves to it every value out of range (February 29th of a common year, hour 24, a zone
+    /// of 24 hours).
+    #[test]
+    fn the_usual_shape_is_read_as_the_general_parser_reads_it() {
+        let general = |s: &str| parse_iso(s).ok().map(|(at, _)| at);
+        for s in [
+            "2023-01-24T19:59:04.068+0000",
+            "2023-01-24T19:59:04.068-0530",
+            "2023-01-24T19:59:04.068+05:30",
+            "2023-01-24T19:59:04.068Z",
+            "2024-02-29T23:59:59.999+2359",
+            "0000-01-01T00:00:00.000+0100",
+            "9999-12-31T23:59:59.999-2359",
+        ] {
+            assert!(fast_event_date(s.as_bytes()).is_some(), "{s}");
+            assert_eq!(fast_event_date(s.as_bytes()), general(s), "{s}");
+        }
+        for s in [
+            "2023-02-29T00:00:00.000Z",
+            "2023-13-01T00:00:00.000Z",
+            "2023-00-01T00:00:00.000Z",
+            "2023-01-00T00:00:00.000Z",
+            "2023-01-24T24:00:00.000Z",
+            "2023-01-24T23:60:00.000Z",
+            "2023-01-24T23:59:60.000Z",
+            "2023-01-24T19:59:04.068+2400",
+            "2023-01-24T19:59:04.068+0060",
+            "2023-01-24T19:59:04.068+00:0",
+            "2023-01-24T19:59:04.068+0",
+            "2023-01-24T19:59:04.068",
+            "2023-01-24T19:59:04.0689Z",
+            "2023-01-24T19:59:04Z",
+            "2023-1-24T19:59:04.068Z",
+            "2023-01-24 19:59:04.068Z",
+            "2023-01-24T19:59:04.06xZ",
+        ] {
+            assert_eq!(fast_event_date(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Timestamps of the usual shape with any digits, and the same with one byte replaced:
+        /// the shortcut never disagrees with the general parser.
+        #[test]
+        fn the_shortcut_agrees_with_the_general_parser(
+            s in "[0-9]{4}-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-6][0-9]:[0-6][0-9]\\.[0-9]{3}(Z|[+-][0-2][0-9]:?[0-6][0-9])",
+            at in 0usize..29,
+            byte in proptest::prelude::any::<u8>(),
+        ) {
+            let general = |s: &str| parse_iso(s).ok().map(|(at, _)| at);
+            proptest::prop_assert_eq!(parse_event_date(&s), general(&s));
+            if let Some(fast) = fast_event_date(s.as_bytes()) {
+                proptest::prop_assert_eq!(Some(fast), general(&s));
+            }
+            let mut bytes = s.clone().into_bytes();
+            if let Some(b) = bytes.get_mut(at) {
+                *b = byte;
+            }
+            if let Ok(changed) = std::str::from_utf8(&bytes)
+                && let Some(fast) = fast_event_date(changed.as_bytes())
+            {
+                proptest::prop_assert_eq!(Some(fast), general(changed));
+            }
+        }
     }
 }
