@@ -8,7 +8,8 @@
 # tool if installed, otherwise the crate's example `zstd_compress`), builds fimql in release mode,
 # then times F1 and F4 (the filters of benches/compare.sh) with --jobs 1 and --jobs 2 on the four
 # plain, gzip and zstd files, and `gzip -dc` / `zstd -dc` of the four files to /dev/null, and the
-# decoder fimql uses for gzip alone (the example `gunzip`: flate2 with zlib-rs). The
+# decoder fimql uses for gzip alone (the example `gunzip`: flate2 with zlib-rs, read in pieces of
+# the size fimql reads, 1 MiB). The
 # commands take turns, REPEAT rounds (default 3), and the fastest run of each counts: on a shared
 # machine single runs move by 20% or more. Runs are warm, output goes to /dev/null.
 # Checks that the counts of matches on plain, gzip and zstd input agree, then prints a Markdown
@@ -28,7 +29,7 @@ if [ -z "${FIMQL:-}" ]; then
   cargo build --release --quiet
   FIMQL=target/release/fimql
 fi
-# The decoder fimql uses (flate2 with zlib-rs), alone.
+# The decoder fimql uses (flate2 with zlib-rs, through fimql::stream::open_detected), alone.
 cargo build --release --quiet --example gunzip
 GUNZIP=target/release/examples/gunzip
 BYTES=$(stat -L -c %s "$DATA")

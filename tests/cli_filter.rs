@@ -268,6 +268,57 @@ fn reads_gzip_from_files_and_standard_input() {
 }
 
 #[test]
+fn gzip_members_cut_anywhere_read_as_one_stream_over_many_batches() {
+    let dir = TempDir::new("gzip-members");
+    // About 4 MB: several of the reader's 1 MiB batches. Line 30,001 is malformed.
+    let mut input = String::new();
+    for n in 0..40_000 {
+        if n == 30_000 {
+            input.push_str("{\"data\": not json}\n");
+        }
+        let action = ["Create", "Delete", "Content"][n % 3];
+        input.push_str(&event(n, action, "LINUX"));
+        input.push('\n');
+    }
+    let bytes = input.as_bytes();
+    // Gzip members cut inside records, one of them empty and the last a single byte (the final
+    // newline): their decompressed bytes one after another are the input.
+    let cuts = [
+        0,
+        1_000_003,
+        1_000_004,
+        1_000_004,
+        2_500_017,
+        bytes.len() - 1,
+        bytes.len(),
+    ];
+    let mut gz = Vec::new();
+    for pair in cuts.windows(2) {
+        gz.extend(gzip(&bytes[pair[0]..pair[1]]));
+    }
+    let plain = dir.write("events.ndjson", bytes);
+    let members = dir.write("events.ndjson.gz", &gz);
+    let want = filter(&["action:Create", &plain]);
+    assert_eq!(code(&want), 2, "{}", stderr(&want));
+    assert_eq!(stdout(&want).lines().count(), 13_334);
+    for jobs in ["1", "2"] {
+        let o = filter(&["--jobs", jobs, "action:Create", &members]);
+        assert_eq!(code(&o), 2, "--jobs {jobs}: {}", stderr(&o));
+        assert!(
+            stdout(&o) == stdout(&want),
+            "--jobs {jobs}: the outputs differ"
+        );
+        // The malformed record is named at its line, across the member boundaries.
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&format!("{members}:30001: ")),
+            "--jobs {jobs}: {err}"
+        );
+        assert!(err.contains("1 of 40001 records skipped"), "{err}");
+    }
+}
+
+#[test]
 fn several_files_in_order_with_layouts_detected_per_file() {
     let dir = TempDir::new("several");
     let a = dir.write(
