@@ -136,11 +136,9 @@ pub struct FilterArgs {
     /// Evaluate unknown tokens as raw JSON paths (typed as text) instead of rejecting them.
     #[arg(long)]
     allow_unknown: bool,
-    /// Worker threads that filter (default: all cores). Reading and decompressing run beside
-    /// them: with 1, the input is read (and decompressed) on a second thread while the worker
-    /// filters. With 2 or more, an uncompressed NDJSON file is read by all of them at once, at
-    /// independent offsets, and each compressed (gzip, zstd) file is decompressed on a thread of
-    /// its own, several files at once; output keeps the input order.
+    /// Worker threads (default: all cores). With 2 or more, an uncompressed NDJSON file is read
+    /// by all of them at once, at independent offsets, and each compressed (gzip, zstd) file is
+    /// decompressed on a thread of its own, several files at once; output keeps the input order.
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// Input layout (default: detected per file from its first lines). A file whose start does
@@ -324,11 +322,9 @@ pub fn run(args: FilterArgs) -> u8 {
             None => sink.rows.as_ref().and_then(Rows::projection),
         },
     };
-    let flow = if jobs == 1 {
-        // One worker, filtering on this thread. The input is read (decompressed, split into
-        // records) on a thread of its own, so that reading overlaps filtering, and so that for
-        // input that arrives over time a table waiting for its widths can start while no input
-        // comes (see `Sink::tick`).
+    let flow = if jobs == 1 && live_input {
+        // Input that arrives over time: read on a thread of its own, so that a table waiting
+        // for its widths can start while no input comes (see `Sink::tick`).
         let mut matcher = filter.matcher().with_prefilter(prefilter);
         let mut inputs = Inputs::new(files.clone(), layout);
         let (tx, rx) = sync_channel::<Msg>(1);
@@ -359,6 +355,22 @@ pub fn run(args: FilterArgs) -> u8 {
                 break flow;
             }
         }
+    } else if jobs == 1 {
+        // Everything on this thread.
+        let mut matcher = filter.matcher().with_prefilter(prefilter);
+        let mut inputs = Inputs::new(files.clone(), layout);
+        let mut flow = Flow::Continue;
+        while let Some(msg) = inputs.next() {
+            let outcomes = evaluate(&mut matcher, &msg, &select);
+            flow = sink.take(&msg, &outcomes);
+            if let Msg::Batch { batch, .. } = msg {
+                inputs.recycle(batch.bytes);
+            }
+            if !matches!(flow, Flow::Continue) {
+                break;
+            }
+        }
+        flow
     } else {
         pipeline(
             Arc::new(filter),
