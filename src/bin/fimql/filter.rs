@@ -3,11 +3,11 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
-use std::time::Instant as Clock;
+use std::time::{Duration, Instant as Clock};
 
 use clap::Args;
 use fimql::catalog::Scope;
@@ -532,8 +532,9 @@ enum Unit {
     Ready(Msg),
     /// A chunk to read, then filter.
     Chunk(Claim),
-    /// A whole compressed file to decompress (on a reader thread of its own) and filter.
-    Compressed(Opened),
+    /// A whole compressed file to decompress and filter, and how many input files are still to
+    /// be opened after it.
+    Compressed(Opened, usize),
 }
 
 /// A file opened for reading by batches.
@@ -623,7 +624,10 @@ impl Inputs {
         }
         if self.whole_compressed && self.reader.is_none() {
             match self.open_next()? {
-                Ok((opened, true)) => return Some(Unit::Compressed(opened)),
+                Ok((opened, true)) => {
+                    let left = self.files.len() - self.next_file;
+                    return Some(Unit::Compressed(opened, left));
+                }
                 Ok((opened, false)) => self.reader = Some((opened.file, opened.reader)),
                 Err(msg) => return Some(Unit::Ready(msg)),
             }
@@ -925,6 +929,8 @@ fn pipeline(
     let (done_tx, done_rx) = sync_channel::<(u64, Done)>(in_flight);
     let (recycle_tx, recycle_rx) = channel::<Vec<u8>>();
     let recycle_rx = Arc::new(Mutex::new(recycle_rx));
+    // What the filtered batches of compressed files ahead of the writer hold, in all.
+    let finished = Arc::new(AtomicUsize::new(0));
     for _ in 0..jobs {
         let (inputs, token_rx, recycle_rx) = (
             Arc::clone(&inputs),
@@ -934,6 +940,7 @@ fn pipeline(
         let done_tx = done_tx.clone();
         let filter = Arc::clone(&filter);
         let select = select.clone();
+        let finished = Arc::clone(&finished);
         thread::spawn(move || {
             let mut matcher = filter.matcher().with_prefilter(prefilter);
             loop {
@@ -956,7 +963,7 @@ fn pipeline(
                         *seq += 1;
                         let buf = match unit {
                             Unit::Chunk(_) => inputs.take_buffer(),
-                            Unit::Ready(_) | Unit::Compressed(_) => Vec::new(),
+                            Unit::Ready(_) | Unit::Compressed(..) => Vec::new(),
                         };
                         (*seq - 1, unit, buf)
                     })
@@ -966,12 +973,16 @@ fn pipeline(
                 let msg = match unit {
                     Unit::Ready(msg) => msg,
                     Unit::Chunk(claim) => read_claim(claim, buf),
-                    Unit::Compressed(opened) => {
-                        let (tx, rx) = finished_queue(FILE_BUDGET);
+                    Unit::Compressed(opened, left) => {
+                        let (tx, rx) = finished_queue(&finished);
                         if done_tx.send((seq, Done::Stream(rx))).is_err() {
                             return;
                         }
-                        filter_compressed(opened, &mut matcher, &select, tx);
+                        // While other files are left for the other workers, every core has a
+                        // file to decompress and filter. Once fewer are left than workers, a
+                        // core would be idle: the file is decompressed on a thread of its own.
+                        let own_thread = left + 1 < jobs;
+                        filter_compressed(opened, own_thread, &mut matcher, &select, tx);
                         continue;
                     }
                 };
@@ -1067,26 +1078,52 @@ enum Done {
     Stream(FinishedRx),
 }
 
-/// The bytes that the filtered batches of one compressed file may hold, waiting to be written
-/// (one batch is always let through).
+/// The bytes that the filtered batches of all compressed files may hold together, waiting to be
+/// written (a file whose queue is empty may always add one batch, so that the file the writer
+/// waits for never waits for the others).
 ///
 /// Memory is bounded: with `--jobs N`, at most `3 N` units of work are in flight (read and not
-/// yet written), so at most `3 N` compressed files hold finished batches, each at most
-/// `FILE_BUDGET` plus one batch; and at most `N` files are being read, each with up to
+/// yet written), so at most `3 N` compressed files hold finished batches, in all at most
+/// `FINISHED_BYTES` plus one batch each; and at most `N` files are being read, each with up to
 /// [`RAW_BATCHES`] decompressed batches waiting to be filtered, one being read and one being
 /// filtered (of about [`fimql::stream::BATCH_BYTES`] each). In all, at most about
-/// `3 N × 17 MiB + N × 4 MiB`. Finished batches keep only the bytes of the selected records (see
-/// [`compact`]), so the bound is reached only when most records are selected; with a selective
-/// filter a file ahead of the writer rarely waits for it.
-const FILE_BUDGET: usize = 16 << 20;
+/// `64 MiB + 3 N × 1 MiB + N × 4 MiB`. Finished batches keep only the bytes of the selected
+/// records (see [`compact`]), so the bound is reached only when many records are selected. One
+/// budget for all files rather than one per file: a worker that has filtered a file ahead of the
+/// writer goes on while the file the writer waits for is decompressed, as long as what it has
+/// selected fits (a fifth of the benchmark's 133 MB files, say).
+const FINISHED_BYTES: usize = 64 << 20;
 
 /// How many decompressed batches a compressed file's reader thread may read ahead of its worker.
 const RAW_BATCHES: usize = 2;
 
-/// Decompresses and splits a compressed file on a reader thread of its own, filters its batches
-/// here as they come, and hands them on to `out` in order (until the writer stops taking them).
-fn filter_compressed(opened: Opened, matcher: &mut Matcher<'_>, select: &Select, out: FinishedTx) {
+/// Filters a compressed file's batches as they are decompressed and split, and hands them on to
+/// `out` in order (until the writer stops taking them). With `own_thread`, the file is
+/// decompressed and split on a reader thread of its own, so that reading and filtering overlap
+/// on two cores; otherwise here, between its batches.
+fn filter_compressed(
+    opened: Opened,
+    own_thread: bool,
+    matcher: &mut Matcher<'_>,
+    select: &Select,
+    out: FinishedTx,
+) {
     let Opened { file, mut reader } = opened;
+    if !own_thread {
+        while let Some(msg) = next_msg(file, &mut reader) {
+            // A read error (say, a truncated stream) ends the file.
+            let last = matches!(msg, Msg::FileError { .. });
+            let outcomes = evaluate(matcher, &msg, select);
+            let (msg, spare) = compact(msg, &outcomes);
+            if let Some(buf) = spare {
+                reader.recycle(buf);
+            }
+            if !out.push(msg, outcomes) || last {
+                return;
+            }
+        }
+        return;
+    }
     let (raw_tx, raw_rx) = sync_channel::<Msg>(RAW_BATCHES);
     let (back_tx, back_rx) = channel::<Vec<u8>>();
     thread::spawn(move || {
@@ -1094,24 +1131,10 @@ fn filter_compressed(opened: Opened, matcher: &mut Matcher<'_>, select: &Select,
             for buf in back_rx.try_iter() {
                 reader.recycle(buf);
             }
-            let (msg, last) = match reader.next_batch() {
-                Ok(Some(batch)) => {
-                    let layout = reader.layout().unwrap_or(Layout::Ndjson);
-                    let lines = Lines::Absolute;
-                    (
-                        Msg::Batch {
-                            file,
-                            batch,
-                            layout,
-                            lines,
-                        },
-                        false,
-                    )
-                }
-                Ok(None) => return,
-                // A read error (say, a truncated stream) ends the file.
-                Err(error) => (Msg::FileError { file, error }, true),
+            let Some(msg) = next_msg(file, &mut reader) else {
+                return;
             };
+            let last = matches!(msg, Msg::FileError { .. });
             if raw_tx.send(msg).is_err() || last {
                 return;
             }
@@ -1126,6 +1149,20 @@ fn filter_compressed(opened: Opened, matcher: &mut Matcher<'_>, select: &Select,
         if !out.push(msg, outcomes) {
             return;
         }
+    }
+}
+
+/// The next batch of file `file`, or the read error that ends it; `None` at its end.
+fn next_msg(file: usize, reader: &mut RecordReader<Box<dyn io::Read + Send>>) -> Option<Msg> {
+    match reader.next_batch() {
+        Ok(Some(batch)) => Some(Msg::Batch {
+            file,
+            batch,
+            layout: reader.layout().unwrap_or(Layout::Ndjson),
+            lines: Lines::Absolute,
+        }),
+        Ok(None) => None,
+        Err(error) => Some(Msg::FileError { file, error }),
     }
 }
 
@@ -1180,7 +1217,7 @@ fn compact(msg: Msg, outcomes: &[Outcome]) -> (Msg, Option<Vec<u8>>) {
     (msg, Some(old))
 }
 
-/// The memory a filtered batch holds, as counted against a file's share of [`FINISHED_BYTES`].
+/// The memory a filtered batch holds, as counted against [`FINISHED_BYTES`].
 fn held(msg: &Msg, outcomes: &[Outcome]) -> usize {
     let batch = match msg {
         Msg::Batch { batch, .. } => {
@@ -1207,31 +1244,36 @@ type Shared = Arc<(Mutex<Finished>, Condvar)>;
 /// The worker's end of a [`Finished`] queue.
 struct FinishedTx {
     shared: Shared,
-    budget: usize,
+    /// What the queues of all compressed files hold, counted against [`FINISHED_BYTES`].
+    all: Arc<AtomicUsize>,
 }
 
-/// The writer's end of a [`Finished`] queue.
-struct FinishedRx(Shared);
+/// The writer's end of a [`Finished`] queue, and what all queues hold.
+struct FinishedRx(Shared, Arc<AtomicUsize>);
 
-/// A queue of filtered batches holding at most `budget` bytes (one batch always fits).
-fn finished_queue(budget: usize) -> (FinishedTx, FinishedRx) {
+/// A queue of filtered batches, whose bytes count in `all` against [`FINISHED_BYTES`] (one
+/// batch always fits).
+fn finished_queue(all: &Arc<AtomicUsize>) -> (FinishedTx, FinishedRx) {
     let shared: Shared = Arc::default();
     let tx = FinishedTx {
         shared: Arc::clone(&shared),
-        budget,
+        all: Arc::clone(all),
     };
-    (tx, FinishedRx(shared))
+    (tx, FinishedRx(shared, Arc::clone(all)))
 }
 
 impl FinishedTx {
-    /// Queues a filtered batch, waiting while the queue is full; false once the writer is gone.
+    /// Queues a filtered batch, waiting while the queues hold [`FINISHED_BYTES`] and this one is
+    /// not empty; false once the writer is gone.
     fn push(&self, msg: Msg, outcomes: Vec<Outcome>) -> bool {
         let size = held(&msg, &outcomes);
         let (lock, cv) = &*self.shared;
         let Ok(mut q) = lock.lock() else { return false };
-        while !q.gone && q.held > 0 && q.held + size > self.budget {
-            q = match cv.wait(q) {
-                Ok(q) => q,
+        while !q.gone && q.held > 0 && self.all.load(Ordering::Relaxed) + size > FINISHED_BYTES {
+            // Room made in another file's queue does not wake this one: look again after a
+            // while (the writer, taking from this queue, does wake it).
+            q = match cv.wait_timeout(q, Duration::from_millis(5)) {
+                Ok((q, _)) => q,
                 Err(_) => return false,
             };
         }
@@ -1239,6 +1281,7 @@ impl FinishedTx {
             return false;
         }
         q.held += size;
+        self.all.fetch_add(size, Ordering::Relaxed);
         q.queue.push_back((msg, outcomes, size));
         cv.notify_all();
         true
@@ -1263,6 +1306,7 @@ impl FinishedRx {
         loop {
             if let Some((msg, outcomes, size)) = q.queue.pop_front() {
                 q.held -= size;
+                self.1.fetch_sub(size, Ordering::Relaxed);
                 cv.notify_all();
                 return Some((msg, outcomes));
             }
@@ -1279,6 +1323,9 @@ impl Drop for FinishedRx {
         let (lock, cv) = &*self.0;
         if let Ok(mut q) = lock.lock() {
             q.gone = true;
+            // What it holds is dropped with it.
+            self.1
+                .fetch_sub(std::mem::take(&mut q.held), Ordering::Relaxed);
         }
         cv.notify_all();
     }
