@@ -136,9 +136,11 @@ pub struct FilterArgs {
     /// Evaluate unknown tokens as raw JSON paths (typed as text) instead of rejecting them.
     #[arg(long)]
     allow_unknown: bool,
-    /// Worker threads (default: all cores). With 2 or more, an uncompressed NDJSON file is read
-    /// by all of them at once, at independent offsets, and each compressed (gzip, zstd) file is
-    /// decompressed on a thread of its own, several files at once; output keeps the input order.
+    /// Worker threads (default: all cores; 1 runs everything on one thread). With 2 or more, an
+    /// uncompressed NDJSON file is read by all of them at once, at independent offsets, and
+    /// compressed (gzip, zstd) files are decompressed several at once, each by the worker that
+    /// filters it, or on a thread of its own beside that worker once fewer files are left than
+    /// workers; output keeps the input order.
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// Input layout (default: detected per file from its first lines). A file whose start does
