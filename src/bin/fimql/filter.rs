@@ -139,8 +139,8 @@ pub struct FilterArgs {
     /// Worker threads (default: all cores; 1 runs everything on one thread). With 2 or more, an
     /// uncompressed NDJSON file is read by all of them at once, at independent offsets, and
     /// compressed (gzip, zstd) files are decompressed several at once, each by the worker that
-    /// filters it, or on a thread of its own beside that worker once fewer files are left than
-    /// workers; output keeps the input order.
+    /// filters it, or on a thread of its own beside that worker when fewer files are being read
+    /// or left than workers (one file and `--jobs 2`, say); output keeps the input order.
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// Input layout (default: detected per file from its first lines). A file whose start does
@@ -534,8 +534,8 @@ enum Unit {
     Ready(Msg),
     /// A chunk to read, then filter.
     Chunk(Claim),
-    /// A whole compressed file to decompress and filter, and how many input files are still to
-    /// be opened after it.
+    /// A whole compressed file to decompress and filter, and how many input files are left to
+    /// open after it.
     Compressed(Opened, usize),
 }
 
@@ -933,6 +933,8 @@ fn pipeline(
     let recycle_rx = Arc::new(Mutex::new(recycle_rx));
     // What the filtered batches of compressed files ahead of the writer hold, in all.
     let finished = Arc::new(AtomicUsize::new(0));
+    // The compressed files being filtered.
+    let active = Arc::new(AtomicUsize::new(0));
     for _ in 0..jobs {
         let (inputs, token_rx, recycle_rx) = (
             Arc::clone(&inputs),
@@ -943,6 +945,7 @@ fn pipeline(
         let filter = Arc::clone(&filter);
         let select = select.clone();
         let finished = Arc::clone(&finished);
+        let active = Arc::clone(&active);
         thread::spawn(move || {
             let mut matcher = filter.matcher().with_prefilter(prefilter);
             loop {
@@ -980,11 +983,13 @@ fn pipeline(
                         if done_tx.send((seq, Done::Stream(rx))).is_err() {
                             return;
                         }
-                        // While other files are left for the other workers, every core has a
-                        // file to decompress and filter. Once fewer are left than workers, a
-                        // core would be idle: the file is decompressed on a thread of its own.
-                        let own_thread = left + 1 < jobs;
+                        // While there are as many files being filtered or left to open as
+                        // workers, every core has a file to decompress and filter. With fewer,
+                        // a core would be idle: the file is decompressed on a thread of its own.
+                        let busy = active.fetch_add(1, Ordering::Relaxed) + 1;
+                        let own_thread = left + busy < jobs;
                         filter_compressed(opened, own_thread, &mut matcher, &select, tx);
+                        active.fetch_sub(1, Ordering::Relaxed);
                         continue;
                     }
                 };
