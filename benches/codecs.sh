@@ -13,7 +13,9 @@
 # commands take turns, REPEAT rounds (default 3), and the fastest run of each counts: on a shared
 # machine single runs move by 20% or more. Runs are warm, output goes to /dev/null.
 # Checks that the counts of matches on plain, gzip and zstd input agree, then prints a Markdown
-# table: seconds, MB/s of decompressed input, and the ratio to --jobs 1 on the same input.
+# table: seconds, MB/s of decompressed input, and the ratio to --jobs 1 on the same input; and the
+# medians of the per-round ratios behind the two gzip targets (`--jobs 1` / `gzip -dc`, `--jobs 1`
+# / `--jobs 2`), less exposed to one lucky run than ratios of best runs.
 # FIMQL=path times a fimql built already instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,11 +82,27 @@ keep() {
 }
 
 NAMES=()
+declare -A CUR
 run() {
   local name=$1
   shift
   [ "$round" = 1 ] && NAMES+=("$name")
-  keep "$name" "$(once "$@")"
+  CUR[$name]=$(once "$@")
+  keep "$name" "${CUR[$name]}"
+}
+
+# The two gzip targets as ratios of runs of the same round, for the medians printed at the end:
+# `--jobs 1` / `gzip -dc` and `--jobs 1` / `--jobs 2`, on F1 and F4.
+declare -A RATIOS
+ratio() {
+  RATIOS[$1]+="$(awk -v a="$2" -v b="$3" 'BEGIN { print a / b }') "
+}
+
+# spread RATIO...: "median (min–max)".
+spread() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
+    printf "%.2f (%.2f–%.2f)", m, v[1], v[NR] }'
 }
 
 have_zstd=0
@@ -105,6 +123,10 @@ for round in $(seq "$REPEAT"); do
   run "gzip|-|gzip -dc" gzip -dc "${GZ[@]}"
   run "gzip|-|zlib-rs alone" "$GUNZIP" "${GZ[@]}"
   [ "$have_zstd" = 1 ] && run "zstd|-|zstd -dc" zstd -dc "${ZST[@]}"
+  for fname in F1 F4; do
+    ratio "$fname|dc" "${CUR[gzip|$fname|fimql --jobs 1]}" "${CUR[gzip|-|gzip -dc]}"
+    ratio "$fname|j2" "${CUR[gzip|$fname|fimql --jobs 1]}" "${CUR[gzip|$fname|fimql --jobs 2]}"
+  done
 done
 
 echo "| input (4 files) | filter | command | seconds | MB/s | vs --jobs 1 |"
@@ -119,3 +141,12 @@ for name in "${NAMES[@]}"; do
 done
 echo
 echo "Best of $REPEAT alternating rounds; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo
+echo "Gzip, per-round ratios, median (min–max):"
+echo
+echo "| filter | \`--jobs 1\` / \`gzip -dc\` | \`--jobs 1\` / \`--jobs 2\` |"
+echo "| --- | ---: | ---: |"
+for fname in F1 F4; do
+  # shellcheck disable=SC2086 # the ratios are words
+  echo "| $fname | $(spread ${RATIOS[$fname|dc]}) | $(spread ${RATIOS[$fname|j2]}) |"
+done
