@@ -13,7 +13,8 @@
 # phase over all tools. Runs are warm (the file is read once before the first run so it is in the
 # page cache), with output to /dev/null.
 # Prints a Markdown table: seconds, events/s, MB/s, max RSS and the ratio to py_filter.py; then,
-# per filter, the median of the per-round ratios py_filter.py / --jobs 1 and --jobs 1 / --jobs 2.
+# per filter, the median of the per-round ratios py_filter.py / --jobs 1, DuckDB / --jobs 1 (DuckDB
+# runs right after --jobs 1 in each round) and --jobs 1 / --jobs 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-200000}
@@ -103,18 +104,21 @@ ROUNDS=()
 for i in 1 2 3 4; do
   f=F$i; fil=F$i; jqf=J$i; dq=D$i
   BEST=()
-  PY_J1=(); J1_J2=()
+  PY_J1=(); J1_J2=(); DU_J1=()
   # The tools take turns, round after round, so that a change in the machine's speed (common
   # on shared machines) falls on all of them alike; the fastest run of each counts.
   for k in $(seq "$REPEAT"); do
     py=$(once python3 "$KIT/py_filter.py" "$f" "$DATA"); keep py "$py"
     j1=$(once "$FIMQL" filter --jobs 1 --quiet "${!fil}" "$DATA"); keep j1 "$j1"
+    if [ $have_duckdb = 1 ]; then
+      du=$(once "$PYTHON" -c "$(duck "${!dq}")"); keep duck "$du"
+      DU_J1+=("$(awk -v a="${du% *}" -v b="${j1% *}" 'BEGIN { print a / b }')")
+    fi
     j2=$(once "$FIMQL" filter --jobs 2 --quiet "${!fil}" "$DATA"); keep j2 "$j2"
     # Ratios of runs made next to each other, less exposed to a lucky single run.
     PY_J1+=("$(awk -v a="${py% *}" -v b="${j1% *}" 'BEGIN { print a / b }')")
     J1_J2+=("$(awk -v a="${j1% *}" -v b="${j2% *}" 'BEGIN { print a / b }')")
     keep pre "$(once "$FIMQL" filter --jobs 1 --prefilter --quiet "${!fil}" "$DATA")"
-    if [ $have_duckdb = 1 ]; then keep duck "$(once "$PYTHON" -c "$(duck "${!dq}")")"; fi
   done
   PY=${BEST[py]% *}
   row "py_filter.py" "$f" "${PY} 0"
@@ -123,11 +127,13 @@ for i in 1 2 3 4; do
   row "fimql --jobs 1 --prefilter" "$f" "${BEST[pre]}"
   if [ $have_jq = 1 ]; then row "jq" "$f" "$(once jq -c "${!jqf}" "$DATA")"; fi
   if [ $have_duckdb = 1 ]; then row "DuckDB threads=1" "$f" "${BEST[duck]}"; fi
-  ROUNDS+=("| $f | $(spread "${PY_J1[@]}") | $(spread "${J1_J2[@]}") |")
+  du_j1=-
+  [ ${#DU_J1[@]} -gt 0 ] && du_j1=$(spread "${DU_J1[@]}")
+  ROUNDS+=("| $f | $(spread "${PY_J1[@]}") | $du_j1 | $(spread "${J1_J2[@]}") |")
 done
 echo
 echo "Per round ($REPEAT rounds), median (min–max):"
 echo
-echo "| filter | py_filter.py / fimql --jobs 1 | fimql --jobs 1 / --jobs 2 |"
-echo "|---|---|---|"
+echo "| filter | py_filter.py / fimql --jobs 1 | DuckDB threads=1 / fimql --jobs 1 | fimql --jobs 1 / --jobs 2 |"
+echo "|---|---|---|---|"
 printf '%s\n' "${ROUNDS[@]}"
