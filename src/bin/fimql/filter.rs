@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
@@ -728,6 +728,11 @@ impl Inputs {
 /// Chunks of plain files read on their own are counted apart (see [`Progress::update`]).
 static READ: AtomicU64 = AtomicU64::new(0);
 
+/// Whether reads are counted in [`READ`]: only while a progress bar shows them. Without it,
+/// files are read as they are, not through [`Counted`], whose plain `read` makes the standard
+/// library zero each buffer before reading into it (a file reads straight into it).
+static COUNTING: AtomicBool = AtomicBool::new(false);
+
 /// A regular input file whose reads are counted in [`READ`] (and in `count`, the file's own).
 struct Counted {
     file: File,
@@ -794,8 +799,8 @@ fn open_any(name: &str) -> io::Result<OpenedInput> {
         return Ok((input, None, codec, codec == Codec::Plain, None));
     }
     let second = f.try_clone().ok();
-    // Standard input is not in the progress bar's total.
-    let (input, codec, count) = if name == "-" {
+    // Standard input is not in the progress bar's total, and without a bar nothing is counted.
+    let (input, codec, count) = if name == "-" || !COUNTING.load(Ordering::Relaxed) {
         let (input, codec) = fimql::stream::open_detected(f)?;
         (input, codec, None)
     } else {
@@ -1605,6 +1610,7 @@ struct Progress {
 impl Progress {
     fn new(total: u64, quiet: bool) -> Self {
         let show = !quiet && io::stderr().is_terminal() && total > 4 << 20;
+        COUNTING.store(show, Ordering::Relaxed);
         let bar = show.then(|| {
             let target = indicatif::ProgressDrawTarget::term_like_with_hz(Box::new(Stderr), 20);
             let bar = indicatif::ProgressBar::with_draw_target(Some(total), target);
