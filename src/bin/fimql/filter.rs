@@ -1125,12 +1125,7 @@ fn filter_compressed(
         while let Some(msg) = next_msg(file, &mut reader) {
             // A read error (say, a truncated stream) ends the file.
             let last = matches!(msg, Msg::FileError { .. });
-            let outcomes = evaluate(matcher, &msg, select);
-            let (msg, spare) = compact(msg, &outcomes);
-            if let Some(buf) = spare {
-                reader.recycle(buf);
-            }
-            if !out.push(msg, outcomes) || last {
+            if !filter_batch(msg, matcher, select, &out, |buf| reader.recycle(buf)) || last {
                 return;
             }
         }
@@ -1153,15 +1148,31 @@ fn filter_compressed(
         }
     });
     for msg in raw_rx {
-        let outcomes = evaluate(matcher, &msg, select);
-        let (msg, spare) = compact(msg, &outcomes);
-        if let Some(buf) = spare {
+        let recycle = |buf| {
             let _ = back_tx.send(buf);
-        }
-        if !out.push(msg, outcomes) {
+        };
+        if !filter_batch(msg, matcher, select, &out, recycle) {
             return;
         }
     }
+}
+
+/// Filters one batch of a compressed file, hands its spare buffer to `recycle` and the filtered
+/// batch to `out` (in that order, so that the reader has the buffer back while `out` may wait);
+/// false once the writer is gone.
+fn filter_batch(
+    msg: Msg,
+    matcher: &mut Matcher<'_>,
+    select: &Select,
+    out: &FinishedTx,
+    recycle: impl FnOnce(Vec<u8>),
+) -> bool {
+    let outcomes = evaluate(matcher, &msg, select);
+    let (msg, spare) = compact(msg, &outcomes);
+    if let Some(buf) = spare {
+        recycle(buf);
+    }
+    out.push(msg, outcomes)
 }
 
 /// The next batch of file `file`, or the read error that ends it; `None` at its end.
@@ -1695,6 +1706,15 @@ impl Stderr {
     fn write(&self, s: &str) -> io::Result<()> {
         io::stderr().lock().write_all(s.as_bytes())
     }
+
+    /// Moves the cursor `n` places in the direction of the ANSI code `dir` (`A` up, `B` down,
+    /// `C` right, `D` left); nothing for 0.
+    fn move_cursor(&self, n: usize, dir: char) -> io::Result<()> {
+        if n > 0 {
+            self.write(&format!("\x1b[{n}{dir}"))?;
+        }
+        Ok(())
+    }
 }
 
 impl indicatif::TermLike for Stderr {
@@ -1703,31 +1723,19 @@ impl indicatif::TermLike for Stderr {
     }
 
     fn move_cursor_up(&self, n: usize) -> io::Result<()> {
-        if n > 0 {
-            self.write(&format!("\x1b[{n}A"))?;
-        }
-        Ok(())
+        self.move_cursor(n, 'A')
     }
 
     fn move_cursor_down(&self, n: usize) -> io::Result<()> {
-        if n > 0 {
-            self.write(&format!("\x1b[{n}B"))?;
-        }
-        Ok(())
+        self.move_cursor(n, 'B')
     }
 
     fn move_cursor_right(&self, n: usize) -> io::Result<()> {
-        if n > 0 {
-            self.write(&format!("\x1b[{n}C"))?;
-        }
-        Ok(())
+        self.move_cursor(n, 'C')
     }
 
     fn move_cursor_left(&self, n: usize) -> io::Result<()> {
-        if n > 0 {
-            self.write(&format!("\x1b[{n}D"))?;
-        }
-        Ok(())
+        self.move_cursor(n, 'D')
     }
 
     fn write_line(&self, s: &str) -> io::Result<()> {
