@@ -139,6 +139,16 @@ test('completion offers token names and enum values', async () => {
   await waitForCount(cliCount('platform:LINUX'));
 });
 
+test('completions stay open when the filter is left and taken again at once', async () => {
+  // The list closes 150 ms after the filter loses focus; typing again before then keeps it.
+  await page.locator('h1').click();
+  await typeFilter('sever');
+  await page.waitForTimeout(400);
+  const item = page.locator('[data-testid=completions] li[data-insert="severity:"]');
+  assert.ok(await item.isVisible(), 'the completion list was closed by the earlier blur');
+  await page.keyboard.press('Escape');
+});
+
 test('clicking a group-by bar adds its term to the filter', async () => {
   await typeFilter('severity>=1');
   await waitForCount(cliCount('severity>=1'));

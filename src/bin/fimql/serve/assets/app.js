@@ -117,7 +117,11 @@ async function init() {
   input.addEventListener('keydown', onKey);
   input.addEventListener('scroll', syncScroll);
   input.addEventListener('click', updateCompletions);
-  input.addEventListener('blur', () => setTimeout(hideCompletions, 150));
+  // The list closes a moment after the filter loses focus (so that a click on an item lands
+  // first), unless the filter has the focus again by then and the list is the new one's.
+  input.addEventListener('blur', () => setTimeout(() => {
+    if (document.activeElement !== input) hideCompletions();
+  }, 150));
   sel.addEventListener('change', () => {
     state.groupBy = sel.value;
     schedule(false);
