@@ -14,7 +14,9 @@
 # page cache), with output to /dev/null.
 # Prints a Markdown table: seconds, events/s, MB/s, max RSS and the ratio to py_filter.py; then,
 # per filter, the median of the per-round ratios py_filter.py / --jobs 1, DuckDB / --jobs 1 (DuckDB
-# runs right after --jobs 1 in each round) and --jobs 1 / --jobs 2.
+# runs right after --jobs 1 in each round) and --jobs 1 / --jobs 2, and DuckDB / the ceiling: reading,
+# splitting and checking every record with fimql's scanner, evaluating nothing
+# (examples/ceiling.rs, run right after DuckDB), which no filter can beat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-200000}
@@ -25,7 +27,9 @@ DATA=target/bench-data/events-$COUNT-42.ndjson
 mkdir -p target/bench-data
 [ -s "$DATA" ] || python3 "$KIT/gen_events.py" --count "$COUNT" --seed 42 > "$DATA"
 cargo build --release --quiet
+cargo build --release --quiet --example ceiling
 FIMQL=target/release/fimql
+CEILING=target/release/examples/ceiling
 BYTES=$(stat -L -c %s "$DATA")
 cat "$DATA" > /dev/null
 
@@ -104,7 +108,7 @@ ROUNDS=()
 for i in 1 2 3 4; do
   f=F$i; fil=F$i; jqf=J$i; dq=D$i
   BEST=()
-  PY_J1=(); J1_J2=(); DU_J1=()
+  PY_J1=(); J1_J2=(); DU_J1=(); DU_CE=()
   # The tools take turns, round after round, so that a change in the machine's speed (common
   # on shared machines) falls on all of them alike; the fastest run of each counts.
   for k in $(seq "$REPEAT"); do
@@ -113,6 +117,8 @@ for i in 1 2 3 4; do
     if [ $have_duckdb = 1 ]; then
       du=$(once "$PYTHON" -c "$(duck "${!dq}")"); keep duck "$du"
       DU_J1+=("$(awk -v a="${du% *}" -v b="${j1% *}" 'BEGIN { print a / b }')")
+      ce=$(once "$CEILING" "$DATA"); keep ceiling "$ce"
+      DU_CE+=("$(awk -v a="${du% *}" -v b="${ce% *}" 'BEGIN { print a / b }')")
     fi
     j2=$(once "$FIMQL" filter --jobs 2 --quiet "${!fil}" "$DATA"); keep j2 "$j2"
     # Ratios of runs made next to each other, less exposed to a lucky single run.
@@ -126,14 +132,17 @@ for i in 1 2 3 4; do
   row "fimql --jobs 2" "$f" "${BEST[j2]}"
   row "fimql --jobs 1 --prefilter" "$f" "${BEST[pre]}"
   if [ $have_jq = 1 ]; then row "jq" "$f" "$(once jq -c "${!jqf}" "$DATA")"; fi
-  if [ $have_duckdb = 1 ]; then row "DuckDB threads=1" "$f" "${BEST[duck]}"; fi
-  du_j1=-
-  [ ${#DU_J1[@]} -gt 0 ] && du_j1=$(spread "${DU_J1[@]}")
-  ROUNDS+=("| $f | $(spread "${PY_J1[@]}") | $du_j1 | $(spread "${J1_J2[@]}") |")
+  if [ $have_duckdb = 1 ]; then
+    row "DuckDB threads=1" "$f" "${BEST[duck]}"
+    row "ceiling: read + check, no filter" "$f" "${BEST[ceiling]}"
+  fi
+  du_j1=-; du_ce=-
+  [ ${#DU_J1[@]} -gt 0 ] && du_j1=$(spread "${DU_J1[@]}") && du_ce=$(spread "${DU_CE[@]}")
+  ROUNDS+=("| $f | $(spread "${PY_J1[@]}") | $du_j1 | $du_ce | $(spread "${J1_J2[@]}") |")
 done
 echo
 echo "Per round ($REPEAT rounds), median (min–max):"
 echo
-echo "| filter | py_filter.py / fimql --jobs 1 | DuckDB threads=1 / fimql --jobs 1 | fimql --jobs 1 / --jobs 2 |"
-echo "|---|---|---|---|"
+echo "| filter | py_filter.py / fimql --jobs 1 | DuckDB threads=1 / fimql --jobs 1 | DuckDB threads=1 / ceiling | fimql --jobs 1 / --jobs 2 |"
+echo "|---|---|---|---|---|"
 printf '%s\n' "${ROUNDS[@]}"
