@@ -7,10 +7,7 @@
 #   benches/ab.sh BEFORE_BIN AFTER_BIN FILE [ROUNDS]
 set -euo pipefail
 BEFORE=$1 AFTER=$2 DATA=$3 ROUNDS=${4:-5}
-F1='action:Create'
-F2="dateTime:['2023-03-01T00:00:00.000Z'..'2023-06-30T23:59:59.999Z'] AND (action:Content OR action:Attributes) AND file.attribute.hidden:\`Added\`"
-F3='asset.name:DESKTOP* AND NOT actor.process:explorer.exe'
-F4='((severity>=4 AND platform:WINDOWS AND profiles.rules.name:*CR_*) OR (asset.tags:8543820 AND file.fullPath:"\\windows\\" AND NOT action:Delete)) AND NOT (platform:LINUX AND type:Directory) AND (action:Content OR NOT actor.userName:SYSTEM)'
+. "$(dirname "$0")/common.sh"
 cat "$DATA" > /dev/null
 seconds() {
   local start end

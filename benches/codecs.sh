@@ -9,16 +9,19 @@
 # then times F1 and F4 (the filters of benches/compare.sh) with --jobs 1 and --jobs 2 on the four
 # plain, gzip and zstd files, and `gzip -dc` / `zstd -dc` of the four files to /dev/null, and the
 # decoder fimql uses for gzip alone (the example `gunzip`: flate2 with zlib-rs, read in pieces of
-# the size fimql reads, 1 MiB). The
-# commands take turns, REPEAT rounds (default 3), and the fastest run of each counts: on a shared
-# machine single runs move by 20% or more. Runs are warm, output goes to /dev/null.
-# Checks that the counts of matches on plain, gzip and zstd input agree, then prints a Markdown
-# table: seconds, MB/s of decompressed input, and the ratio to --jobs 1 on the same input; and the
-# medians of the per-round ratios behind the two gzip targets (`--jobs 1` / `gzip -dc`, `--jobs 1`
-# / `--jobs 2`), less exposed to one lucky run than ratios of best runs.
+# the size fimql reads, 1 MiB), and DuckDB `threads=1` counting the same events in the same four
+# files, plain, gzip and zstd (DuckDB decompresses them itself; found or installed as
+# benches/compare.sh does). The commands take turns, REPEAT rounds (default 3), and the fastest
+# run of each counts: on a shared machine single runs move by 20% or more. Runs are warm, output
+# goes to /dev/null. Checks that the counts of matches on plain, gzip and zstd input agree, then
+# prints a Markdown table: seconds, MB/s of decompressed input, and the ratio to --jobs 1 on the
+# same input; and the medians of the per-round ratios behind the two gzip targets (`--jobs 1` /
+# `gzip -dc`, `--jobs 1` / `--jobs 2`) and of DuckDB / `--jobs 1` on each input, less exposed to
+# one lucky run than ratios of best runs.
 # FIMQL=path times a fimql built already instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 COUNT=${1:-200000}
 REPEAT=${REPEAT:-3}
 KIT=../shared/bench
@@ -53,8 +56,7 @@ GZ=("$PARTS"/part?.ndjson.gz)
 ZST=("$PARTS"/part?.ndjson.zst)
 cat "${PLAIN[@]}" "${GZ[@]}" "${ZST[@]}" > /dev/null
 
-F1='action:Create'
-F4='((severity>=4 AND platform:WINDOWS AND profiles.rules.name:*CR_*) OR (asset.tags:8543820 AND file.fullPath:"\\windows\\" AND NOT action:Delete)) AND NOT (platform:LINUX AND type:Directory) AND (action:Content OR NOT actor.userName:SYSTEM)'
+find_duckdb
 
 # The counts agree on every input.
 for f in "$F1" "$F4"; do
@@ -98,13 +100,6 @@ ratio() {
   RATIOS[$1]+="$(awk -v a="$2" -v b="$3" 'BEGIN { print a / b }') "
 }
 
-# spread RATIO...: "median (min–max)".
-spread() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-    printf "%.2f (%.2f–%.2f)", m, v[1], v[NR] }'
-}
-
 have_zstd=0
 command -v zstd > /dev/null && have_zstd=1
 for round in $(seq "$REPEAT"); do
@@ -118,6 +113,11 @@ for round in $(seq "$REPEAT"); do
       esac
       run "$input|$fname|fimql --jobs 1" "$FIMQL" filter -q --jobs 1 "$f" "${files[@]}"
       run "$input|$fname|fimql --jobs 2" "$FIMQL" filter -q --jobs 2 "$f" "${files[@]}"
+      if [ "$have_duckdb" = 1 ]; then
+        cond=D${fname#F}
+        run "$input|$fname|DuckDB threads=1" "$PYTHON" -c "$(duck "$(sql_list "${files[@]}")" "${!cond}")"
+        ratio "$fname|$input|duck" "${CUR[$input|$fname|DuckDB threads=1]}" "${CUR[$input|$fname|fimql --jobs 1]}"
+      fi
     done
   done
   run "gzip|-|gzip -dc" gzip -dc "${GZ[@]}"
@@ -150,3 +150,14 @@ for fname in F1 F4; do
   # shellcheck disable=SC2086 # the ratios are words
   echo "| $fname | $(spread ${RATIOS[$fname|dc]}) | $(spread ${RATIOS[$fname|j2]}) |"
 done
+if [ "$have_duckdb" = 1 ]; then
+  echo
+  echo "DuckDB \`threads=1\` / \`fimql --jobs 1\`, per-round ratios, median (min–max):"
+  echo
+  echo "| filter | plain | gzip | zstd |"
+  echo "| --- | ---: | ---: | ---: |"
+  for fname in F1 F4; do
+    # shellcheck disable=SC2086 # the ratios are words
+    echo "| $fname | $(spread ${RATIOS[$fname|plain|duck]}) | $(spread ${RATIOS[$fname|gzip|duck]}) | $(spread ${RATIOS[$fname|zstd|duck]}) |"
+  done
+fi

@@ -19,9 +19,9 @@
 # (examples/ceiling.rs, run right after DuckDB), which no filter can beat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 COUNT=${1:-200000}
 REPEAT=${REPEAT:-3}
-PYTHON=${PYTHON:-python3}
 KIT=../shared/bench
 DATA=target/bench-data/events-$COUNT-42.ndjson
 mkdir -p target/bench-data
@@ -33,31 +33,13 @@ CEILING=target/release/examples/ceiling
 BYTES=$(stat -L -c %s "$DATA")
 cat "$DATA" > /dev/null
 
-F1='action:Create'
-F2="dateTime:['2023-03-01T00:00:00.000Z'..'2023-06-30T23:59:59.999Z'] AND (action:Content OR action:Attributes) AND file.attribute.hidden:\`Added\`"
-F3='asset.name:DESKTOP* AND NOT actor.process:explorer.exe'
-F4='((severity>=4 AND platform:WINDOWS AND profiles.rules.name:*CR_*) OR (asset.tags:8543820 AND file.fullPath:"\\windows\\" AND NOT action:Delete)) AND NOT (platform:LINUX AND type:Directory) AND (action:Content OR NOT actor.userName:SYSTEM)'
-
 # jq programs equivalent to py_filter.py.
 J1='select(.data.action == "Create")'
 J2='select(.data | ((.dateTime // "") >= "2023-03-01T00:00:00.000" and (.dateTime // "") < "2023-07-01" and (.action == "Content" or .action == "Attributes") and .fileAttribute.hidden == "Added"))'
 J3='select(.data | ((.asset.name // "") | ascii_downcase | startswith("desktop")) and ((.actor.process // "") | ascii_downcase) != "explorer.exe")'
 J4='select(.data | ((((.severity // 0) >= 4 and .platform == "WINDOWS" and any(.profiles[]?.rules[]?; (.name // "") | contains("CR_"))) or (any(.asset.tags[]?; . == "8543820") and ((.fullPath // "") | ascii_downcase | contains("\\windows\\")) and (.action == "Delete" | not))) and ((.platform == "LINUX" and .type == "Directory") | not) and (.action == "Content" or (.actor.userName == "SYSTEM" | not))))'
 
-# DuckDB: read_json with an explicit schema of the needed fields, one thread.
-DUCK_COLS="{'data': 'STRUCT(action VARCHAR, dateTime VARCHAR, fileAttribute STRUCT(hidden VARCHAR), asset STRUCT(name VARCHAR, tags VARCHAR[]), actor STRUCT(process VARCHAR, userName VARCHAR), severity BIGINT, platform VARCHAR, profiles STRUCT(rules STRUCT(name VARCHAR)[])[], fullPath VARCHAR, type VARCHAR)'}"
-D1="data.action = 'Create'"
-D2="coalesce(data.dateTime, '') >= '2023-03-01T00:00:00.000' AND coalesce(data.dateTime, '') < '2023-07-01' AND data.action IN ('Content', 'Attributes') AND data.fileAttribute.hidden = 'Added'"
-D3="starts_with(lower(coalesce(data.asset.name, '')), 'desktop') AND lower(coalesce(data.actor.process, '')) <> 'explorer.exe'"
-D4="((coalesce(data.severity, 0) >= 4 AND data.platform = 'WINDOWS' AND len(list_filter(flatten(list_transform(coalesce(data.profiles, []), lambda p: coalesce(p.rules, []))), lambda r: contains(coalesce(r.name, ''), 'CR_'))) > 0) OR (list_contains(coalesce(data.asset.tags, []), '8543820') AND contains(lower(coalesce(data.fullPath, '')), '\\windows\\') AND coalesce(data.action <> 'Delete', true))) AND NOT coalesce(data.platform = 'LINUX' AND data.type = 'Directory', false) AND (coalesce(data.action = 'Content', false) OR NOT coalesce(data.actor.userName = 'SYSTEM', false))"
-
-have_duckdb=0
-if ! "$PYTHON" -c 'import duckdb' 2>/dev/null && [ -z "${NO_DUCKDB:-}" ]; then
-  # DuckDB from the Python package registry, in a virtual environment under target/.
-  [ -x target/bench-venv/bin/python ] || python3 -m venv target/bench-venv
-  target/bench-venv/bin/pip install --quiet duckdb >/dev/null 2>&1 && PYTHON=target/bench-venv/bin/python
-fi
-"$PYTHON" -c 'import duckdb' 2>/dev/null && have_duckdb=1
+find_duckdb
 have_jq=0
 command -v jq >/dev/null && have_jq=1
 
@@ -85,23 +67,6 @@ row() {
     printf "| %s | %s | %.2f | %.0fk | %.0f | %s | %s |\n", tool, f, s, n / s / 1000, b / s / 1e6, rss, ratio }'
 }
 
-# spread RATIO...: "median (min–max)" of per-round ratios.
-spread() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-    printf "%.2f (%.2f–%.2f)", m, v[1], v[NR] }'
-}
-
-# duck CONDITION: the DuckDB program counting the events that meet CONDITION.
-duck() {
-  echo "
-import duckdb, sys
-con = duckdb.connect()
-con.execute('SET threads=1')
-n = con.execute(\"SELECT count(*) FROM read_json('$DATA', format='newline_delimited', columns=$DUCK_COLS) WHERE $1\").fetchone()[0]
-print(n)"
-}
-
 echo "| tool | filter | seconds | events/s | MB/s | max RSS (MB) | vs py_filter |"
 echo "|---|---|---|---|---|---|---|"
 ROUNDS=()
@@ -115,7 +80,7 @@ for i in 1 2 3 4; do
     py=$(once python3 "$KIT/py_filter.py" "$f" "$DATA"); keep py "$py"
     j1=$(once "$FIMQL" filter --jobs 1 --quiet "${!fil}" "$DATA"); keep j1 "$j1"
     if [ $have_duckdb = 1 ]; then
-      du=$(once "$PYTHON" -c "$(duck "${!dq}")"); keep duck "$du"
+      du=$(once "$PYTHON" -c "$(duck "'$DATA'" "${!dq}")"); keep duck "$du"
       DU_J1+=("$(awk -v a="${du% *}" -v b="${j1% *}" 'BEGIN { print a / b }')")
       ce=$(once "$CEILING" "$DATA"); keep ceiling "$ce"
       DU_CE+=("$(awk -v a="${du% *}" -v b="${ce% *}" 'BEGIN { print a / b }')")

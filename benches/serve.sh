@@ -14,6 +14,7 @@
 # Prints a Markdown table: best and median seconds, the median CPU seconds of the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 COUNT=${1:-190000}
 REPEAT=${REPEAT:-3}
 KIT=../shared/bench
@@ -43,10 +44,6 @@ query() {  # FILTER -> seconds; the answer in $out/r.json
 }
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }  # the server's CPU time, in ticks
 tck=$(getconf CLK_TCK)
-F1='action:Create'
-F2="dateTime:['2023-03-01T00:00:00.000Z'..'2023-06-30T23:59:59.999Z'] AND (action:Content OR action:Attributes) AND file.attribute.hidden:\`Added\`"
-F3='asset.name:DESKTOP* AND NOT actor.process:explorer.exe'
-F4='((severity>=4 AND platform:WINDOWS AND profiles.rules.name:*CR_*) OR (asset.tags:8543820 AND file.fullPath:"\\windows\\" AND NOT action:Delete)) AND NOT (platform:LINUX AND type:Directory) AND (action:Content OR NOT actor.userName:SYSTEM)'
 names=(F1 F2 F3 F4 all)
 filters=("$F1" "$F2" "$F3" "$F4" "")
 declare -A times cpus cli
