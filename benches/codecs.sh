@@ -9,11 +9,13 @@
 # then times F1 and F4 (the filters of benches/compare.sh) with --jobs 1 and --jobs 2 on the four
 # plain, gzip and zstd files, and `gzip -dc` / `zstd -dc` of the four files to /dev/null, and the
 # decoder fimql uses for gzip alone (the example `gunzip`: flate2 with zlib-rs, read in pieces of
-# the size fimql reads, 1 MiB), and DuckDB `threads=1` counting the same events in the same four
-# files, plain, gzip and zstd (DuckDB decompresses them itself; found or installed as
-# benches/compare.sh does). The commands take turns, REPEAT rounds (default 3), and the fastest
-# run of each counts: on a shared machine single runs move by 20% or more. Runs are warm, output
-# goes to /dev/null. Checks that the counts of matches on plain, gzip and zstd input agree, then
+# the size fimql reads, 1 MiB), and DuckDB `threads=1` counting the same events, plain, gzip and
+# zstd (found or installed as benches/compare.sh does; it decompresses them itself). DuckDB reads
+# one file per input: the whole plain file, and the four compressed files joined into one (gzip
+# members and zstd frames one after another), because DuckDB `threads=1` takes several times
+# longer on a list of files than on one file holding the same events. The commands take turns,
+# REPEAT rounds (default 3), and the fastest run of each counts: on a shared machine single runs
+# move by 20% or more. Runs are warm, output goes to /dev/null. Checks that the counts of matches on plain, gzip and zstd input agree, then
 # prints a Markdown table: seconds, MB/s of decompressed input, and the ratio to --jobs 1 on the
 # same input; and the medians of the per-round ratios behind the two gzip targets (`--jobs 1` /
 # `gzip -dc`, `--jobs 1` / `--jobs 2`) and of DuckDB / `--jobs 1` on each input, less exposed to
@@ -54,6 +56,10 @@ fi
 PLAIN=("$PARTS"/part?.ndjson)
 GZ=("$PARTS"/part?.ndjson.gz)
 ZST=("$PARTS"/part?.ndjson.zst)
+# For DuckDB: the same compressed bytes as one file each.
+[ -s "$PARTS/all.ndjson.gz" ] || cat "${GZ[@]}" > "$PARTS/all.ndjson.gz"
+[ -s "$PARTS/all.ndjson.zst" ] || cat "${ZST[@]}" > "$PARTS/all.ndjson.zst"
+declare -A ONE=([plain]=$DATA [gzip]=$PARTS/all.ndjson.gz [zstd]=$PARTS/all.ndjson.zst)
 cat "${PLAIN[@]}" "${GZ[@]}" "${ZST[@]}" > /dev/null
 
 find_duckdb
@@ -115,7 +121,7 @@ for round in $(seq "$REPEAT"); do
       run "$input|$fname|fimql --jobs 2" "$FIMQL" filter -q --jobs 2 "$f" "${files[@]}"
       if [ "$have_duckdb" = 1 ]; then
         cond=D${fname#F}
-        run "$input|$fname|DuckDB threads=1" "$PYTHON" -c "$(duck "$(sql_list "${files[@]}")" "${!cond}")"
+        run "$input|$fname|DuckDB threads=1" "$PYTHON" -c "$(duck "'${ONE[$input]}'" "${!cond}")"
         ratio "$fname|$input|duck" "${CUR[$input|$fname|DuckDB threads=1]}" "${CUR[$input|$fname|fimql --jobs 1]}"
       fi
     done

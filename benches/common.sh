@@ -28,8 +28,7 @@ find_duckdb() {
 }
 
 # duck SOURCE CONDITION: the DuckDB program (one thread) that prints how many events of SOURCE
-# (a SQL string or list of strings: file names; DuckDB decompresses .gz and .zst itself) meet
-# CONDITION.
+# (a file name as a SQL string; DuckDB decompresses .gz and .zst itself) meet CONDITION.
 duck() {
   echo "
 import duckdb, sys
@@ -44,11 +43,4 @@ spread() {
   printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
     printf "%.2f (%.2f–%.2f)", m, v[1], v[NR] }'
-}
-
-# sql_list FILE...: the files as a SQL list of strings.
-sql_list() {
-  local out="[" sep=""
-  for f in "$@"; do out+="$sep'$f'"; sep=", "; done
-  echo "$out]"
 }
