@@ -15,11 +15,11 @@
 # members and zstd frames one after another), because DuckDB `threads=1` takes several times
 # longer on a list of files than on one file holding the same events. The commands take turns,
 # REPEAT rounds (default 3), and the fastest run of each counts: on a shared machine single runs
-# move by 20% or more. Runs are warm, output goes to /dev/null. Checks that the counts of matches on plain, gzip and zstd input agree, then
-# prints a Markdown table: seconds, MB/s of decompressed input, and the ratio to --jobs 1 on the
-# same input; and the medians of the per-round ratios behind the two gzip targets (`--jobs 1` /
-# `gzip -dc`, `--jobs 1` / `--jobs 2`) and of DuckDB / `--jobs 1` on each input, less exposed to
-# one lucky run than ratios of best runs.
+# move by 20% or more. Runs are warm, output goes to /dev/null. Checks that the counts of matches
+# on plain, gzip and zstd input agree, then prints a Markdown table: seconds, MB/s of decompressed
+# input, and the ratio to --jobs 1 on the same input; and the medians of the per-round ratios
+# behind the two gzip targets (`--jobs 1` / `gzip -dc`, `--jobs 1` / `--jobs 2`) and of DuckDB /
+# `--jobs 1` on each input, less exposed to one lucky run than ratios of best runs.
 # FIMQL=path times a fimql built already instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
