@@ -939,8 +939,23 @@ impl<R: Read> RecordReader<R> {
             {
                 if self.eof {
                     if let Some((start, line)) = self.scan.record.take() {
-                        // An unterminated record at the end: hand it out to be reported.
+                        // An unterminated record at the end: hand it out to be reported (as
+                        // the one error of an array cut off inside it).
                         items.push((start, self.pending.len(), line));
+                        self.scan.in_array = false;
+                    } else if array && self.scan.in_array {
+                        // Every element is complete but the `]` never came: the input may have
+                        // been cut off after an element, so say so rather than end quietly.
+                        errors.push((
+                            items.len(),
+                            Item::invalid(
+                                self.scan.pos_line,
+                                "the array of events ends without `]`: the input may be cut \
+                                 off after its last complete element"
+                                    .to_string(),
+                            ),
+                        ));
+                        self.scan.in_array = false;
                     }
                     let all = self.pending.len();
                     if items.is_empty() && errors.is_empty() {
@@ -1318,6 +1333,33 @@ mod tests {
         let message = items[1].1.as_ref().expect_err("an error");
         assert!(message.contains("longer than 100000 bytes"), "{message}");
         assert_eq!(items[2], (3, Ok("{\"c\":3}".to_string())));
+    }
+
+    #[test]
+    fn an_array_cut_off_after_an_element_is_reported() {
+        // Cut after a comma, after an element, after the `[`: the elements read are handed out,
+        // then one error on the last line.
+        for (input, records) in [
+            ("[{\"a\":1},\n{\"a\":2},", 2),
+            ("[{\"a\":1},\n{\"a\":2}\n", 2),
+            ("[\n", 0),
+        ] {
+            let items = read_all(RecordReader::new(input.as_bytes()));
+            assert_eq!(items.len(), records + 1, "{input:?}: {items:?}");
+            let (line, last) = &items[records];
+            let message = last.as_ref().expect_err("an error");
+            assert!(message.contains("without `]`"), "{message}");
+            assert_eq!(*line, input.matches('\n').count() as u64 + 1, "{input:?}");
+        }
+        // Closed arrays, one after another or empty, are not reported; a record cut in the
+        // middle is reported once, as that record.
+        for input in ["[{\"a\":1}]", "[]\n", "[{\"a\":1}]\n[{\"a\":2}]", "[ ]"] {
+            let items = read_all(RecordReader::new(input.as_bytes()));
+            assert!(items.iter().all(|(_, r)| r.is_ok()), "{input:?}: {items:?}");
+        }
+        let items = read_all(RecordReader::new("[{\"a\":1},{\"a\":".as_bytes()));
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert_eq!(items[1].1, Ok("{\"a\":".to_string()));
     }
 
     /// A record of about `len` bytes whose strings hold everything that could end it early if

@@ -533,6 +533,37 @@ fn malformed_array_elements_are_reported_at_their_first_line() {
 }
 
 #[test]
+fn an_array_cut_off_between_elements_is_reported() {
+    // A download cut at an element boundary: every element read is whole, the `]` is missing.
+    let dir = TempDir::new("cut-array");
+    let input = "[\n  {\"action\": \"Create\", \"n\": 1},\n  {\"action\": \"Create\", \"n\": 2},\n";
+    let file = dir.write("events.json", input);
+    for jobs in ["1", "2"] {
+        let o = filter(&["--jobs", jobs, "action:Create", &file]);
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            "{\"action\":\"Create\",\"n\":1}\n{\"action\":\"Create\",\"n\":2}\n"
+        );
+        let err = stderr(&o);
+        assert_eq!(
+            err.trim_end(),
+            format!(
+                "{file}:4: the array of events ends without `]`: the input may be cut off after \
+                 its last complete element"
+            ),
+            "no record was skipped, so no count of skipped records"
+        );
+        let o = filter(&["--jobs", jobs, "--count", "action:Create", &file]);
+        assert_eq!((code(&o), stdout(&o).trim()), (2, "2"));
+    }
+    // Closed, it is fine.
+    let file = dir.write("closed.json", format!("{input}]\n"));
+    let o = filter(&["action:Create", &file]);
+    assert_eq!((code(&o), stderr(&o)), (0, String::new()));
+}
+
+#[test]
 fn truncated_last_line_is_reported() {
     let dir = TempDir::new("truncated");
     let input = format!(

@@ -1516,8 +1516,14 @@ fn emit(
             Item::Error { line, diagnostic } => {
                 let message = &diagnostic.message;
                 eprintln!("{file}:{line}: {message}");
-                totals.skipped += 1;
-                totals.records += 1;
+                if diagnostic.code == fimql::Code::RecordTooLong {
+                    totals.skipped += 1;
+                    totals.records += 1;
+                } else {
+                    // Not a record of its own (an array without `[` or `]`): the records
+                    // around it are counted as they come.
+                    totals.errors = true;
+                }
                 continue;
             }
         };
