@@ -455,6 +455,16 @@ struct Scanner {
     record: Option<(usize, u64)>,
     /// Nesting depth inside the current record.
     depth: usize,
+    /// The kinds of the innermost 64 open containers (bit set: an object), innermost in the
+    /// lowest bit, to notice a record that is malformed where it would otherwise swallow the
+    /// records after it.
+    kinds: u64,
+    /// The last byte outside strings that is not whitespace, in the current record (`"` after a
+    /// string).
+    last: u8,
+    /// The current record closed a container with the wrong bracket: it is malformed, and goes
+    /// on to the end of its line, where reading starts again.
+    broken: bool,
     in_string: bool,
     escape: bool,
     /// The current record is a scalar (not an object, array or string).
@@ -468,6 +478,29 @@ struct Scanner {
 }
 
 impl Scanner {
+    /// A record starts with byte `b`, at `at`.
+    fn start_record(&mut self, b: u8, at: usize) {
+        self.record = Some((at, self.pos_line));
+        self.escape = false;
+        self.broken = false;
+        self.depth = 0;
+        self.kinds = 0;
+        self.last = b;
+        self.scalar = !matches!(b, b'{' | b'[' | b'"');
+        self.in_string = b == b'"';
+        if matches!(b, b'{' | b'[') {
+            self.open(b);
+        }
+    }
+
+    /// A container opens with `b` (`{` or `[`); its kind is kept for the innermost 64 levels.
+    fn open(&mut self, b: u8) {
+        if self.depth < 64 {
+            self.kinds = self.kinds << 1 | u64::from(b == b'{');
+        }
+        self.depth += 1;
+    }
+
     /// The current record ends at `end`: hand it out, unless it is being skipped (reported
     /// before) or is longer than `max_record` (reported now).
     fn end_record(&mut self, found: Found<'_>, start: usize, end: usize, line: u64) {
@@ -1057,10 +1090,7 @@ impl<R: Read> RecordReader<R> {
                             ));
                             // Treat the rest as concatenated values.
                             s.in_array = true;
-                            s.record = Some((at, s.pos_line));
-                            s.scalar = !matches!(b, b'{' | b'[' | b'"');
-                            s.depth = usize::from(matches!(b, b'{' | b'['));
-                            s.in_string = b == b'"';
+                            s.start_record(b, at);
                         }
                         continue;
                     }
@@ -1071,34 +1101,34 @@ impl<R: Read> RecordReader<R> {
                         s.in_array = false;
                         continue;
                     }
-                    s.record = Some((at, s.pos_line));
-                    s.escape = false;
-                    match b {
-                        b'{' | b'[' => {
-                            s.depth = 1;
-                            s.scalar = false;
-                            s.in_string = false;
-                        }
-                        b'"' => {
-                            s.depth = 0;
-                            s.scalar = false;
-                            s.in_string = true;
-                        }
-                        _ => {
-                            s.depth = 0;
-                            s.scalar = true;
-                            s.in_string = false;
-                        }
-                    }
+                    s.start_record(b, at);
                 }
                 Some((start, line)) => {
+                    if s.broken {
+                        if b == b'\n' {
+                            s.broken = false;
+                            s.end_record(found!(), start, at, line);
+                        } else if let Some(i) = memchr::memchr(b'\n', &buf[s.pos..]) {
+                            s.pos += i;
+                        } else {
+                            s.pos = buf.len();
+                        }
+                        continue;
+                    }
                     if s.in_string {
-                        if s.escape {
+                        if b == b'\n' {
+                            // A line end cannot be in a JSON string: the string was left open.
+                            // The record ends before it (and is reported as malformed), so that
+                            // the records on the next lines are read.
+                            s.in_string = false;
+                            s.end_record(found!(), start, at, line);
+                        } else if s.escape {
                             s.escape = false;
                         } else if b == b'\\' {
                             s.escape = true;
                         } else if b == b'"' {
                             s.in_string = false;
+                            s.last = b'"';
                             if s.depth == 0 {
                                 s.end_record(found!(), start, s.pos, line);
                             }
@@ -1120,14 +1150,38 @@ impl<R: Read> RecordReader<R> {
                     }
                     match b {
                         b'"' => s.in_string = true,
-                        b'{' | b'[' => s.depth += 1,
+                        b'{' | b'[' => {
+                            if s.depth <= 64 && s.kinds & 1 == 1 && s.last != b':' {
+                                // In an object a container can only be a member's value: this
+                                // one starts the next record, and the current one is malformed
+                                // (a `}` is missing).
+                                s.end_record(found!(), start, at, line);
+                                s.start_record(b, at);
+                                continue;
+                            }
+                            s.open(b);
+                        }
                         b'}' | b']' => {
+                            let object = b == b'}';
+                            if s.depth <= 64 && (s.kinds & 1 == 1) != object {
+                                // Not the closer of the innermost container: the record is
+                                // malformed. What follows on its line is taken as part of it
+                                // (rather than read as records of its own), up to the line end.
+                                s.broken = true;
+                                continue;
+                            }
+                            if s.depth <= 64 {
+                                s.kinds >>= 1;
+                            }
                             s.depth -= 1;
                             if s.depth == 0 {
                                 s.end_record(found!(), start, s.pos, line);
                             }
                         }
                         _ => {}
+                    }
+                    if !b.is_ascii_whitespace() {
+                        s.last = b;
                     }
                 }
             }
@@ -1333,6 +1387,60 @@ mod tests {
         let message = items[1].1.as_ref().expect_err("an error");
         assert!(message.contains("longer than 100000 bytes"), "{message}");
         assert_eq!(items[2], (3, Ok("{\"c\":3}".to_string())));
+    }
+
+    #[test]
+    fn a_malformed_element_does_not_swallow_the_records_after_it() {
+        let good = "{\"a\":1}";
+        // The broken record, on line 3, and where the splitter ends it.
+        for (bad, cut) in [
+            // A closer of the wrong kind: the record ends with its line.
+            ("{\"a\":[1,2},", "{\"a\":[1,2},"),
+            ("{\"a\":{\"b\":1]},", "{\"a\":{\"b\":1]},"),
+            // A string left open: the record ends at the line end.
+            ("{\"a\":\"oops},", "{\"a\":\"oops},"),
+            ("{\"a\":\"oops\\", "{\"a\":\"oops\\"),
+            // A `}` missing: the record ends where an object cannot go on.
+            ("{\"a\":1\n,", "{\"a\":1\n,\n"),
+        ] {
+            let input = format!("[\n{good},\n{bad}\n{good},\n{good}\n]\n");
+            let items = read_all(RecordReader::with_layout(input.as_bytes(), Layout::Array));
+            let got: Vec<(u64, &str)> = items
+                .iter()
+                .map(|(line, r)| (*line, r.as_deref().unwrap_or("error")))
+                .collect();
+            let after = if bad.contains('\n') { 5 } else { 4 };
+            assert_eq!(
+                got,
+                vec![(2, good), (3, cut), (after, good), (after + 1, good)],
+                "{input:?}"
+            );
+        }
+        // Pretty-printed objects one after another: a string left open, a `}` missing.
+        for (bad, cut) in [
+            ("{\n  \"a\": \"oops\n}", "{\n  \"a\": \"oops"),
+            ("{\n  \"a\": {\"b\": 1\n}", "{\n  \"a\": {\"b\": 1\n}\n"),
+        ] {
+            let input = format!("{bad}\n{{\n  \"a\": 2\n}}\n");
+            let items = read_all(RecordReader::with_layout(
+                input.as_bytes(),
+                Layout::Concatenated,
+            ));
+            let got: Vec<(u64, &str)> = items
+                .iter()
+                .map(|(line, r)| (*line, r.as_deref().unwrap_or("error")))
+                .collect();
+            let last = got.last().copied();
+            assert_eq!(got[0], (1, cut), "{input:?}: {got:?}");
+            assert_eq!(last, Some((4, "{\n  \"a\": 2\n}")), "{input:?}: {got:?}");
+        }
+        // Valid nesting of every kind, deeper than the 64 levels whose kinds are kept, is one
+        // record.
+        let deep = format!("{}1{}", "{\"a\":[".repeat(70), "]}".repeat(70));
+        let input = format!("[\n{deep},\n{good}\n]\n");
+        let items = read_all(RecordReader::new(input.as_bytes()));
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert_eq!(items[0].1.as_deref(), Ok(deep.as_str()));
     }
 
     #[test]

@@ -533,6 +533,40 @@ fn malformed_array_elements_are_reported_at_their_first_line() {
 }
 
 #[test]
+fn a_malformed_array_element_costs_only_itself() {
+    // A wrong closer, a string left open, a `}` missing: each element is reported on its line
+    // and every element after it is still read.
+    for bad in [
+        "{\"action\": \"Create\", \"x\": [1, 2},",
+        "{\"action\": \"Create\", \"x\": \"oops},",
+        "{\"action\": \"Create\", \"x\": 1\n,",
+    ] {
+        let dir = TempDir::new("bad-element");
+        let input = format!(
+            "[\n{{\"action\": \"Create\", \"n\": 1}},\n{bad}\n{{\"action\": \"Create\", \"n\": 2}},\n{{\"action\": \"Create\", \"n\": 3}}\n]\n"
+        );
+        let file = dir.write("events.json", &input);
+        for jobs in ["1", "2"] {
+            let o = filter(&["--jobs", jobs, "action:Create", &file]);
+            assert_eq!(code(&o), 2, "{input}");
+            assert_eq!(
+                stdout(&o),
+                "{\"action\":\"Create\",\"n\":1}\n{\"action\":\"Create\",\"n\":2}\n{\"action\":\"Create\",\"n\":3}\n",
+                "{input}"
+            );
+            let err = stderr(&o);
+            assert!(err.starts_with(&format!("{file}:3: ")), "{input}\n{err}");
+            assert!(
+                err.ends_with(
+                    "fimql: 1 of 4 records skipped because they are malformed (see above)\n"
+                ),
+                "{input}\n{err}"
+            );
+        }
+    }
+}
+
+#[test]
 fn an_array_cut_off_between_elements_is_reported() {
     // A download cut at an element boundary: every element read is whole, the `]` is missing.
     let dir = TempDir::new("cut-array");
