@@ -1761,3 +1761,26 @@ fn progress_bar_of_compressed_input_counts_compressed_bytes_and_fits_the_termina
         );
     }
 }
+
+#[test]
+fn jobs_is_a_count_from_1_to_256() {
+    for bad in ["0", "257", "100000", "two"] {
+        let o = filter(&["--jobs", bad, "action:Create", "examples/events.ndjson"]);
+        assert_eq!(code(&o), 2, "--jobs {bad}");
+        assert!(stdout(&o).is_empty());
+        assert!(stderr(&o).contains("'--jobs <N>'"), "{}", stderr(&o));
+    }
+    let o = fimql(&["serve", "--jobs", "0", "examples/events.ndjson"], None);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("0 is not in 1..=256"), "{}", stderr(&o));
+    for good in ["1", "256"] {
+        let o = filter(&[
+            "--jobs",
+            good,
+            "--count",
+            "action:Create",
+            "examples/events.ndjson",
+        ]);
+        assert_eq!((code(&o), stdout(&o).trim()), (0, "19"), "--jobs {good}");
+    }
+}

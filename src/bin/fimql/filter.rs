@@ -140,8 +140,9 @@ pub struct FilterArgs {
     /// uncompressed NDJSON file is read by all of them at once, at independent offsets, and
     /// compressed (gzip, zstd) files are decompressed several at once, each by the worker that
     /// filters it, or on a thread of its own beside that worker when fewer files are being read
-    /// or left than workers (one file and `--jobs 2`, say); output keeps the input order.
-    #[arg(long, short = 'j', value_name = "N")]
+    /// or left than workers (one file and `--jobs 2`, say); output keeps the input order. At most
+    /// 256.
+    #[arg(long, short = 'j', value_name = "N", value_parser = crate::jobs_parser())]
     jobs: Option<usize>,
     /// Input layout (default: detected per file from its first lines). A file whose start does
     /// not fit the layout given is an error for that file (exit status 2), which is not read:
@@ -331,7 +332,7 @@ pub fn run(args: FilterArgs) -> u8 {
         let mut inputs = Inputs::new(files.clone(), layout);
         let (tx, rx) = sync_channel::<Msg>(1);
         let (back_tx, back_rx) = channel::<Vec<u8>>();
-        thread::spawn(move || {
+        let spawned = thread::Builder::new().spawn(move || {
             loop {
                 for buf in back_rx.try_iter() {
                     inputs.recycle(buf);
@@ -342,6 +343,10 @@ pub fn run(args: FilterArgs) -> u8 {
                 }
             }
         });
+        if let Err(e) = spawned {
+            eprintln!("fimql: cannot start a thread: {e}");
+            return 2;
+        }
         loop {
             let msg = match sink.recv(&rx) {
                 Ok(Some(msg)) => msg,
@@ -396,6 +401,10 @@ pub fn run(args: FilterArgs) -> u8 {
         Flow::BrokenPipe => return 0,
         Flow::WriteError(e) => {
             eprintln!("fimql: cannot write output: {e}");
+            return 2;
+        }
+        Flow::Thread(e) => {
+            eprintln!("fimql: cannot start a worker thread: {e} (try a smaller --jobs)");
             return 2;
         }
     }
@@ -554,6 +563,8 @@ enum Flow {
     Limit,
     BrokenPipe,
     WriteError(io::Error),
+    /// No worker thread could start.
+    Thread(io::Error),
 }
 
 /// Every input in order, as batches (and errors of files that cannot be read).
@@ -940,7 +951,7 @@ fn pipeline(
     let finished = Arc::new(AtomicUsize::new(0));
     // The compressed files being filtered.
     let active = Arc::new(AtomicUsize::new(0));
-    for _ in 0..jobs {
+    for started in 0..jobs {
         let (inputs, token_rx, recycle_rx) = (
             Arc::clone(&inputs),
             Arc::clone(&token_rx),
@@ -951,7 +962,7 @@ fn pipeline(
         let select = select.clone();
         let finished = Arc::clone(&finished);
         let active = Arc::clone(&active);
-        thread::spawn(move || {
+        let spawned = thread::Builder::new().spawn(move || {
             let mut matcher = filter.matcher().with_prefilter(prefilter);
             loop {
                 let token = match token_rx.lock() {
@@ -1004,6 +1015,16 @@ fn pipeline(
                 }
             }
         });
+        if let Err(e) = spawned {
+            // Out of threads (a process limit): go on with the workers that started.
+            if started == 0 {
+                return Flow::Thread(e);
+            }
+            eprintln!(
+                "fimql: {started} of {jobs} worker threads started ({e}); going on with them"
+            );
+            break;
+        }
     }
     drop(done_tx);
     // Results arrive out of order; write them in order.
@@ -1133,7 +1154,13 @@ fn filter_compressed(
     }
     let (raw_tx, raw_rx) = sync_channel::<Msg>(RAW_BATCHES);
     let (back_tx, back_rx) = channel::<Vec<u8>>();
-    thread::spawn(move || {
+    // The reader is handed over once the thread runs, so that it stays here if the thread
+    // cannot start (the file is then read on this thread).
+    let (hand_tx, hand_rx) = sync_channel::<RecordReader<Box<dyn Read + Send>>>(1);
+    let started = thread::Builder::new().spawn(move || {
+        let Ok(mut reader) = hand_rx.recv() else {
+            return;
+        };
         loop {
             for buf in back_rx.try_iter() {
                 reader.recycle(buf);
@@ -1147,6 +1174,10 @@ fn filter_compressed(
             }
         }
     });
+    if started.is_err() {
+        return filter_compressed(Opened { file, reader }, false, matcher, select, out);
+    }
+    let _ = hand_tx.send(reader);
     for msg in raw_rx {
         let recycle = |buf| {
             let _ = back_tx.send(buf);

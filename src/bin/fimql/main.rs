@@ -310,6 +310,16 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// The most worker threads `--jobs` takes: more only adds memory (3 batches in flight per
+/// worker) on any machine this runs on.
+const MAX_JOBS: u64 = 256;
+
+/// The parser of `--jobs`: a whole number from 1 to [`MAX_JOBS`], so that a mistyped count is a
+/// usage error rather than thousands of threads.
+pub(crate) fn jobs_parser() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_JOBS)
+}
+
 /// Reads the filter argument, or standard input for `-` (one trailing newline removed).
 pub(crate) fn filter_text(arg: &str) -> Result<String, u8> {
     if arg != "-" {

@@ -93,8 +93,8 @@ pub struct ServeArgs {
     /// Stop a query after this many seconds; the page shows what was counted so far.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     time_limit: f64,
-    /// Worker threads per query (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Worker threads per query (default: all cores; at most 256).
+    #[arg(long, short = 'j', value_name = "N", value_parser = crate::jobs_parser())]
     jobs: Option<usize>,
     /// Exported event files (NDJSON, JSON arrays, pretty JSON; gzip and zstd read directly).
     #[arg(required = true, value_name = "FILE")]
