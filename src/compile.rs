@@ -25,6 +25,8 @@ pub struct Filter {
     pub(crate) warnings: Vec<Diagnostic>,
     /// What `explain` shows of each term, by [`CTerm::id`].
     pub(crate) labels: Vec<TermLabel>,
+    /// Some date of the filter is relative to the clock (`now-7d`).
+    pub(crate) uses_clock: bool,
 }
 
 /// A term as the user wrote it, kept for [`Filter::explain`].
@@ -51,6 +53,21 @@ impl Filter {
     /// Warnings found while compiling (errors make compilation fail).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
+    }
+
+    /// Whether some date of the filter is relative to the clock (`now`, `now-7d`), so that the
+    /// clock it was compiled with ([`Options::now`](crate::Options::now)) matters. A word that
+    /// merely contains `now` (`file.name:known_hosts`) does not count.
+    ///
+    /// ```
+    /// use fimql::{Options, compile};
+    /// let opts = Options::default();
+    /// assert!(compile("dateTime>now-7d", &opts)?.uses_clock());
+    /// assert!(!compile("file.name:known_hosts", &opts)?.uses_clock());
+    /// # Ok::<(), fimql::Diagnostics>(())
+    /// ```
+    pub fn uses_clock(&self) -> bool {
+        self.uses_clock
     }
 }
 
@@ -155,6 +172,7 @@ pub fn compile_query(query: &Query, opts: &Options) -> Result<Filter, Diagnostic
         terms: 0,
         labels: Vec::new(),
         errors: Vec::new(),
+        uses_clock: false,
     };
     let root = c.expr(&query.expr);
     if !c.errors.is_empty() {
@@ -167,6 +185,7 @@ pub fn compile_query(query: &Query, opts: &Options) -> Result<Filter, Diagnostic
         paths: c.paths,
         warnings: diags,
         labels: c.labels,
+        uses_clock: c.uses_clock,
     })
 }
 
@@ -179,6 +198,8 @@ struct Compiler<'a> {
     terms: usize,
     labels: Vec<TermLabel>,
     errors: Vec<Diagnostic>,
+    /// A date relative to the clock was compiled.
+    uses_clock: bool,
 }
 
 impl Compiler<'_> {
@@ -335,10 +356,16 @@ impl Compiler<'_> {
         }
     }
 
+    /// `d` on the compiler's clock, noting when the clock matters.
+    fn resolve(&mut self, d: &FilterDate) -> Option<Instant> {
+        self.uses_clock |= d.is_relative();
+        d.resolve(self.now)
+    }
+
     fn date(&mut self, v: &Value) -> Option<(Instant, bool)> {
         let text = v.text();
         let message = match FilterDate::read(&text) {
-            Ok(d) if !v.has_wildcards() => match d.resolve(self.now) {
+            Ok(d) if !v.has_wildcards() => match self.resolve(&d) {
                 Some(t) => return Some((t, d.is_date_only())),
                 None => format!(
                     "`{text}` is out of the range of dates (about 262,000 years either side of year 0) for the clock {}",

@@ -349,8 +349,13 @@ impl Diagnostic {
     /// assert_eq!(json["span"]["start"], 14);
     /// ```
     pub fn to_json(&self, src: &str) -> serde_json::Value {
-        let mut v = self.to_json_detached();
         let (line, column) = line_col(src, self.span.start);
+        self.to_json_at(line, column)
+    }
+
+    /// [`Diagnostic::to_json`] with the line and column of the span's start given.
+    fn to_json_at(&self, line: usize, column: usize) -> serde_json::Value {
+        let mut v = self.to_json_detached();
         if let Some(obj) = v.as_object_mut() {
             obj.insert("line".into(), line.into());
             obj.insert("column".into(), column.into());
@@ -750,7 +755,16 @@ pub fn render(diags: &[Diagnostic], src: &str) -> String {
 /// The JSON form of diagnostics: an array with one object per diagnostic
 /// ([`Diagnostic::to_json`]).
 pub fn to_json(diags: &[Diagnostic], src: &str) -> serde_json::Value {
-    serde_json::Value::Array(diags.iter().map(|d| d.to_json(src)).collect())
+    // Lines and columns of all in one pass over the text (a long filter can have many).
+    let starts: Vec<usize> = diags.iter().map(|d| d.span.start).collect();
+    let at = Span::locate_all(src, &starts);
+    serde_json::Value::Array(
+        diags
+            .iter()
+            .zip(at)
+            .map(|(d, at)| d.to_json_at(at.line, at.column))
+            .collect(),
+    )
 }
 
 #[cfg(test)]

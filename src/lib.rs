@@ -114,6 +114,6 @@ pub use eval::{Matcher, RecordError};
 pub use options::Options;
 pub use parse::{parse, parse_with};
 pub use request::{RequestKind, RequestReport, check_request, check_request_with};
-pub use span::Span;
+pub use span::{Location, Span};
 pub use translate::{Engine, translate};
 pub use validate::{Validated, validate, validate_query, validate_with};

@@ -36,8 +36,11 @@ _Path = Union[str, "os.PathLike[str]"]
 _Event = Union[dict[str, Any], str, bytes, bytearray]
 _Point = Union[int, datetime.datetime, datetime.date, str]
 # Where file methods put malformed records (``RecordError``) and a read error that ends the
-# reading (``OSError``: a truncated or corrupt compressed file).
-_Errors = Union[list[RecordError], list[Union[RecordError, OSError]], None]
+# reading (``OSError``: a truncated or corrupt compressed file): a list that can hold both
+# (``list[RecordError]`` cannot: an ``OSError`` may be appended to it).
+_Errors = Union[
+    list[Union[RecordError, OSError]], list[Exception], list[BaseException], list[object], None
+]
 
 class FilterError(ValueError):
     """A filter that cannot be used. ``str(error)`` is the caret rendering of every problem."""
@@ -111,8 +114,9 @@ class Report:
 class Filter:
     """A compiled filter (see ``compile``). It pickles: it is compiled again from its text,
     scope, ``allow_unknown`` and the instant ``now`` stood for. Filters are equal (and hash
-    alike) when compiled from the same text, scope and ``allow_unknown`` and, when the text
-    mentions ``now``, the same clock; ``repr`` shows that clock."""
+    alike) when compiled from the same text, scope and ``allow_unknown`` and, when a date of
+    the filter is relative to the clock (``now-7d``), the same clock; ``repr`` shows that
+    clock."""
 
     @property
     def source(self) -> str:

@@ -150,13 +150,16 @@ impl PathTree {
             )));
         };
         // The filter applies to `data` when it holds an object (a search-response element).
-        if let Some(data) = dict.get_item("data")?
-            && let Ok(data) = data.cast::<PyDict>()
-        {
-            let inner = self.pruned(data.as_any(), 0, 1)?;
-            let mut root = Map::new();
-            root.insert("data".to_string(), inner);
-            return Ok(Json::Object(root));
+        if let Some(data) = dict.get_item("data")? {
+            if let Ok(data) = data.cast::<PyDict>() {
+                let inner = self.pruned(data.as_any(), 0, 1)?;
+                let mut root = Map::new();
+                root.insert("data".to_string(), inner);
+                return Ok(Json::Object(root));
+            }
+            // Not an object: the event is the dict itself, but `data` must still be JSON (as
+            // `explain` requires).
+            to_json(&data, 1)?;
         }
         self.pruned(event, 0, 0)
     }
@@ -192,7 +195,10 @@ impl PathTree {
             }
             return Ok(Json::Object(out));
         }
-        // A scalar where the path goes on: no value is found there, whatever it is.
+        // A scalar where the path goes on: no value is found there, whatever it is. Anything
+        // else (a set, a mapping that is not a dict) is refused as `explain` refuses it, rather
+        // than read as missing.
+        to_json(v, depth)?;
         Ok(Json::Null)
     }
 }

@@ -1,7 +1,9 @@
 //! Diagnostics as Python objects: offsets in code points of the Python string, the caret
 //! rendering of the library, and the exceptions that carry them.
 
-use fimql::Diagnostic;
+use std::sync::{Arc, OnceLock};
+
+use fimql::{Diagnostic, Location, Span};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -72,24 +74,38 @@ pub struct PyDiagnostic {
     /// 1-based column of the span's start, in code points.
     #[pyo3(get)]
     column: usize,
-    rendered: String,
+    /// The caret rendering, drawn from `source` when first asked for: a long filter can have
+    /// many problems, and drawing each against the whole text up front would take time in the
+    /// square of the filter's length.
+    rendered: OnceLock<String>,
+    /// The library's diagnostic and its filter (none when unpickled: `rendered` is set).
+    source: Option<(Diagnostic, Arc<str>)>,
 }
 
 impl PyDiagnostic {
-    /// The diagnostic `d` made from the filter `src`.
-    pub fn new(d: &Diagnostic, src: &str) -> PyDiagnostic {
-        let (line, column) = d.span.line_col(src);
+    /// The diagnostic `d` of the filter `src`, whose span starts at `start` and ends at
+    /// `end_chars` code points.
+    fn at(d: &Diagnostic, src: &Arc<str>, start: Location, end_chars: usize) -> PyDiagnostic {
         PyDiagnostic {
             code: d.code.as_str().to_string(),
             severity: d.severity.to_string(),
             message: d.message.clone(),
             help: d.help.clone(),
-            start: code_points(src, d.span.start),
-            end: code_points(src, d.span.end),
-            line,
-            column,
-            rendered: d.render(src).to_string(),
+            start: start.char_offset,
+            end: end_chars,
+            line: start.line,
+            column: start.column,
+            rendered: OnceLock::new(),
+            source: Some((d.clone(), Arc::clone(src))),
         }
+    }
+
+    /// The caret rendering of the library (`str(d)`).
+    fn rendered(&self) -> &str {
+        self.rendered.get_or_init(|| match &self.source {
+            Some((d, src)) => d.render(src).to_string(),
+            None => String::new(),
+        })
     }
 
     pub fn is_error(&self) -> bool {
@@ -138,7 +154,8 @@ impl PyDiagnostic {
             end,
             line,
             column,
-            rendered,
+            rendered: OnceLock::from(rendered),
+            source: None,
         }
     }
 
@@ -156,13 +173,13 @@ impl PyDiagnostic {
                 self.end,
                 self.line,
                 self.column,
-                &self.rendered,
+                self.rendered(),
             ),
         ))
     }
 
     fn __str__(&self) -> &str {
-        &self.rendered
+        self.rendered()
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -206,9 +223,17 @@ pub fn diagnostics(
     diags: &[Diagnostic],
     src: &str,
 ) -> PyResult<Vec<Py<PyDiagnostic>>> {
+    // Every span's ends located in one pass over the filter.
+    let ends: Vec<usize> = diags
+        .iter()
+        .flat_map(|d| [d.span.start, d.span.end])
+        .collect();
+    let at = Span::locate_all(src, &ends);
+    let src: Arc<str> = Arc::from(src);
     diags
         .iter()
-        .map(|d| Py::new(py, PyDiagnostic::new(d, src)))
+        .zip(at.chunks_exact(2))
+        .map(|(d, ends)| Py::new(py, PyDiagnostic::at(d, &src, ends[0], ends[1].char_offset)))
         .collect()
 }
 

@@ -488,7 +488,7 @@ impl PyFilter {
     }
 
     /// Filters are equal when compiled from the same text, scope and `allow_unknown`, and, when
-    /// the text mentions `now`, the same clock.
+    /// a date of the filter is relative to the clock, the same clock.
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other
             .cast::<PyFilter>()
@@ -504,12 +504,9 @@ impl PyFilter {
 }
 
 impl PyFilter {
-    /// The clock, when the filter's text mentions `now` (a relative date may depend on it).
+    /// The clock, when some date of the filter is relative to it (`now-7d`).
     fn clock(&self) -> Option<DateTime<Utc>> {
-        self.source
-            .to_ascii_lowercase()
-            .contains("now")
-            .then_some(self.now)
+        self.filter.uses_clock().then_some(self.now)
     }
 
     /// What equality and hashing go by.

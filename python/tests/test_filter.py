@@ -217,13 +217,21 @@ def test_malformed_records_raise_with_file_and_line_or_are_collected(cli: Cli, t
         next(it)
     assert list(it) == []
     # Collected instead: every good record, and each bad one with its line.
-    errors: list[fimql.RecordError] = []
+    def records(errors: list[fimql.RecordError | OSError]) -> list[fimql.RecordError]:
+        bad = [e for e in errors if isinstance(e, fimql.RecordError)]
+        assert len(bad) == len(errors), errors
+        return bad
+
+    errors: list[fimql.RecordError | OSError] = []
     assert f.count_file(path, errors=errors) == 6
-    assert [(e.line, e.code) for e in errors] == [(3, "invalid-record"), (5, "invalid-record")]
-    errors2: list[fimql.RecordError] = []
+    assert [(e.line, e.code) for e in records(errors)] == [
+        (3, "invalid-record"),
+        (5, "invalid-record"),
+    ]
+    errors2: list[fimql.RecordError | OSError] = []
     assert list(f.filter_file(path, errors=errors2)) == [json.loads(g) for g in good]
-    assert [e.line for e in errors2] == [3, 5]
-    errors3: list[fimql.RecordError] = []
+    assert [e.line for e in records(errors2)] == [3, 5]
+    errors3: list[Exception] = []
     assert f.group_by(path, ["action"], errors=errors3) and len(errors3) == 2
     # The command line reports the same lines.
     run = cli("filter", "--count", "--quiet", "NOT action:Nothing", str(path))

@@ -131,6 +131,47 @@ def test_a_filter_repr_shows_the_clock_it_depends_on_and_equality_follows_it() -
     assert rel != fimql.compile("dateTime>now-7d", now=datetime(2024, 1, 1, tzinfo=timezone.utc))
     assert rel == fimql.compile("dateTime>now-7d", now=clock)
     assert fimql.compile("action:Create") != "action:Create"  # type: ignore[comparison-overlap]
+    # A word that merely contains `now` does not bring the clock in.
+    for text in ("file.name:known_hosts", "asset.name:SNOW*", 'file.fullPath:"now"'):
+        a = fimql.compile(text, now=clock)
+        b = fimql.compile(text, now=datetime(2024, 1, 1, tzinfo=timezone.utc))
+        assert a == b and hash(a) == hash(b), text
+        assert "now=" not in repr(a), repr(a)
+
+
+def test_a_value_that_is_not_json_on_the_filters_path_is_refused_by_matches_too() -> None:
+    import collections
+    import types
+
+    f = fimql.compile("action:Create AND asset.name:web1")
+    for event in (
+        {"action": "Create", "asset": collections.UserDict({"name": "web1"})},
+        {"action": "Create", "asset": types.MappingProxyType({"name": "web1"})},
+        {"data": types.MappingProxyType({"action": "Create", "asset": {"name": "web1"}})},
+        {"action": "Create", "asset": {"web1"}},
+    ):
+        with pytest.raises(TypeError):
+            f.matches(event)
+        with pytest.raises(TypeError):
+            f.explain(event)
+    # A scalar where the path goes on is no value there, as in JSON.
+    assert not f.matches({"action": "Create", "asset": "web1"})
+    assert f.matches({"data": {"action": "Create", "asset": {"name": "web1"}}})
+
+
+def test_many_diagnostics_of_one_long_filter() -> None:
+    # Every term of a long filter wrong: each diagnostic has its own offsets, line and column,
+    # and its rendering is drawn when asked for.
+    n = 3000
+    text = "\n".join(["actoin:x AND"] * (n - 1) + ["actoin:x"])
+    report = fimql.check(text)
+    diags = report.diagnostics
+    assert len(diags) == n and all(d.code == "unknown-token" for d in diags)
+    for i in (0, 1, n // 2, n - 1):
+        d = diags[i]
+        assert (d.line, d.column) == (i + 1, 1)
+        assert text[d.start : d.end] == "actoin"
+    assert f"--> {n}:1" in str(diags[-1]) and "did you mean `action`" in str(diags[-1])
 
 
 def test_builder_docstrings_name_the_types_and_utc() -> None:
