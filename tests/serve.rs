@@ -1219,3 +1219,44 @@ fn the_bearer_scheme_is_read_in_any_case() {
     );
     assert_json_error(&s.raw(&head, b""), 401, "Basic");
 }
+
+#[test]
+fn without_a_filter_malformed_records_are_errors_as_with_one() {
+    // A number out of range, invalid UTF-8 in a string, nesting past serde_json's limit: every
+    // filter refuses these records, and so does the page's first view (no filter).
+    let dir = TempDir::new("serve-no-filter");
+    let mut bytes =
+        b"{\"action\":\"Create\",\"size\":1e999}\n{\"action\":\"Create\",\"name\":\"a\xffb\"}\n"
+            .to_vec();
+    bytes.extend_from_slice(
+        format!("{{\"action\":{}1{}}}\n", "[".repeat(200), "]".repeat(200)).as_bytes(),
+    );
+    bytes.extend_from_slice(b"{\"action\":\"Create\"}\n");
+    let path = dir.path("bad.ndjson");
+    std::fs::write(&path, &bytes).unwrap();
+    let s = Server::start(&[&path]);
+    for f in ["", "action:*"] {
+        let v = s
+            .post("/api/query", &json!({"filter": f, "limit": 10}))
+            .json();
+        assert_eq!(
+            (v["count"].as_u64(), v["errors"].as_u64()),
+            (Some(1), Some(3)),
+            "{f:?}: {v}"
+        );
+        let samples: Vec<&str> = v["error_samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap())
+            .collect();
+        for line in 1..=3 {
+            assert!(
+                samples
+                    .iter()
+                    .any(|e| e.contains(&format!("bad.ndjson:{line}:"))),
+                "{f:?}: {samples:?}"
+            );
+        }
+    }
+}

@@ -656,15 +656,33 @@ pub(crate) async fn explain(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let why = filter.explain(&event);
-    axum::Json(json!({
-        "matches": why.matched(),
-        "text": why.render(),
-        "explanation": why,
-        "file": file,
-        "line": line,
-    }))
-    .into_response()
+    // Off the server's async threads, and in one of the read slots that queries take: an
+    // explanation can take long (a wildcard of many `?` against a long value), and must not
+    // hold up the other routes.
+    let Ok(permit) = Arc::clone(&app.reads).acquire_owned().await else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
+    };
+    let explained = tokio::task::spawn_blocking(move || {
+        let why = filter.explain(&event);
+        drop(permit);
+        json!({
+            "matches": why.matched(),
+            "text": why.render(),
+            "explanation": why,
+        })
+    })
+    .await;
+    match explained {
+        Ok(mut answer) => {
+            answer["file"] = json!(file);
+            answer["line"] = json!(line);
+            axum::Json(answer).into_response()
+        }
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the explanation failed; please report this",
+        ),
+    }
 }
 
 /// The event an id names, read again from its file (one of those served, and nothing else),

@@ -500,12 +500,12 @@ fn worker(sh: &Shared<'_, '_>) -> Part {
             let verdict = match &mut matcher {
                 Some(m) => m.matches_json(bytes).map_err(|e| e.message().to_string()),
                 // Without a filter, every well-formed event is selected: a JSON object, as
-                // `fimql filter` and a filtered query require.
-                None => match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                // `fimql filter` and a filtered query require. Parsed whole, as the matcher
+                // checks records: skipping values would let numbers out of range, invalid UTF-8
+                // in strings and nesting past serde_json's limit through.
+                None => match serde_json::from_slice::<serde_json::Value>(bytes) {
                     Err(e) => Err(e.to_string()),
-                    Ok(_) if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => {
-                        Ok(true)
-                    }
+                    Ok(serde_json::Value::Object(_)) => Ok(true),
                     Ok(_) => Err("invalid type: expected a JSON object (an event)".to_string()),
                 },
             };
