@@ -779,6 +779,30 @@ fn a_closed_stdout_ends_the_program_quietly() {
     let (status, err) = wait_quietly(child, Duration::from_secs(60));
     assert_eq!(err, "", "stderr after the pipe closed");
     assert_eq!(status.code(), Some(0), "{status:?}");
+
+    // A malformed record read before the pipe closed still makes the status 2, with the count.
+    let file = dir.write(
+        "bad.ndjson",
+        format!("{{\"bad\"\n{}", std::fs::read_to_string(&file).unwrap()),
+    );
+    let mut child = Command::new(BIN)
+        .args(["filter", "--jobs", "1", "action:Create", &file])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fimql");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    out.read_line(&mut first).expect("read one line");
+    drop(out);
+    let (status, err) = wait_quietly(child, Duration::from_secs(60));
+    assert!(err.starts_with(&format!("{file}:1: ")), "{err}");
+    assert!(
+        err.contains("records read skipped because they are malformed"),
+        "{err}"
+    );
+    assert_eq!(status.code(), Some(2), "{status:?}");
 }
 
 #[test]

@@ -138,6 +138,21 @@ fn tsv_escapes_tabs_line_breaks_and_backslashes() {
 }
 
 #[test]
+fn a_tsv_column_alone_leaves_empty_and_missing_values_empty() {
+    // One column: an empty or missing value is an empty line, not `""` (TSV has no quoting, so
+    // `""` is the text of two quotes, which the second event holds).
+    let dir = TempDir::new("fmt-tsv-one");
+    let file = dir.write(
+        "events.ndjson",
+        "{\"asset\":{\"name\":\"\"}}\n{\"asset\":{\"name\":\"\\\"\\\"\"}}\n{\"action\":\"Create\"}\n",
+    );
+    let o = filter(&["--format", "tsv", "--fields", "asset.name", "NOT action:x", &file]);
+    assert_eq!(stdout(&o), "asset.name\n\n\"\"\n\n");
+    let o = filter(&["--format", "csv", "--fields", "asset.name", "NOT action:x", &file]);
+    assert_eq!(stdout(&o), "asset.name\n\"\"\n\"\"\"\"\"\"\n\"\"\n");
+}
+
+#[test]
 fn json_is_one_array_of_the_events_or_of_the_fields() {
     let dir = TempDir::new("fmt-json");
     let file = fixture(&dir);

@@ -396,9 +396,24 @@ pub fn run(args: FilterArgs) -> u8 {
         rows,
         ..
     } = sink;
+    // The reader of the output left (`| head`): the rest is not read. Errors met before still
+    // give status 2, as they would have without the pipe.
+    let left = |totals: &Totals| {
+        if totals.skipped > 0 {
+            eprintln!(
+                "fimql: {} of {} records read skipped because they are malformed (see above)",
+                totals.skipped, totals.records
+            );
+        }
+        if totals.errors || totals.skipped > 0 {
+            2
+        } else {
+            0
+        }
+    };
     match flow {
         Flow::Continue | Flow::Limit => {}
-        Flow::BrokenPipe => return 0,
+        Flow::BrokenPipe => return left(&totals),
         Flow::WriteError(e) => {
             eprintln!("fimql: cannot write output: {e}");
             return 2;
@@ -429,7 +444,7 @@ pub fn run(args: FilterArgs) -> u8 {
     let flushed = flushed.and_then(|()| out.w.flush());
     if let Err(e) = flushed {
         if e.kind() == io::ErrorKind::BrokenPipe {
-            return 0;
+            return left(&totals);
         }
         eprintln!("fimql: cannot write output: {e}");
         return 2;

@@ -141,7 +141,8 @@ enum Command {
     /// skipped.
     ///
     /// Exit status like grep: 0 some event matched, 1 none did, 2 an error occurred (bad filter,
-    /// unreadable file, malformed record).
+    /// unreadable file, malformed record). When the reader of the output stops early (`| head`),
+    /// 0, or 2 if an error was met in what was read until then.
     Filter(filter::FilterArgs),
     #[cfg(feature = "serve")]
     Serve(serve::ServeArgs),

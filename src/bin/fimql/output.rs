@@ -414,15 +414,14 @@ pub fn delimited_writer(tsv: bool) -> Delimited {
 
 /// Writes one row to a writer of [`delimited_writer`].
 pub fn write_delimited(w: &mut Delimited, tsv: bool, cells: &[String]) -> io::Result<()> {
-    let w = &mut w.writer;
-    let r = if tsv {
-        cells
-            .iter()
-            .try_for_each(|c| w.write_field(tsv_escape(c).as_bytes()))
-            .and_then(|()| w.write_record(None::<&[u8]>))
-    } else {
-        w.write_record(cells)
-    };
+    if tsv {
+        // Written here rather than by the CSV writer, which quotes a row of one empty field
+        // (`""`) even when told never to quote: in TSV that would read as the text `""`.
+        let mut row = cells.iter().map(|c| tsv_escape(c)).collect::<Vec<_>>().join("\t");
+        row.push('\n');
+        return w.written.write_all(row.as_bytes());
+    }
+    let r = w.writer.write_record(cells);
     r.map_err(|e| match e.into_kind() {
         csv::ErrorKind::Io(e) => e,
         other => io::Error::other(format!("{other:?}")),
