@@ -6,7 +6,8 @@
 //! and the ones between are found leftmost-first, each search starting where the previous match
 //! ended. Taking the leftmost match of each middle segment is always safe, so no choice is ever
 //! revisited: a pattern of literals and stars runs in time linear in the value (plus the pattern),
-//! and a segment holding `?` costs at most its length per position. `*a*a*a*…` cannot blow up.
+//! and a segment holding `?` is found in one pass over the value with the shift-and algorithm
+//! (one step per 64 characters of the segment). `*a*a*a*…` and `*a?a?a?…*` cannot blow up.
 
 use memchr::memmem;
 
@@ -40,8 +41,109 @@ struct Segment {
     parts: Vec<Part>,
     /// The whole segment when it has no `?`, for a fast substring search.
     literal: Option<Needle>,
+    /// The segment's characters as bit masks when it has a `?`, to find it in one pass.
+    slots: Option<Slots>,
     /// Length in characters (fixed, since `?` is exactly one character).
     chars: usize,
+}
+
+/// A segment with `?` as the masks of the shift-and algorithm: which of its character slots
+/// each character may fill. Finding the segment then reads each character of the value once,
+/// with one step per 64 slots, where trying it at every start would cost the value's length
+/// times the segment's (a thousand `?` against a megabyte took seconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Slots {
+    /// 64-slot words per mask.
+    words: usize,
+    /// Per ASCII character (128 masks): the `?` slots and the literal slots holding it.
+    ascii: Vec<u64>,
+    /// Per other character of the segment's literals, in order: the same.
+    wide: Vec<(char, Vec<u64>)>,
+    /// The `?` slots alone: what any other character may fill.
+    any: Vec<u64>,
+}
+
+impl Slots {
+    fn new(parts: &[Part], chars: usize) -> Slots {
+        let words = chars.div_ceil(64).max(1);
+        let mut any = vec![0u64; words];
+        let mut literal: Vec<(char, usize)> = Vec::new();
+        let mut slot = 0;
+        for part in parts {
+            match part {
+                Part::Lit(s) => {
+                    for c in s.chars() {
+                        literal.push((c, slot));
+                        slot += 1;
+                    }
+                }
+                Part::Any(k) => {
+                    for j in slot..slot + k {
+                        any[j / 64] |= 1 << (j % 64);
+                    }
+                    slot += k;
+                }
+            }
+        }
+        let mut ascii: Vec<u64> = (0..128).flat_map(|_| any.iter().copied()).collect();
+        let mut wide: Vec<(char, Vec<u64>)> = Vec::new();
+        literal.sort_unstable();
+        for (c, j) in literal {
+            let mask = if c.is_ascii() {
+                &mut ascii[c as usize * words..(c as usize + 1) * words]
+            } else {
+                if wide.last().is_none_or(|(w, _)| *w != c) {
+                    wide.push((c, any.clone()));
+                }
+                match wide.last_mut() {
+                    Some((_, m)) => &mut m[..],
+                    None => continue,
+                }
+            };
+            mask[j / 64] |= 1 << (j % 64);
+        }
+        Slots {
+            words,
+            ascii,
+            wide,
+            any,
+        }
+    }
+
+    /// The slots `c` may fill.
+    fn mask(&self, c: char) -> &[u64] {
+        if c.is_ascii() {
+            let at = c as usize * self.words;
+            return &self.ascii[at..at + self.words];
+        }
+        match self.wide.binary_search_by(|(w, _)| w.cmp(&c)) {
+            Ok(i) => &self.wide[i].1,
+            Err(_) => &self.any,
+        }
+    }
+
+    /// The end of the leftmost match of the segment (`chars` slots) in `value` at or after byte
+    /// `from`. With `fold`, ASCII letters of the value match whatever their case. Since the
+    /// segment has a fixed number of characters, the match that ends first starts first.
+    fn find(&self, value: &str, from: usize, chars: usize, fold: bool) -> Option<usize> {
+        let last = chars - 1;
+        let mut state = vec![0u64; self.words];
+        for (i, c) in value[from..].char_indices() {
+            let c = if fold { c.to_ascii_lowercase() } else { c };
+            let mask = self.mask(c);
+            // Every slot run so far moves on by one character, and a new run starts at slot 0.
+            let mut carry = 1;
+            for (word, m) in state.iter_mut().zip(mask) {
+                let next = *word >> 63;
+                *word = (*word << 1 | carry) & m;
+                carry = next;
+            }
+            if state[last / 64] >> (last % 64) & 1 != 0 {
+                return Some(from + i + c.len_utf8());
+            }
+        }
+        None
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,9 +191,11 @@ impl Pattern {
                     [] => Some(Needle::new(String::new())),
                     _ => None,
                 };
+                let slots = literal.is_none().then(|| Slots::new(&parts, chars));
                 Segment {
                     parts,
                     literal,
+                    slots,
                     chars,
                 }
             })
@@ -230,6 +334,15 @@ impl Segment {
             };
             return found.map(|i| from + i + lit.len());
         }
+        if let Some(slots) = &self.slots {
+            return slots.find(value, from, self.chars, fold);
+        }
+        self.find_by_trying(value, from, fold)
+    }
+
+    /// [`Segment::find`] by trying each start in turn: the reference the masks are tested
+    /// against.
+    fn find_by_trying(&self, value: &str, from: usize, fold: bool) -> Option<usize> {
         let mut at = from;
         loop {
             if let Some(end) = self.match_at(value, at, fold) {
@@ -345,6 +458,45 @@ mod tests {
             let want = memchr::memmem::find(lower.as_bytes(), needle.as_bytes());
             proptest::prop_assert_eq!(find_ascii_fold(hay.as_bytes(), needle.as_bytes()), want);
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_segment_is_found_by_its_masks_where_trying_each_start_finds_it(
+            pat in "[ab?é日]{1,10}",
+            value in "[aAbBé日x]{0,24}",
+            from in 0usize..24,
+        ) {
+            let p = Pattern::new(&Value::bare(&pat).pattern());
+            let seg = &p.segments[0];
+            let from = value.char_indices().map(|(i, _)| i).nth(from).unwrap_or(value.len());
+            let lower = fold_case(&value);
+            let from_lower = fold_case(&value[..from]).len();
+            if let Some(slots) = &seg.slots {
+                proptest::prop_assert_eq!(
+                    slots.find(&lower, from_lower, seg.chars, false),
+                    seg.find_by_trying(&lower, from_lower, false)
+                );
+                if value.is_ascii() && p.is_ascii() {
+                    proptest::prop_assert_eq!(
+                        slots.find(&value, from, seg.chars, true),
+                        seg.find_by_trying(&value, from, true)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn many_question_marks_against_a_long_value() {
+        // Trying each start would take 2,000 steps at each of 200,000 characters.
+        let pat = format!("*{}b*", "a?".repeat(1000));
+        let value = "a".repeat(200_000);
+        assert!(!m(&pat, &value));
+        assert!(m(&pat, &(value.clone() + "b")));
+        let wide = format!("*{}b*", "é?".repeat(1000));
+        assert!(!m(&wide, &"é".repeat(100_000)));
+        assert!(m(&format!("*{}*", "日?".repeat(100)), &format!("x{}", "日本".repeat(100))));
     }
 
     #[test]
