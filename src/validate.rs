@@ -629,7 +629,26 @@ impl Checker<'_> {
         };
         let at = match (date.fixed(), self.opts.now) {
             (Some(at), _) => Some(at),
-            (None, Some(now)) => date.resolve(now),
+            (None, Some(now)) => {
+                let Some(at) = date.resolve(now) else {
+                    // As compilation refuses it: the clock is known, so the check says so too.
+                    self.out.push(
+                        Diagnostic::error(
+                            Code::InvalidDate,
+                            v.span,
+                            format!(
+                                "`{}` is out of the range of dates (about 262,000 years either \
+                                 side of year 0) for the clock {}",
+                                shown(&text),
+                                now.to_rfc3339()
+                            ),
+                        )
+                        .with_help(format!("use a nearer date for `{name}`")),
+                    );
+                    return None;
+                };
+                Some(at)
+            }
             (None, None) => None,
         };
         if let Some(at) = at

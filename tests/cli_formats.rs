@@ -146,9 +146,23 @@ fn a_tsv_column_alone_leaves_empty_and_missing_values_empty() {
         "events.ndjson",
         "{\"asset\":{\"name\":\"\"}}\n{\"asset\":{\"name\":\"\\\"\\\"\"}}\n{\"action\":\"Create\"}\n",
     );
-    let o = filter(&["--format", "tsv", "--fields", "asset.name", "NOT action:x", &file]);
+    let o = filter(&[
+        "--format",
+        "tsv",
+        "--fields",
+        "asset.name",
+        "NOT action:x",
+        &file,
+    ]);
     assert_eq!(stdout(&o), "asset.name\n\n\"\"\n\n");
-    let o = filter(&["--format", "csv", "--fields", "asset.name", "NOT action:x", &file]);
+    let o = filter(&[
+        "--format",
+        "csv",
+        "--fields",
+        "asset.name",
+        "NOT action:x",
+        &file,
+    ]);
     assert_eq!(stdout(&o), "asset.name\n\"\"\n\"\"\"\"\"\"\n\"\"\n");
 }
 

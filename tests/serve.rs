@@ -176,6 +176,13 @@ fn the_url_line_signs_in_with_a_cookie_and_the_page_needs_it() {
         );
         assert_eq!(r.status, 200, "{p}: {r:?}");
     }
+    // The printed URL opened again, with the cookie set: still the redirect that takes the
+    // token out of the address bar.
+    let r = s.raw(
+        &format!("GET {path} HTTP/1.1\nHost: {}\nCookie: {pair}\n", s.host()),
+        b"",
+    );
+    assert_eq!((r.status, r.header("location")), (303, Some("/")), "{r:?}");
     // Without a token, or with a wrong one: 401, and nothing of the page.
     let wrong = format!("fimql_token_{}={}", s.port, "0".repeat(64));
     for extra in [
@@ -335,6 +342,17 @@ fn an_oversized_body_gets_413() {
         s.token
     );
     assert_eq!(s.raw(&head, &chunked).status, 413);
+    // Declared too large, with only the start sent: refused (413) at once, not when the time to
+    // send the body is up (which would be 408).
+    for (path, size) in [("/api/query", 100_000_000), ("/api/explain", 3 << 20)] {
+        let head = format!(
+            "POST {path} HTTP/1.1\nHost: {}\nAuthorization: Bearer {}\nContent-Type: application/json\nContent-Length: {size}\n",
+            s.host(),
+            s.token
+        );
+        let r = s.raw(&head, b"{\"filter\": \"");
+        assert_eq!(r.status, 413, "{path}: {r:?}");
+    }
 }
 
 #[test]
@@ -646,6 +664,14 @@ fn the_check_endpoint_gives_diagnostics_canonical_form_and_request() {
     assert_eq!(v["canonical"], "action:create AND severity>=4");
     let body: Value = serde_json::from_str(v["request"].as_str().unwrap()).unwrap();
     assert_eq!(body, json!({"filter": "action:create AND severity>=4"}));
+    // A date the clock puts out of range: invalid for the check as for a query.
+    let f = "dateTime>now-300000y";
+    let v = s.post("/api/check", &json!({"filter": f})).json();
+    assert_eq!(v["valid"], false, "{v}");
+    assert_eq!(v["diagnostics"][0]["code"], "invalid-date");
+    let r = s.post("/api/query", &json!({"filter": f, "limit": 0}));
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["diagnostics"][0]["code"], "invalid-date");
 }
 
 #[test]

@@ -496,7 +496,10 @@ mod tests {
         assert!(m(&pat, &(value.clone() + "b")));
         let wide = format!("*{}b*", "é?".repeat(1000));
         assert!(!m(&wide, &"é".repeat(100_000)));
-        assert!(m(&format!("*{}*", "日?".repeat(100)), &format!("x{}", "日本".repeat(100))));
+        assert!(m(
+            &format!("*{}*", "日?".repeat(100)),
+            &format!("x{}", "日本".repeat(100))
+        ));
     }
 
     #[test]

@@ -417,7 +417,11 @@ pub fn write_delimited(w: &mut Delimited, tsv: bool, cells: &[String]) -> io::Re
     if tsv {
         // Written here rather than by the CSV writer, which quotes a row of one empty field
         // (`""`) even when told never to quote: in TSV that would read as the text `""`.
-        let mut row = cells.iter().map(|c| tsv_escape(c)).collect::<Vec<_>>().join("\t");
+        let mut row = cells
+            .iter()
+            .map(|c| tsv_escape(c))
+            .collect::<Vec<_>>()
+            .join("\t");
         row.push('\n');
         return w.written.write_all(row.as_bytes());
     }

@@ -94,8 +94,17 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response<Body> {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
+/// The largest body the route at `path` takes.
+pub(crate) fn body_limit(path: &str) -> usize {
+    if path == "/api/explain" {
+        EXPLAIN_BODY
+    } else {
+        MAX_BODY
+    }
+}
+
 /// The answer to a body larger than `limit` bytes.
-fn too_large(limit: usize) -> Response<Body> {
+pub(crate) fn too_large(limit: usize) -> Response<Body> {
     let size = if limit.is_multiple_of(1 << 20) {
         format!("{} MiB", limit >> 20)
     } else if limit.is_multiple_of(1 << 10) {
@@ -283,7 +292,9 @@ fn check_json(app: &AppState, filter: &str) -> Json {
     if filter.trim().is_empty() {
         return json!({ "valid": true, "empty": true, "diagnostics": [], "canonical": "" });
     }
-    let opts = app.options();
+    // With the clock known, as a query compiles the filter: `now-300000y` leaves the range of
+    // dates, which only the clock tells.
+    let opts = app.options().now(chrono::Utc::now());
     let (valid, diags, canonical) = match fimql::validate_with(filter, &opts) {
         Ok(v) => (true, v.warnings, Some(v.query.to_string())),
         Err(d) => {

@@ -49,10 +49,16 @@ pub(crate) fn token_ok(given: &str, token: &str) -> bool {
 
 /// Whether a `Host` header value names this server (see the module docs).
 pub(crate) fn host_ok(value: &str, port: u16, bound: &str) -> bool {
-    let Some((name, p)) = value.rsplit_once(':') else {
-        return false;
+    // `name:port`, or the name alone for port 80 (clients leave out HTTP's default port).
+    let (name, p) = match value.rsplit_once(':') {
+        Some((name, p)) if !name.starts_with('[') || name.ends_with(']') => (name, Some(p)),
+        _ => (value, None),
     };
-    if p.parse::<u16>().ok() != Some(port) {
+    let p = match p {
+        Some(p) => p.parse::<u16>().ok(),
+        None => Some(80),
+    };
+    if p != Some(port) {
         return false;
     }
     let ip = match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
@@ -151,11 +157,9 @@ async fn check(app: &AppState, req: Request, next: Next) -> Response<Body> {
         return refuse(StatusCode::FORBIDDEN, "refused: cross-site request");
     }
     let cookie = cookie_name(app.port);
-    if carried_token(headers, &cookie).is_some_and(|t| token_ok(t, &app.token)) {
-        return next.run(req).await;
-    }
     // The URL printed at start-up: set the cookie and go to the page without the token in the
-    // address bar (or in the history).
+    // address bar (or in the history), also when the cookie is set already (the URL opened
+    // again), so that the token does not stay in a link copied from the page.
     if req.method() == axum::http::Method::GET
         && req.uri().path() == "/"
         && query_token(req.uri().query()).is_some_and(|t| token_ok(t, &app.token))
@@ -173,6 +177,19 @@ async fn check(app: &AppState, req: Request, next: Next) -> Response<Body> {
         r.headers_mut()
             .insert(header::LOCATION, HeaderValue::from_static("/"));
         return r;
+    }
+    if carried_token(headers, &cookie).is_some_and(|t| token_ok(t, &app.token)) {
+        // A body declared larger than the route takes is refused at once, rather than after
+        // the time given to send it.
+        let limit = super::api::body_limit(req.uri().path());
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return super::api::too_large(limit);
+        }
+        return next.run(req).await;
     }
     refuse(
         StatusCode::UNAUTHORIZED,
@@ -195,6 +212,20 @@ mod tests {
             "myhost:8000",
         ] {
             assert!(host_ok(ok, 8000, "myhost"), "{ok}");
+        }
+        // Port 80, which clients leave out.
+        for ok in [
+            "127.0.0.1",
+            "localhost",
+            "[::1]",
+            "127.0.0.1:80",
+            "[::1]:80",
+            "myhost",
+        ] {
+            assert!(host_ok(ok, 80, "myhost"), "{ok}");
+        }
+        for bad in ["127.0.0.1:8000", "evil.example", "[::1", "::1", ""] {
+            assert!(!host_ok(bad, 80, "myhost"), "{bad}");
         }
         for bad in [
             "127.0.0.1:8001",

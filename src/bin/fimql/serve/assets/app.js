@@ -184,7 +184,13 @@ async function run() {
   state.filter = text;
   renderCheck(text, check.json);
   history.replaceState(null, '', text ? `#filter=${encodeURIComponent(text)}` : location.pathname);
-  if (check.status !== 200 || !check.json.valid) {
+  if (check.status !== 200) {
+    // Not the filter: the server refused the request (signed out, a filter over the size
+    // limit…). Say what it said.
+    $('status').textContent = check.json.error || `HTTP ${check.status}`;
+    return;
+  }
+  if (!check.json.valid) {
     $('status').textContent = 'fix the filter to see its matches';
     return;
   }
@@ -217,6 +223,8 @@ async function runQuery(seq, abort) {
   }
   if (seq !== state.seq) return;
   if (r.status !== 200) {
+    // A filter the query refused (422) brings its diagnostics: mark them as a check's.
+    if (r.json.diagnostics) renderCheck(state.filter, { ...r.json, valid: false });
     $('status').textContent = r.json.error || `HTTP ${r.status}`;
     return;
   }
