@@ -465,6 +465,9 @@ struct Scanner {
     /// The current record closed a container with the wrong bracket: it is malformed, and goes
     /// on to the end of its line, where reading starts again.
     broken: bool,
+    /// In an array that started with `[`: what came last between its elements, to report a
+    /// missing or extra `,` (its elements are still read).
+    sep: Option<Sep>,
     in_string: bool,
     escape: bool,
     /// The current record is a scalar (not an object, array or string).
@@ -514,7 +517,19 @@ impl Scanner {
         }
         self.skipping = false;
         self.record = None;
+        self.sep = self.sep.map(|_| Sep::Element);
     }
+}
+
+/// What came last between the elements of an array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sep {
+    /// The `[`.
+    Open,
+    /// An element.
+    Element,
+    /// A `,`.
+    Comma,
 }
 
 /// Where the scanner puts what it finds: records (start, end, line), and errors before the record
@@ -1077,6 +1092,7 @@ impl<R: Read> RecordReader<R> {
                     if array && !s.in_array {
                         if b == b'[' {
                             s.in_array = true;
+                            s.sep = Some(Sep::Open);
                         } else {
                             errors.push((
                                 items.len(),
@@ -1094,11 +1110,30 @@ impl<R: Read> RecordReader<R> {
                         }
                         continue;
                     }
+                    // The separators of an array are checked (`[a,,b]`, `[a b]`, `[a,]` are
+                    // reported) but do not stop its elements from being read.
+                    let misplaced = match (s.sep, b) {
+                        (Some(Sep::Open | Sep::Comma), b',') => {
+                            Some("a `,` where an element should be")
+                        }
+                        (Some(Sep::Comma), b']') => {
+                            Some("a `,` before the `]` that ends the array")
+                        }
+                        (Some(Sep::Element), b) if b != b',' && b != b']' => {
+                            Some("a `,` missing between two elements of the array")
+                        }
+                        _ => None,
+                    };
+                    if let Some(what) = misplaced {
+                        errors.push((items.len(), Item::invalid(s.pos_line, what.to_string())));
+                    }
                     if array && b == b',' {
+                        s.sep = s.sep.map(|_| Sep::Comma);
                         continue;
                     }
                     if array && b == b']' {
                         s.in_array = false;
+                        s.sep = None;
                         continue;
                     }
                     s.start_record(b, at);
@@ -1108,6 +1143,8 @@ impl<R: Read> RecordReader<R> {
                         if b == b'\n' {
                             s.broken = false;
                             s.end_record(found!(), start, at, line);
+                            // Its `,` is in what was taken: not reported missing.
+                            s.sep = s.sep.map(|_| Sep::Comma);
                         } else if let Some(i) = memchr::memchr(b'\n', &buf[s.pos..]) {
                             s.pos += i;
                         } else {
@@ -1122,6 +1159,7 @@ impl<R: Read> RecordReader<R> {
                             // the records on the next lines are read.
                             s.in_string = false;
                             s.end_record(found!(), start, at, line);
+                            s.sep = s.sep.map(|_| Sep::Comma);
                         } else if s.escape {
                             s.escape = false;
                         } else if b == b'\\' {
@@ -1156,6 +1194,8 @@ impl<R: Read> RecordReader<R> {
                                 // one starts the next record, and the current one is malformed
                                 // (a `}` is missing).
                                 s.end_record(found!(), start, at, line);
+                                // Its `,` may be inside the broken record: not reported again.
+                                s.sep = s.sep.map(|_| Sep::Comma);
                                 s.start_record(b, at);
                                 continue;
                             }
@@ -1441,6 +1481,53 @@ mod tests {
         let items = read_all(RecordReader::new(input.as_bytes()));
         assert_eq!(items.len(), 2, "{items:?}");
         assert_eq!(items[0].1.as_deref(), Ok(deep.as_str()));
+    }
+
+    #[test]
+    fn misplaced_commas_in_an_array_are_reported_and_every_element_read() {
+        let good = "{\"a\":1}";
+        for (input, error_line, what) in [
+            (
+                "[\n{\"a\":1},,\n{\"a\":1}]",
+                2,
+                "where an element should be",
+            ),
+            (
+                "[,\n{\"a\":1},\n{\"a\":1}]",
+                1,
+                "where an element should be",
+            ),
+            (
+                "[\n{\"a\":1}\n{\"a\":1}]",
+                3,
+                "missing between two elements",
+            ),
+            ("[\n{\"a\":1},\n{\"a\":1},\n]", 4, "before the `]`"),
+        ] {
+            let items = read_all(RecordReader::new(input.as_bytes()));
+            let records: Vec<&str> = items
+                .iter()
+                .filter_map(|(_, r)| r.as_deref().ok())
+                .collect();
+            assert_eq!(records, vec![good, good], "{input:?}: {items:?}");
+            let errors: Vec<(u64, &str)> = items
+                .iter()
+                .filter_map(|(l, r)| r.as_ref().err().map(|e| (*l, e.as_str())))
+                .collect();
+            assert_eq!(errors.len(), 1, "{input:?}: {items:?}");
+            assert_eq!(errors[0].0, error_line, "{input:?}: {items:?}");
+            assert!(errors[0].1.contains(what), "{input:?}: {items:?}");
+        }
+        // Well-formed arrays, one after another, empty, pretty: nothing to report.
+        for input in [
+            "[]",
+            "[ ]",
+            "[{\"a\":1}]\n[{\"a\":1}, {\"a\":1}]",
+            "[\n  {\"a\": 1},\n  {\"a\": 1}\n]\n",
+        ] {
+            let items = read_all(RecordReader::new(input.as_bytes()));
+            assert!(items.iter().all(|(_, r)| r.is_ok()), "{input:?}: {items:?}");
+        }
     }
 
     #[test]
