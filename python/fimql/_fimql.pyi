@@ -238,11 +238,14 @@ class Field:
         """Any of the values, exactly (backticks)."""
     def range(self, low: Optional[_Point], high: Optional[_Point]) -> Condition:
         """``field:[low..high]``, both ends included, ``None`` open. An end is an ``int``, a
-        ``datetime`` (written in UTC; a naive one is taken as UTC), a ``date`` or a ``str``
+        ``datetime`` (written in UTC; a naive one is taken as UTC), a ``date`` (midnight UTC
+        of that day: as ``high`` it leaves the rest of the day out) or a ``str``
         (``"now-7d"``); a ``bool`` is a ``TypeError``."""
     def gt(self, value: _Point) -> Condition:
         """``field>value``: an ``int``, a ``datetime`` (a naive one is taken as UTC), a
-        ``date`` or a ``str`` (``"now-7d"``)."""
+        ``date`` (midnight UTC of that day, so ``gt(d)`` takes in the rest of day ``d`` and
+        ``le(d)`` leaves it out: for whole days use ``ge`` and ``lt`` with the next day) or a
+        ``str`` (``"now-7d"``)."""
     def ge(self, value: _Point) -> Condition:
         """``field>=value``; ``value`` as for ``gt``."""
     def lt(self, value: _Point) -> Condition:

@@ -195,14 +195,17 @@ impl PyField {
     /// `field:[low..high]`, both ends included; `None` leaves an end open (`*`).
     ///
     /// Each end is an `int`, a `datetime` (written in UTC; a naive one is taken as UTC), a
-    /// `date` (a whole day), or a `str` written as the filter reads it (`"now-7d"`,
-    /// `"2024-01-01"`). A `bool` or another type is a `TypeError`.
+    /// `date` (midnight UTC of that day: as `high` it leaves the rest of the day out), or a
+    /// `str` written as the filter reads it (`"now-7d"`, `"2024-01-01"`). A `bool` or another
+    /// type is a `TypeError`.
     fn range(&self, low: &Bound<'_, PyAny>, high: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
         Ok(cond(self.start().range(end(low)?, end(high)?)))
     }
 
     /// `field>value`. `value` is an `int`, a `datetime` (written in UTC; a naive one is taken
-    /// as UTC), a `date`, or a `str` (`"now-7d"`); a `bool` or another type is a `TypeError`.
+    /// as UTC), a `date` (midnight UTC of that day, so `gt(d)` takes in the rest of day `d` and
+    /// `le(d)` leaves it out: for whole days use `ge` and `lt` with the next day), or a `str`
+    /// (`"now-7d"`); a `bool` or another type is a `TypeError`.
     fn gt(&self, value: &Bound<'_, PyAny>) -> PyResult<PyCondition> {
         Ok(cond(self.start().gt(point(value)?)))
     }

@@ -183,5 +183,16 @@ def test_builder_docstrings_name_the_types_and_utc() -> None:
     naive = fimql.field("dateTime").ge(datetime(2024, 1, 2, 3, 4, 5))
     aware = fimql.field("dateTime").ge(datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
     assert naive.build() == aware.build()
+    # And a date is midnight UTC: `le(d)` leaves day `d` out, `gt(d)` takes it in, as said.
+    from datetime import date
+
+    for method in (fimql.Field.gt, fimql.Field.range):
+        assert "midnight UTC" in (method.__doc__ or ""), method
+    noon = {"dateTime": "2024-01-31T12:00:00.000Z"}
+    day = date(2024, 1, 31)
+    assert not fimql.compile(fimql.field("dateTime").le(day).build()).matches(noon)
+    assert fimql.compile(fimql.field("dateTime").gt(day).build()).matches(noon)
+    whole = fimql.field("dateTime").ge(day) & fimql.field("dateTime").lt(date(2024, 2, 1))
+    assert fimql.compile(whole.build()).matches(noon)
     with pytest.raises(TypeError, match="bool"):
         fimql.field("severity").ge(True)
