@@ -65,7 +65,9 @@ impl Limits {
                     self.max_len
                 ),
             )
-            .with_help("split the filter, or raise the limit with Options::max_len");
+            .with_help(
+                "split the filter into several (a library caller can raise Options::max_len)",
+            );
             return Err(Diagnostics(vec![d]));
         }
         let p = FilterParser {
@@ -338,8 +340,8 @@ impl<'a> FilterParser<'a> {
         else {
             return e;
         };
-        if d.help.is_none()
-            && d.code == Code::UnexpectedToken
+        // More to the point than a general help the error may have.
+        if d.code == Code::UnexpectedToken
             && self.src[d.span.start..].starts_with(':')
             && let Some(fixed) = self.quoted_times(term_start, d.span.start)
         {
@@ -417,7 +419,9 @@ impl<'a> FilterParser<'a> {
                             self.max_depth
                         ),
                     )
-                    .with_help("simplify the filter, or raise Options::max_depth"),
+                    .with_help(
+                        "simplify the filter (a library caller can raise Options::max_depth)",
+                    ),
                 ),
             }));
         }
@@ -513,7 +517,8 @@ impl<'a> FilterParser<'a> {
                 let Some(after) = i.strip_prefix(')') else {
                     return self.fail(
                         Diagnostic::error(Code::UnclosedParen, open, "this `(` is never closed")
-                            .with_label(Span::at(self.off(i)), "expected `)` here"),
+                            .with_label(Span::at(self.off(i)), "expected `)` here")
+                            .with_help("add the `)` where the group ends"),
                     );
                 };
                 self.leave(1);
@@ -593,6 +598,11 @@ impl<'a> FilterParser<'a> {
                     if j.starts_with("..") {
                         d = d.with_help(
                             "`..` ends a bare value; it only separates the bounds of a range `[a..b]`: quote a value that contains it, e.g. 'a..b'",
+                        );
+                    }
+                    if d.help.is_none() {
+                        d = d.with_help(
+                            "join terms with `AND` or `OR`; a value that holds spaces is quoted: 'a b'",
                         );
                     }
                     return self.fail(d);
@@ -685,11 +695,14 @@ impl<'a> FilterParser<'a> {
             );
         }
         if i.starts_with(')') {
-            return self.fail(Diagnostic::error(
-                Code::ExpectedTerm,
-                self.token_at(i),
-                "expected a term, found `)`",
-            ));
+            return self.fail(
+                Diagnostic::error(
+                    Code::ExpectedTerm,
+                    self.token_at(i),
+                    "expected a term, found `)`",
+                )
+                .with_help("put a term in the parentheses, or remove them"),
+            );
         }
         let (rest, e) = self.term(i)?;
         Ok((rest, Primary::Term(e)))
@@ -705,10 +718,21 @@ impl<'a> FilterParser<'a> {
                     self.token_at(i),
                     format!("expected a term like `field:value`, found `{}`", snippet(i)),
                 );
-                if matches!(i.chars().next(), Some('\'' | '"' | '`')) {
-                    d = d.with_help(
-                        "a value needs a field in front of it, e.g. `file.name:'report.txt'`",
-                    );
+                match i.chars().next() {
+                    Some('\'' | '"' | '`') => {
+                        d = d.with_help(
+                            "a value needs a field in front of it, e.g. `file.name:'report.txt'`",
+                        );
+                    }
+                    Some('!' | '-') => {
+                        d = d.with_help("NOT is written as a word: `NOT action:Create`");
+                    }
+                    Some('\u{feff}') => {
+                        d = d.with_help(
+                            "remove the byte order mark (an invisible U+FEFF) before the filter",
+                        );
+                    }
+                    _ => {}
                 }
                 return self.fail(d);
             }
@@ -827,14 +851,23 @@ impl<'a> FilterParser<'a> {
                     Span::new(start, start + 1),
                     "this `[` is never closed",
                 )
-                .with_label(Span::at(self.off(j)), format!("expected {what} here")),
+                .with_label(Span::at(self.off(j)), format!("expected {what} here"))
+                .with_help("add the `]` after the last value"),
             );
         }
-        self.fail(Diagnostic::error(
-            Code::UnexpectedToken,
-            self.token_at(j),
-            format!("expected {what}, found `{}`", snippet(j)),
-        ))
+        self.fail(
+            Diagnostic::error(
+                Code::UnexpectedToken,
+                self.token_at(j),
+                format!("expected {what}, found `{}`", snippet(j)),
+            )
+            .with_help(if what.contains("range") {
+                "a range has two ends, `[low..high]`; several values make a list: `[a, b]`"
+            } else {
+                "separate the values of a list with `,` (`[a, b]`), the ends of a range with `..` \
+                 (`[1..5]`); quote a value that holds spaces: ['a b']"
+            }),
+        )
     }
 
     fn list_item(&self, b: Bound) -> Result<Value, nom::Err<Failure>> {
@@ -878,7 +911,8 @@ impl<'a> FilterParser<'a> {
                 _ if k.is_empty() => {
                     return self.fail(
                         Diagnostic::error(Code::UnclosedParen, open, "this `(` is never closed")
-                            .with_label(Span::at(self.off(k)), "expected `OR` or `)` here"),
+                            .with_label(Span::at(self.off(k)), "expected `OR` or `)` here")
+                            .with_help("add the `)` after the last value of the group"),
                     );
                 }
                 other => {
@@ -941,11 +975,21 @@ impl<'a> FilterParser<'a> {
             } else {
                 format!("`{}`", snippet(i))
             };
+            let help = match within {
+                "a list" => "a list holds values separated by commas, none of them empty: `[a, b]`",
+                "a range" => "a range has a value at each end; `*` leaves an end open: `[4..*]`",
+                "a value group" => "put values in the group: `action:(Create OR Delete)`",
+                "a comparison" => "write a value after the operator: `severity>=4`",
+                _ => {
+                    "write a value after the `:`: `action:Create`; `field:*` tests that the field is present"
+                }
+            };
             return err(Diagnostic::error(
                 Code::ExpectedValue,
                 self.token_at(i),
                 format!("expected a value in {within}, found {found}"),
-            ));
+            )
+            .with_help(help));
         }
         if let Ok((after, _)) = keyword(i) {
             let kw = &i[..i.len() - after.len()];

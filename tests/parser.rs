@@ -937,6 +937,7 @@ error[unclosed-paren]: this `(` is never closed
   |     ^
 3 |   OR platform:LINUX
   |                    - expected `)` here
+  = help: add the `)` where the group ends
 "
     );
 
@@ -993,7 +994,7 @@ fn json_form() {
         v["labels"],
         json!([{"span": {"start": 14, "end": 14}, "message": "expected `)` here"}])
     );
-    assert!(v.get("help").is_none());
+    assert_eq!(v["help"], "add the `)` where the group ends");
     // Columns count characters, not bytes.
     let src = "a:'é' b:1";
     let v = diag(src).to_json(src);
@@ -1011,4 +1012,29 @@ fn display_of_diagnostics() {
         e.to_string(),
         "error[missing-operator] at 4..7: expected `AND` or `OR` between terms (and 1 more)"
     );
+}
+
+#[test]
+fn every_syntax_error_a_user_meets_often_has_a_help() {
+    for (src, help) in [
+        ("action:", "write a value after the `:`"),
+        ("severity>=", "write a value after the operator"),
+        ("action:()", "put values in the group"),
+        ("action:[Create, ]", "none of them empty"),
+        ("severity:[1..]", "`*` leaves an end open"),
+        ("a:[x y]", "separate the values of a list with `,`"),
+        ("severity:[1..5..6]", "a range has two ends"),
+        ("()", "put a term in the parentheses"),
+        ("!action:Create", "NOT is written as a word"),
+        ("-action:Create", "NOT is written as a word"),
+        ("\u{feff}action:Create", "byte order mark"),
+        ("(action:Create", "add the `)`"),
+        ("action:(Create OR Delete", "add the `)`"),
+        ("action:[Create", "add the `]`"),
+        ("a:'x' 4", "join terms with `AND` or `OR`"),
+    ] {
+        let d = diag(src);
+        let got = d.help.as_deref().unwrap_or_default();
+        assert!(got.contains(help), "{src:?}: {d:?}");
+    }
 }
