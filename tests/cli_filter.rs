@@ -599,6 +599,24 @@ fn an_array_cut_off_between_elements_is_reported() {
 }
 
 #[test]
+fn a_byte_order_mark_inside_the_input_is_named() {
+    // Two files that each start with a byte order mark, joined: the second mark is a record's
+    // first character, which serde_json only calls an unexpected value.
+    let dir = TempDir::new("inner-bom");
+    let one = "\u{feff}{\"action\":\"Create\"}\n";
+    let file = dir.write("joined.ndjson", format!("{one}{one}"));
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!((code(&o), stdout(&o).trim()), (2, "1"));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!(
+            "{file}:2: the record starts with a byte order mark (U+FEFF)"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn truncated_last_line_is_reported() {
     let dir = TempDir::new("truncated");
     let input = format!(

@@ -59,6 +59,17 @@ impl RecordError {
             _ => full,
         };
         let position = (e.line() > 0).then(|| (e.line(), e.column()));
+        if record.trim_ascii_start().starts_with("\u{feff}".as_bytes()) {
+            // Invisible, and serde_json only says "expected value": say what it is.
+            return RecordError {
+                position,
+                ..RecordError::new(
+                    0,
+                    "the record starts with a byte order mark (U+FEFF), as when files that each \
+                     start with one are joined (`cat a b`): remove it, or give the files apart",
+                )
+            };
+        }
         let at = position.map_or(0, |(line, column)| {
             let line_start = record
                 .split(|&b| b == b'\n')
