@@ -57,7 +57,11 @@ fn point(v: &Bound<'_, PyAny>) -> PyResult<Point> {
         ));
     }
     if v.cast::<PyInt>().is_ok() {
-        return Ok(Point::Int(v.extract::<i64>()?));
+        return v.extract::<i64>().map(Point::Int).map_err(|_| {
+            PyValueError::new_err(format!(
+                "{v} does not fit in 64 bits, the range of the filter language's integers"
+            ))
+        });
     }
     if let Some(t) = crate::convert::datetime_utc(v)? {
         return Ok(Point::Instant(t));

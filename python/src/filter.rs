@@ -141,18 +141,12 @@ impl PyFilter {
         for token in tokens {
             match Field::resolve(token, &opts) {
                 Ok(f) => fields.push(f),
-                Err(_)
-                    if opts.catalog.lookup(self.scope, token).is_none() && !self.allow_unknown =>
-                {
-                    return Err(PyValueError::new_err(format!(
-                        "group_by: unknown {} token `{token}` (see `fimql tokens`)",
-                        self.scope
-                    )));
-                }
+                // The library's message and help (a did-you-mean), on one line.
                 Err(d) => {
+                    let help = d.help.map(|h| format!("; {h}")).unwrap_or_default();
                     return Err(PyValueError::new_err(format!(
-                        "group_by: {}",
-                        d.render_detached().to_string().trim_end()
+                        "group_by: {}{help}",
+                        d.message
                     )));
                 }
             }

@@ -78,6 +78,11 @@ def test_conditions_that_cannot_be_written_raise_filter_error() -> None:
         fimql.field("severity").gt(1.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         fimql.and_("action:Create")  # type: ignore[arg-type]
+    # An int beyond 64 bits is a value out of range, said as such.
+    for big in (2**63, -(2**63) - 1):
+        with pytest.raises(ValueError, match="does not fit in 64 bits"):
+            fimql.field("severity").ge(big)
+    assert fimql.field("severity").ge(2**63 - 1).build() == f"severity>={2**63 - 1}"
 
 
 def test_building_deeper_than_any_parser_raises_instead_of_crashing() -> None:

@@ -179,7 +179,8 @@ def test_group_by_has_the_count_api_shape(cli: Cli, generated: Path) -> None:
     got = f.group_by(generated, ["action", "platform"])
     assert got == json.loads(run.stdout)
     assert sum(n for per in got.values() for n in per.values()) == f.count_file(generated)
-    with pytest.raises(ValueError, match="unknown events token"):
+    unknown = "unknown field `actoin`: not a token of scope events; did you mean `action`"
+    with pytest.raises(ValueError, match=unknown):
         f.group_by(generated, ["actoin"])
     with pytest.raises(ValueError):
         f.group_by(generated, [])
