@@ -1286,3 +1286,27 @@ fn without_a_filter_malformed_records_are_errors_as_with_one() {
         }
     }
 }
+
+#[test]
+fn a_long_value_is_cut_in_its_cell_but_whole_in_the_event() {
+    let dir = TempDir::new("serve-long-cell");
+    let long = "é".repeat(5000);
+    let path = dir.write(
+        "long.ndjson",
+        format!("{{\"action\":\"Create\",\"fullPath\":\"{long}\"}}\n"),
+    );
+    let s = Server::start(&[&path]);
+    let v = s
+        .post(
+            "/api/query",
+            &json!({"filter": "", "columns": ["file.fullPath", "action"], "limit": 10}),
+        )
+        .json();
+    let row = &v["events"][0];
+    let cell = row["cells"][0].as_str().unwrap();
+    assert_eq!(cell.chars().count(), 1001, "{}", &cell[..20]);
+    assert!(cell.ends_with('…') && long.starts_with(&cell[..cell.len() - '…'.len_utf8()]));
+    assert_eq!(row["cells"][1], "Create");
+    let event: Value = serde_json::from_str(row["event"].as_str().unwrap()).unwrap();
+    assert_eq!(event["fullPath"], long.as_str());
+}

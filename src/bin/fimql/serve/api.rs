@@ -4,7 +4,8 @@
 //! - `GET /api/info`: the files, the scope, the catalog (for completion), the limits.
 //! - `POST /api/check` `{"filter"}`: diagnostics, canonical form and API request body.
 //! - `POST /api/query` `{"filter", "columns", "group_by", "offset", "limit"}`: the count, the
-//!   histogram, the group-by counts and a page of events.
+//!   histogram, the group-by counts and a page of events (each cell at most 1000 characters,
+//!   cut with `…`; the event's JSON, up to 1 MiB, is whole).
 //! - `POST /api/explain` `{"filter", "id"}` or `{"filter", "event"}`: whether an event matches,
 //!   and why: the filter's tree with each node's verdict and the values each term found
 //!   ([`fimql::Filter::explain`]). The event is the record an `id` from `/api/query` names, read
@@ -92,6 +93,19 @@ pub(crate) async fn method_not_allowed() -> Response<Body> {
 /// A JSON error: `{"error": message}`, the shape of every error the server answers.
 pub(crate) fn error(status: StatusCode, message: &str) -> Response<Body> {
     (status, axum::Json(json!({ "error": message }))).into_response()
+}
+
+/// The most characters of a value a table cell shows: a file's whole content in a cell would
+/// make the answer as large as the records (the event's JSON is there for the rest).
+const MAX_CELL_CHARS: usize = 1000;
+
+/// `cell`, cut to [`MAX_CELL_CHARS`] characters with `…` when longer.
+fn shortened(mut cell: String) -> String {
+    if let Some((at, _)) = cell.char_indices().nth(MAX_CELL_CHARS) {
+        cell.truncate(at);
+        cell.push('…');
+    }
+    cell
 }
 
 /// The largest body the route at `path` takes.
@@ -453,7 +467,7 @@ pub(crate) async fn query(
         .iter()
         .map(|row| {
             let cells: Vec<String> = match serde_json::from_slice::<Json>(&row.bytes) {
-                Ok(event) => fields.iter().map(|f| f.cell(&event)).collect(),
+                Ok(event) => fields.iter().map(|f| shortened(f.cell(&event))).collect(),
                 Err(_) => vec![String::new(); fields.len()],
             };
             // The record as it is in the file (members in their order), for the page to parse.
