@@ -585,6 +585,7 @@ fn answers_agree_with_fimql_filter() {
             let v = r.json();
             assert_eq!(v["count"], want, "{file} {f}");
             assert_eq!(v["stopped"], Value::Null);
+            assert_eq!(v["changed"], json!([]), "no file changed while it was read");
             let hist: u64 = v["histogram"]["buckets"]
                 .as_array()
                 .unwrap()

@@ -5,7 +5,8 @@
 //! - `POST /api/check` `{"filter"}`: diagnostics, canonical form and API request body.
 //! - `POST /api/query` `{"filter", "columns", "group_by", "offset", "limit"}`: the count, the
 //!   histogram, the group-by counts and a page of events (each cell at most 1000 characters,
-//!   cut with `…`; the event's JSON, up to 1 MiB, is whole).
+//!   cut with `…`; the event's JSON, up to 1 MiB, is whole); `"changed"` names the files that
+//!   changed (size or modification time) while the query read them.
 //! - `POST /api/explain` `{"filter", "id"}` or `{"filter", "event"}`: whether an event matches,
 //!   and why: the filter's tree with each node's verdict and the values each term found
 //!   ([`fimql::Filter::explain`]). The event is the record an `id` from `/api/query` names, read
@@ -509,6 +510,7 @@ pub(crate) async fn query(
             Stop::TimeLimit => "time-limit",
         }),
         "elapsed_ms": outcome.elapsed.as_secs_f64() * 1000.0,
+        "changed": outcome.changed,
         "bytes": outcome.bytes,
         "histogram": {
             "token": time_token(&app),

@@ -56,6 +56,14 @@ pub(crate) struct Source {
 }
 
 impl Source {
+    /// The file's size and modification time now (`None` when it cannot be read).
+    fn stamp(&self) -> Option<(u64, Option<SystemTime>)> {
+        self.file
+            .metadata()
+            .ok()
+            .map(|meta| (meta.len(), meta.modified().ok()))
+    }
+
     /// Whether the file opened at start-up has changed since: its size or modification time
     /// differ (or can no longer be read).
     pub(crate) fn changed(&self) -> bool {
@@ -143,11 +151,15 @@ pub(crate) struct Outcome {
     /// Input bytes read (after decompression).
     pub bytes: u64,
     pub elapsed: Duration,
+    /// The files whose size or modification time changed while the query read them: its
+    /// answer may hold part of the old file and part of the new.
+    pub changed: Vec<String>,
 }
 
 /// Runs a query over `sources` on `spec.jobs` threads.
 pub(crate) fn run(sources: &[Source], spec: &Spec, ctl: &Control) -> Outcome {
     let started = Clock::now();
+    let stamps: Vec<_> = sources.iter().map(Source::stamp).collect();
     let inputs = Mutex::new(Inputs::new(sources));
     let needed = spec.offset.saturating_add(spec.limit);
     let pages = Mutex::new(Pages {
@@ -172,7 +184,15 @@ pub(crate) fn run(sources: &[Source], spec: &Spec, ctl: &Control) -> Outcome {
             .map(|h| h.join().unwrap_or_else(|_| Part::failed()))
             .collect()
     });
-    let mut out = Outcome::default();
+    let mut out = Outcome {
+        changed: sources
+            .iter()
+            .zip(&stamps)
+            .filter(|(source, stamp)| source.stamp() != **stamp)
+            .map(|(source, _)| source.name.clone())
+            .collect(),
+        ..Outcome::default()
+    };
     let mut samples = Vec::new();
     for p in parts {
         out.matched += p.matched;

@@ -319,6 +319,9 @@ function renderResult(res) {
   if (res.errors) bits.push(`${res.errors} malformed record${res.errors === 1 ? '' : 's'} skipped (${res.error_samples.join('; ')})`);
   if (res.stopped === 'time-limit') bits.push('stopped at the time limit: counts are partial');
   if (res.stopped === 'cancelled') bits.push('cancelled');
+  if (res.changed && res.changed.length) {
+    bits.push(`${res.changed.join(', ')} changed while it was read: the answer may mix old and new, run it again`);
+  }
   $('status').textContent = bits.join(' · ');
   renderHistogram(res.histogram);
   renderGroups(res.groups, res.count);
