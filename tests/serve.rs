@@ -1311,3 +1311,41 @@ fn a_long_value_is_cut_in_its_cell_but_whole_in_the_event() {
     let event: Value = serde_json::from_str(row["event"].as_str().unwrap()).unwrap();
     assert_eq!(event["fullPath"], long.as_str());
 }
+
+#[test]
+fn group_by_past_the_values_kept_counts_the_rest_apart() {
+    // More distinct values than are counted one by one: the rest are one bar, marked as such,
+    // and not counted as a value.
+    let dir = TempDir::new("serve-many-groups");
+    let mut text = String::new();
+    for n in 0..15_000 {
+        text.push_str(&format!("{{\"action\":\"Create\",\"id\":\"v{n}\"}}\n"));
+    }
+    let path = dir.write("many.ndjson", text);
+    let s = Server::start(&[&path]);
+    let v = s
+        .post(
+            "/api/query",
+            &json!({"filter": "", "group_by": "id", "limit": 0}),
+        )
+        .json();
+    let g = &v["groups"];
+    assert_eq!(g["truncated"], true, "{g}");
+    let values = g["values"].as_array().unwrap();
+    let other: Vec<&Value> = values.iter().filter(|v| v["other"] == true).collect();
+    assert_eq!(other.len(), 1, "{g}");
+    assert_eq!(other[0]["value"], "(other values)");
+    let kept = g["distinct"].as_u64().unwrap();
+    let rest = other[0]["count"].as_u64().unwrap();
+    assert_eq!(
+        kept + rest,
+        15_000,
+        "every value is one kept or one of the rest: {g}"
+    );
+    assert!(
+        values
+            .iter()
+            .filter(|v| v["other"] == false)
+            .all(|v| v["count"] == 1)
+    );
+}

@@ -494,10 +494,14 @@ pub(crate) async fn query(
         .collect();
     let mut groups: Vec<(&String, &u64)> = outcome.groups.iter().collect();
     groups.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    // Past the values kept, the rest are counted together: not a value of the events (it is
+    // marked `"other"`, and not counted among the distinct values).
+    let other = |k: &str| outcome.groups_truncated && k == query::OTHER_KEY;
+    let distinct = outcome.groups.keys().filter(|k| !other(k)).count();
     let groups: Vec<Json> = groups
         .into_iter()
         .take(TOP_GROUPS)
-        .map(|(k, n)| json!({ "value": k, "count": n }))
+        .map(|(k, n)| json!({ "value": k, "count": n, "other": other(k) }))
         .collect();
     let (unit, buckets) = histogram(&outcome.hours);
     axum::Json(json!({
@@ -521,7 +525,7 @@ pub(crate) async fn query(
         "groups": {
             "token": req.group_by,
             "values": groups,
-            "distinct": outcome.groups.len(),
+            "distinct": distinct,
             "truncated": outcome.groups_truncated,
         },
         "columns": columns,

@@ -316,7 +316,10 @@ function renderResult(res) {
       : ` matching event${res.count === 1 ? '' : 's'} of ${res.records} records`,
   );
   const bits = [`${res.elapsed_ms.toFixed(0)} ms`, formatBytes(res.bytes)];
-  if (res.errors) bits.push(`${res.errors} malformed record${res.errors === 1 ? '' : 's'} skipped (${res.error_samples.join('; ')})`);
+  if (res.errors) {
+    const shown = res.error_samples.length < res.errors ? `the first ${res.error_samples.length}: ` : '';
+    bits.push(`${res.errors} malformed record${res.errors === 1 ? '' : 's'} skipped (${shown}${res.error_samples.join('; ')})`);
+  }
   if (res.stopped === 'time-limit') bits.push('stopped at the time limit: counts are partial');
   if (res.stopped === 'cancelled') bits.push('cancelled');
   if (res.changed && res.changed.length) {
@@ -384,14 +387,18 @@ function renderGroups(g, total) {
   for (const v of g.values) {
     const bar = el('span', { class: 'gbar' });
     bar.style.width = `${(100 * v.count) / max}%`;
+    // The values past those the server keeps, counted together: nothing to filter on.
+    const title = v.other
+      ? `${v.count} of ${total} have values past the first ones counted one by one`
+      : `${v.value}: ${v.count} of ${total} (click to filter)`;
     const row = el(
       'div',
-      { class: 'group', title: `${v.value}: ${v.count} of ${total} (click to filter)`, 'data-value': v.value },
+      { class: v.other ? 'group other' : 'group', title, 'data-value': v.value },
       el('span', { class: 'gname', text: v.value }),
       el('span', {}, bar),
       el('span', { class: 'gcount', text: String(v.count) }),
     );
-    row.addEventListener('click', () => addTerm(termFor(g.token, v.value)));
+    if (!v.other) row.addEventListener('click', () => addTerm(termFor(g.token, v.value)));
     box.append(row);
   }
   if (g.distinct > g.values.length) {
