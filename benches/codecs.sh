@@ -75,6 +75,11 @@ for f in "$F1" "$F4"; do
   fi
   echo "count $p: plain, gzip and zstd agree" >&2
 done
+if [ "$have_duckdb" = 1 ]; then
+  for input in plain gzip zstd; do
+    for n in 1 4; do duck_agrees "$n" "'${ONE[$input]}'" "${PLAIN[@]}"; done
+  done
+fi
 
 # once CMD...: the seconds of one run.
 once() {

@@ -34,7 +34,7 @@ duck() {
 import duckdb, sys
 con = duckdb.connect()
 con.execute('SET threads=1')
-n = con.execute(\"SELECT count(*) FROM read_json($1, format='newline_delimited', columns=$DUCK_COLS) WHERE $2\").fetchone()[0]
+n = con.execute(r\"SELECT count(*) FROM read_json($1, format='newline_delimited', columns=$DUCK_COLS) WHERE $2\").fetchone()[0]
 print(n)"
 }
 
@@ -43,4 +43,20 @@ spread() {
   printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
     printf "%.2f (%.2f–%.2f)", m, v[1], v[NR] }'
+}
+
+# duck_agrees N SOURCE FILE...: checks that DuckDB's condition DN counts as many events in SOURCE
+# (a file name as a SQL string) as `$FIMQL filter --count` with FN in FILE... (the same events),
+# so that the two tools are timed on the same question; stops the script when they differ.
+duck_agrees() {
+  local n=$1 source=$2 d f cond filter
+  shift 2
+  cond=D$n filter=F$n
+  d=$("$PYTHON" -c "$(duck "$source" "${!cond}")" 2>/dev/null)
+  f=$("$FIMQL" filter -q --count "${!filter}" "$@" || true)
+  if [ "$d" != "$f" ]; then
+    echo "F$n: DuckDB counts $d events, fimql $f" >&2
+    exit 1
+  fi
+  echo "F$n: DuckDB and fimql count $f" >&2
 }

@@ -16,7 +16,8 @@
 # per filter, the median of the per-round ratios py_filter.py / --jobs 1, DuckDB / --jobs 1 (DuckDB
 # runs right after --jobs 1 in each round) and --jobs 1 / --jobs 2, and DuckDB / the ceiling: reading,
 # splitting and checking every record with fimql's scanner, evaluating nothing
-# (examples/ceiling.rs, run right after DuckDB), which no filter can beat.
+# (examples/ceiling.rs, run right after DuckDB), which no filter can beat. Checks first that
+# DuckDB's conditions count the events fimql's filters do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
@@ -67,6 +68,9 @@ row() {
     printf "| %s | %s | %.2f | %.0fk | %.0f | %s | %s |\n", tool, f, s, n / s / 1000, b / s / 1e6, rss, ratio }'
 }
 
+if [ $have_duckdb = 1 ]; then
+  for n in 1 2 3 4; do duck_agrees "$n" "'$DATA'" "$DATA"; done
+fi
 echo "| tool | filter | seconds | events/s | MB/s | max RSS (MB) | vs py_filter |"
 echo "|---|---|---|---|---|---|---|"
 ROUNDS=()
