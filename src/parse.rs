@@ -713,10 +713,13 @@ impl<'a> FilterParser<'a> {
         let (rest, name) = match field(i) {
             Ok(ok) => ok,
             Err(_) => {
+                // The span covers what the message quotes.
+                let found = snippet(i);
+                let at = self.off(i);
                 let mut d = Diagnostic::error(
                     Code::ExpectedTerm,
-                    self.token_at(i),
-                    format!("expected a term like `field:value`, found `{}`", snippet(i)),
+                    Span::new(at, at + found.len()),
+                    format!("expected a term like `field:value`, found `{found}`"),
                 );
                 match i.chars().next() {
                     Some('\'' | '"' | '`') => {

@@ -1806,6 +1806,19 @@ fn progress_bar_of_compressed_input_counts_compressed_bytes_and_fits_the_termina
 }
 
 #[test]
+fn time_field_without_a_histogram_is_a_usage_error() {
+    for extra in [&[][..], &["--count"][..]] {
+        let mut args = vec!["--time-field", "processedTime"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["action:Create", "examples/events.ndjson"]);
+        let o = filter(&args);
+        assert_eq!(code(&o), 2, "{extra:?}");
+        assert!(stdout(&o).is_empty(), "{extra:?}");
+        assert!(stderr(&o).contains("--histogram"), "{}", stderr(&o));
+    }
+}
+
+#[test]
 fn jobs_is_a_count_from_1_to_256() {
     for bad in ["0", "257", "100000", "two"] {
         let o = filter(&["--jobs", bad, "action:Create", "examples/events.ndjson"]);

@@ -1038,3 +1038,17 @@ fn every_syntax_error_a_user_meets_often_has_a_help() {
         assert!(got.contains(help), "{src:?}: {d:?}");
     }
 }
+
+#[test]
+fn a_term_that_is_not_one_is_marked_as_far_as_the_message_quotes_it() {
+    for (src, quoted) in [
+        ("日本 AND x", "日本"),
+        (":x", ":x"),
+        ("!action:Create", "!action:Create"),
+    ] {
+        let d = diag(src);
+        assert_eq!(d.code.as_str(), "expected-term", "{src}");
+        assert_eq!(&src[d.span.start..d.span.end], quoted, "{src}");
+        assert!(d.message.contains(&format!("`{quoted}`")), "{}", d.message);
+    }
+}

@@ -224,6 +224,15 @@ struct Totals {
 }
 
 pub fn run(args: FilterArgs) -> u8 {
+    // clap's `requires` on --time-field does not hold when --count (which conflicts with
+    // --histogram) is given: checked here, so that the option is never silently ignored.
+    if args.time_field.is_some() && args.histogram.is_none() {
+        eprintln!(
+            "error: --time-field <TOKEN> is the date token of --histogram, which is not given\n\n\
+             For more information, try '--help'."
+        );
+        return 2;
+    }
     let src = match filter_text(&args.filter) {
         Ok(s) => s,
         Err(code) => return code,
