@@ -605,17 +605,38 @@ fn render_span(
     }
 }
 
-/// Control characters are shown as one space each so that carets stay aligned.
+/// Whether `c` is a bidirectional format character (U+202A–U+202E, U+2066–U+2069, the
+/// left-to-right, right-to-left and Arabic letter marks): invisible, it reorders the text
+/// around it on a terminal, so a line quoted in a message could read differently from what it
+/// holds. Every place that shows text from a filter or an event escapes or replaces it.
+pub(crate) fn is_bidi_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Control characters are shown as one space each so that carets stay aligned, and
+/// bidirectional format characters as `\u{FFFD}` (they would reorder the line).
 fn visible(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() {
+                ' '
+            } else if is_bidi_format(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
 /// The columns a character takes on a terminal as [`visible`] shows it: two for wide characters
-/// (CJK, most emoji), none for combining marks, one for a control character (shown as a space).
+/// (CJK, most emoji), none for combining marks, one for a control character (shown as a space)
+/// or a bidirectional format character (shown as `\u{FFFD}`).
 fn display_width(c: char) -> usize {
-    if c.is_control() {
+    if c.is_control() || is_bidi_format(c) {
         1
     } else {
         unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)

@@ -860,11 +860,12 @@ fn article(ty: TokenType) -> String {
     }
 }
 
-/// A value's text for a message: control characters escaped (a line break shows as `\n`).
+/// A value's text for a message: control characters escaped (a line break shows as `\n`), and
+/// bidirectional format characters (`\u{202e}`).
 fn shown(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
-            if c.is_control() {
+            if c.is_control() || crate::error::is_bidi_format(c) {
                 c.escape_debug().collect::<Vec<_>>()
             } else {
                 vec![c]

@@ -572,3 +572,13 @@ fn an_unknown_token_names_the_switch_of_explain() {
     );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
 }
+
+#[test]
+fn a_bidirectional_format_character_in_a_value_is_escaped() {
+    let dir = TempDir::new("explain-bidi");
+    let file = dir.write("e.ndjson", "{\"action\":\"\u{202e}Create\"}\n");
+    let o = fimql(&["explain", "--events", &file, "action:*"], None);
+    let out = stdout(&o);
+    assert!(!out.contains('\u{202e}'), "{out}");
+    assert!(out.contains("\"\\u202eCreate\""), "{out}");
+}

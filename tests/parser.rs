@@ -1052,3 +1052,24 @@ fn a_term_that_is_not_one_is_marked_as_far_as_the_message_quotes_it() {
         assert!(d.message.contains(&format!("`{quoted}`")), "{}", d.message);
     }
 }
+
+#[test]
+fn a_bidirectional_format_character_is_not_written_to_the_terminal() {
+    // U+202E would reverse the rest of the line on a terminal: the snippet shows U+FFFD in its
+    // place, and the caret stays under the word it marks.
+    let src = "a:\u{202e}x y:1";
+    let text = err(src).render(src);
+    assert!(!text.contains('\u{202e}'), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let shown = lines
+        .iter()
+        .find(|l| l.contains("x y:1"))
+        .expect("the snippet");
+    assert!(shown.contains("a:\u{fffd}x y:1"), "{text}");
+    let caret = lines
+        .iter()
+        .find(|l| l.contains('^'))
+        .expect("the caret line");
+    let col = |l: &str, c: char| l.chars().position(|x| x == c).unwrap();
+    assert_eq!(col(caret, '^'), col(shown, 'y'), "{text}");
+}

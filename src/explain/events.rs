@@ -327,11 +327,12 @@ fn render_node(n: &NodeExplanation, first: &str, rest: &str, decides: bool, out:
     }
 }
 
-/// Text with its control characters escaped (`\n`, `\u{1b}`), so that it stays on one line.
+/// Text with its control characters escaped (`\n`, `\u{1b}`), so that it stays on one line, and
+/// its bidirectional format characters (`\u{202e}`), so that it reads as it is.
 fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() {
+        if c.is_control() || crate::error::is_bidi_format(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -345,7 +346,20 @@ struct Shown<'a>(&'a Json);
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = self.0.to_string();
+        // JSON escapes control characters; bidirectional format characters are escaped too.
+        let mut text = self.0.to_string();
+        if text.chars().any(crate::error::is_bidi_format) {
+            text = text
+                .chars()
+                .map(|c| {
+                    if crate::error::is_bidi_format(c) {
+                        format!("\\u{:04x}", u32::from(c))
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+        }
         match text.char_indices().nth(SHOW_WIDTH) {
             Some((cut, _)) => write!(f, "{}…", &text[..cut]),
             None => f.write_str(&text),

@@ -263,11 +263,12 @@ fn value(ty: TokenType, v: &Value, now: Option<Instant>) -> String {
     }
 }
 
-/// A value in double quotes, control characters escaped so the line stays one line.
+/// A value in double quotes, control characters escaped so the line stays one line (and
+/// bidirectional format characters, so that it reads as it is).
 fn show(text: &str) -> String {
     let mut out = String::from("\"");
     for c in text.chars() {
-        if c.is_control() {
+        if c.is_control() || crate::error::is_bidi_format(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
