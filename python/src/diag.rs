@@ -29,18 +29,9 @@ create_exception!(
      `record-too-long`) and `message` (what is wrong, without the file and line)."
 );
 
-/// The largest char boundary of `src` at or before byte `at`.
-fn floor_boundary(src: &str, at: usize) -> usize {
-    let mut at = at.min(src.len());
-    while !src.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
-
 /// Byte offset `at` of `src` as an offset in code points (the index a Python `str` uses).
 pub fn code_points(src: &str, at: usize) -> usize {
-    src[..floor_boundary(src, at)].chars().count()
+    Span::locate_all(src, &[at])[0].char_offset
 }
 
 /// One problem in a filter.

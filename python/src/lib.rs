@@ -8,13 +8,13 @@ mod diag;
 mod filter;
 
 use fimql::validate::validate_query;
-use fimql::{Diagnostic, Options, RequestKind};
+use fimql::{Diagnostic, Options, RequestKind, Span};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
 use crate::convert::{instant, scope as scope_of};
-use crate::diag::{FilterError, PyDiagnostic, RecordError, code_points, diagnostics, filter_error};
+use crate::diag::{FilterError, PyDiagnostic, RecordError, diagnostics, filter_error};
 use crate::filter::{Events, PyFilter};
 
 /// Options for `scope`, `now` and `allow_unknown`, as the command line sets them.
@@ -395,12 +395,13 @@ fn check_request(
     for f in &report.findings {
         let d = &f.diagnostic;
         let at = f.source.as_deref().map(|src| {
-            let (line, column) = d.span.line_col(src);
+            // One location per offset given.
+            let at = Span::locate_all(src, &[d.span.start, d.span.end]);
             (
-                code_points(src, d.span.start),
-                code_points(src, d.span.end),
-                line,
-                column,
+                at[0].char_offset,
+                at[1].char_offset,
+                at[0].line,
+                at[0].column,
             )
         });
         let finding = Finding {
