@@ -4,7 +4,7 @@
 //! are well-formed. Only what serde_json accepts is accepted; `None` means the record goes to
 //! serde_json.
 
-use wide::u8x16;
+use wide::u8x64;
 
 use super::Leaf;
 use super::trie::length_bit;
@@ -57,20 +57,16 @@ impl<'r> Record<'r> {
         escapes.truncate(words);
         // The smallest and the largest byte: control bytes are below 0x20, and bytes that are
         // not ASCII 0x80 or above.
-        let mut low = u8x16::splat(0xFF);
-        let mut high = u8x16::splat(0);
+        let mut low = u8x64::splat(0xFF);
+        let mut high = u8x64::splat(0);
         let mut word = |chunk: &[u8; 64]| {
-            // Four 16-byte vectors: compares, then one bit per byte with a move-mask.
-            let (mut q, mut e) = (0u64, 0u64);
-            for (k, lanes) in chunk.chunks_exact(16).enumerate() {
-                let mut a = [0u8; 16];
-                a.copy_from_slice(lanes);
-                let v = u8x16::new(a);
-                q |= u64::from(v.simd_eq(u8x16::splat(b'"')).to_bitmask()) << (16 * k);
-                e |= u64::from(v.simd_eq(u8x16::splat(b'\\')).to_bitmask()) << (16 * k);
-                low = low.min(v);
-                high = high.max(v);
-            }
+            // One 64-byte vector (four 16-byte ones on the default x86-64 target, two with
+            // AVX2, one with AVX-512): compares, then one bit per byte with a move-mask.
+            let v = u8x64::new(*chunk);
+            let q = v.simd_eq(u8x64::splat(b'"')).to_bitmask();
+            let e = v.simd_eq(u8x64::splat(b'\\')).to_bitmask();
+            low = low.min(v);
+            high = high.max(v);
             (q, e)
         };
         let mut any_escape = 0;
@@ -91,7 +87,7 @@ impl<'r> Record<'r> {
         escapes[full] = e;
         any_escape |= e;
         // Some byte is at most 0x1F; some byte has its high bit set.
-        let careful = low.min(u8x16::splat(0x1F)).simd_eq(low).any();
+        let careful = low.min(u8x64::splat(0x1F)).simd_eq(low).any();
         let non_ascii = high.to_bitmask() != 0;
         if non_ascii {
             std::str::from_utf8(b).ok()?;
