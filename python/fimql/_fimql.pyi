@@ -260,7 +260,10 @@ def check(
     *,
     allow_unknown: bool = False,
 ) -> Report:
-    """Checks a filter; every problem in one pass."""
+    """Checks a filter; every problem in one pass.
+
+    A ``str`` holding a lone surrogate (not Unicode text) raises ``FilterError``.
+    """
 
 def format(filter: str, pretty: bool = False) -> str:
     """The filter in canonical (or pretty) form; ``FilterError`` on a syntax error."""

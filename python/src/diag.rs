@@ -7,7 +7,7 @@ use fimql::{Diagnostic, Location, Span};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 
 create_exception!(
     fimql,
@@ -276,4 +276,64 @@ pub fn record_error(
 /// Appends `err`'s exception object to `list`.
 pub fn collect(py: Python<'_>, list: &Bound<'_, PyList>, err: PyErr) -> PyResult<()> {
     list.append(err.value(py))
+}
+
+/// A filter's text from Python. A Python `str` can hold a lone surrogate (half of a UTF-16
+/// pair, as `"\udcff"`), which is not Unicode text and has no UTF-8 form: such a filter is a
+/// `FilterError` with a caret under the surrogate, as any other character the language refuses,
+/// rather than the `UnicodeEncodeError` of converting it.
+pub struct FilterText(pub String);
+
+impl<'py> FromPyObject<'_, 'py> for FilterText {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        let s = obj.cast::<PyString>()?;
+        match s.to_cow() {
+            Ok(text) => Ok(FilterText(text.into_owned())),
+            Err(_) => Err(lone_surrogate(obj.py(), &s)),
+        }
+    }
+}
+
+/// The `FilterError` for a filter with lone surrogates: the text shown with U+FFFD in their
+/// places (one code point each, so that positions stay those of the Python string), the caret
+/// under the first.
+fn lone_surrogate(py: Python<'_>, s: &Bound<'_, PyString>) -> PyErr {
+    let units: Vec<u16> = match s
+        .call_method1("encode", ("utf-16-le", "surrogatepass"))
+        .and_then(|b| b.extract::<Vec<u8>>())
+    {
+        Ok(bytes) => bytes
+            .chunks_exact(2)
+            .map(|p| u16::from_le_bytes([p[0], p[1]]))
+            .collect(),
+        Err(e) => return e,
+    };
+    let mut text = String::with_capacity(units.len());
+    let mut first = None;
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) => text.push(c),
+            Err(e) => {
+                if first.is_none() {
+                    first = Some((text.len(), e.unpaired_surrogate()));
+                }
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+    let Some((at, unit)) = first else {
+        return PyValueError::new_err("the filter is not valid Unicode");
+    };
+    let d = Diagnostic::error(
+        fimql::error::Code::UnexpectedToken,
+        Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
+        format!("a lone surrogate (U+{unit:04X}) is not a character"),
+    )
+    .with_help(
+        "the filter must be Unicode text: a surrogate comes only in a pair; \
+         decode the filter's bytes with errors=\"strict\" to find where it came from",
+    );
+    filter_error(py, &[d], &text)
 }

@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
 use crate::convert::{instant, scope as scope_of};
-use crate::diag::{FilterError, PyDiagnostic, RecordError, diagnostics, filter_error};
+use crate::diag::{FilterError, FilterText, PyDiagnostic, RecordError, diagnostics, filter_error};
 use crate::filter::{Events, PyFilter};
 
 /// Options for `scope`, `now` and `allow_unknown`, as the command line sets them.
@@ -83,7 +83,7 @@ impl Report {
         now: &Bound<'_, PyAny>,
         allow_unknown: bool,
     ) -> PyResult<Report> {
-        check(py, filter, scope, Some(now), allow_unknown)
+        check(py, FilterText(filter), scope, Some(now), allow_unknown)
     }
 
     /// Pickling: the filter, scope, clock and `allow_unknown`; unpickling checks it again.
@@ -128,15 +128,18 @@ impl Report {
 ///
 /// `scope` is `"events"` or `"incidents"`; `now` fixes the clock for relative dates (`now-7d`),
 /// as a timestamp string or a `datetime`; `allow_unknown` accepts tokens outside the catalog.
+/// A `str` holding a lone surrogate (not Unicode text) raises `FilterError`, as it does in
+/// `format`, `parse` and `compile`.
 #[pyfunction]
 #[pyo3(signature = (filter, scope = "events", now = None, *, allow_unknown = false))]
 fn check(
     py: Python<'_>,
-    filter: String,
+    filter: FilterText,
     scope: &str,
     now: Option<&Bound<'_, PyAny>>,
     allow_unknown: bool,
 ) -> PyResult<Report> {
+    let filter = filter.0;
     let mut opts = options(scope, now, allow_unknown)?;
     // The clock, fixed (to the microsecond, what a `datetime` holds) so that a pickled report
     // is checked again against the same instant.
@@ -180,7 +183,8 @@ const ALLOW_UNKNOWN: Option<&str> = Some("pass `allow_unknown=True`");
 /// `pretty=True`. Raises `FilterError` on a syntax error.
 #[pyfunction]
 #[pyo3(signature = (filter, pretty = false))]
-fn format(py: Python<'_>, filter: String, pretty: bool) -> PyResult<String> {
+fn format(py: Python<'_>, filter: FilterText, pretty: bool) -> PyResult<String> {
+    let filter = filter.0;
     match fimql::parse(&filter) {
         Ok(q) if pretty => Ok(format!("{:#}", q.expr)),
         Ok(q) => Ok(q.to_string()),
@@ -191,7 +195,8 @@ fn format(py: Python<'_>, filter: String, pretty: bool) -> PyResult<String> {
 /// The syntax tree of a filter as a dict, as `fimql parse --format json` prints it (spans there
 /// are byte offsets into the UTF-8 text). Raises `FilterError` on a syntax error.
 #[pyfunction]
-fn parse<'py>(py: Python<'py>, filter: String) -> PyResult<Bound<'py, PyAny>> {
+fn parse<'py>(py: Python<'py>, filter: FilterText) -> PyResult<Bound<'py, PyAny>> {
+    let filter = filter.0;
     match fimql::parse(&filter) {
         Ok(q) => {
             let json = serde_json::to_value(&q)
@@ -211,11 +216,12 @@ fn parse<'py>(py: Python<'py>, filter: String) -> PyResult<Bound<'py, PyAny>> {
 #[pyo3(signature = (filter, scope = "events", now = None, allow_unknown = false))]
 fn compile(
     py: Python<'_>,
-    filter: String,
+    filter: FilterText,
     scope: &str,
     now: Option<&Bound<'_, PyAny>>,
     allow_unknown: bool,
 ) -> PyResult<PyFilter> {
+    let filter = filter.0;
     let mut opts = options(scope, now, allow_unknown)?;
     // The clock relative dates are resolved against (the current time unless `now` is given, as
     // compilation does), kept for pickling: to the microsecond, what a `datetime` holds.

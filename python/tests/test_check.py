@@ -144,6 +144,16 @@ def test_a_syntax_error_raises_filter_error(call: object) -> None:
     assert str(err) == str(d).rstrip()
 
 
-def test_lone_surrogates_are_refused_not_crashed() -> None:
-    with pytest.raises(UnicodeEncodeError):
-        fimql.check("file.name:\udcff")
+def test_lone_surrogates_are_filter_errors_with_a_caret() -> None:
+    # A Python str can hold half of a surrogate pair, which has no UTF-8 form: a FilterError
+    # pointing at it (in code points), not the UnicodeEncodeError of the conversion.
+    for call in (fimql.check, fimql.compile, fimql.format, fimql.parse):
+        with pytest.raises(fimql.FilterError) as info:
+            call("file.name:ab\udcff OR x\ud800")
+        [d] = info.value.diagnostics
+        assert d.code == "unexpected-token"
+        assert "U+DCFF" in d.message
+        assert (d.start, d.end) == (12, 13)
+        assert "file.name:ab\ufffd OR x\ufffd" in str(info.value)
+    # A proper pair is one character, and fine.
+    assert fimql.check("file.name:\U0001f600").valid
