@@ -205,7 +205,9 @@ class RequestReport:
 
 @final
 class Condition:
-    """A condition under construction; ``&``, ``|`` and ``~`` combine, ``build()`` writes it."""
+    """A condition under construction; ``&``, ``|`` and ``~`` combine, ``build()`` writes it.
+
+    Conditions compare and hash by the filter they make."""
 
     def build(self) -> str:
         """The filter text; raises ``FilterError`` when it cannot be written."""
@@ -214,6 +216,9 @@ class Condition:
     def __or__(self, other: Condition, /) -> Condition: ...
     def __ror__(self, other: Condition, /) -> Condition: ...
     def __invert__(self) -> Condition: ...
+    def __eq__(self, other: object, /) -> bool:
+        """Equal when they make the same filter (``a & b`` is not ``b & a``)."""
+    def __hash__(self) -> int: ...
     def __bool__(self) -> NoReturn:
         """Raises ``TypeError``: combine with ``&``, ``|`` and ``~``, not ``and``, ``or``,
         ``not``."""

@@ -1,6 +1,9 @@
 //! The builder: filters made from Python values, escaped and quoted so that a script never pastes
 //! raw values into filter text.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex, PoisonError};
+
 use chrono::NaiveDate;
 use fimql::ast::{Form, Value};
 use fimql::builder::{self, BuildError, Condition, End, Point};
@@ -87,15 +90,77 @@ fn end(v: &Bound<'_, PyAny>) -> PyResult<End> {
 }
 
 /// A condition under construction: combine with `&` (AND), `|` (OR) and `~` (NOT); `str()` or
-/// `build()` gives the filter text.
+/// `build()` gives the filter text. Conditions compare (and hash) by the filter they make.
 #[pyclass(frozen, module = "fimql", name = "Condition")]
 #[derive(Clone)]
 pub struct PyCondition {
-    inner: Condition,
+    shape: Shape,
+}
+
+/// What a [`PyCondition`] holds. A chain `c = c | x` made in a loop is kept as one list that
+/// each step appends to, so that a chain of n steps costs O(n) rather than a copy of the whole
+/// condition at every step.
+#[derive(Clone)]
+enum Shape {
+    /// A condition made whole.
+    Made(Condition),
+    /// The AND (or OR) of the first `len` items of a list that conditions made from this one by
+    /// the same operator share: the one that appends first appends in place, the others copy.
+    Join {
+        and: bool,
+        items: Arc<Mutex<Vec<Condition>>>,
+        len: usize,
+    },
 }
 
 fn cond(inner: Condition) -> PyCondition {
-    PyCondition { inner }
+    PyCondition {
+        shape: Shape::Made(inner),
+    }
+}
+
+impl PyCondition {
+    /// The condition made whole (the builder flattens nested ANDs and ORs).
+    pub(crate) fn condition(&self) -> Condition {
+        match &self.shape {
+            Shape::Made(c) => c.clone(),
+            Shape::Join { and, items, len } => {
+                let items = items.lock().unwrap_or_else(PoisonError::into_inner);
+                let parts = items[..*len].iter().cloned();
+                if *and {
+                    builder::and(parts)
+                } else {
+                    builder::or(parts)
+                }
+            }
+        }
+    }
+
+    /// This AND (or OR) `other`.
+    fn join(&self, other: &PyCondition, and: bool) -> PyCondition {
+        let right = other.condition();
+        let (items, len) = match &self.shape {
+            Shape::Join {
+                and: same,
+                items,
+                len,
+            } if *same == and => {
+                let mut list = items.lock().unwrap_or_else(PoisonError::into_inner);
+                if list.len() == *len {
+                    list.push(right);
+                    (Arc::clone(items), len + 1)
+                } else {
+                    let mut copy = list[..*len].to_vec();
+                    copy.push(right);
+                    (Arc::new(Mutex::new(copy)), len + 1)
+                }
+            }
+            _ => (Arc::new(Mutex::new(vec![self.condition(), right])), 2),
+        };
+        PyCondition {
+            shape: Shape::Join { and, items, len },
+        }
+    }
 }
 
 #[pymethods]
@@ -103,26 +168,37 @@ impl PyCondition {
     /// The filter text; raises `FilterError` when the condition cannot be written (an empty
     /// value, a bad field name, nesting too deep).
     fn build(&self, py: Python<'_>) -> PyResult<String> {
-        match self.inner.clone().build() {
+        match self.condition().build() {
             Ok(q) => Ok(q.to_string()),
             Err(e) => Err(build_error(py, &e)),
         }
     }
 
     fn __and__(&self, other: &PyCondition) -> PyCondition {
-        cond(self.inner.clone().and(other.inner.clone()))
+        self.join(other, true)
     }
 
     fn __or__(&self, other: &PyCondition) -> PyCondition {
-        cond(self.inner.clone().or(other.inner.clone()))
+        self.join(other, false)
     }
 
     fn __invert__(&self) -> PyCondition {
-        cond(builder::not(self.inner.clone()))
+        cond(builder::not(self.condition()))
     }
 
     fn __str__(&self, py: Python<'_>) -> PyResult<String> {
         self.build(py)
+    }
+
+    /// Equal when they make the same filter (the same tree: `a & b` is not `b & a`).
+    fn __eq__(&self, other: &PyCondition) -> bool {
+        self.condition() == other.condition()
+    }
+
+    fn __hash__(&self) -> u64 {
+        let mut h = DefaultHasher::new();
+        self.condition().to_string().hash(&mut h);
+        h.finish()
     }
 
     /// A condition has no truth value: `a and b` would be `b` alone, silently.
@@ -134,7 +210,7 @@ impl PyCondition {
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        format!("Condition({})", repr(py, &self.inner.to_string()))
+        format!("Condition({})", repr(py, &self.condition().to_string()))
     }
 }
 
@@ -260,12 +336,12 @@ pub fn or_(conditions: &Bound<'_, PyTuple>) -> PyResult<PyCondition> {
 fn conditions_of(items: &Bound<'_, PyTuple>) -> PyResult<Vec<Condition>> {
     items
         .iter()
-        .map(|c| Ok(c.extract::<PyRef<'_, PyCondition>>()?.inner.clone()))
+        .map(|c| Ok(c.extract::<PyRef<'_, PyCondition>>()?.condition()))
         .collect()
 }
 
 /// The condition negated (NOT); the same as `~condition`.
 #[pyfunction]
 pub fn not_(condition: &PyCondition) -> PyCondition {
-    cond(builder::not(condition.inner.clone()))
+    cond(builder::not(condition.condition()))
 }

@@ -107,3 +107,36 @@ def test_an_aware_datetime_of_any_tzinfo_is_its_instant() -> None:
     event = {"dateTime": "2023-01-10T16:30:00Z"}
     assert fimql.compile("dateTime>now-1h", now=d).matches(event)
     assert not fimql.compile("dateTime>now-10m", now=d).matches(event)
+
+
+def test_long_chains_share_their_list_and_branches_stay_apart() -> None:
+    f = fimql.field
+    # A chain made in a loop, as scripts do: each step appends to the list the chain shares.
+    c = f("a").eq("0")
+    for i in range(1, 20000):
+        c = c | f("a").eq(str(i))
+    text = c.build()
+    assert text.startswith("a:0 OR a:1 OR a:2 OR ") and text.endswith(" OR a:19999")
+    assert text.count(" OR ") == 19999
+    # Two conditions made from one by the same operator do not see each other's parts.
+    base = f("x").eq("1") & f("y").eq("2")
+    left = base & f("z").eq("3")
+    right = base & f("w").eq("4")
+    assert base.build() == "x:1 AND y:2"
+    assert left.build() == "x:1 AND y:2 AND z:3"
+    assert right.build() == "x:1 AND y:2 AND w:4"
+    assert (left | right).build() == "(x:1 AND y:2 AND z:3) OR (x:1 AND y:2 AND w:4)"
+    # A chain on the right is flattened as one on the left is.
+    assert (f("v").eq("0") & base).build() == "v:0 AND x:1 AND y:2"
+
+
+def test_conditions_compare_and_hash_by_the_filter_they_make() -> None:
+    f = fimql.field
+    a = f("action").eq("Create") & f("severity").ge(4)
+    b = fimql.and_(f("action").eq("Create"), f("severity").ge(4))
+    assert a == b and hash(a) == hash(b)
+    assert len({a, b}) == 1
+    assert a != (f("severity").ge(4) & f("action").eq("Create"))
+    assert a != ~a
+    assert a != "action:Create AND severity>=4"
+    assert (a == 1) is False
