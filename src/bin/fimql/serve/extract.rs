@@ -18,7 +18,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 pub(crate) enum Val {
     Null,
     Bool(bool),
-    /// A number, as the JSON text serde_json gives it.
+    /// A number that is not an integer in canonical form, as written in the record.
     Num(String),
     /// An integer, kept as such too (epoch milliseconds in time fields).
     Int(i64),
@@ -166,8 +166,34 @@ impl Node<'_, '_> {
 impl<'de> DeserializeSeed<'de> for Node<'_, '_> {
     type Value = ();
 
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+    fn deserialize<D: de::Deserializer<'de>>(mut self, d: D) -> Result<(), D::Error> {
+        if !self.cursors.iter().any(|&c| self.at_end(c)) {
+            return d.deserialize_any(self);
+        }
+        // A value at the end of a path: its text first, so that a number counts under the text
+        // it is written with (`1E2`, `3.0`), as `fimql filter --group-by` counts it.
+        let raw = <&serde_json::value::RawValue as serde::Deserialize>::deserialize(d)?;
+        let text = raw.get();
+        match text.as_bytes().first() {
+            Some(b'-' | b'0'..=b'9') => self.leaf(|| number(text)),
+            // A string without escapes, the common case: its text between the quotes.
+            Some(b'"') if !text.contains('\\') && text.len() >= 2 => {
+                self.leaf(|| Val::Str(text[1..text.len() - 1].to_string()))
+            }
+            _ => {
+                let mut inner = serde_json::Deserializer::from_str(text);
+                de::Deserializer::deserialize_any(&mut inner, self).map_err(de::Error::custom)
+            }
+        }
+    }
+}
+
+/// A number as written: an integer in canonical form (epoch milliseconds, for the histogram)
+/// as such, any other number as its text.
+fn number(text: &str) -> Val {
+    match text.parse::<i64>() {
+        Ok(i) if i.to_string() == text => Val::Int(i),
+        _ => Val::Num(text.to_string()),
     }
 }
 
@@ -344,6 +370,36 @@ mod tests {
         for bad in [&b"{"[..], b"{\"a\":}", b"[1,", b"", b"{\"a\":1} x", b"\xff"] {
             assert!(extract(bad, &paths).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn numbers_keep_the_text_they_are_written_with() {
+        let rec = br#"{"data":{"a":[1E2,3.0,-0,7,99999999999999999999,1.50],"b":{"c":-12}}}"#;
+        let got = extract(rec, &[path("a"), path("b.c")]).unwrap();
+        let num = |t: &str| Val::Num(t.to_string());
+        assert_eq!(
+            got[0],
+            vec![
+                num("1E2"),
+                num("3.0"),
+                num("-0"),
+                Val::Int(7),
+                num("99999999999999999999"),
+                num("1.50")
+            ]
+        );
+        assert_eq!(got[1], vec![Val::Int(-12)]);
+        // What `fimql filter --group-by` counts them under (number text kept).
+        let opts = fimql::Options::new(fimql::Scope::Events).allow_unknown(true);
+        let list = fimql::fields::parse_list("a", &opts).unwrap();
+        let projection = fimql::fields::Projection::new(&list).keep_number_text(true);
+        let mut lib = GroupBy::new(vec![path("a")]);
+        lib.add(&projection.parse(rec).unwrap());
+        let keys: Vec<String> = got[0].iter().filter_map(Val::group_key).collect();
+        let lib_keys: Vec<String> = lib.to_json().as_object().unwrap().keys().cloned().collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(sorted, lib_keys);
     }
 
     #[test]
