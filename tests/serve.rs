@@ -1349,3 +1349,41 @@ fn group_by_past_the_values_kept_counts_the_rest_apart() {
             .all(|v| v["count"] == 1)
     );
 }
+
+#[test]
+fn records_too_long_to_show_keep_their_cells_and_id_but_not_their_bytes() {
+    // Records over the 1 MiB shown on the page are summed up as they match (cells, and the id
+    // that /api/explain finds them by), not kept whole while the query runs.
+    let dir = TempDir::new("serve-huge-rows");
+    let mut text = String::new();
+    for n in 0..5 {
+        let pad = "y".repeat(if n % 2 == 0 { 1_500_000 } else { 10 });
+        text.push_str(&format!(
+            "{{\"data\":{{\"action\":\"Create\",\"name\":\"f{n}\",\"newContent\":\"{pad}\"}}}}\n"
+        ));
+    }
+    let path = dir.write("huge.ndjson", text);
+    let s = Server::start(&["--jobs", "2", &path]);
+    let v = s
+        .post(
+            "/api/query",
+            &json!({"filter": "action:Create", "columns": ["file.name", "action"], "limit": 10}),
+        )
+        .json();
+    let rows = v["events"].as_array().unwrap();
+    assert_eq!(rows.len(), 5, "{v}");
+    for (n, row) in rows.iter().enumerate() {
+        assert_eq!(row["cells"][0], format!("f{n}"), "{row}");
+        assert_eq!(row["cells"][1], "Create");
+        assert_eq!(row["line"], n + 1);
+        // Shown whole only when short enough.
+        assert_eq!(row["event"].is_null(), n % 2 == 0, "row {n}");
+        let e = s
+            .post(
+                "/api/explain",
+                &json!({"filter": format!("file.name:f{n}"), "id": row["id"]}),
+            )
+            .json();
+        assert_eq!(e["matches"], true, "row {n}: {e}");
+    }
+}

@@ -43,7 +43,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value as Json, json};
 
-use super::query::{self, Control, Lookup, Spec, Stop};
+use super::query::{self, Control, Digest, Kept, Lookup, Spec, Stop};
 use super::{AppState, BODY_TIMEOUT, MAX_BODY};
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
@@ -101,6 +101,14 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response<Body> {
 const MAX_CELL_CHARS: usize = 1000;
 
 /// `cell`, cut to [`MAX_CELL_CHARS`] characters with `…` when longer.
+/// The cells of a record's columns, each cut to [`MAX_CELL_CHARS`]; empty when it does not parse.
+fn cells(fields: &[Field], bytes: &[u8]) -> Vec<String> {
+    match serde_json::from_slice::<Json>(bytes) {
+        Ok(event) => fields.iter().map(|f| shortened(f.cell(&event))).collect(),
+        Err(_) => vec![String::new(); fields.len()],
+    }
+}
+
 fn shortened(mut cell: String) -> String {
     if let Some((at, _)) = cell.char_indices().nth(MAX_CELL_CHARS) {
         cell.truncate(at);
@@ -443,6 +451,14 @@ pub(crate) async fn query(
         cancelled,
         deadline: Clock::now() + app.time_limit,
     };
+    let fields = Arc::new(fields);
+    let digest = {
+        let (fields, hasher) = (Arc::clone(&fields), app.hasher.clone());
+        move |bytes: &[u8]| Digest {
+            cells: cells(&fields, bytes),
+            hash: hasher.hash_one(bytes),
+        }
+    };
     let spec = Spec {
         filter,
         time_path,
@@ -450,6 +466,8 @@ pub(crate) async fn query(
         offset: req.offset,
         limit: req.limit,
         jobs: app.jobs,
+        keep_whole: MAX_EVENT_SHOWN,
+        digest: Arc::new(digest),
     };
     let worker_app = Arc::clone(&app);
     let outcome = tokio::task::spawn_blocking(move || {
@@ -467,19 +485,22 @@ pub(crate) async fn query(
         .rows
         .iter()
         .map(|row| {
-            let cells: Vec<String> = match serde_json::from_slice::<Json>(&row.bytes) {
-                Ok(event) => fields.iter().map(|f| shortened(f.cell(&event))).collect(),
-                Err(_) => vec![String::new(); fields.len()],
+            let (cells, event, hash) = match &row.record {
+                // The record as it is in the file (members in their order), for the page to
+                // parse.
+                Kept::Whole(bytes) => (
+                    cells(&fields, bytes),
+                    Some(String::from_utf8_lossy(bytes).into_owned()),
+                    app.hasher.hash_one(&bytes[..]),
+                ),
+                Kept::Digest(d) => (d.cells.clone(), None, d.hash),
             };
-            // The record as it is in the file (members in their order), for the page to parse.
-            let event = (row.bytes.len() <= MAX_EVENT_SHOWN)
-                .then(|| String::from_utf8_lossy(&row.bytes).into_owned());
             // What `/api/explain` reads the record again by.
             let id = row.line.map(|line| {
                 RecordId {
                     file: row.file,
                     line,
-                    hash: app.hasher.hash_one(&row.bytes[..]),
+                    hash,
                 }
                 .to_string()
             });

@@ -86,6 +86,28 @@ pub(crate) struct Spec {
     pub offset: usize,
     pub limit: usize,
     pub jobs: usize,
+    /// Matching records longer than this are summed up by `digest` as they match, and their
+    /// bytes are not kept: a page of records of tens of megabytes holds only their cells.
+    pub keep_whole: usize,
+    pub digest: Arc<DigestFn>,
+}
+
+/// Sums up a record too long to keep whole.
+pub(crate) type DigestFn = dyn Fn(&[u8]) -> Digest + Send + Sync;
+
+/// What the page shows of a record too long to keep whole (see [`Spec::keep_whole`]).
+#[derive(Debug)]
+pub(crate) struct Digest {
+    pub cells: Vec<String>,
+    /// The hash that `/api/explain` finds the record again by.
+    pub hash: u64,
+}
+
+/// A record of the page as it is kept.
+#[derive(Debug)]
+pub(crate) enum Kept {
+    Whole(Vec<u8>),
+    Digest(Digest),
 }
 
 /// Why a query stopped before the end of the inputs.
@@ -129,7 +151,7 @@ pub(crate) struct Row {
     /// The line where the record starts, when known (it is not for a chunk read after a query
     /// was stopped before an earlier chunk was).
     pub line: Option<u64>,
-    pub bytes: Vec<u8>,
+    pub record: Kept,
 }
 
 /// The answer to a query.
@@ -241,7 +263,7 @@ pub(crate) fn run(sources: &[Source], spec: &Spec, ctl: &Control) -> Outcome {
         if unit >= pages.prefix_end {
             break;
         }
-        for (rank, (line, bytes)) in (start..).zip(rows) {
+        for (rank, (line, record)) in (start..).zip(rows) {
             if rank < spec.offset as u64 {
                 continue;
             }
@@ -251,7 +273,7 @@ pub(crate) fn run(sources: &[Source], spec: &Spec, ctl: &Control) -> Outcome {
             out.rows.push(Row {
                 file: inputs.units[unit].file,
                 line: lines.absolute(&inputs.units, unit, line),
-                bytes,
+                record,
             });
         }
     }
@@ -357,7 +379,8 @@ enum Lines {
 }
 
 /// A match kept for the page: the line where it starts (as its unit numbers it) and its bytes.
-type Kept = (u64, Vec<u8>);
+/// A match kept for the page: its line (relative to its unit) and its record.
+type KeptRow = (u64, Kept);
 
 /// The matches kept for the page, per unit, and how far the units are done in order.
 ///
@@ -369,7 +392,7 @@ struct Pages {
     offset: u64,
     needed: u64,
     /// Per unit: the rank (among all matches) of its first kept row, and the rows.
-    done: BTreeMap<usize, (u64, Vec<Kept>)>,
+    done: BTreeMap<usize, (u64, Vec<KeptRow>)>,
     counts: BTreeMap<usize, u64>,
     /// Every unit before this one is done.
     prefix_end: usize,
@@ -387,7 +410,7 @@ struct Shared<'a, 's> {
 }
 
 impl Shared<'_, '_> {
-    fn finish_unit(&self, unit: usize, matched: u64, rows: Vec<Kept>) {
+    fn finish_unit(&self, unit: usize, matched: u64, rows: Vec<KeptRow>) {
         let mut p = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         p.counts.insert(unit, matched);
         if unit <= self.cutoff.load(Ordering::Relaxed) {
@@ -542,7 +565,12 @@ fn worker(sh: &Shared<'_, '_>) -> Part {
             }
             matched += 1;
             if keep_rows && rows.len() < sh.needed {
-                rows.push((line, bytes.to_vec()));
+                let kept = if bytes.len() <= sh.spec.keep_whole {
+                    Kept::Whole(bytes.to_vec())
+                } else {
+                    Kept::Digest((sh.spec.digest)(bytes))
+                };
+                rows.push((line, kept));
             }
             record_values(&mut part, bytes, sh.spec);
         }
