@@ -100,7 +100,6 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response<Body> {
 /// make the answer as large as the records (the event's JSON is there for the rest).
 const MAX_CELL_CHARS: usize = 1000;
 
-/// `cell`, cut to [`MAX_CELL_CHARS`] characters with `…` when longer.
 /// The cells of a record's columns, each cut to [`MAX_CELL_CHARS`]; empty when it does not parse.
 fn cells(fields: &[Field], bytes: &[u8]) -> Vec<String> {
     match serde_json::from_slice::<Json>(bytes) {
@@ -109,6 +108,7 @@ fn cells(fields: &[Field], bytes: &[u8]) -> Vec<String> {
     }
 }
 
+/// `cell`, cut to [`MAX_CELL_CHARS`] characters with `…` when longer.
 fn shortened(mut cell: String) -> String {
     if let Some((at, _)) = cell.char_indices().nth(MAX_CELL_CHARS) {
         cell.truncate(at);

@@ -378,8 +378,7 @@ enum Lines {
     },
 }
 
-/// A match kept for the page: the line where it starts (as its unit numbers it) and its bytes.
-/// A match kept for the page: its line (relative to its unit) and its record.
+/// A match kept for the page: the line where it starts (as its unit numbers it) and its record.
 type KeptRow = (u64, Kept);
 
 /// The matches kept for the page, per unit, and how far the units are done in order.
