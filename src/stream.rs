@@ -462,9 +462,6 @@ struct Scanner {
     /// The last byte outside strings that is not whitespace, in the current record (`"` after a
     /// string).
     last: u8,
-    /// The current record closed a container with the wrong bracket: it is malformed, and goes
-    /// on to the end of its line, where reading starts again.
-    broken: bool,
     /// In an array that started with `[`: what came last between its elements, to report a
     /// missing or extra `,` (its elements are still read).
     sep: Option<Sep>,
@@ -485,7 +482,6 @@ impl Scanner {
     fn start_record(&mut self, b: u8, at: usize) {
         self.record = Some((at, self.pos_line));
         self.escape = false;
-        self.broken = false;
         self.depth = 0;
         self.kinds = 0;
         self.last = b;
@@ -1139,32 +1135,30 @@ impl<R: Read> RecordReader<R> {
                     s.start_record(b, at);
                 }
                 Some((start, line)) => {
-                    if s.broken {
-                        if b == b'\n' {
-                            s.broken = false;
-                            s.end_record(found!(), start, at, line);
-                            // Its `,` is in what was taken: not reported missing.
-                            s.sep = s.sep.map(|_| Sep::Comma);
-                        } else if let Some(i) = memchr::memchr(b'\n', &buf[s.pos..]) {
-                            s.pos += i;
-                        } else {
-                            s.pos = buf.len();
-                        }
-                        continue;
-                    }
                     if s.in_string {
                         if b == b'\n' {
                             // A line end cannot be in a JSON string: the string was left open.
-                            // The record ends before it (and is reported as malformed), so that
-                            // the records on the next lines are read.
+                            // It ends there (the record is malformed, and reported), and the
+                            // record goes on, so that its other members on the next lines stay
+                            // in it rather than being read as records of their own.
                             s.in_string = false;
-                            s.end_record(found!(), start, at, line);
-                            s.sep = s.sep.map(|_| Sep::Comma);
+                            s.escape = false;
+                            s.last = b'"';
                         } else if s.escape {
                             s.escape = false;
                         } else if b == b'\\' {
                             s.escape = true;
                         } else if b == b'"' {
+                            if buf
+                                .get(s.pos)
+                                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                            {
+                                // A string cannot be followed by a letter or a digit: this quote
+                                // opens one (a string before it on the line was left open, and
+                                // the quotes were paired wrongly since), so that the brackets
+                                // after it are counted again.
+                                continue;
+                            }
                             s.in_string = false;
                             s.last = b'"';
                             if s.depth == 0 {
@@ -1202,14 +1196,11 @@ impl<R: Read> RecordReader<R> {
                             s.open(b);
                         }
                         b'}' | b']' => {
-                            let object = b == b'}';
-                            if s.depth <= 64 && (s.kinds & 1 == 1) != object {
-                                // Not the closer of the innermost container: the record is
-                                // malformed. What follows on its line is taken as part of it
-                                // (rather than read as records of its own), up to the line end.
-                                s.broken = true;
-                                continue;
-                            }
+                            // A closer of the wrong kind makes the record malformed (and
+                            // reported); it is counted as the closer of the innermost container
+                            // all the same, so that the record ends where its brackets balance
+                            // and the records after it are read, on its line too (an array
+                            // written on one line).
                             if s.depth <= 64 {
                                 s.kinds >>= 1;
                             }
@@ -1434,12 +1425,13 @@ mod tests {
         let good = "{\"a\":1}";
         // The broken record, on line 3, and where the splitter ends it.
         for (bad, cut) in [
-            // A closer of the wrong kind: the record ends with its line.
-            ("{\"a\":[1,2},", "{\"a\":[1,2},"),
-            ("{\"a\":{\"b\":1]},", "{\"a\":{\"b\":1]},"),
-            // A string left open: the record ends at the line end.
-            ("{\"a\":\"oops},", "{\"a\":\"oops},"),
-            ("{\"a\":\"oops\\", "{\"a\":\"oops\\"),
+            // A closer of the wrong kind closes the innermost container all the same: the
+            // record ends where its brackets balance, or where an object cannot go on.
+            ("{\"a\":[1,2},", "{\"a\":[1,2},\n"),
+            ("{\"a\":{\"b\":1]},", "{\"a\":{\"b\":1]}"),
+            // A string left open ends at the line end; the record goes on.
+            ("{\"a\":\"oops},", "{\"a\":\"oops},\n"),
+            ("{\"a\":\"oops\\", "{\"a\":\"oops\\\n"),
             // A `}` missing: the record ends where an object cannot go on.
             ("{\"a\":1\n,", "{\"a\":1\n,\n"),
         ] {
@@ -1458,7 +1450,7 @@ mod tests {
         }
         // Pretty-printed objects one after another: a string left open, a `}` missing.
         for (bad, cut) in [
-            ("{\n  \"a\": \"oops\n}", "{\n  \"a\": \"oops"),
+            ("{\n  \"a\": \"oops\n}", "{\n  \"a\": \"oops\n}"),
             ("{\n  \"a\": {\"b\": 1\n}", "{\n  \"a\": {\"b\": 1\n}\n"),
         ] {
             let input = format!("{bad}\n{{\n  \"a\": 2\n}}\n");
@@ -1473,6 +1465,52 @@ mod tests {
             let last = got.last().copied();
             assert_eq!(got[0], (1, cut), "{input:?}: {got:?}");
             assert_eq!(last, Some((4, "{\n  \"a\": 2\n}")), "{input:?}: {got:?}");
+        }
+        // A string left open in a pretty-printed element: the members on its next lines stay in
+        // the broken record, and none of them is read as an event of its own.
+        let input = "[\n  {\n    \"name\": \"abc,\n    \"attr\": {\"hidden\": \"Added\"}\n  },\n  {\n    \"a\": 2\n  }\n]\n";
+        let items = read_all(RecordReader::with_layout(input.as_bytes(), Layout::Array));
+        let got: Vec<(u64, &str)> = items
+            .iter()
+            .map(|(line, r)| (*line, r.as_deref().unwrap_or("error")))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    2,
+                    "{\n    \"name\": \"abc,\n    \"attr\": {\"hidden\": \"Added\"}\n  }"
+                ),
+                (6, "{\n    \"a\": 2\n  }")
+            ]
+        );
+        // An array on one line (as a saved API response is): a wrong closer costs its element
+        // alone; a string left open its element and the next, whose quotes it pairs wrongly.
+        let elements: Vec<String> = (0..6).map(|n| format!("{{\"n\":{n}}}")).collect();
+        for (bad, lost) in [("{\"n\":[2}", vec![2]), ("{\"n\":\"2}", vec![2, 3])] {
+            let mut line = elements.clone();
+            line[2] = bad.to_string();
+            let input = format!("[{}]", line.join(","));
+            let items = read_all(RecordReader::with_layout(input.as_bytes(), Layout::Array));
+            let read: Vec<&str> = items
+                .iter()
+                .filter_map(|(_, r)| r.as_deref().ok())
+                .collect();
+            let kept: Vec<&str> = (0..6)
+                .filter(|n| !lost.contains(n))
+                .map(|n| elements[n].as_str())
+                .collect();
+            let well_formed: Vec<&str> = read
+                .iter()
+                .copied()
+                .filter(|r| serde_json::from_str::<serde_json::Value>(r).is_ok())
+                .collect();
+            assert_eq!(well_formed, kept, "{input}: {items:?}");
+            assert_eq!(
+                read.len(),
+                kept.len() + 1,
+                "one malformed record: {items:?}"
+            );
         }
         // Valid nesting of every kind, deeper than the 64 levels whose kinds are kept, is one
         // record.

@@ -567,6 +567,33 @@ fn a_malformed_array_element_costs_only_itself() {
 }
 
 #[test]
+fn a_malformed_element_of_an_array_on_one_line_costs_only_itself() {
+    // An API response saved as it came: the whole array on one line. A wrong closer in one
+    // element (`[3}`) costs that element; the elements after it on the line are still read.
+    let dir = TempDir::new("one-line-array");
+    let elements: Vec<String> = (0..1000)
+        .map(|i| {
+            format!(
+                "{{\"data\":{{\"action\":\"Delete\",\"severity\":{}}}}}",
+                i % 6
+            )
+        })
+        .collect();
+    let mut broken = elements.clone();
+    broken[3] = "{\"data\":{\"action\":\"Delete\",\"severity\":[3}}".to_string();
+    let file = dir.write("events.json", format!("[{}]", broken.join(",")));
+    for jobs in ["1", "2"] {
+        let o = filter(&["--jobs", jobs, "--count", "action:Delete", &file]);
+        assert_eq!((code(&o), stdout(&o).trim()), (2, "999"), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("1 of 1000 records skipped"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
 fn an_array_cut_off_between_elements_is_reported() {
     // A download cut at an element boundary: every element read is whole, the `]` is missing.
     let dir = TempDir::new("cut-array");
