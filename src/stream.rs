@@ -138,6 +138,13 @@ pub enum Codec {
     Lz4,
 }
 
+/// Whether `head` starts with the magic number of a skippable frame (`50 2a 4d 18` to
+/// `5f 2a 4d 18`), which zstd files may start with (`pzstd` writes one first). LZ4 frames have
+/// the same skippable frames; LZ4 is not read either way.
+fn skippable_frame(head: &[u8]) -> bool {
+    matches!(head, [n, 0x2a, 0x4d, 0x18, ..] if n & 0xf0 == 0x50)
+}
+
 /// The magic bytes of each codec.
 const MAGIC: &[(&[u8], Codec)] = &[
     (&[0x1f, 0x8b], Codec::Gzip),
@@ -156,7 +163,7 @@ impl Codec {
     pub const HEAD: usize = 6;
 
     /// The codec of an input whose first bytes are `head` (its magic bytes: `1f 8b` for gzip,
-    /// `28 b5 2f fd` for zstd, `fd 37 7a 58 5a 00` for xz, `BZh` and a digit for bzip2, `PK` and
+    /// `28 b5 2f fd` for zstd (or a skippable frame, `5X 2a 4d 18`), `fd 37 7a 58 5a 00` for xz, `BZh` and a digit for bzip2, `PK` and
     /// `03 04`, `05 06` or `07 08` for zip, `04 22 4d 18` for LZ4); [`Codec::Plain`] for anything
     /// else, including a head too short to tell.
     ///
@@ -169,6 +176,9 @@ impl Codec {
     /// assert_eq!(Codec::detect(b"{\"a\""), Codec::Plain);
     /// ```
     pub fn detect(head: &[u8]) -> Codec {
+        if skippable_frame(head) {
+            return Codec::Zstd;
+        }
         for &(magic, codec) in MAGIC {
             if head.starts_with(magic)
                 && (codec != Codec::Bzip2 || head.get(3).is_some_and(|d| (b'1'..=b'9').contains(d)))
@@ -184,6 +194,7 @@ impl Codec {
     fn undecided(head: &[u8]) -> bool {
         head.len() < Codec::HEAD
             && (head == b"BZh"
+                || matches!(head, [n] | [n, 0x2a] | [n, 0x2a, 0x4d] if n & 0xf0 == 0x50)
                 || MAGIC
                     .iter()
                     .any(|(magic, _)| magic.len() > head.len() && magic.starts_with(head)))
@@ -1994,6 +2005,18 @@ mod tests {
         }
         let got = opened(bytes.clone()).expect("read");
         assert_eq!(got, (text.as_bytes().to_vec(), Codec::Zstd));
+        // A skippable frame first (as `pzstd` writes), or between frames, is skipped.
+        for magic in [0x184d_2a50u32, 0x184d_2a5f] {
+            let mut framed = magic.to_le_bytes().to_vec();
+            framed.extend(10u32.to_le_bytes());
+            framed.extend(b"0123456789");
+            framed.extend(&bytes);
+            let got = opened(framed).expect("read");
+            assert_eq!(got, (text.as_bytes().to_vec(), Codec::Zstd));
+        }
+        // A JSON array is still plain text, though `[` (0x5b) starts a skippable frame's magic.
+        let got = opened(b"[{\"a\":1}]\n".to_vec()).expect("read");
+        assert_eq!(got.1, Codec::Plain);
         // Cut short: an error, not a panic, after what could be read.
         let cut = bytes[..bytes.len() - 3].to_vec();
         let (mut input, _) = open_detected(io::Cursor::new(cut)).expect("open");
