@@ -268,7 +268,9 @@ impl std::error::Error for UnreadInput {}
 /// Without the feature `gzip` (or `zstd`), such input is an error of kind
 /// [`io::ErrorKind::Unsupported`] that says so. Input compressed otherwise (xz, bzip2, zip, LZ4)
 /// is an error of that kind too, and input whose first bytes are not text (see [`looks_binary`])
-/// one of kind [`io::ErrorKind::InvalidData`]; both hold an [`UnreadInput`].
+/// one of kind [`io::ErrorKind::InvalidData`]; both hold an [`UnreadInput`]. Compressed input
+/// whose first decompressed bytes are not text (compressed twice, say) is an error of kind
+/// [`io::ErrorKind::InvalidData`] that says so.
 pub fn open(reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
     open_detected(reader).map(|(input, _)| input)
 }
@@ -276,7 +278,8 @@ pub fn open(reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Sen
 /// As [`open`], also telling the codec found.
 ///
 /// Only as many first bytes are read as it takes to tell the codec (one, when the input starts
-/// with `{`), so that input arriving over time is not held up.
+/// with `{`), so that input arriving over time is not held up; of compressed input, also the
+/// first six bytes it decompresses to (or all, if fewer), to check that they are text.
 pub fn open_detected(
     mut reader: impl Read + Send + 'static,
 ) -> io::Result<(Box<dyn Read + Send>, Codec)> {
@@ -325,7 +328,34 @@ pub fn open_detected(
             ));
         }
     };
-    Ok((input, codec))
+    if codec == Codec::Plain {
+        return Ok((input, codec));
+    }
+    // What it decompresses to must be text too: its first bytes are checked as a plain input's.
+    let mut input = input;
+    let mut first = Vec::with_capacity(Codec::HEAD);
+    while first.len() < Codec::HEAD {
+        let mut byte = [0u8; Codec::HEAD];
+        match input.read(&mut byte[..Codec::HEAD - first.len()]) {
+            Ok(0) => break,
+            Ok(n) => first.extend_from_slice(&byte[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if looks_binary(&first) {
+        let outer = codec.name();
+        let message = match Codec::detect(&first) {
+            Codec::Plain => format!("{outer}-compressed {}", UnreadInput(None)),
+            inner => format!(
+                "what the {outer} data decompresses to is {}-compressed too (compressed twice?); \
+                 decompress it once first",
+                inner.name()
+            ),
+        };
+        return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+    }
+    Ok((Box::new(io::Cursor::new(first).chain(input)), codec))
 }
 
 /// How many lines after a first line that is not an object on one line decide the layout.
@@ -1985,6 +2015,41 @@ mod tests {
         let mut out = Vec::new();
         input.read_to_end(&mut out)?;
         Ok((out, codec))
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    fn compressed_input_must_decompress_to_text() {
+        use std::io::Write;
+        let gzip = |bytes: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(bytes).expect("gzip");
+            e.finish().expect("gzip")
+        };
+        let text = b"{\"a\":1}\n";
+        assert_eq!(
+            opened(gzip(text)).expect("read"),
+            (text.to_vec(), Codec::Gzip)
+        );
+        // Shorter than the head that is checked, and empty: text.
+        assert_eq!(opened(gzip(b"{}")).expect("read").0, b"{}");
+        assert_eq!(opened(gzip(b"")).expect("read").0, b"");
+        // Compressed twice, random bytes, UTF-16: refused at once, each saying why, rather than
+        // read as records.
+        for (inner, says) in [
+            (gzip(text), "is gzip-compressed too"),
+            ((0..=255u8).rev().collect(), "gzip-compressed binary data"),
+            (
+                b"\xff\xfe{\x00\"\x00a\x00".to_vec(),
+                "gzip-compressed binary data",
+            ),
+        ] {
+            let Err(e) = open_detected(io::Cursor::new(gzip(&inner))) else {
+                panic!("opened: {says}");
+            };
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+            assert!(e.to_string().contains(says), "{e}");
+        }
     }
 
     #[test]
