@@ -831,6 +831,12 @@ impl<R: Read> RecordReader<R> {
                 self.work += newline.map_or(self.pending.len() - from, |nl| i + nl - from) as u64;
                 if newline.is_none() {
                     searched = self.pending.len();
+                    if self.pending.len() - i > self.max_record {
+                        // A first line longer than any record: in any layout, an over-long
+                        // record on a line of its own. NDJSON's reading reports and skips it
+                        // without holding it whole.
+                        return Ok(Layout::Ndjson);
+                    }
                 }
                 if let Some(nl) = newline {
                     if one_line_object(&self.pending[i..i + nl]) {
@@ -2098,6 +2104,42 @@ mod tests {
         };
         assert_eq!(e.kind(), io::ErrorKind::Unsupported);
         assert!(e.to_string().contains("feature `zstd`"), "{e}");
+    }
+
+    #[test]
+    fn an_over_long_first_line_is_not_held_to_tell_the_layout() {
+        // The first line is longer than the cap: it is skipped as an over-long record, whatever
+        // the layout would have been, and the layout is told without reading it whole.
+        let big = "x".repeat(3 << 20);
+        let input = format!("{{\"b\":\"{big}\"}}\n{{\"a\":1}}\n{{\"c\":3}}\n");
+        let mut r = capped(input.as_bytes(), 100_000);
+        let mut items = Vec::new();
+        while let Some(batch) = r.next_batch().expect("read") {
+            assert!(
+                batch.bytes.len() < 1 << 20,
+                "{} bytes held",
+                batch.bytes.len()
+            );
+            for item in &batch.items {
+                items.push(match item {
+                    Item::Record { start, end, line } => (
+                        *line,
+                        Ok(String::from_utf8_lossy(&batch.bytes[*start..*end]).into()),
+                    ),
+                    Item::Error { line, diagnostic } => (*line, Err(diagnostic.message.clone())),
+                });
+            }
+        }
+        assert_eq!(r.layout, Some(Layout::Ndjson));
+        assert_eq!(items.len(), 3, "{:?}", &items[1..]);
+        assert!(
+            items[0]
+                .1
+                .as_ref()
+                .is_err_and(|m| m.contains("longer than 100000 bytes"))
+        );
+        assert_eq!(items[1], (2, Ok("{\"a\":1}".to_string())));
+        assert_eq!(items[2], (3, Ok("{\"c\":3}".to_string())));
     }
 
     #[test]
