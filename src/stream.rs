@@ -65,8 +65,9 @@ pub enum Item {
     Error {
         /// Line where it starts.
         line: u64,
-        /// What is wrong; it points into no text (its span is empty).
-        diagnostic: Diagnostic,
+        /// What is wrong; it points into no text (its span is empty). Boxed, so that an item
+        /// takes 32 bytes: a batch of tiny records holds one per record.
+        diagnostic: Box<Diagnostic>,
     },
 }
 
@@ -83,8 +84,10 @@ impl Item {
     fn too_long(line: u64, message: String) -> Item {
         Item::Error {
             line,
-            diagnostic: Diagnostic::error(Code::RecordTooLong, Span::default(), message).with_help(
-                "split the record, or filter it with a tool that streams within one record",
+            diagnostic: Box::new(
+                Diagnostic::error(Code::RecordTooLong, Span::default(), message).with_help(
+                    "split the record, or filter it with a tool that streams within one record",
+                ),
             ),
         }
     }
@@ -92,7 +95,11 @@ impl Item {
     fn invalid(line: u64, message: String) -> Item {
         Item::Error {
             line,
-            diagnostic: Diagnostic::error(Code::InvalidRecord, Span::default(), message),
+            diagnostic: Box::new(Diagnostic::error(
+                Code::InvalidRecord,
+                Span::default(),
+                message,
+            )),
         }
     }
 }

@@ -173,7 +173,8 @@ enum Outcome {
     /// asked for them (see [`Select::prepare`]).
     Selected(Option<serde_json::Value>),
     Rejected,
-    Error(RecordError),
+    /// Boxed, so that an outcome takes 32 bytes: a batch of tiny records holds one per record.
+    Error(Box<RecordError>),
 }
 
 /// How records are selected, and what is prepared of a selected one where it is selected (on the
@@ -1144,7 +1145,9 @@ enum Done {
 /// `FINISHED_BYTES` plus one batch each; and at most `N` files are being read, each with up to
 /// [`RAW_BATCHES`] decompressed batches waiting to be filtered, one being read and one being
 /// filtered (of about [`fimql::stream::BATCH_BYTES`] each). In all, at most about
-/// `64 MiB + 3 N × 1 MiB + N × 4 MiB`. Finished batches keep only the bytes of the selected
+/// `64 MiB + 3 N × 1 MiB + N × 4 MiB`, plus 64 bytes per record of the batches in flight (its
+/// [`Item`] and its [`Outcome`], 32 bytes each): about 22 MB for a batch of 1 MiB of `{}` lines,
+/// nothing much for events of a few kilobytes. Finished batches keep only the bytes of the selected
 /// records (see [`compact`]), so the bound is reached only when many records are selected. One
 /// budget for all files rather than one per file: a worker that has filtered a file ahead of the
 /// writer goes on while the file the writer waits for is decompressed, as long as what it has
@@ -1418,7 +1421,7 @@ fn outcome(m: &mut Matcher<'_>, bytes: &[u8], select: &Select) -> Outcome {
                 .map(|p| p.parse(bytes).unwrap_or_default()),
         ),
         Ok(_) => Outcome::Rejected,
-        Err(e) => Outcome::Error(e),
+        Err(e) => Outcome::Error(Box::new(e)),
     }
 }
 
