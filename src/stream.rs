@@ -424,13 +424,15 @@ pub fn split_lines(
 ) -> u64 {
     while start < bytes.len() {
         let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        if end - start > max_record {
+        // The record, without the `\r` of a CRLF line end (which the cap does not count).
+        let e = if end > start && bytes[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        if e - start > max_record {
             items.push(Item::record_too_long(line, max_record));
-        } else if !bytes[start..end].trim_ascii().is_empty() {
-            let mut e = end;
-            if e > start && bytes[e - 1] == b'\r' {
-                e -= 1;
-            }
+        } else if !bytes[start..e].trim_ascii().is_empty() {
             items.push(Item::Record {
                 start,
                 end: e,
@@ -941,7 +943,8 @@ impl<R: Read> RecordReader<R> {
                 );
                 return Ok(Some(batch));
             }
-            if have_line.is_none() && self.pending.len() > self.max_record {
+            // (One byte more than the cap may be the `\r` of a CRLF line end still to come.)
+            if have_line.is_none() && self.pending.len() > self.max_record + 1 {
                 // One line longer than the cap: report it and drop it up to its newline.
                 let line = self.line;
                 self.untracked = true;
@@ -2147,6 +2150,24 @@ mod tests {
         );
         assert_eq!(items[1], (2, Ok("{\"a\":1}".to_string())));
         assert_eq!(items[2], (3, Ok("{\"c\":3}".to_string())));
+    }
+
+    #[test]
+    fn the_cap_does_not_count_the_cr_of_a_crlf_line_end() {
+        for end in ["\n", "\r\n"] {
+            let input = format!("0123456789{end}0123456789a{end}{{}}{end}");
+            let mut r = RecordReader::with_layout(input.as_bytes(), Layout::Ndjson);
+            r.max_record = 10;
+            let items = read_all(r);
+            assert_eq!(items[0], (1, Ok("0123456789".to_string())), "{end:?}");
+            assert!(
+                items[1]
+                    .1
+                    .as_ref()
+                    .is_err_and(|m| m.contains("longer than 10"))
+            );
+            assert_eq!(items[2], (3, Ok("{}".to_string())), "{end:?}");
+        }
     }
 
     #[test]
