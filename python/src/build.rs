@@ -2,7 +2,7 @@
 //! raw values into filter text.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use fimql::ast::{Form, Value};
@@ -97,19 +97,19 @@ pub struct PyCondition {
     shape: Shape,
 }
 
-/// What a [`PyCondition`] holds. A chain `c = c | x` made in a loop is kept as one list that
-/// each step appends to, so that a chain of n steps costs O(n) rather than a copy of the whole
-/// condition at every step.
+/// What a [`PyCondition`] holds. The parts of an AND (or OR) are a persistent vector, shared by
+/// the conditions made from one another (each part behind an `Arc`, so that what the vector
+/// copies is pointers): adding a part at either end costs O(log n) and copies no part, so that a
+/// chain made in a loop (`c = c | x`, `c = x | c`, `c = or_(c, x)`, or two conditions made from
+/// one) costs time linear in its length.
 #[derive(Clone)]
 enum Shape {
     /// A condition made whole.
     Made(Condition),
-    /// The AND (or OR) of the first `len` items of a list that conditions made from this one by
-    /// the same operator share: the one that appends first appends in place, the others copy.
+    /// The AND (or OR) of the parts.
     Join {
         and: bool,
-        items: Arc<Mutex<Vec<Condition>>>,
-        len: usize,
+        parts: imbl::Vector<Arc<Condition>>,
     },
 }
 
@@ -124,41 +124,28 @@ impl PyCondition {
     pub(crate) fn condition(&self) -> Condition {
         match &self.shape {
             Shape::Made(c) => c.clone(),
-            Shape::Join { and, items, len } => {
-                let items = items.lock().unwrap_or_else(PoisonError::into_inner);
-                let parts = items[..*len].iter().cloned();
-                if *and {
-                    builder::and(parts)
-                } else {
-                    builder::or(parts)
-                }
-            }
+            Shape::Join { and: true, parts } => builder::and(parts.iter().map(|c| (**c).clone())),
+            Shape::Join { and: false, parts } => builder::or(parts.iter().map(|c| (**c).clone())),
         }
     }
 
-    /// This AND (or OR) `other`.
-    fn join(&self, other: &PyCondition, and: bool) -> PyCondition {
-        let right = other.condition();
-        let (items, len) = match &self.shape {
-            Shape::Join {
-                and: same,
-                items,
-                len,
-            } if *same == and => {
-                let mut list = items.lock().unwrap_or_else(PoisonError::into_inner);
-                if list.len() == *len {
-                    list.push(right);
-                    (Arc::clone(items), len + 1)
-                } else {
-                    let mut copy = list[..*len].to_vec();
-                    copy.push(right);
-                    (Arc::new(Mutex::new(copy)), len + 1)
-                }
-            }
-            _ => (Arc::new(Mutex::new(vec![self.condition(), right])), 2),
-        };
+    /// The parts of this condition as an AND (`and`) or an OR: its own parts when it is one,
+    /// else itself alone.
+    fn parts(&self, and: bool) -> imbl::Vector<Arc<Condition>> {
+        match &self.shape {
+            Shape::Join { and: same, parts } if *same == and => parts.clone(),
+            _ => imbl::Vector::unit(Arc::new(self.condition())),
+        }
+    }
+
+    /// The AND (or OR) of `items`, in order.
+    fn join<'a>(items: impl IntoIterator<Item = &'a PyCondition>, and: bool) -> PyCondition {
+        let mut parts = imbl::Vector::new();
+        for c in items {
+            parts.append(c.parts(and));
+        }
         PyCondition {
-            shape: Shape::Join { and, items, len },
+            shape: Shape::Join { and, parts },
         }
     }
 }
@@ -175,11 +162,20 @@ impl PyCondition {
     }
 
     fn __and__(&self, other: &PyCondition) -> PyCondition {
-        self.join(other, true)
+        PyCondition::join([self, other], true)
     }
 
     fn __or__(&self, other: &PyCondition) -> PyCondition {
-        self.join(other, false)
+        PyCondition::join([self, other], false)
+    }
+
+    /// A condition does not change: a copy is itself.
+    fn __copy__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __deepcopy__<'py>(slf: PyRef<'py, Self>, _memo: &Bound<'py, PyAny>) -> PyRef<'py, Self> {
+        slf
     }
 
     fn __invert__(&self) -> PyCondition {
@@ -323,20 +319,22 @@ pub fn field(name: String) -> PyField {
 #[pyfunction]
 #[pyo3(signature = (*conditions))]
 pub fn and_(conditions: &Bound<'_, PyTuple>) -> PyResult<PyCondition> {
-    Ok(cond(builder::and(conditions_of(conditions)?)))
+    let items = conditions_of(conditions)?;
+    Ok(PyCondition::join(items.iter().map(|c| &**c), true))
 }
 
 /// Any of the conditions (OR).
 #[pyfunction]
 #[pyo3(signature = (*conditions))]
 pub fn or_(conditions: &Bound<'_, PyTuple>) -> PyResult<PyCondition> {
-    Ok(cond(builder::or(conditions_of(conditions)?)))
+    let items = conditions_of(conditions)?;
+    Ok(PyCondition::join(items.iter().map(|c| &**c), false))
 }
 
-fn conditions_of(items: &Bound<'_, PyTuple>) -> PyResult<Vec<Condition>> {
+fn conditions_of<'py>(items: &Bound<'py, PyTuple>) -> PyResult<Vec<PyRef<'py, PyCondition>>> {
     items
         .iter()
-        .map(|c| Ok(c.extract::<PyRef<'_, PyCondition>>()?.condition()))
+        .map(|c| Ok(c.extract::<PyRef<'py, PyCondition>>()?))
         .collect()
 }
 

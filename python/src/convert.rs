@@ -93,7 +93,15 @@ pub fn datetime_utc(v: &Bound<'_, PyAny>) -> PyResult<Option<DateTime<Utc>>> {
         .import("datetime")?
         .getattr("timezone")?
         .getattr("utc")?;
-    let t = v.call_method1("astimezone", (utc,))?;
+    let t = v.call_method1("astimezone", (utc,)).map_err(|e| {
+        if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(v.py()) {
+            PyValueError::new_err(format!(
+                "{v} is out of the range of dates in UTC (years 1 to 9999)"
+            ))
+        } else {
+            e
+        }
+    })?;
     Ok(Some(
         t.extract::<DateTime<FixedOffset>>()?.with_timezone(&Utc),
     ))
@@ -230,8 +238,17 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
         if let Ok(u) = v.extract::<u64>() {
             return Ok(Json::from(u));
         }
-        // Beyond 64 bits, as serde_json reads such a number from JSON text: a float.
-        let f: f64 = v.extract()?;
+        // Beyond 64 bits, as serde_json reads such a number from JSON text: a float; beyond the
+        // floats' range, out of range as in JSON text.
+        let f: f64 = v.extract().map_err(|_| {
+            crate::diag::record_error(
+                v.py(),
+                None,
+                None,
+                "invalid-record",
+                "number out of range (an int beyond the range of a float)",
+            )
+        })?;
         return Ok(Number::from_f64(f).map_or(Json::Null, Json::Number));
     }
     if let Ok(f) = v.cast::<PyFloat>() {

@@ -296,28 +296,29 @@ impl<'py> FromPyObject<'_, 'py> for FilterText {
     }
 }
 
-/// The `FilterError` for a filter with lone surrogates: the text shown with U+FFFD in their
-/// places (one code point each, so that positions stay those of the Python string), the caret
-/// under the first.
+/// The `FilterError` for a filter with surrogates: the text shown with U+FFFD in their places
+/// (one code point each, so that positions stay those of the Python string), the caret under the
+/// first. Python pairs no surrogates in a `str` (`"\ud83d\ude00"` is two code points, not 😀),
+/// so each is read alone.
 fn lone_surrogate(py: Python<'_>, s: &Bound<'_, PyString>) -> PyErr {
-    let units: Vec<u16> = match s
-        .call_method1("encode", ("utf-16-le", "surrogatepass"))
+    let points: Vec<u32> = match s
+        .call_method1("encode", ("utf-32-le", "surrogatepass"))
         .and_then(|b| b.extract::<Vec<u8>>())
     {
         Ok(bytes) => bytes
-            .chunks_exact(2)
-            .map(|p| u16::from_le_bytes([p[0], p[1]]))
+            .chunks_exact(4)
+            .map(|p| u32::from_le_bytes([p[0], p[1], p[2], p[3]]))
             .collect(),
         Err(e) => return e,
     };
-    let mut text = String::with_capacity(units.len());
+    let mut text = String::with_capacity(points.len());
     let mut first = None;
-    for c in char::decode_utf16(units) {
-        match c {
-            Ok(c) => text.push(c),
-            Err(e) => {
+    for p in points {
+        match char::from_u32(p) {
+            Some(c) => text.push(c),
+            None => {
                 if first.is_none() {
-                    first = Some((text.len(), e.unpaired_surrogate()));
+                    first = Some((text.len(), p));
                 }
                 text.push(char::REPLACEMENT_CHARACTER);
             }

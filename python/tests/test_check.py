@@ -157,3 +157,11 @@ def test_lone_surrogates_are_filter_errors_with_a_caret() -> None:
         assert "file.name:ab\ufffd OR x\ufffd" in str(info.value)
     # A proper pair is one character, and fine.
     assert fimql.check("file.name:\U0001f600").valid
+    # Python pairs no surrogates in a str: two halves of a pair are two code points, each its
+    # own problem; positions count astral characters as one code point.
+    for text, at in (("a:\ud83d\ude00", 2), ("\U0001f600 a:\udcff", 4), ("\ud83d\ude00 a:\udcff", 0)):
+        with pytest.raises(fimql.FilterError) as info:
+            fimql.compile(text)
+        [d] = info.value.diagnostics
+        assert (d.start, d.end) == (at, at + 1), text
+        assert text[d.start] >= "\ud800"

@@ -301,3 +301,12 @@ def test_the_gil_is_released_while_a_file_is_read(generated: Path, tmp_path: Pat
     if elapsed < 0.2:
         pytest.fail(f"the read took {elapsed:.3f} s: too short to tell")
     assert ticks >= elapsed * 1000 / 20
+
+
+def test_an_int_beyond_the_floats_is_out_of_range_as_in_json_text() -> None:
+    f = fimql.compile("severity>=4")
+    for event in ({"severity": 10**400}, '{"severity": 1e400}'):
+        with pytest.raises(fimql.RecordError, match="out of range"):
+            f.matches(event)
+    # Beyond 64 bits but within a float: read as the float, as in JSON text.
+    assert f.matches({"severity": 10**30}) == f.matches('{"severity": 1000000000000000000000000000000}')
