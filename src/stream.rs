@@ -1201,6 +1201,11 @@ impl<R: Read> RecordReader<R> {
                             s.in_string = false;
                             s.escape = false;
                             s.last = b'"';
+                            if s.depth == 0 {
+                                // A string that is the record: it ends there.
+                                s.end_record(found!(), start, at, line);
+                                s.sep = s.sep.map(|_| Sep::Comma);
+                            }
                         } else if s.escape {
                             s.escape = false;
                         } else if b == b'\\' {
@@ -1258,6 +1263,12 @@ impl<R: Read> RecordReader<R> {
                             // all the same, so that the record ends where its brackets balance
                             // and the records after it are read, on its line too (an array
                             // written on one line).
+                            if s.depth == 0 {
+                                // Nothing is open (a string record whose quotes were paired
+                                // wrongly): the closer ends the malformed record.
+                                s.end_record(found!(), start, s.pos, line);
+                                continue;
+                            }
                             if s.depth <= 64 {
                                 s.kinds >>= 1;
                             }
