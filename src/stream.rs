@@ -170,9 +170,9 @@ impl Codec {
     pub const HEAD: usize = 6;
 
     /// The codec of an input whose first bytes are `head` (its magic bytes: `1f 8b` for gzip,
-    /// `28 b5 2f fd` for zstd (or a skippable frame, `5X 2a 4d 18`), `fd 37 7a 58 5a 00` for xz, `BZh` and a digit for bzip2, `PK` and
-    /// `03 04`, `05 06` or `07 08` for zip, `04 22 4d 18` for LZ4); [`Codec::Plain`] for anything
-    /// else, including a head too short to tell.
+    /// `28 b5 2f fd` for zstd, or a skippable frame, `5X 2a 4d 18`, `fd 37 7a 58 5a 00` for xz,
+    /// `BZh` and a digit for bzip2, `PK` and `03 04`, `05 06` or `07 08` for zip, `04 22 4d 18`
+    /// for LZ4); [`Codec::Plain`] for anything else, including a head too short to tell.
     ///
     /// ```
     /// use fimql::stream::Codec;
