@@ -245,7 +245,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
                 v.py(),
                 None,
                 None,
-                "invalid-record",
+                fimql::error::Code::InvalidRecord.as_str(),
                 "number out of range (an int beyond the range of a float)",
             )
         })?;
