@@ -732,6 +732,17 @@ fn a_slow_query_is_bounded_by_the_time_limit() {
     assert!(took < Duration::from_secs(20), "{took:?}");
 }
 
+/// `filter`, made slow enough in an optimized build for a query on the tests' 30 MB files to run
+/// for a second or more, as it does in a debug build: the same events match (every name starts
+/// with `f`), after two thousand substring tests on each name.
+fn slow(filter: &str) -> String {
+    if cfg!(debug_assertions) {
+        return filter.to_string();
+    }
+    let tests: Vec<String> = (0..2000).map(|i| format!("file.name:*q{i}z*")).collect();
+    format!("{filter} AND ({} OR file.name:f*)", tests.join(" OR "))
+}
+
 #[test]
 fn a_newer_query_cancels_the_one_running() {
     let dir = TempDir::new("serve-cancel");
@@ -741,7 +752,8 @@ fn a_newer_query_cancels_the_one_running() {
     let host = s.host();
     let token = s.token.clone();
     let body =
-        json!({"filter": "action:Create", "group_by": "file.name", "client": "page-a"}).to_string();
+        json!({"filter": slow("action:Create"), "group_by": "file.name", "client": "page-a"})
+            .to_string();
     let slow = std::thread::spawn(move || {
         let mut st = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let req = format!(
@@ -753,7 +765,7 @@ fn a_newer_query_cancels_the_one_running() {
         let _ = st.read_to_end(&mut out);
         Resp::parse(&out)
     });
-    // The first query runs for a while (30 MB, a debug build); the second starts while it does.
+    // The first query runs for a while (30 MB, see `slow`); the second starts while it does.
     std::thread::sleep(Duration::from_millis(300));
     let second = s.post(
         "/api/query",
@@ -852,11 +864,11 @@ fn a_query_cancels_only_the_query_of_its_own_client() {
     let n = 70_000;
     let big = dir.write("big.ndjson", events(n, 400));
     let s = Server::start(&["--jobs", "1", &big]);
-    let slow = |client: &str| json!({"filter": "action:Create", "group_by": "file.name", "client": client});
+    let slow_query = |client: &str| json!({"filter": slow("action:Create"), "group_by": "file.name", "client": client});
     // Page A and page B each start a long query; then page B types again.
-    let a = query_in_thread(&s, slow("page-a"));
+    let a = query_in_thread(&s, slow_query("page-a"));
     std::thread::sleep(Duration::from_millis(200));
-    let b = query_in_thread(&s, slow("page-b"));
+    let b = query_in_thread(&s, slow_query("page-b"));
     std::thread::sleep(Duration::from_millis(300));
     let sent = Instant::now();
     let b2 = s.post(
@@ -878,7 +890,7 @@ fn a_query_cancels_only_the_query_of_its_own_client() {
     assert_eq!(a["stopped"], Value::Null, "{}", a["count"]);
     assert_eq!(a["count"], count_by_cli("action:Create", &big));
     // A script that names no client is not stopped by a page's query either.
-    let script = query_in_thread(&s, json!({"filter": "action:Create"}));
+    let script = query_in_thread(&s, json!({"filter": slow("action:Create")}));
     std::thread::sleep(Duration::from_millis(300));
     let sent = Instant::now();
     let other = s.post("/api/query", &json!({"filter": "", "client": "page-a"}));
