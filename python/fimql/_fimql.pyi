@@ -61,7 +61,11 @@ class RecordError(ValueError):
 
 @final
 class Diagnostic:
-    """One problem in a filter; offsets and columns in code points of the filter string."""
+    """One problem in a filter; offsets and columns in code points of the filter string.
+    Diagnostics compare and hash by their fields and rendering."""
+
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
     @property
     def code(self) -> str:
@@ -93,7 +97,11 @@ class Diagnostic:
 @final
 class Report:
     """The result of ``check``. ``str(report)`` is what ``fimql check`` prints. It pickles: the
-    filter is checked again with the same scope, clock and ``allow_unknown``."""
+    filter is checked again with the same scope, clock and ``allow_unknown``. Reports compare
+    equal when they check the same filter the same way and find the same diagnostics."""
+
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
     @property
     def filter(self) -> str: ...

@@ -1,6 +1,7 @@
 //! Diagnostics as Python objects: offsets in code points of the Python string, the caret
 //! rendering of the library, and the exceptions that carry them.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use fimql::{Diagnostic, Location, Span};
@@ -173,6 +174,17 @@ impl PyDiagnostic {
         self.rendered()
     }
 
+    /// Equal when every field and the rendering (which shows the filter) are.
+    fn __eq__(&self, other: &PyDiagnostic) -> bool {
+        self.eq_diagnostic(other)
+    }
+
+    fn __hash__(&self) -> u64 {
+        let mut h = DefaultHasher::new();
+        self.key().hash(&mut h);
+        h.finish()
+    }
+
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "Diagnostic(code={}, severity={}, start={}, end={}, message={})",
@@ -181,6 +193,25 @@ impl PyDiagnostic {
             self.start,
             self.end,
             repr(py, &self.message)
+        )
+    }
+}
+
+impl PyDiagnostic {
+    /// `==` on diagnostics.
+    pub fn eq_diagnostic(&self, other: &PyDiagnostic) -> bool {
+        self.key() == other.key()
+    }
+
+    /// What equality and the hash go by.
+    fn key(&self) -> (&str, &str, &str, Option<&str>, [usize; 4], &str) {
+        (
+            &self.code,
+            &self.severity,
+            &self.message,
+            self.help.as_deref(),
+            [self.start, self.end, self.line, self.column],
+            self.rendered(),
         )
     }
 }

@@ -104,6 +104,38 @@ impl Report {
         &self.rendered
     }
 
+    /// Equal when they check the same filter the same way (scope, clock, `allow_unknown`) and
+    /// find the same diagnostics.
+    fn __eq__(&self, other: &Report) -> bool {
+        (
+            &self.filter,
+            self.scope,
+            self.now,
+            self.allow_unknown,
+            &self.rendered,
+        ) == (
+            &other.filter,
+            other.scope,
+            other.now,
+            other.allow_unknown,
+            &other.rendered,
+        ) && self.diagnostics.len() == other.diagnostics.len()
+            && self
+                .diagnostics
+                .iter()
+                .zip(&other.diagnostics)
+                .all(|(a, b)| a.get().eq_diagnostic(b.get()))
+    }
+
+    fn __hash__(&self) -> u64 {
+        let mut h = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(
+            &(&self.filter, self.scope, self.now, &self.rendered),
+            &mut h,
+        );
+        std::hash::Hasher::finish(&h)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Report(valid={}, diagnostics={})",

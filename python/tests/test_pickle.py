@@ -144,3 +144,18 @@ def test_a_report_is_the_same_report_after_a_round_trip(protocol: int) -> None:
         assert str(back) == str(report)
         assert [d.to_dict() for d in back.diagnostics] == [d.to_dict() for d in report.diagnostics]
     assert copy.deepcopy(fimql.check("actoin:x")).valid is False
+
+
+def test_diagnostics_and_reports_compare_by_value() -> None:
+    now = "2023-06-01T00:00:00Z"
+    a, b = fimql.check("actoin:x AND", now=now), fimql.check("actoin:x AND", now=now)
+    assert a == b and hash(a) == hash(b)
+    assert a.diagnostics == b.diagnostics and len({*a.diagnostics, *b.diagnostics}) == len(a.diagnostics)
+    assert pickle.loads(pickle.dumps(a.diagnostics)) == a.diagnostics
+    assert pickle.loads(pickle.dumps(a)) == a
+    # Another filter, scope or clock is another report; the same problem elsewhere another diagnostic.
+    assert fimql.check("actoin:y AND", now=now) != a
+    assert fimql.check("actoin:x AND", now="2023-06-02T00:00:00Z") != a
+    assert fimql.check("actoin:x AND", "incidents", now=now) != a
+    assert fimql.check(" actoin:x AND", now=now).diagnostics[0] != a.diagnostics[0]
+    assert a != "actoin:x AND"
