@@ -32,8 +32,9 @@ pub const BATCH_BYTES: usize = 1 << 20;
 const LIVE_READ: usize = 256 << 10;
 /// The largest record accepted, in bytes (64 MiB): a longer one is reported as a
 /// `record-too-long` [`Item::Error`] on the line where it starts and skipped, in every layout, and
-/// the records after it are read. A reader holds at most one record of this size in memory (plus
-/// a batch); [`RecordReader::with_max_record`] sets another cap.
+/// the records after it are read. Whitespace before a record is not counted (a line of spaces of
+/// any length is blank), nor the `\r` of a CRLF line end. A reader holds at most one record of
+/// this size in memory (plus a batch); [`RecordReader::with_max_record`] sets another cap.
 pub const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// How an input is laid out.
@@ -275,9 +276,12 @@ impl std::error::Error for UnreadInput {}
 /// Without the feature `gzip` (or `zstd`), such input is an error of kind
 /// [`io::ErrorKind::Unsupported`] that says so. Input compressed otherwise (xz, bzip2, zip, LZ4)
 /// is an error of that kind too, and input whose first bytes are not text (see [`looks_binary`])
-/// one of kind [`io::ErrorKind::InvalidData`]; both hold an [`UnreadInput`]. Compressed input
-/// whose first decompressed bytes are not text (compressed twice, say) is an error of kind
-/// [`io::ErrorKind::InvalidData`] that says so.
+/// one of kind [`io::ErrorKind::InvalidData`]; both hold an [`UnreadInput`], but for UTF-16 text,
+/// whose error says how to convert it. Compressed input whose first decompressed bytes are not
+/// text (compressed twice, say) is an error of kind [`io::ErrorKind::InvalidData`] that says so.
+/// Reading compressed input fails with an error that says whether the compressed data ends early
+/// (a file cut off: kind [`io::ErrorKind::UnexpectedEof`]), is followed by bytes that are not of
+/// its codec, or is damaged, and after how many decompressed bytes.
 pub fn open(reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
     open_detected(reader).map(|(input, _)| input)
 }
@@ -307,6 +311,9 @@ pub fn open_detected(
         return Err(io::Error::new(io::ErrorKind::Unsupported, e));
     }
     if codec == Codec::Plain && looks_binary(&head) {
+        if let Some(message) = utf16(&head) {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+        }
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             UnreadInput(None),
@@ -316,13 +323,18 @@ pub fn open_detected(
     let input: Box<dyn Read + Send> = match codec {
         Codec::Plain => Box::new(whole),
         #[cfg(feature = "gzip")]
-        Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
-            io::BufReader::with_capacity(256 << 10, whole),
+        Codec::Gzip => Box::new(Decoded::new(
+            codec,
+            flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(256 << 10, whole)),
         )),
         #[cfg(feature = "zstd")]
-        Codec::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(
-            io::BufReader::with_capacity(256 << 10, whole),
-        )?),
+        Codec::Zstd => Box::new(Decoded::new(
+            codec,
+            zstd::stream::read::Decoder::with_buffer(io::BufReader::with_capacity(
+                256 << 10,
+                whole,
+            ))?,
+        )),
         #[allow(unreachable_patterns)]
         other => {
             let name = other.name();
@@ -353,6 +365,9 @@ pub fn open_detected(
     if looks_binary(&first) {
         let outer = codec.name();
         let message = match Codec::detect(&first) {
+            Codec::Plain if utf16(&first).is_some() => {
+                format!("{outer}-compressed {}", utf16(&first).unwrap_or_default())
+            }
             Codec::Plain => format!("{outer}-compressed {}", UnreadInput(None)),
             inner => format!(
                 "what the {outer} data decompresses to is {}-compressed too (compressed twice?); \
@@ -363,6 +378,77 @@ pub fn open_detected(
         return Err(io::Error::new(io::ErrorKind::InvalidData, message));
     }
     Ok((Box::new(io::Cursor::new(first).chain(input)), codec))
+}
+
+/// What to say of an input whose first bytes are UTF-16 text (a byte order mark and an ASCII
+/// character, or an ASCII character that can start JSON text followed or preceded by a zero
+/// byte), which fimql does not read.
+fn utf16(head: &[u8]) -> Option<String> {
+    // With a byte order mark, `iconv -f UTF-16` reads the order from it and drops it.
+    let (order, iconv) = match head {
+        [0xff, 0xfe, c, 0, ..] if c.is_ascii() => ("little-endian", "UTF-16"),
+        [0xfe, 0xff, 0, c, ..] if c.is_ascii() => ("big-endian", "UTF-16"),
+        [b'{' | b'[' | b' ' | b'\n' | b'\r', 0, ..] => ("little-endian", "UTF-16LE"),
+        [0, b'{' | b'[' | b' ' | b'\n' | b'\r', ..] => ("big-endian", "UTF-16BE"),
+        _ => return None,
+    };
+    Some(format!(
+        "UTF-16 text ({order}), not UTF-8: JSON text is read as UTF-8; convert it first \
+         (`iconv -f {iconv} -t UTF-8`)"
+    ))
+}
+
+/// A decoder's output, whose errors say what they mean for the input: data after the end of the
+/// compressed stream, or a stream that ends early (a file cut off).
+struct Decoded<R> {
+    codec: Codec,
+    inner: R,
+    /// Bytes decompressed so far.
+    out: u64,
+}
+
+impl<R> Decoded<R> {
+    fn new(codec: Codec, inner: R) -> Self {
+        Decoded {
+            codec,
+            inner,
+            out: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Decoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.out += n as u64;
+                Ok(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
+            Err(e) => {
+                let codec = self.codec.name();
+                let out = self.out;
+                let detail = e.to_string();
+                // The first member's (frame's) header was checked by its magic bytes: a header
+                // that is not one comes after the end of a complete member.
+                let message = if e.kind() == io::ErrorKind::UnexpectedEof {
+                    format!(
+                        "the {codec} data ends early, after {out} decompressed bytes: the file \
+                         may be cut off ({detail})"
+                    )
+                } else if detail == "invalid gzip header" || detail == "Unknown frame descriptor" {
+                    format!(
+                        "the file goes on after the end of its {codec} data with bytes that are \
+                         not {codec} ({detail}); the {out} bytes decompressed before them were \
+                         read"
+                    )
+                } else {
+                    format!("the {codec} data is damaged after {out} decompressed bytes ({detail})")
+                };
+                Err(io::Error::new(e.kind(), message))
+            }
+        }
+    }
 }
 
 /// How many lines after a first line that is not an object on one line decide the layout.
@@ -431,7 +517,19 @@ pub fn split_lines(
             end
         };
         if e - start > max_record {
-            items.push(Item::record_too_long(line, max_record));
+            // JSON whitespace around a record is not part of it (a line of spaces is blank).
+            let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+            let s = start + bytes[start..e].iter().take_while(|b| ws(b)).count();
+            let t = e - bytes[s..e].iter().rev().take_while(|b| ws(b)).count();
+            if t - s > max_record {
+                items.push(Item::record_too_long(line, max_record));
+            } else if s < t {
+                items.push(Item::Record {
+                    start: s,
+                    end: t,
+                    line,
+                });
+            }
         } else if !bytes[start..e].trim_ascii().is_empty() {
             items.push(Item::Record {
                 start,
@@ -945,6 +1043,19 @@ impl<R: Read> RecordReader<R> {
             }
             // (One byte more than the cap may be the `\r` of a CRLF line end still to come.)
             if have_line.is_none() && self.pending.len() > self.max_record + 1 {
+                let blank = self
+                    .pending
+                    .iter()
+                    .take_while(|b| matches!(b, b' ' | b'\t' | b'\r'))
+                    .count();
+                if blank > 0 {
+                    // Whitespace before a record is not part of it: a line of spaces longer
+                    // than the cap is blank, not over-long. Drop it and look again.
+                    self.untracked = true;
+                    self.pending.drain(..blank);
+                    self.forget_newlines();
+                    continue;
+                }
                 // One line longer than the cap: report it and drop it up to its newline.
                 let line = self.line;
                 self.untracked = true;
@@ -1994,7 +2105,7 @@ mod tests {
         for bytes in [
             &b"\x7fELF\x02\x01"[..],
             b"\x89PNG\r\n\x1a\n",
-            b"\xff\xfe{\x00",
+            b"\xfe\xfd{\x00",
         ] {
             let Err(e) = open(io::Cursor::new(bytes.to_vec())) else {
                 panic!("{bytes:?} opened");
@@ -2068,7 +2179,7 @@ mod tests {
             ((0..=255u8).rev().collect(), "gzip-compressed binary data"),
             (
                 b"\xff\xfe{\x00\"\x00a\x00".to_vec(),
-                "gzip-compressed binary data",
+                "gzip-compressed UTF-16 text (little-endian)",
             ),
         ] {
             let Err(e) = open_detected(io::Cursor::new(gzip(&inner))) else {
@@ -2077,6 +2188,105 @@ mod tests {
             assert_eq!(e.kind(), io::ErrorKind::InvalidData);
             assert!(e.to_string().contains(says), "{e}");
         }
+    }
+
+    #[test]
+    fn utf16_input_is_refused_with_how_to_convert_it() {
+        let text = "{\"a\":1}\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let bom = |order: [u8; 2], rest: &[u8]| [&order[..], rest].concat();
+        for (bytes, says) in [
+            (le.clone(), "UTF-16 text (little-endian), not UTF-8"),
+            (be.clone(), "UTF-16 text (big-endian), not UTF-8"),
+            (bom([0xff, 0xfe], &le), "(`iconv -f UTF-16 -t UTF-8`)"),
+            (bom([0xfe, 0xff], &be), "(`iconv -f UTF-16 -t UTF-8`)"),
+        ] {
+            let Err(e) = open_detected(io::Cursor::new(bytes)) else {
+                panic!("opened: {says}");
+            };
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+            assert!(e.to_string().contains(says), "{e}");
+        }
+        // Other binary data keeps the general message.
+        let Err(e) = open_detected(io::Cursor::new(vec![0u8, 1, 2, 3, 4, 5])) else {
+            panic!("opened binary data");
+        };
+        assert!(
+            e.to_string().starts_with("binary data, not JSON text"),
+            "{e}"
+        );
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    fn compressed_data_cut_off_or_followed_by_other_bytes_says_so() {
+        use std::io::Write;
+        let text = b"{\"a\":1}\n{\"a\":2}\n";
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(text).expect("gzip");
+        let gz = e.finish().expect("gzip");
+        let read = |bytes: Vec<u8>| {
+            let (mut input, _) = open_detected(io::Cursor::new(bytes)).expect("open");
+            let mut out = Vec::new();
+            let e = input.read_to_end(&mut out).expect_err("an error");
+            (out, e)
+        };
+        // Bytes after the end of the gzip data: everything before them is read.
+        let (out, e) = read([&gz[..], b"trailing garbage\n"].concat());
+        assert_eq!(out, text);
+        assert!(
+            e.to_string().starts_with(
+                "the file goes on after the end of its gzip data with bytes that are not gzip \
+                 (invalid gzip header); the 16 bytes decompressed before them were read"
+            ),
+            "{e}"
+        );
+        // Cut off: said to be cut off, as an unexpected end.
+        let (out, e) = read(gz[..gz.len() - 12].to_vec());
+        assert!(text.starts_with(&out));
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(
+            e.to_string()
+                .starts_with("the gzip data ends early, after "),
+            "{e}"
+        );
+        assert!(e.to_string().contains("the file may be cut off"), "{e}");
+        // Damaged in the middle: said to be damaged.
+        let mut damaged = gz.clone();
+        let n = damaged.len();
+        damaged[n - 5] ^= 0xff;
+        let (_, e) = read(damaged);
+        assert!(
+            e.to_string().starts_with("the gzip data is damaged after "),
+            "{e}"
+        );
+    }
+
+    #[cfg(feature = "zstd")]
+    #[test]
+    fn zstd_data_followed_by_other_bytes_says_so() {
+        let text = b"{\"a\":1}\n";
+        let zst = zstd::encode_all(&text[..], 1).expect("zstd");
+        let (mut input, _) =
+            open_detected(io::Cursor::new([&zst[..], b"junkjunk"].concat())).expect("open");
+        let mut out = Vec::new();
+        let e = input.read_to_end(&mut out).expect_err("an error");
+        assert_eq!(out, text);
+        assert!(
+            e.to_string()
+                .starts_with("the file goes on after the end of its zstd data with bytes"),
+            "{e}"
+        );
+        // Cut off: the error comes from opening (which decompresses the first bytes) or from
+        // reading, as the frame's blocks go.
+        let cut = zst[..zst.len() - 3].to_vec();
+        let e = match open_detected(io::Cursor::new(cut)) {
+            Ok((mut input, _)) => input.read_to_end(&mut Vec::new()).expect_err("an error"),
+            Err(e) => e,
+        };
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(e.to_string().starts_with("the zstd data ends early"), "{e}");
     }
 
     #[test]
@@ -2179,6 +2389,24 @@ mod tests {
             );
             assert_eq!(items[2], (3, Ok("{}".to_string())), "{end:?}");
         }
+    }
+
+    #[test]
+    fn whitespace_longer_than_the_cap_is_blank_not_over_long() {
+        let spaces = " \t".repeat(100_000);
+        let input = format!(
+            "{{\"a\":1}}\n{spaces}\n{spaces}{{\"b\":2}}\n{spaces}{{\"c\":\"{}\"}}\n{{\"d\":4}}\n",
+            "x".repeat(150_000)
+        );
+        let items = read_all(capped(input.as_bytes(), 100_000));
+        assert_eq!(items.len(), 4, "{:?}", &items[..items.len().min(5)]);
+        assert_eq!(items[0], (1, Ok("{\"a\":1}".to_string())));
+        // The line of spaces is skipped as blank; spaces before a record are not counted.
+        assert_eq!(items[1], (3, Ok("{\"b\":2}".to_string())));
+        // A record over the cap after them is, and reported on its line.
+        assert_eq!(items[2].0, 4);
+        assert!(items[2].1.is_err());
+        assert_eq!(items[3], (5, Ok("{\"d\":4}".to_string())));
     }
 
     #[test]

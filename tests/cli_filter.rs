@@ -644,6 +644,76 @@ fn a_byte_order_mark_inside_the_input_is_named() {
 }
 
 #[test]
+fn two_values_on_a_line_point_to_the_json_input_format() {
+    let dir = TempDir::new("two-on-a-line");
+    let file = dir.write(
+        "two.ndjson",
+        "{\"action\":\"Create\"}{\"action\":\"Create\"}\n{\"action\":\"Create\"}x\n",
+    );
+    let o = filter(&["--count", "action:Create", &file]);
+    assert_eq!((code(&o), stdout(&o).trim()), (2, "0"));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "{file}:1: another JSON value follows the record on its line, where NDJSON holds \
+             one (the `json` input format reads values one after another) at line 1 column 20 \
+             of the record\n\
+             {file}:2: trailing characters at line 1 column 20 of the record\n\
+             fimql: 2 of 2 records skipped because they are malformed (see above)\n"
+        )
+    );
+    // As the message says: read as values one after another, the first two are events (and so
+    // is the third, with the `x` after it reported).
+    let o = filter(&["--count", "--input-format", "json", "action:Create", &file]);
+    assert_eq!((code(&o), stdout(&o).trim()), (2, "3"));
+}
+
+#[test]
+fn utf16_input_says_how_to_convert_it() {
+    let dir = TempDir::new("utf16");
+    let text = "{\"action\":\"Create\"}\n";
+    let bytes: Vec<u8> = "\u{feff}"
+        .chars()
+        .chain(text.chars())
+        .collect::<String>()
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let file = dir.write("u16.json", bytes);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "fimql: {file}: UTF-16 text (little-endian), not UTF-8: JSON text is read as UTF-8; \
+             convert it first (`iconv -f UTF-16 -t UTF-8`)\n"
+        )
+    );
+}
+
+#[test]
+fn gzip_data_followed_by_other_bytes_is_read_and_reported() {
+    let dir = TempDir::new("gzip-trailing");
+    let text = "{\"action\":\"Create\"}\n{\"action\":\"Delete\"}\n";
+    let mut bytes = gzip(text.as_bytes());
+    bytes.extend(b"these bytes are not gzip\n");
+    let file = dir.write("trailing.json.gz", bytes);
+    let o = filter(&["action:Create", &file]);
+    assert_eq!(
+        (code(&o), stdout(&o), stderr(&o)),
+        (
+            2,
+            "{\"action\":\"Create\"}\n".to_string(),
+            format!(
+                "fimql: {file}: the file goes on after the end of its gzip data with bytes that \
+                 are not gzip (invalid gzip header); the 40 bytes decompressed before them were \
+                 read\n"
+            )
+        )
+    );
+}
+
+#[test]
 fn truncated_last_line_is_reported() {
     let dir = TempDir::new("truncated");
     let input = format!(

@@ -78,6 +78,16 @@ impl RecordError {
                 .sum::<usize>();
             (line_start + column.saturating_sub(1)).min(record.len())
         });
+        let another =
+            message == "trailing characters" && matches!(record.get(at), Some(b'{' | b'['));
+        let message = if another {
+            // `{..}{..}` on one line of NDJSON: say what the layout is for it.
+            "another JSON value follows the record on its line, where NDJSON holds one (the \
+             `json` input format reads values one after another)"
+                .to_string()
+        } else {
+            message
+        };
         RecordError {
             position,
             ..RecordError::new(at, message)
