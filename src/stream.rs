@@ -615,6 +615,11 @@ struct Scanner {
     sep: Option<Sep>,
     in_string: bool,
     escape: bool,
+    /// Where the current string's opening quote is, in `pending`.
+    string_at: usize,
+    /// Up to where quotes are ordinary bytes, in `pending`: the bytes of a string left open,
+    /// scanned again as if outside it (see `scan_pending`).
+    plain_until: usize,
     /// The current record is a scalar (not an object, array or string).
     scalar: bool,
     /// The current record is over the cap and reported: it is scanned to its end, but its bytes
@@ -635,6 +640,7 @@ impl Scanner {
         self.last = b;
         self.scalar = !matches!(b, b'{' | b'[' | b'"');
         self.in_string = b == b'"';
+        self.string_at = at;
         if matches!(b, b'{' | b'[') {
             self.open(b);
         }
@@ -1117,6 +1123,8 @@ impl<R: Read> RecordReader<R> {
                 // scanned of it.
                 self.work += (self.pending.len() - self.scan.pos) as u64;
                 self.pending.drain(..self.scan.pos);
+                self.scan.string_at = 0;
+                self.scan.plain_until = 0;
                 self.scan.pos = 0;
                 self.scan.record = self.scan.record.map(|(_, line)| (0, line));
                 if !self.fill()? {
@@ -1191,6 +1199,8 @@ impl<R: Read> RecordReader<R> {
     ) -> Batch {
         let bytes = self.take_pending(cut.min(self.pending.len()));
         self.scan.pos -= cut.min(self.scan.pos);
+        self.scan.string_at = self.scan.string_at.saturating_sub(cut);
+        self.scan.plain_until = self.scan.plain_until.saturating_sub(cut);
         if let Some((start, line)) = self.scan.record {
             self.scan.record = Some((start - cut, line));
         }
@@ -1327,9 +1337,20 @@ impl<R: Read> RecordReader<R> {
                                 .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
                             {
                                 // A string cannot be followed by a letter or a digit: this quote
-                                // opens one (a string before it on the line was left open, and
-                                // the quotes were paired wrongly since), so that the brackets
-                                // after it are counted again.
+                                // opens one, and the string before it on the line was left
+                                // open. Its bytes are scanned again as if outside it (their
+                                // quotes as ordinary bytes), so that the brackets and commas in
+                                // them count: on an array written on one line, `{"a":"x},{"b":1}`
+                                // is a malformed element and the next one, not one record.
+                                // Each byte is scanned again at most once: the next string
+                                // opens at this quote.
+                                if s.depth > 0 && s.string_at < at {
+                                    s.in_string = false;
+                                    s.escape = false;
+                                    s.last = b'"';
+                                    s.plain_until = at;
+                                    s.pos = s.string_at + 1;
+                                }
                                 continue;
                             }
                             s.in_string = false;
@@ -1354,7 +1375,10 @@ impl<R: Read> RecordReader<R> {
                         continue;
                     }
                     match b {
-                        b'"' => s.in_string = true,
+                        b'"' if at >= s.plain_until => {
+                            s.in_string = true;
+                            s.string_at = at;
+                        }
                         b'{' | b'[' => {
                             if s.depth <= 64 && s.kinds & 1 == 1 && s.last != b':' {
                                 // In an object a container can only be a member's value: this
@@ -1663,10 +1687,10 @@ mod tests {
                 (6, "{\n    \"a\": 2\n  }")
             ]
         );
-        // An array on one line (as a saved API response is): a wrong closer costs its element
-        // alone; a string left open its element and the next, whose quotes it pairs wrongly.
+        // An array on one line (as a saved API response is): a wrong closer, or a string left
+        // open, costs its element alone.
         let elements: Vec<String> = (0..6).map(|n| format!("{{\"n\":{n}}}")).collect();
-        for (bad, lost) in [("{\"n\":[2}", vec![2]), ("{\"n\":\"2}", vec![2, 3])] {
+        for (bad, lost) in [("{\"n\":[2}", vec![2]), ("{\"n\":\"2}", vec![2])] {
             let mut line = elements.clone();
             line[2] = bad.to_string();
             let input = format!("[{}]", line.join(","));
