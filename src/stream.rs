@@ -429,14 +429,16 @@ impl<R: Read> Read for Decoded<R> {
                 let codec = self.codec.name();
                 let out = self.out;
                 let detail = e.to_string();
-                // The first member's (frame's) header was checked by its magic bytes: a header
-                // that is not one comes after the end of a complete member.
+                // The first member's (frame's) magic bytes were checked: once it decompressed to
+                // something, a header that is not one comes after the end of a complete member.
                 let message = if e.kind() == io::ErrorKind::UnexpectedEof {
                     format!(
                         "the {codec} data ends early, after {out} decompressed bytes: the file \
                          may be cut off ({detail})"
                     )
-                } else if detail == "invalid gzip header" || detail == "Unknown frame descriptor" {
+                } else if out > 0
+                    && (detail == "invalid gzip header" || detail == "Unknown frame descriptor")
+                {
                     format!(
                         "the file goes on after the end of its {codec} data with bytes that are \
                          not {codec} ({detail}); the {out} bytes decompressed before them were \
@@ -2276,6 +2278,17 @@ mod tests {
             "{e}"
         );
         assert!(e.to_string().contains("the file may be cut off"), "{e}");
+        // A damaged first header: damaged, not followed by other bytes.
+        let mut header = gz.clone();
+        header[2] = 7;
+        let Err(e) = open_detected(io::Cursor::new(header)) else {
+            panic!("opened a damaged header");
+        };
+        assert!(
+            e.to_string()
+                .starts_with("the gzip data is damaged after 0 "),
+            "{e}"
+        );
         // Damaged in the middle: said to be damaged.
         let mut damaged = gz.clone();
         let n = damaged.len();
