@@ -10,7 +10,9 @@
 //!
 //! Gzip and zstd input (by their magic bytes, see [`Codec`]) is decompressed on the fly, and a UTF-8 byte order mark at the
 //! start is skipped; input compressed otherwise (xz, bzip2, zip, LZ4) or not text is refused
-//! with one error ([`UnreadInput`]). Records are handed out in batches of about [`BATCH_BYTES`]; a batch owns its
+//! with one error ([`UnreadInput`]), and so is text none of whose first lines starts a JSON object
+//! or array (CSV, a log: [`RecordReader::next_batch`] returns an error of kind
+//! [`io::ErrorKind::InvalidData`]). Records are handed out in batches of about [`BATCH_BYTES`]; a batch owns its
 //! bytes, so memory stays bounded by the batch size plus the largest single record (capped at
 //! [`MAX_RECORD_BYTES`]). The reader only splits: it does not parse records, so a malformed record
 //! is found by whoever parses it, with its line number.
@@ -465,8 +467,8 @@ fn one_line_object(line: &[u8]) -> bool {
 /// Of the first [`DETECT_LINES`] complete non-blank lines in `bytes` (at the end of the input, the
 /// last line is complete without its newline): how many there are, and how many are objects on one
 /// line.
-fn line_shapes(bytes: &[u8], eof: bool) -> (usize, usize) {
-    let (mut seen, mut objects) = (0, 0);
+fn line_shapes(bytes: &[u8], eof: bool) -> (usize, usize, usize) {
+    let (mut seen, mut objects, mut opens) = (0, 0, 0);
     let mut rest = bytes;
     while seen < DETECT_LINES {
         let Some(nl) = memchr(b'\n', rest) else {
@@ -479,12 +481,38 @@ fn line_shapes(bytes: &[u8], eof: bool) -> (usize, usize) {
         }
         seen += 1;
         objects += usize::from(one_line_object(line));
+        opens += usize::from(opens_json(line));
     }
     if eof && seen < DETECT_LINES && !rest.trim_ascii().is_empty() {
         seen += 1;
         objects += usize::from(one_line_object(rest));
+        opens += usize::from(opens_json(rest));
     }
-    (seen, objects)
+    (seen, objects, opens)
+}
+
+/// Whether a line starts an object or an array (after whitespace).
+fn opens_json(line: &[u8]) -> bool {
+    matches!(line.trim_ascii_start().first(), Some(b'{' | b'['))
+}
+
+/// The error for an input whose first lines hold no JSON object or array: text of another kind
+/// (CSV, a log), read as JSON it would give an error for every word.
+fn not_json(first: &[u8]) -> io::Error {
+    let line = first.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(line.trim_ascii());
+    let mut shown: String = line.chars().take(40).flat_map(char::escape_debug).collect();
+    if line.chars().count() > 40 {
+        shown.push('…');
+    }
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "not JSON events: none of the first lines starts a JSON object or array (the first \
+             is `{shown}`); events are read as NDJSON, a JSON array or JSON objects one after \
+             another"
+        ),
+    )
 }
 
 /// Splits NDJSON bytes from `start` into record items, as [`RecordReader`] does: one record per
@@ -960,13 +988,15 @@ impl<R: Read> RecordReader<R> {
                     // Not an object on one line: a pretty-printed object, or NDJSON whose first
                     // line is damaged (a file cut at the front, a line of something else). The
                     // next lines tell them apart.
-                    let (seen, objects) = line_shapes(&self.pending[i + nl + 1..], self.eof);
+                    let (seen, objects, opens) = line_shapes(&self.pending[i + nl + 1..], self.eof);
                     if seen >= DETECT_LINES || self.eof || self.pending.len() >= 2 * BATCH_BYTES {
-                        return Ok(if objects * 2 > seen {
-                            Layout::Ndjson
-                        } else {
-                            Layout::Concatenated
-                        });
+                        if objects * 2 > seen {
+                            return Ok(Layout::Ndjson);
+                        }
+                        if self.pending[i] != b'{' && opens == 0 {
+                            return Err(not_json(&self.pending[i..]));
+                        }
+                        return Ok(Layout::Concatenated);
                     }
                     self.fill()?;
                     continue;
@@ -974,13 +1004,18 @@ impl<R: Read> RecordReader<R> {
             }
             if !self.fill()? {
                 let rest = self.pending.trim_ascii();
-                return Ok(if rest.starts_with(b"[") {
-                    Layout::Array
+                return if rest.starts_with(b"[") {
+                    Ok(Layout::Array)
                 } else if one_line_object(rest) {
-                    Layout::Ndjson
+                    Ok(Layout::Ndjson)
+                } else if !rest.is_empty()
+                    && !rest.starts_with(b"{")
+                    && !rest.split(|&b| b == b'\n').any(opens_json)
+                {
+                    Err(not_json(rest))
                 } else {
-                    Layout::Concatenated
-                });
+                    Ok(Layout::Concatenated)
+                };
             }
         }
     }
@@ -1575,6 +1610,51 @@ mod tests {
         // One line after the damaged one is enough; a minority of objects is not.
         assert_eq!(layout_of("{\"a\":\n{\"a\":1}"), Layout::Ndjson);
         assert_eq!(layout_of("x\ny\n{\"a\":1}\nz\n"), Layout::Concatenated);
+    }
+
+    #[test]
+    fn text_that_is_not_json_is_one_error() {
+        for (input, first) in [
+            (
+                "dateTime,action\n2023-01-01,Create\n2023-01-02,Delete\n",
+                "dateTime,action",
+            ),
+            ("hello world", "hello world"),
+            ("  \"quoted\"\n42\n", "\\\"quoted\\\""),
+            ("Name:\tState\n", "Name:\\tState"),
+        ] {
+            let mut r = RecordReader::new(input.as_bytes());
+            let e = r.next_batch().expect_err(input);
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+            assert!(
+                e.to_string().starts_with(&format!(
+                    "not JSON events: none of the first lines starts a JSON object or array \
+                     (the first is `{first}`)"
+                )),
+                "{e}"
+            );
+        }
+        let long = format!("{}\n", "x".repeat(100));
+        let e = RecordReader::new(long.as_bytes())
+            .next_batch()
+            .expect_err("long");
+        assert!(
+            e.to_string().contains(&format!("`{}…`", "x".repeat(40))),
+            "{e}"
+        );
+        // A line that starts an object or an array among the first lines: read, the rest
+        // reported record by record.
+        for input in [
+            "x\n{\n\"a\":1}\n",
+            "x\ny\n{\"a\":1}\nz\n",
+            "x [1]\n[2]\n",
+            "",
+        ] {
+            assert!(
+                RecordReader::new(input.as_bytes()).next_batch().is_ok(),
+                "{input}"
+            );
+        }
     }
 
     #[test]

@@ -669,6 +669,27 @@ fn two_values_on_a_line_point_to_the_json_input_format() {
 }
 
 #[test]
+fn a_text_file_that_is_not_json_is_one_error() {
+    // CSV (as `--format csv` writes): one message for the file, not one for each word.
+    let dir = TempDir::new("not-json");
+    let csv = dir.write(
+        "m.csv",
+        "dateTime,action\n2023-01-01T00:00:00Z,Create\n2023-01-02T00:00:00Z,Delete\n",
+    );
+    let good = dir.write("good.ndjson", "{\"action\":\"Create\"}\n");
+    let o = filter(&["--count", "action:Create", &csv, &good]);
+    assert_eq!((code(&o), stdout(&o).trim()), (2, "1"));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "fimql: {csv}: not JSON events: none of the first lines starts a JSON object or \
+             array (the first is `dateTime,action`); events are read as NDJSON, a JSON array or \
+             JSON objects one after another\n"
+        )
+    );
+}
+
+#[test]
 fn utf16_input_says_how_to_convert_it() {
     let dir = TempDir::new("utf16");
     let text = "{\"action\":\"Create\"}\n";
