@@ -46,9 +46,12 @@ class FilterError(ValueError):
     """A filter that cannot be used. ``str(error)`` is the caret rendering of every problem."""
 
     diagnostics: list[Diagnostic]
+    """Every problem; an empty list on an instance made by hand (``FilterError("message")``)."""
 
 class RecordError(ValueError):
-    """An event record that cannot be read (malformed JSON, not an object, too long)."""
+    """An event record that cannot be read (malformed JSON, not an object, too long). On an
+    instance made by hand (``RecordError("message")``), ``path`` and ``line`` are None,
+    ``code`` is ``invalid-record`` and ``message`` is the text."""
 
     path: Optional[str]
     """The file, or None for a record given to ``Filter.matches``."""

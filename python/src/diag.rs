@@ -16,7 +16,8 @@ create_exception!(
     PyValueError,
     "A filter that cannot be used: its syntax, tokens, types or values are wrong.\n\n\
      `str(error)` is the caret rendering of every problem (the one `fimql check` prints);\n\
-     `error.diagnostics` lists them as `Diagnostic` objects."
+     `error.diagnostics` lists them as `Diagnostic` objects (an empty list on an instance made\n\
+     by hand, `FilterError(\"message\")`)."
 );
 
 create_exception!(
@@ -27,8 +28,56 @@ create_exception!(
      record size cap.\n\n\
      Attributes: `path` (the file, or None), `line` (1-based line where the record starts in the\n\
      file, or the line within the record for a single record), `code` (`invalid-record` or\n\
-     `record-too-long`) and `message` (what is wrong, without the file and line)."
+     `record-too-long`) and `message` (what is wrong, without the file and line). On an instance\n\
+     made by hand (`RecordError(\"message\")`), `path` and `line` are None, `code` is\n\
+     `invalid-record` and `message` is the text."
 );
+
+/// What an attribute of `FilterError` or `RecordError` reads as on an instance made by hand
+/// (`FilterError("x")`), which has none of the attributes the package sets on those it raises:
+/// `diagnostics` an empty list, `path` and `line` None, `code` `invalid-record`, `message` the
+/// text. A descriptor with `__get__` alone, so that an attribute set on the instance (as the
+/// package sets them, and as unpickling does) takes precedence.
+#[pyclass(frozen, module = "fimql", name = "_ErrorDefault")]
+pub struct ErrorDefault {
+    attr: &'static str,
+}
+
+#[pymethods]
+impl ErrorDefault {
+    fn __get__<'py>(
+        &self,
+        py: Python<'py>,
+        instance: Option<&Bound<'py, PyAny>>,
+        _owner: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self.attr {
+            "diagnostics" => PyList::empty(py).into_any(),
+            "code" => PyString::new(py, fimql::error::Code::InvalidRecord.as_str()).into_any(),
+            "message" => match instance.filter(|i| !i.is_none()) {
+                Some(i) => i.str()?.into_any(),
+                None => PyString::new(py, "").into_any(),
+            },
+            _ => py.None().into_bound(py),
+        })
+    }
+}
+
+/// Sets the attributes of `FilterError` and `RecordError` that an instance made by hand reads
+/// (see [`ErrorDefault`]).
+pub fn error_defaults(py: Python<'_>) -> PyResult<()> {
+    let set = |ty: Bound<'_, pyo3::types::PyType>, attrs: &[&'static str]| -> PyResult<()> {
+        for &attr in attrs {
+            ty.setattr(attr, Py::new(py, ErrorDefault { attr })?)?;
+        }
+        Ok(())
+    };
+    set(py.get_type::<FilterError>(), &["diagnostics"])?;
+    set(
+        py.get_type::<RecordError>(),
+        &["path", "line", "code", "message"],
+    )
+}
 
 /// Byte offset `at` of `src` as an offset in code points (the index a Python `str` uses).
 pub fn code_points(src: &str, at: usize) -> usize {

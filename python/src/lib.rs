@@ -474,6 +474,7 @@ fn _fimql(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("FilterError", py.get_type::<FilterError>())?;
     m.add("RecordError", py.get_type::<RecordError>())?;
+    diag::error_defaults(py)?;
     m.add_class::<PyDiagnostic>()?;
     m.add_class::<Report>()?;
     m.add_class::<PyFilter>()?;

@@ -159,3 +159,38 @@ def test_diagnostics_and_reports_compare_by_value() -> None:
     assert fimql.check("actoin:x AND", "incidents", now=now) != a
     assert fimql.check(" actoin:x AND", now=now).diagnostics[0] != a.diagnostics[0]
     assert a != "actoin:x AND"
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_errors_made_by_hand_have_the_attributes_of_raised_ones(protocol: int) -> None:
+    # What a script raises itself (or a test double) reads like what the package raises.
+    err = fimql.FilterError("no filter given")
+    assert (err.diagnostics, str(err), err.args) == ([], "no filter given", ("no filter given",))
+    err.diagnostics.append(fimql.check("actoin:x").diagnostics[0])
+    assert fimql.FilterError("other").diagnostics == []  # a fresh list each time
+    rec = fimql.RecordError("bad record")
+    assert (rec.path, rec.line, rec.code, rec.message, str(rec)) == (
+        None,
+        None,
+        "invalid-record",
+        "bad record",
+        "bad record",
+    )
+    # Set attributes win over the defaults, and both survive pickling.
+    rec.path, rec.line = "export.ndjson", 7
+    back = pickle.loads(pickle.dumps(rec, protocol=protocol))
+    assert type(back) is fimql.RecordError
+    assert (back.path, back.line, back.code, back.message, str(back)) == (
+        "export.ndjson",
+        7,
+        "invalid-record",
+        "bad record",
+        "bad record",
+    )
+    plain = pickle.loads(pickle.dumps(fimql.FilterError("x"), protocol=protocol))
+    assert type(plain) is fimql.FilterError and (plain.diagnostics, str(plain)) == ([], "x")
+    # A subclass reads the same.
+    class MyError(fimql.FilterError):
+        pass
+
+    assert MyError("y").diagnostics == []
