@@ -332,11 +332,13 @@ pub fn record_error(
     code: &str,
     message: &str,
 ) -> PyErr {
+    // A record given alone (`Filter.matches`) has its position in the message already (`... at
+    // line 2 column 8 of the record`), which `line` repeats: the message alone, then. A file's
+    // record is named by the file and the line it starts on, as `fimql filter` names it.
     let text = match (path, line) {
         (Some(p), Some(l)) => format!("{p}:{l}: {message}"),
         (Some(p), None) => format!("{p}: {message}"),
-        (None, Some(l)) => format!("line {l}: {message}"),
-        (None, None) => message.to_string(),
+        (None, _) => message.to_string(),
     };
     let err = RecordError::new_err(text);
     let set = || -> PyResult<()> {

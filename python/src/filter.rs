@@ -124,12 +124,24 @@ impl PyFilter {
         // The same checks as the fast path: one JSON object, or a `RecordError`.
         self.match_bytes(py, &text)?;
         serde_json::from_slice(without_bom(&text)).map_err(|e| {
+            // Worded as the matcher words its errors: the position said once, in the record.
+            let full = e.to_string();
+            let message = match full.rfind(" at line ") {
+                Some(i) if e.line() > 0 => format!(
+                    "{} at line {} column {} of the record",
+                    &full[..i],
+                    e.line(),
+                    e.column()
+                ),
+                _ => full,
+            };
+            let line = (e.line() > 0).then_some(e.line() as u64);
             record_error(
                 py,
                 None,
-                Some(e.line() as u64),
-                "invalid-record",
-                &e.to_string(),
+                line,
+                fimql::error::Code::InvalidRecord.as_str(),
+                &message,
             )
         })
     }

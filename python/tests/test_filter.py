@@ -310,3 +310,46 @@ def test_an_int_beyond_the_floats_is_out_of_range_as_in_json_text() -> None:
             f.matches(event)
     # Beyond 64 bits but within a float: read as the float, as in JSON text.
     assert f.matches({"severity": 10**30}) == f.matches('{"severity": 1000000000000000000000000000000}')
+
+
+def test_record_and_filter_errors_say_where_once(cli: Cli, tmp_path: Path) -> None:
+    f = fimql.compile("action:Create")
+    # A record given alone: its position within the record, said once (not "line 3: ... at line
+    # 3 column 1 of the record"); `line` is that line.
+    cases = [
+        (b'{"action": "Create"', "EOF while parsing an object at line 1 column 19 of the record", 1),
+        ('{\n"action":\n}', "expected value at line 3 column 1 of the record", 3),
+        ("[1]", "invalid type: an array, expected a JSON object (an event)", None),
+    ]
+    for record, text, line in cases:
+        for method in (f.matches, f.explain):
+            with pytest.raises(fimql.RecordError) as info:
+                method(record)
+            err = info.value
+            assert (str(err), err.message, err.line, err.path) == (text, text, line, None)
+    # A file's record: the file and the line it starts on, then the message, as the command
+    # line prints it.
+    export = tmp_path / "export.ndjson"
+    export.write_text('{"action": "Create"}\n{"action":\n')
+    errors: list[fimql.RecordError | OSError] = []
+    assert f.count_file(export, errors=errors) == 1
+    [err] = errors
+    assert isinstance(err, fimql.RecordError)
+    want = f"{export}:2: EOF while parsing a value at line 1 column 10 of the record"
+    assert str(err) == want
+    assert (err.path, err.line) == (str(export), 2)
+    assert cli("filter", "--count", "action:Create", str(export)).stderr.splitlines()[0] == want
+    with pytest.raises(fimql.RecordError) as info:
+        list(f.filter_file(export))
+    assert str(info.value) == want
+    # A filter: the caret rendering, where the line is said in the `-->` line and the margin.
+    with pytest.raises(fimql.FilterError) as bad:
+        fimql.compile("action:x AND\n(b:")
+    assert str(bad.value) == (
+        "error[expected-value]: expected a value in a term, found the end of the filter\n"
+        " --> 2:4\n"
+        "  |\n"
+        "2 | (b:\n"
+        "  |    ^\n"
+        "  = help: write a value after the `:`: `action:Create`; `field:*` tests that the field is present"
+    )
