@@ -238,7 +238,8 @@ class Condition:
 
 @final
 class Field:
-    """A field to make a term with (see ``field``)."""
+    """A field to make a term with (see ``field``). A value (or name) holding a lone surrogate
+    (``"\\udcff"``: not a character) raises ``FilterError`` at once."""
 
     def eq(self, value: str) -> Condition:
         """Case-insensitive match of the whole value, escaped (``*`` and ``?`` literal)."""
@@ -309,7 +310,8 @@ def quote(value: str, form: Literal["bare", "exact", "phrase"] = "bare") -> str:
     """``value`` written so that it means exactly ``value`` in a filter."""
 
 def field(name: str) -> Field:
-    """Starts a term on a field (token)."""
+    """Starts a term on a field (token). A name holding a lone surrogate raises
+    ``FilterError``."""
 
 def and_(*conditions: Condition) -> Condition:
     """All of the conditions."""

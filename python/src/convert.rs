@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value as Json};
 
-use crate::diag::name_error;
+use crate::diag::{name_error, text_or};
 
 /// How deep containers may nest in an event given as a dict (as deep as serde_json reads JSON
 /// text); deeper, or a container that holds itself, is a `ValueError`.
@@ -18,8 +18,12 @@ pub const MAX_DEPTH: usize = 128;
 
 /// The strings of any iterable of `str` (a list, a tuple, a generator), for an argument that
 /// takes several; a single `str` (or `bytes`) is refused with a `TypeError` naming `what`, as
-/// iterating it would give its characters.
-pub fn strings(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
+/// iterating it would give its characters. `text` makes each item's text.
+pub fn strings<'py>(
+    v: &Bound<'py, PyAny>,
+    what: &str,
+    mut text: impl FnMut(&Bound<'py, PyString>) -> PyResult<String>,
+) -> PyResult<Vec<String>> {
     if v.cast::<PyString>().is_ok() || v.cast::<pyo3::types::PyBytes>().is_ok() {
         return Err(PyTypeError::new_err(format!(
             "{what}: pass a list of strings, not a single {} (e.g. [{}])",
@@ -38,7 +42,7 @@ pub fn strings(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
     for item in items {
         let item = item?;
         match item.cast::<PyString>() {
-            Ok(s) => out.push(s.to_cow()?.into_owned()),
+            Ok(s) => out.push(text(s)?),
             Err(_) => {
                 return Err(PyTypeError::new_err(format!(
                     "{what}: every item is a str, not {}",
@@ -59,7 +63,7 @@ pub fn scope(name: &str) -> PyResult<Scope> {
 /// `datetime` (a naive one is taken as UTC).
 pub fn instant(now: &Bound<'_, PyAny>) -> PyResult<Instant> {
     if let Ok(s) = now.cast::<PyString>() {
-        let text = s.to_cow()?;
+        let text = crate::diag::argument_text(s, "now")?;
         return match FilterDate::parse(&text) {
             Ok(d) => d.fixed().ok_or_else(|| {
                 PyValueError::new_err(format!("now: give a fixed timestamp, not `{text}`"))
@@ -229,7 +233,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
         return Ok(Json::Bool(b.is_true()));
     }
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok(Json::String(s.to_cow()?.into_owned()));
+        return Ok(Json::String(event_string(s, "a string value")?));
     }
     if v.cast::<PyInt>().is_ok() {
         if let Ok(i) = v.extract::<i64>() {
@@ -277,7 +281,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
                     type_name(&k)
                 )));
             };
-            out.insert(key.to_cow()?.into_owned(), to_json(&x, depth + 1)?);
+            out.insert(event_string(key, "a key")?, to_json(&x, depth + 1)?);
         }
         return Ok(Json::Object(out));
     }
@@ -285,4 +289,51 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
         "event values must be JSON values (dict, list, str, int, float, bool or None), not {}",
         type_name(v)
     )))
+}
+
+/// A string of an event given as a dict (`what` says whether a key or a value). A lone surrogate
+/// (a Python `str` can hold one, as `"\udcff"`) has no UTF-8 form and is in no JSON text
+/// serde_json reads (it refuses the escape `"\udcff"`): a `RecordError`, as that JSON text is.
+fn event_string(s: &Bound<'_, PyString>, what: &str) -> PyResult<String> {
+    text_or(s, |found| {
+        let shown = s.repr().map_or_else(|_| String::new(), |r| r.to_string());
+        let shown = if shown.chars().count() <= 60 {
+            format!(" ({shown})")
+        } else {
+            String::new()
+        };
+        crate::diag::record_error(
+            s.py(),
+            None,
+            None,
+            fimql::error::Code::InvalidRecord.as_str(),
+            &format!(
+                "{what} in the event{shown} holds {}, which is not a character (JSON text is \
+                 Unicode)",
+                found.describe()
+            ),
+        )
+    })
+}
+
+/// The UTF-8 bytes of an event given as JSON text in a `str`; a lone surrogate there is a
+/// `RecordError` at its line and column (in code points), as serde_json refuses the escape
+/// `"\udcff"`.
+pub fn json_text(s: &Bound<'_, PyString>) -> PyResult<String> {
+    text_or(s, |found| {
+        let before = &found.text[..found.at];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        crate::diag::record_error(
+            s.py(),
+            None,
+            Some(line as u64),
+            fimql::error::Code::InvalidRecord.as_str(),
+            &format!(
+                "lone surrogate U+{:04X}, which is not a character (JSON text is Unicode), at \
+                 line {line} column {column} of the record",
+                found.unit
+            ),
+        )
+    })
 }

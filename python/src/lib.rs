@@ -406,15 +406,24 @@ impl Finding {
 fn check_request(
     py: Python<'_>,
     body: &Bound<'_, PyAny>,
-    kind: Option<&str>,
+    kind: Option<&Bound<'_, PyString>>,
     allow_unknown: bool,
 ) -> PyResult<RequestReport> {
     let kind = match kind {
-        Some(k) => Some(k.parse::<RequestKind>().map_err(|d| diag::name_error(&d))?),
+        Some(k) => Some(
+            diag::argument_text(k, "kind")?
+                .parse::<RequestKind>()
+                .map_err(|d| diag::name_error(&d))?,
+        ),
         None => None,
     };
     let text: String = if let Ok(s) = body.cast::<PyString>() {
-        s.to_cow()?.into_owned()
+        diag::text_or(s, |found| {
+            PyValueError::new_err(format!(
+                "the body is not Unicode text: {} is not a character",
+                found.describe()
+            ))
+        })?
     } else if let Ok(b) = body.cast::<PyBytes>() {
         String::from_utf8(b.as_bytes().to_vec())
             .map_err(|e| PyValueError::new_err(format!("the body is not UTF-8: {e}")))?
