@@ -218,7 +218,9 @@ class RequestReport:
 class Condition:
     """A condition under construction; ``&``, ``|`` and ``~`` combine, ``build()`` writes it.
 
-    Conditions compare and hash by the filter they make."""
+    Conditions compare and hash by the filter they make. A condition pickles as the filter it
+    writes, read back into an equal condition; one that cannot be written (an empty value)
+    raises its ``FilterError`` when pickled. A copy is the condition itself."""
 
     def build(self) -> str:
         """The filter text; raises ``FilterError`` when it cannot be written."""

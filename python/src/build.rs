@@ -5,14 +5,15 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use fimql::ast::{Form, Value};
+use fimql::ast::{Bound as Limit, ExprKind, Form, Predicate, Value};
 use fimql::builder::{self, BuildError, Condition, End, Point};
+use fimql::{Expr, Span};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDate, PyInt, PyString, PyTuple};
 
 use crate::convert::{strings, type_name};
-use crate::diag::{Surrogate, argument_text, filter_error, repr, text_or};
+use crate::diag::{FilterText, Reduce, Surrogate, argument_text, filter_error, repr, text_or};
 
 /// A `FilterError` for a condition that cannot be written.
 fn build_error(py: Python<'_>, e: &BuildError) -> PyErr {
@@ -114,6 +115,9 @@ fn end(v: &Bound<'_, PyAny>, what: &str) -> PyResult<End> {
 
 /// A condition under construction: combine with `&` (AND), `|` (OR) and `~` (NOT); `str()` or
 /// `build()` gives the filter text. Conditions compare (and hash) by the filter they make.
+///
+/// A condition pickles as the filter it writes, read back into an equal condition; one that
+/// cannot be written (an empty value) raises its `FilterError` when pickled.
 #[pyclass(frozen, module = "fimql", name = "Condition")]
 #[derive(Clone)]
 pub struct PyCondition {
@@ -192,6 +196,32 @@ impl PyCondition {
         PyCondition::join([self, other], false)
     }
 
+    /// A condition unpickled (see `__reduce__`): the filter it wrote, read back into the same
+    /// condition; not part of the API.
+    #[staticmethod]
+    #[pyo3(name = "_restore")]
+    fn restore(py: Python<'_>, filter: FilterText) -> PyResult<PyCondition> {
+        let filter = filter.0;
+        // No cap on length: a condition built in a loop may be longer than a filter the parser
+        // takes by default; nesting is within the default, as `build()` checked.
+        let opts = fimql::Options::default().max_len(usize::MAX);
+        let query = fimql::parse_with(&filter, &opts)
+            .map_err(|e| filter_error(py, e.diagnostics(), &filter))?;
+        rebuilt(&query.expr).map(cond).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "`{filter}` is not a filter the builder writes (a `field:(a OR b)` group)"
+            ))
+        })
+    }
+
+    /// Pickling: the filter text, which `_restore` reads back into an equal condition. A
+    /// condition that cannot be written (an empty value, nesting too deep) raises its
+    /// `FilterError`, as `build()` does.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduce<'py, (String,)>> {
+        let restore = py.get_type::<PyCondition>().getattr("_restore")?;
+        Ok((restore, (self.build(py)?,)))
+    }
+
     /// A condition does not change: a copy is itself.
     fn __copy__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
@@ -231,6 +261,43 @@ impl PyCondition {
     fn __repr__(&self, py: Python<'_>) -> String {
         format!("Condition({})", repr(py, &self.condition().to_string()))
     }
+}
+
+/// The builder's condition for a tree parsed from the text the builder wrote: the same calls
+/// that made it, so that it is equal to the condition written. None for what the builder does
+/// not write (a `field:(a OR b)` group).
+fn rebuilt(e: &Expr) -> Option<Condition> {
+    let all = |xs: &[Expr]| xs.iter().map(rebuilt).collect::<Option<Vec<_>>>();
+    Some(match &e.kind {
+        ExprKind::And(xs) => builder::and(all(xs)?),
+        ExprKind::Or(xs) => builder::or(all(xs)?),
+        ExprKind::Not(x) => builder::not(rebuilt(x)?),
+        ExprKind::Term(t) => {
+            let f = builder::field(t.field.name.clone());
+            let value = |v: &Value| Value {
+                span: Span::default(),
+                ..v.clone()
+            };
+            // Range ends and comparisons: an int is written bare, anything else (a date, an
+            // instant, text) single-quoted from its text.
+            let point = |v: &Value| match (v.form, v.raw.parse::<i64>()) {
+                (Form::Bare, Ok(i)) => Point::Int(i),
+                _ => Point::Text(v.text()),
+            };
+            let end = |b: &Limit| match b {
+                Limit::Open(_) => End::Open,
+                Limit::Value(v) => End::At(point(v)),
+            };
+            match &t.predicate {
+                Predicate::Present(_) => f.present(),
+                Predicate::Value(v) => f.value(value(v)),
+                Predicate::List(vs, _) => f.list(vs.iter().map(value)),
+                Predicate::Group(..) => return None,
+                Predicate::Range(lo, hi, _) => f.range(end(lo), end(hi)),
+                Predicate::Compare(op, v) => f.compare(*op, point(v)),
+            }
+        }
+    })
 }
 
 /// A field (token) to make a term with; see `fimql.field`. A value (or name) holding a lone
