@@ -60,7 +60,8 @@ class RecordError(ValueError):
     code: str
     """``invalid-record`` or ``record-too-long``."""
     message: str
-    """What is wrong, without the file and line."""
+    """What is wrong, without the file and line. A position within the record (``at line 2
+    column 8 of the record``) counts columns in bytes of its UTF-8, as the command line does."""
 
 @final
 class Diagnostic:
@@ -143,7 +144,9 @@ class Filter:
         """Whether one event (a dict, or JSON text as str or bytes, a leading UTF-8 byte order
         mark skipped) matches."""
     def explain(self, event: _Event) -> dict[str, Any]:
-        """Why one event matches, or does not: the tree with verdicts and the values found."""
+        """Why one event matches, or does not: the tree with verdicts and the values found.
+        A term's ``span`` counts code points of ``source`` (``source[start:end]`` is the
+        term)."""
     def filter_file(self, path: _Path, *, errors: _Errors = None) -> Events:
         """The matching events of an exported file, in order, as dicts. With ``errors``,
         malformed records are appended there as ``RecordError`` and a read error (a truncated
@@ -185,17 +188,22 @@ class Finding:
     @property
     def help(self) -> Optional[str]: ...
     @property
-    def source(self) -> Optional[str]: ...
+    def source(self) -> Optional[str]:
+        """The text the span points into: the embedded filter, or the body for invalid JSON."""
     @property
     def scope(self) -> Optional[_Scope]: ...
     @property
-    def start(self) -> Optional[int]: ...
+    def start(self) -> Optional[int]:
+        """Start of the span in ``source``, in code points (``source[start:end]``)."""
     @property
-    def end(self) -> Optional[int]: ...
+    def end(self) -> Optional[int]:
+        """End of the span (exclusive) in ``source``, in code points."""
     @property
-    def line(self) -> Optional[int]: ...
+    def line(self) -> Optional[int]:
+        """1-based line of the span's start in ``source``."""
     @property
-    def column(self) -> Optional[int]: ...
+    def column(self) -> Optional[int]:
+        """1-based column of the span's start, in code points."""
 
 @final
 class RequestReport:
@@ -290,7 +298,13 @@ def format(filter: str, pretty: bool = False) -> str:
     """The filter in canonical (or pretty) form; ``FilterError`` on a syntax error."""
 
 def parse(filter: str) -> dict[str, Any]:
-    """The syntax tree as ``fimql parse --format json`` prints it."""
+    """The syntax tree exactly as ``fimql parse --format json`` prints it; ``FilterError`` on a
+    syntax error.
+
+    Its spans are byte offsets into the UTF-8 encoding of the filter, not indexes of the
+    ``str``: ``filter.encode()[start:end].decode()`` is the text a node was read from.
+    (Diagnostics and ``Filter.explain`` count code points of the ``str``.)
+    """
 
 def compile(
     filter: str,

@@ -317,13 +317,13 @@ fn event_string(s: &Bound<'_, PyString>, what: &str) -> PyResult<String> {
 }
 
 /// The UTF-8 bytes of an event given as JSON text in a `str`; a lone surrogate there is a
-/// `RecordError` at its line and column (in code points), as serde_json refuses the escape
-/// `"\udcff"`.
+/// `RecordError` at its line and column (in bytes of the UTF-8 before it, as serde_json counts
+/// the columns of its errors), as serde_json refuses the escape `"\udcff"`.
 pub fn json_text(s: &Bound<'_, PyString>) -> PyResult<String> {
     text_or(s, |found| {
         let before = &found.text[..found.at];
         let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let column = before.rsplit('\n').next().map_or(0, str::len) + 1;
         crate::diag::record_error(
             s.py(),
             None,

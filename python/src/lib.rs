@@ -224,8 +224,13 @@ fn format(py: Python<'_>, filter: FilterText, pretty: bool) -> PyResult<String> 
     }
 }
 
-/// The syntax tree of a filter as a dict, as `fimql parse --format json` prints it (spans there
-/// are byte offsets into the UTF-8 text). Raises `FilterError` on a syntax error.
+/// The syntax tree of a filter as a dict, exactly as `fimql parse --format json` prints it.
+/// Raises `FilterError` on a syntax error.
+///
+/// Its spans (`{"start": ..., "end": ...}`) are byte offsets into the UTF-8 encoding of the
+/// filter, not indexes of the `str`: `filter.encode()[start:end].decode()` is the text a node
+/// was read from. (Offsets elsewhere in the package, in diagnostics and in `Filter.explain`,
+/// count code points of the `str`.)
 #[pyfunction]
 fn parse<'py>(py: Python<'py>, filter: FilterText) -> PyResult<Bound<'py, PyAny>> {
     let filter = filter.0;
@@ -299,7 +304,7 @@ struct Finding {
     /// For a filter problem, the scope of the filter.
     #[pyo3(get)]
     scope: Option<&'static str>,
-    /// Start of the span in `source`, in code points.
+    /// Start of the span in `source`, in code points (an index of the `str`).
     #[pyo3(get)]
     start: Option<usize>,
     /// End of the span in `source`, in code points.

@@ -386,13 +386,14 @@ def test_lone_surrogates_in_events_are_record_errors() -> None:
     # explain reads the whole event: a key anywhere.
     with pytest.raises(fimql.RecordError, match="a key in the event"):
         f.explain({"other": {"\udcffx": 1}, "action": "Create"})
-    # JSON text as str with a raw surrogate: its line and column (in code points).
-    text = '{"action": "Create",\n "name": "x\udcff"}'
+    # JSON text as str with a raw surrogate: its line and column (in bytes of the UTF-8 before
+    # it, as in serde_json's errors).
+    text = '{"action": "Create",\n "名": "x\udcff"}'
     for method in (f.matches, f.explain):
         with pytest.raises(fimql.RecordError) as info:
             method(text)
         err = info.value
-        want = "lone surrogate U+DCFF, which is not a character (JSON text is Unicode), at line 2 column 12 of the record"
+        want = "lone surrogate U+DCFF, which is not a character (JSON text is Unicode), at line 2 column 11 of the record"
         assert (str(err), err.line, err.code) == (want, 2, "invalid-record")
 
 
