@@ -142,7 +142,16 @@ class Filter:
         """The JSON paths the filter reads, dotted."""
     def matches(self, event: _Event) -> bool:
         """Whether one event (a dict, or JSON text as str or bytes, a leading UTF-8 byte order
-        mark skipped) matches."""
+        mark skipped) matches.
+
+        JSON text is read whole: any malformed part, a lone surrogate or nesting deeper than 127
+        lists and objects is a ``RecordError``. A dict is read only along the filter's paths
+        (``paths``; inside ``data`` for a search-response element): values elsewhere are not
+        looked at, so their types, depth and strings are not checked, and such a dict can match
+        where its JSON text would be a ``RecordError``. Along those paths it is held to what
+        JSON text is: a lone surrogate in a key or string, or nesting deeper than 127 lists and
+        dicts (or a container holding itself), is a ``RecordError``; a value that is not JSON
+        (a set, a non-str key) a ``TypeError``. ``explain`` reads a dict whole."""
     def explain(self, event: _Event) -> dict[str, Any]:
         """Why one event matches, or does not: the tree with verdicts and the values found.
         A term's ``span`` counts code points of ``source`` (``source[start:end]`` is the

@@ -12,9 +12,10 @@ use serde_json::{Map, Number, Value as Json};
 
 use crate::diag::{name_error, text_or};
 
-/// How deep containers may nest in an event given as a dict (as deep as serde_json reads JSON
-/// text); deeper, or a container that holds itself, is a `ValueError`.
-pub const MAX_DEPTH: usize = 128;
+/// How many containers (dicts, lists, tuples) may nest in an event given as a dict: as many as
+/// serde_json reads in JSON text (its recursion limit of 128 stops at the 128th). More, or a
+/// container that holds itself, is a `RecordError`, as that JSON text is.
+pub const MAX_NESTING: usize = 127;
 
 /// The strings of any iterable of `str` (a list, a tuple, a generator), for an argument that
 /// takes several; a single `str` (or `bytes`) is refused with a `TypeError` naming `what`, as
@@ -177,14 +178,12 @@ impl PathTree {
     }
 
     fn pruned(&self, v: &Bound<'_, PyAny>, node: usize, depth: usize) -> PyResult<Json> {
-        if depth > MAX_DEPTH {
-            return Err(too_deep());
-        }
         let n = &self.nodes[node];
         if n.leaf {
             return to_json(v, depth);
         }
         if let Ok(list) = v.cast::<PyList>() {
+            enter(v.py(), depth)?;
             return list
                 .iter()
                 .map(|x| self.pruned(&x, node, depth + 1))
@@ -192,6 +191,7 @@ impl PathTree {
                 .map(Json::Array);
         }
         if let Ok(tuple) = v.cast::<PyTuple>() {
+            enter(v.py(), depth)?;
             return tuple
                 .iter()
                 .map(|x| self.pruned(&x, node, depth + 1))
@@ -199,6 +199,7 @@ impl PathTree {
                 .map(Json::Array);
         }
         if let Ok(dict) = v.cast::<PyDict>() {
+            enter(v.py(), depth)?;
             let mut out = Map::new();
             for (key, child) in &n.children {
                 if let Some(x) = dict.get_item(key)? {
@@ -215,17 +216,26 @@ impl PathTree {
     }
 }
 
-fn too_deep() -> PyErr {
-    PyValueError::new_err(format!(
-        "the event nests deeper than {MAX_DEPTH} levels (or holds itself)"
+/// Entering a container at `depth` (the number of containers around it): a `RecordError` past
+/// [`MAX_NESTING`].
+fn enter(py: Python<'_>, depth: usize) -> PyResult<()> {
+    if depth < MAX_NESTING {
+        return Ok(());
+    }
+    Err(crate::diag::record_error(
+        py,
+        None,
+        None,
+        fimql::error::Code::InvalidRecord.as_str(),
+        &format!(
+            "the event nests lists and dicts deeper than {MAX_NESTING} levels (or one holds \
+             itself), deeper than JSON text is read"
+        ),
     ))
 }
 
 /// A Python value as JSON: dict (with str keys), list, tuple, str, int, float, bool, None.
 pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
-    if depth > MAX_DEPTH {
-        return Err(too_deep());
-    }
     if v.is_none() {
         return Ok(Json::Null);
     }
@@ -259,6 +269,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
         return Ok(Number::from_f64(f.value()).map_or(Json::Null, Json::Number));
     }
     if let Ok(list) = v.cast::<PyList>() {
+        enter(v.py(), depth)?;
         return list
             .iter()
             .map(|x| to_json(&x, depth + 1))
@@ -266,6 +277,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
             .map(Json::Array);
     }
     if let Ok(tuple) = v.cast::<PyTuple>() {
+        enter(v.py(), depth)?;
         return tuple
             .iter()
             .map(|x| to_json(&x, depth + 1))
@@ -273,6 +285,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
             .map(Json::Array);
     }
     if let Ok(dict) = v.cast::<PyDict>() {
+        enter(v.py(), depth)?;
         let mut out = Map::new();
         for (k, x) in dict.iter() {
             let Ok(key) = k.cast::<PyString>() else {

@@ -312,6 +312,13 @@ impl PyFilter {
     /// place, without building Python objects. Raises `RecordError` for text that is not one
     /// JSON object or a string holding a lone surrogate (`"\udcff"`, in text or in a dict:
     /// not a character), `TypeError` for a value that is not JSON.
+    ///
+    /// JSON text is read whole. A dict is read only along the filter's paths (`paths`; inside
+    /// `data` for a search-response element): values elsewhere are not looked at, so their
+    /// types, depth and strings are not checked, and such a dict can match where its JSON text
+    /// would be a `RecordError`. Along those paths it is held to what JSON text is: a lone
+    /// surrogate, or nesting deeper than 127 lists and dicts (or a container holding itself),
+    /// is a `RecordError`. `explain` reads a dict whole.
     fn matches(&self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<bool> {
         if let Ok(b) = event.cast::<PyBytes>() {
             return self.match_bytes(py, b.as_bytes());

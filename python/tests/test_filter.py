@@ -415,3 +415,46 @@ def test_lone_surrogates_in_other_arguments_are_value_errors(tmp_path: Path) -> 
     # A dict body is JSON through json.dumps, which escapes the surrogate: invalid JSON, found.
     report = fimql.check_request({"filter": "\udcff"})
     assert [f.code for f in report.errors] == ["invalid-json"]
+
+
+def nested(value: Any, lists: int) -> Any:
+    for _ in range(lists):
+        value = [value]
+    return value
+
+
+def test_a_dict_nests_as_deep_as_json_text_along_the_filters_paths() -> None:
+    f = fimql.compile("action:Create")
+
+    def outcome(call: Callable[[], object]) -> object:
+        try:
+            return call()
+        except fimql.RecordError:
+            return fimql.RecordError
+
+    for lists in range(124, 130):
+        for event in (
+            {"action": nested("Create", lists)},
+            {"data": {"action": nested("Create", lists)}},
+            {"action": nested([], lists)},
+        ):
+            text = json.dumps(event)
+            want = outcome(lambda: f.matches(text))
+            assert outcome(lambda: f.matches(event)) == want, (lists, event)
+            # explain reads the whole event, whatever the filter reads.
+            assert outcome(lambda: f.explain(text)["matched"]) == want
+            assert outcome(lambda: f.explain(event)["matched"]) == want
+        assert outcome(lambda: f.explain({"action": "Create", "data": [1], "x": nested(1, lists)})) == outcome(
+            lambda: f.explain(json.dumps({"action": "Create", "data": [1], "x": nested(1, lists)}))
+        )
+    # Off the filter's paths, `matches` does not read a dict at all (as documented): the depth
+    # there is not checked, where JSON text is refused.
+    deep = {"action": "Create", "other": nested(1, 200)}
+    assert f.matches(deep) is True
+    with pytest.raises(fimql.RecordError, match="recursion limit"):
+        f.matches(json.dumps(deep))
+    with pytest.raises(fimql.RecordError) as info:
+        f.explain(deep)
+    assert str(info.value) == (
+        "the event nests lists and dicts deeper than 127 levels (or one holds itself), deeper than JSON text is read"
+    )
