@@ -433,9 +433,21 @@ fn check_request(
         String::from_utf8(b.as_bytes().to_vec())
             .map_err(|e| PyValueError::new_err(format!("the body is not UTF-8: {e}")))?
     } else {
+        // A body nested deeper than Python's recursion limit: json.dumps raises RecursionError,
+        // which says nothing about the body.
         py.import("json")?
             .getattr("dumps")?
-            .call1((body,))?
+            .call1((body,))
+            .map_err(|e| {
+                if e.is_instance_of::<pyo3::exceptions::PyRecursionError>(py) {
+                    PyValueError::new_err(
+                        "the body nests too deep to write as JSON text (a request body nests a \
+                         few levels; JSON text deeper than 127 is not read)",
+                    )
+                } else {
+                    e
+                }
+            })?
             .extract()?
     };
     let report = fimql::check_request_with(
