@@ -46,9 +46,12 @@ class FilterError(ValueError):
     """A filter that cannot be used. ``str(error)`` is the caret rendering of every problem."""
 
     diagnostics: list[Diagnostic]
+    """Every problem; an empty list on an instance made by hand (``FilterError("message")``)."""
 
 class RecordError(ValueError):
-    """An event record that cannot be read (malformed JSON, not an object, too long)."""
+    """An event record that cannot be read (malformed JSON, not an object, too long). On an
+    instance made by hand (``RecordError("message")``), ``path`` and ``line`` are None,
+    ``code`` is ``invalid-record`` and ``message`` is the text."""
 
     path: Optional[str]
     """The file, or None for a record given to ``Filter.matches``."""
@@ -57,7 +60,8 @@ class RecordError(ValueError):
     code: str
     """``invalid-record`` or ``record-too-long``."""
     message: str
-    """What is wrong, without the file and line."""
+    """What is wrong, without the file and line. A position within the record (``at line 2
+    column 8 of the record``) counts columns in bytes of its UTF-8, as the command line does."""
 
 @final
 class Diagnostic:
@@ -138,9 +142,20 @@ class Filter:
         """The JSON paths the filter reads, dotted."""
     def matches(self, event: _Event) -> bool:
         """Whether one event (a dict, or JSON text as str or bytes, a leading UTF-8 byte order
-        mark skipped) matches."""
+        mark skipped) matches.
+
+        JSON text is read whole: any malformed part, a lone surrogate or nesting deeper than 127
+        lists and objects is a ``RecordError``. A dict is read only along the filter's paths
+        (``paths``; inside ``data`` for a search-response element): values elsewhere are not
+        looked at, so their types, depth and strings are not checked, and such a dict can match
+        where its JSON text would be a ``RecordError``. Along those paths it is held to what
+        JSON text is: a lone surrogate in a key or string, or nesting deeper than 127 lists and
+        dicts (or a container holding itself), is a ``RecordError``; a value that is not JSON
+        (a set, a non-str key) a ``TypeError``. ``explain`` reads a dict whole."""
     def explain(self, event: _Event) -> dict[str, Any]:
-        """Why one event matches, or does not: the tree with verdicts and the values found."""
+        """Why one event matches, or does not: the tree with verdicts and the values found.
+        A term's ``span`` counts code points of ``source`` (``source[start:end]`` is the
+        term)."""
     def filter_file(self, path: _Path, *, errors: _Errors = None) -> Events:
         """The matching events of an exported file, in order, as dicts. With ``errors``,
         malformed records are appended there as ``RecordError`` and a read error (a truncated
@@ -182,17 +197,22 @@ class Finding:
     @property
     def help(self) -> Optional[str]: ...
     @property
-    def source(self) -> Optional[str]: ...
+    def source(self) -> Optional[str]:
+        """The text the span points into: the embedded filter, or the body for invalid JSON."""
     @property
     def scope(self) -> Optional[_Scope]: ...
     @property
-    def start(self) -> Optional[int]: ...
+    def start(self) -> Optional[int]:
+        """Start of the span in ``source``, in code points (``source[start:end]``)."""
     @property
-    def end(self) -> Optional[int]: ...
+    def end(self) -> Optional[int]:
+        """End of the span (exclusive) in ``source``, in code points."""
     @property
-    def line(self) -> Optional[int]: ...
+    def line(self) -> Optional[int]:
+        """1-based line of the span's start in ``source``."""
     @property
-    def column(self) -> Optional[int]: ...
+    def column(self) -> Optional[int]:
+        """1-based column of the span's start, in code points."""
 
 @final
 class RequestReport:
@@ -215,7 +235,9 @@ class RequestReport:
 class Condition:
     """A condition under construction; ``&``, ``|`` and ``~`` combine, ``build()`` writes it.
 
-    Conditions compare and hash by the filter they make."""
+    Conditions compare and hash by the filter they make. A condition pickles as the filter it
+    writes, read back into an equal condition; one that cannot be written (an empty value)
+    raises its ``FilterError`` when pickled. A copy is the condition itself."""
 
     def build(self) -> str:
         """The filter text; raises ``FilterError`` when it cannot be written."""
@@ -235,7 +257,8 @@ class Condition:
 
 @final
 class Field:
-    """A field to make a term with (see ``field``)."""
+    """A field to make a term with (see ``field``). A value (or name) holding a lone surrogate
+    (``"\\udcff"``: not a character) raises ``FilterError`` at once."""
 
     def eq(self, value: str) -> Condition:
         """Case-insensitive match of the whole value, escaped (``*`` and ``?`` literal)."""
@@ -284,7 +307,13 @@ def format(filter: str, pretty: bool = False) -> str:
     """The filter in canonical (or pretty) form; ``FilterError`` on a syntax error."""
 
 def parse(filter: str) -> dict[str, Any]:
-    """The syntax tree as ``fimql parse --format json`` prints it."""
+    """The syntax tree exactly as ``fimql parse --format json`` prints it; ``FilterError`` on a
+    syntax error.
+
+    Its spans are byte offsets into the UTF-8 encoding of the filter, not indexes of the
+    ``str``: ``filter.encode()[start:end].decode()`` is the text a node was read from.
+    (Diagnostics and ``Filter.explain`` count code points of the ``str``.)
+    """
 
 def compile(
     filter: str,
@@ -306,7 +335,8 @@ def quote(value: str, form: Literal["bare", "exact", "phrase"] = "bare") -> str:
     """``value`` written so that it means exactly ``value`` in a filter."""
 
 def field(name: str) -> Field:
-    """Starts a term on a field (token)."""
+    """Starts a term on a field (token). A name holding a lone surrogate raises
+    ``FilterError``."""
 
 def and_(*conditions: Condition) -> Condition:
     """All of the conditions."""

@@ -10,16 +10,21 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value as Json};
 
-use crate::diag::name_error;
+use crate::diag::{name_error, text_or};
 
-/// How deep containers may nest in an event given as a dict (as deep as serde_json reads JSON
-/// text); deeper, or a container that holds itself, is a `ValueError`.
-pub const MAX_DEPTH: usize = 128;
+/// How many containers (dicts, lists, tuples) may nest in an event given as a dict: as many as
+/// serde_json reads in JSON text (its recursion limit of 128 stops at the 128th). More, or a
+/// container that holds itself, is a `RecordError`, as that JSON text is.
+pub const MAX_NESTING: usize = 127;
 
 /// The strings of any iterable of `str` (a list, a tuple, a generator), for an argument that
 /// takes several; a single `str` (or `bytes`) is refused with a `TypeError` naming `what`, as
-/// iterating it would give its characters.
-pub fn strings(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
+/// iterating it would give its characters. `text` makes each item's text.
+pub fn strings<'py>(
+    v: &Bound<'py, PyAny>,
+    what: &str,
+    mut text: impl FnMut(&Bound<'py, PyString>) -> PyResult<String>,
+) -> PyResult<Vec<String>> {
     if v.cast::<PyString>().is_ok() || v.cast::<pyo3::types::PyBytes>().is_ok() {
         return Err(PyTypeError::new_err(format!(
             "{what}: pass a list of strings, not a single {} (e.g. [{}])",
@@ -38,7 +43,7 @@ pub fn strings(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
     for item in items {
         let item = item?;
         match item.cast::<PyString>() {
-            Ok(s) => out.push(s.to_cow()?.into_owned()),
+            Ok(s) => out.push(text(s)?),
             Err(_) => {
                 return Err(PyTypeError::new_err(format!(
                     "{what}: every item is a str, not {}",
@@ -59,7 +64,7 @@ pub fn scope(name: &str) -> PyResult<Scope> {
 /// `datetime` (a naive one is taken as UTC).
 pub fn instant(now: &Bound<'_, PyAny>) -> PyResult<Instant> {
     if let Ok(s) = now.cast::<PyString>() {
-        let text = s.to_cow()?;
+        let text = crate::diag::argument_text(s, "now")?;
         return match FilterDate::parse(&text) {
             Ok(d) => d.fixed().ok_or_else(|| {
                 PyValueError::new_err(format!("now: give a fixed timestamp, not `{text}`"))
@@ -173,14 +178,12 @@ impl PathTree {
     }
 
     fn pruned(&self, v: &Bound<'_, PyAny>, node: usize, depth: usize) -> PyResult<Json> {
-        if depth > MAX_DEPTH {
-            return Err(too_deep());
-        }
         let n = &self.nodes[node];
         if n.leaf {
             return to_json(v, depth);
         }
         if let Ok(list) = v.cast::<PyList>() {
+            enter(v.py(), depth)?;
             return list
                 .iter()
                 .map(|x| self.pruned(&x, node, depth + 1))
@@ -188,6 +191,7 @@ impl PathTree {
                 .map(Json::Array);
         }
         if let Ok(tuple) = v.cast::<PyTuple>() {
+            enter(v.py(), depth)?;
             return tuple
                 .iter()
                 .map(|x| self.pruned(&x, node, depth + 1))
@@ -195,6 +199,7 @@ impl PathTree {
                 .map(Json::Array);
         }
         if let Ok(dict) = v.cast::<PyDict>() {
+            enter(v.py(), depth)?;
             let mut out = Map::new();
             for (key, child) in &n.children {
                 if let Some(x) = dict.get_item(key)? {
@@ -211,17 +216,26 @@ impl PathTree {
     }
 }
 
-fn too_deep() -> PyErr {
-    PyValueError::new_err(format!(
-        "the event nests deeper than {MAX_DEPTH} levels (or holds itself)"
+/// Entering a container at `depth` (the number of containers around it): a `RecordError` past
+/// [`MAX_NESTING`].
+fn enter(py: Python<'_>, depth: usize) -> PyResult<()> {
+    if depth < MAX_NESTING {
+        return Ok(());
+    }
+    Err(crate::diag::record_error(
+        py,
+        None,
+        None,
+        fimql::error::Code::InvalidRecord.as_str(),
+        &format!(
+            "the event nests lists and dicts deeper than {MAX_NESTING} levels (or one holds \
+             itself), deeper than JSON text is read"
+        ),
     ))
 }
 
 /// A Python value as JSON: dict (with str keys), list, tuple, str, int, float, bool, None.
 pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
-    if depth > MAX_DEPTH {
-        return Err(too_deep());
-    }
     if v.is_none() {
         return Ok(Json::Null);
     }
@@ -229,7 +243,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
         return Ok(Json::Bool(b.is_true()));
     }
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok(Json::String(s.to_cow()?.into_owned()));
+        return Ok(Json::String(event_string(s, "a string value")?));
     }
     if v.cast::<PyInt>().is_ok() {
         if let Ok(i) = v.extract::<i64>() {
@@ -255,6 +269,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
         return Ok(Number::from_f64(f.value()).map_or(Json::Null, Json::Number));
     }
     if let Ok(list) = v.cast::<PyList>() {
+        enter(v.py(), depth)?;
         return list
             .iter()
             .map(|x| to_json(&x, depth + 1))
@@ -262,6 +277,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
             .map(Json::Array);
     }
     if let Ok(tuple) = v.cast::<PyTuple>() {
+        enter(v.py(), depth)?;
         return tuple
             .iter()
             .map(|x| to_json(&x, depth + 1))
@@ -269,6 +285,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
             .map(Json::Array);
     }
     if let Ok(dict) = v.cast::<PyDict>() {
+        enter(v.py(), depth)?;
         let mut out = Map::new();
         for (k, x) in dict.iter() {
             let Ok(key) = k.cast::<PyString>() else {
@@ -277,7 +294,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
                     type_name(&k)
                 )));
             };
-            out.insert(key.to_cow()?.into_owned(), to_json(&x, depth + 1)?);
+            out.insert(event_string(key, "a key")?, to_json(&x, depth + 1)?);
         }
         return Ok(Json::Object(out));
     }
@@ -285,4 +302,51 @@ pub fn to_json(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
         "event values must be JSON values (dict, list, str, int, float, bool or None), not {}",
         type_name(v)
     )))
+}
+
+/// A string of an event given as a dict (`what` says whether a key or a value). A lone surrogate
+/// (a Python `str` can hold one, as `"\udcff"`) has no UTF-8 form and is in no JSON text
+/// serde_json reads (it refuses the escape `"\udcff"`): a `RecordError`, as that JSON text is.
+fn event_string(s: &Bound<'_, PyString>, what: &str) -> PyResult<String> {
+    text_or(s, |found| {
+        let shown = s.repr().map_or_else(|_| String::new(), |r| r.to_string());
+        let shown = if shown.chars().count() <= 60 {
+            format!(" ({shown})")
+        } else {
+            String::new()
+        };
+        crate::diag::record_error(
+            s.py(),
+            None,
+            None,
+            fimql::error::Code::InvalidRecord.as_str(),
+            &format!(
+                "{what} in the event{shown} holds {}, which is not a character (JSON text is \
+                 Unicode)",
+                found.describe()
+            ),
+        )
+    })
+}
+
+/// The UTF-8 bytes of an event given as JSON text in a `str`; a lone surrogate there is a
+/// `RecordError` at its line and column (in bytes of the UTF-8 before it, as serde_json counts
+/// the columns of its errors), as serde_json refuses the escape `"\udcff"`.
+pub fn json_text(s: &Bound<'_, PyString>) -> PyResult<String> {
+    text_or(s, |found| {
+        let before = &found.text[..found.at];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, str::len) + 1;
+        crate::diag::record_error(
+            s.py(),
+            None,
+            Some(line as u64),
+            fimql::error::Code::InvalidRecord.as_str(),
+            &format!(
+                "lone surrogate U+{:04X}, which is not a character (JSON text is Unicode), at \
+                 line {line} column {column} of the record",
+                found.unit
+            ),
+        )
+    })
 }

@@ -16,7 +16,8 @@ create_exception!(
     PyValueError,
     "A filter that cannot be used: its syntax, tokens, types or values are wrong.\n\n\
      `str(error)` is the caret rendering of every problem (the one `fimql check` prints);\n\
-     `error.diagnostics` lists them as `Diagnostic` objects."
+     `error.diagnostics` lists them as `Diagnostic` objects (an empty list on an instance made\n\
+     by hand, `FilterError(\"message\")`)."
 );
 
 create_exception!(
@@ -27,8 +28,56 @@ create_exception!(
      record size cap.\n\n\
      Attributes: `path` (the file, or None), `line` (1-based line where the record starts in the\n\
      file, or the line within the record for a single record), `code` (`invalid-record` or\n\
-     `record-too-long`) and `message` (what is wrong, without the file and line)."
+     `record-too-long`) and `message` (what is wrong, without the file and line). On an instance\n\
+     made by hand (`RecordError(\"message\")`), `path` and `line` are None, `code` is\n\
+     `invalid-record` and `message` is the text."
 );
+
+/// What an attribute of `FilterError` or `RecordError` reads as on an instance made by hand
+/// (`FilterError("x")`), which has none of the attributes the package sets on those it raises:
+/// `diagnostics` an empty list, `path` and `line` None, `code` `invalid-record`, `message` the
+/// text. A descriptor with `__get__` alone, so that an attribute set on the instance (as the
+/// package sets them, and as unpickling does) takes precedence.
+#[pyclass(frozen, module = "fimql", name = "_ErrorDefault")]
+pub struct ErrorDefault {
+    attr: &'static str,
+}
+
+#[pymethods]
+impl ErrorDefault {
+    fn __get__<'py>(
+        &self,
+        py: Python<'py>,
+        instance: Option<&Bound<'py, PyAny>>,
+        _owner: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self.attr {
+            "diagnostics" => PyList::empty(py).into_any(),
+            "code" => PyString::new(py, fimql::error::Code::InvalidRecord.as_str()).into_any(),
+            "message" => match instance.filter(|i| !i.is_none()) {
+                Some(i) => i.str()?.into_any(),
+                None => PyString::new(py, "").into_any(),
+            },
+            _ => py.None().into_bound(py),
+        })
+    }
+}
+
+/// Sets the attributes of `FilterError` and `RecordError` that an instance made by hand reads
+/// (see [`ErrorDefault`]).
+pub fn error_defaults(py: Python<'_>) -> PyResult<()> {
+    let set = |ty: Bound<'_, pyo3::types::PyType>, attrs: &[&'static str]| -> PyResult<()> {
+        for &attr in attrs {
+            ty.setattr(attr, Py::new(py, ErrorDefault { attr })?)?;
+        }
+        Ok(())
+    };
+    set(py.get_type::<FilterError>(), &["diagnostics"])?;
+    set(
+        py.get_type::<RecordError>(),
+        &["path", "line", "code", "message"],
+    )
+}
 
 /// Byte offset `at` of `src` as an offset in code points (the index a Python `str` uses).
 pub fn code_points(src: &str, at: usize) -> usize {
@@ -283,11 +332,13 @@ pub fn record_error(
     code: &str,
     message: &str,
 ) -> PyErr {
+    // A record given alone (`Filter.matches`) has its position in the message already (`... at
+    // line 2 column 8 of the record`), which `line` repeats: the message alone, then. A file's
+    // record is named by the file and the line it starts on, as `fimql filter` names it.
     let text = match (path, line) {
         (Some(p), Some(l)) => format!("{p}:{l}: {message}"),
         (Some(p), None) => format!("{p}: {message}"),
-        (None, Some(l)) => format!("line {l}: {message}"),
-        (None, None) => message.to_string(),
+        (None, _) => message.to_string(),
     };
     let err = RecordError::new_err(text);
     let set = || -> PyResult<()> {
@@ -327,37 +378,88 @@ impl<'py> FromPyObject<'_, 'py> for FilterText {
     }
 }
 
-/// The `FilterError` for a filter with surrogates: the text shown with U+FFFD in their places
-/// (one code point each, so that positions stay those of the Python string), the caret under the
-/// first. Python pairs no surrogates in a `str` (`"\ud83d\ude00"` is two code points, not 😀),
-/// so each is read alone.
-fn lone_surrogate(py: Python<'_>, s: &Bound<'_, PyString>) -> PyErr {
-    let points: Vec<u32> = match s
-        .call_method1("encode", ("utf-32-le", "surrogatepass"))
-        .and_then(|b| b.extract::<Vec<u8>>())
-    {
-        Ok(bytes) => bytes
-            .chunks_exact(4)
-            .map(|p| u32::from_le_bytes([p[0], p[1], p[2], p[3]]))
-            .collect(),
-        Err(e) => return e,
-    };
-    let mut text = String::with_capacity(points.len());
-    let mut first = None;
-    for p in points {
-        match char::from_u32(p) {
-            Some(c) => text.push(c),
-            None => {
-                if first.is_none() {
-                    first = Some((text.len(), p));
+/// Where a `str` holds a lone surrogate: the text with U+FFFD in place of each surrogate (one
+/// code point each, so that positions stay those of the Python string), and the first, as its
+/// byte offset in that text, its index in code points of the `str`, and its value. Python pairs no
+/// surrogates in a `str` (`"\ud83d\ude00"` is two code points, not 😀), so each is read alone.
+pub struct Surrogate {
+    pub text: String,
+    pub at: usize,
+    pub index: usize,
+    pub unit: u32,
+}
+
+impl Surrogate {
+    /// The first lone surrogate of `s`, or None when `s` is Unicode text.
+    pub fn find(s: &Bound<'_, PyString>) -> PyResult<Option<Surrogate>> {
+        let bytes: Vec<u8> = s
+            .call_method1("encode", ("utf-32-le", "surrogatepass"))?
+            .extract()?;
+        let mut text = String::with_capacity(bytes.len() / 4);
+        let mut first = None;
+        for (index, p) in bytes.chunks_exact(4).enumerate() {
+            let p = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
+            match char::from_u32(p) {
+                Some(c) => text.push(c),
+                None => {
+                    if first.is_none() {
+                        first = Some((text.len(), index, p));
+                    }
+                    text.push(char::REPLACEMENT_CHARACTER);
                 }
-                text.push(char::REPLACEMENT_CHARACTER);
             }
         }
+        Ok(first.map(|(at, index, unit)| Surrogate {
+            text,
+            at,
+            index,
+            unit,
+        }))
     }
-    let Some((at, unit)) = first else {
-        return PyValueError::new_err("the filter is not valid Unicode");
+
+    /// `"a lone surrogate (U+DCFF) at index 3"`.
+    pub fn describe(&self) -> String {
+        format!(
+            "a lone surrogate (U+{:04X}) at index {}",
+            self.unit, self.index
+        )
+    }
+}
+
+/// The text of `s`, or the error `err` makes from its first lone surrogate (a Python `str` can
+/// hold one, as `"\udcff"`; it is not Unicode text and has no UTF-8 form) instead of the
+/// `UnicodeEncodeError` of converting it.
+pub fn text_or(s: &Bound<'_, PyString>, err: impl FnOnce(Surrogate) -> PyErr) -> PyResult<String> {
+    match s.to_cow() {
+        Ok(text) => Ok(text.into_owned()),
+        Err(e) => match Surrogate::find(s)? {
+            Some(found) => Err(err(found)),
+            None => Err(e),
+        },
+    }
+}
+
+/// The text of an argument that is not a filter (a scope, a request kind, a clock, a token to
+/// group by): a `ValueError` naming `what` for a lone surrogate.
+pub fn argument_text(s: &Bound<'_, PyString>, what: &str) -> PyResult<String> {
+    text_or(s, |found| {
+        PyValueError::new_err(format!(
+            "{what}: {} is not a character (the text must be Unicode: a surrogate comes only \
+             in a pair)",
+            found.describe()
+        ))
+    })
+}
+
+/// The `FilterError` for a filter with surrogates: the text shown with U+FFFD in their places,
+/// the caret under the first.
+fn lone_surrogate(py: Python<'_>, s: &Bound<'_, PyString>) -> PyErr {
+    let found = match Surrogate::find(s) {
+        Ok(Some(found)) => found,
+        Ok(None) => return PyValueError::new_err("the filter is not valid Unicode"),
+        Err(e) => return e,
     };
+    let (at, unit) = (found.at, found.unit);
     let d = Diagnostic::error(
         fimql::error::Code::UnexpectedToken,
         Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
@@ -367,5 +469,5 @@ fn lone_surrogate(py: Python<'_>, s: &Bound<'_, PyString>) -> PyErr {
         "the filter must be Unicode text: a surrogate comes only in a pair; \
          decode the filter's bytes with errors=\"strict\" to find where it came from",
     );
-    filter_error(py, &[d], &text)
+    filter_error(py, &[d], &found.text)
 }

@@ -17,8 +17,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use self_cell::self_cell;
 
-use crate::convert::{PathTree, strings, to_json, type_name};
-use crate::diag::{PyDiagnostic, Reduce, code_points, collect, diagnostics, record_error, repr};
+use crate::convert::{PathTree, json_text, strings, to_json, type_name};
+use crate::diag::{
+    PyDiagnostic, Reduce, argument_text, code_points, collect, diagnostics, record_error, repr,
+};
 
 type MatcherOf<'a> = Matcher<'a>;
 
@@ -106,7 +108,7 @@ impl PyFilter {
         let text: Option<Vec<u8>> = if let Ok(b) = event.cast::<PyBytes>() {
             Some(b.as_bytes().to_vec())
         } else if let Ok(s) = event.cast::<PyString>() {
-            Some(s.to_cow()?.as_bytes().to_vec())
+            Some(json_text(s)?.into_bytes())
         } else if let Ok(b) = event.cast::<PyByteArray>() {
             Some(b.to_vec())
         } else {
@@ -124,12 +126,24 @@ impl PyFilter {
         // The same checks as the fast path: one JSON object, or a `RecordError`.
         self.match_bytes(py, &text)?;
         serde_json::from_slice(without_bom(&text)).map_err(|e| {
+            // Worded as the matcher words its errors: the position said once, in the record.
+            let full = e.to_string();
+            let message = match full.rfind(" at line ") {
+                Some(i) if e.line() > 0 => format!(
+                    "{} at line {} column {} of the record",
+                    &full[..i],
+                    e.line(),
+                    e.column()
+                ),
+                _ => full,
+            };
+            let line = (e.line() > 0).then_some(e.line() as u64);
             record_error(
                 py,
                 None,
-                Some(e.line() as u64),
-                "invalid-record",
-                &e.to_string(),
+                line,
+                fimql::error::Code::InvalidRecord.as_str(),
+                &message,
             )
         })
     }
@@ -296,13 +310,24 @@ impl PyFilter {
     /// `event` is a dict (a bare event, or a search-response element `{"data": {...}}`), or the
     /// JSON text of one as `str` or `bytes`. Bytes are the fast path: the record is scanned in
     /// place, without building Python objects. Raises `RecordError` for text that is not one
-    /// JSON object, `TypeError` for a value that is not JSON.
+    /// JSON object or a string holding a lone surrogate (`"\udcff"`, in text or in a dict:
+    /// not a character), `TypeError` for a value that is not JSON.
+    ///
+    /// JSON text is read whole. A dict is read only along the filter's paths (`paths`; inside
+    /// `data` for a search-response element): values elsewhere are not looked at, so their
+    /// types, depth and strings are not checked, and such a dict can match where its JSON text
+    /// would be a `RecordError`. Along those paths it is held to what JSON text is: a lone
+    /// surrogate, or nesting deeper than 127 lists and dicts (or a container holding itself),
+    /// is a `RecordError`. `explain` reads a dict whole.
     fn matches(&self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<bool> {
         if let Ok(b) = event.cast::<PyBytes>() {
             return self.match_bytes(py, b.as_bytes());
         }
         if let Ok(s) = event.cast::<PyString>() {
-            return self.match_bytes(py, s.to_cow()?.as_bytes());
+            return match s.to_cow() {
+                Ok(text) => self.match_bytes(py, text.as_bytes()),
+                Err(_) => self.match_bytes(py, json_text(s)?.as_bytes()),
+            };
         }
         if let Ok(b) = event.cast::<PyByteArray>() {
             return self.match_bytes(py, &b.to_vec());
@@ -402,7 +427,9 @@ impl PyFilter {
         tokens: &Bound<'py, PyAny>,
         errors: Option<Bound<'py, PyList>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let tokens = strings(tokens, "group_by: tokens")?;
+        let tokens = strings(tokens, "group_by: tokens", |s| {
+            argument_text(s, "group_by: a token")
+        })?;
         if tokens.is_empty() {
             return Err(PyValueError::new_err("group_by: give at least one token"));
         }

@@ -224,8 +224,13 @@ fn format(py: Python<'_>, filter: FilterText, pretty: bool) -> PyResult<String> 
     }
 }
 
-/// The syntax tree of a filter as a dict, as `fimql parse --format json` prints it (spans there
-/// are byte offsets into the UTF-8 text). Raises `FilterError` on a syntax error.
+/// The syntax tree of a filter as a dict, exactly as `fimql parse --format json` prints it.
+/// Raises `FilterError` on a syntax error.
+///
+/// Its spans (`{"start": ..., "end": ...}`) are byte offsets into the UTF-8 encoding of the
+/// filter, not indexes of the `str`: `filter.encode()[start:end].decode()` is the text a node
+/// was read from. (Offsets elsewhere in the package, in diagnostics and in `Filter.explain`,
+/// count code points of the `str`.)
 #[pyfunction]
 fn parse<'py>(py: Python<'py>, filter: FilterText) -> PyResult<Bound<'py, PyAny>> {
     let filter = filter.0;
@@ -299,7 +304,7 @@ struct Finding {
     /// For a filter problem, the scope of the filter.
     #[pyo3(get)]
     scope: Option<&'static str>,
-    /// Start of the span in `source`, in code points.
+    /// Start of the span in `source`, in code points (an index of the `str`).
     #[pyo3(get)]
     start: Option<usize>,
     /// End of the span in `source`, in code points.
@@ -406,22 +411,43 @@ impl Finding {
 fn check_request(
     py: Python<'_>,
     body: &Bound<'_, PyAny>,
-    kind: Option<&str>,
+    kind: Option<&Bound<'_, PyString>>,
     allow_unknown: bool,
 ) -> PyResult<RequestReport> {
     let kind = match kind {
-        Some(k) => Some(k.parse::<RequestKind>().map_err(|d| diag::name_error(&d))?),
+        Some(k) => Some(
+            diag::argument_text(k, "kind")?
+                .parse::<RequestKind>()
+                .map_err(|d| diag::name_error(&d))?,
+        ),
         None => None,
     };
     let text: String = if let Ok(s) = body.cast::<PyString>() {
-        s.to_cow()?.into_owned()
+        diag::text_or(s, |found| {
+            PyValueError::new_err(format!(
+                "the body is not Unicode text: {} is not a character",
+                found.describe()
+            ))
+        })?
     } else if let Ok(b) = body.cast::<PyBytes>() {
         String::from_utf8(b.as_bytes().to_vec())
             .map_err(|e| PyValueError::new_err(format!("the body is not UTF-8: {e}")))?
     } else {
+        // A body nested deeper than Python's recursion limit: json.dumps raises RecursionError,
+        // which says nothing about the body.
         py.import("json")?
             .getattr("dumps")?
-            .call1((body,))?
+            .call1((body,))
+            .map_err(|e| {
+                if e.is_instance_of::<pyo3::exceptions::PyRecursionError>(py) {
+                    PyValueError::new_err(
+                        "the body nests too deep to write as JSON text (a request body nests a \
+                         few levels; JSON text deeper than 127 is not read)",
+                    )
+                } else {
+                    e
+                }
+            })?
             .extract()?
     };
     let report = fimql::check_request_with(
@@ -474,6 +500,7 @@ fn _fimql(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("FilterError", py.get_type::<FilterError>())?;
     m.add("RecordError", py.get_type::<RecordError>())?;
+    diag::error_defaults(py)?;
     m.add_class::<PyDiagnostic>()?;
     m.add_class::<Report>()?;
     m.add_class::<PyFilter>()?;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Callable
 
 import pytest
 
@@ -166,3 +167,41 @@ def test_a_datetime_out_of_range_in_utc_is_a_value_error() -> None:
     east = datetime.timezone(datetime.timedelta(hours=5))
     with pytest.raises(ValueError, match="out of the range of dates"):
         fimql.field("dateTime").ge(datetime.datetime(1, 1, 1, tzinfo=east))
+
+
+def test_lone_surrogates_in_builder_values_are_filter_errors() -> None:
+    # A str can hold half of a surrogate pair (as from bytes decoded with "surrogateescape"):
+    # not a character, so it cannot be written in a filter. The builder says so, naming the
+    # value, rather than raising the UnicodeEncodeError of converting it.
+    f = fimql.field("file.name")
+    cases: list[tuple[Callable[[], object], str]] = [
+        (lambda: f.eq("ab\udcff"), "the value for `file.name` holds a lone surrogate (U+DCFF) at index 2"),
+        (lambda: f.exact("\udcff"), "the value for `file.name` holds a lone surrogate (U+DCFF) at index 0"),
+        (lambda: f.phrase("x\ud800"), "the value for `file.name` holds a lone surrogate (U+D800) at index 1"),
+        (lambda: f.wildcard("*\udcff"), "the pattern for `file.name` holds a lone surrogate (U+DCFF) at index 1"),
+        (lambda: f.any_of(["a", "\udcff"]), "item 1 of the values for `file.name` holds a lone surrogate"),
+        (lambda: f.exact_any_of(("\udcff",)), "item 0 of the values for `file.name` holds a lone surrogate"),
+        (lambda: f.range(None, "now\udcff"), "the high end for `file.name` holds a lone surrogate"),
+        (lambda: f.range("\udcff", None), "the low end for `file.name` holds a lone surrogate"),
+        (lambda: f.gt("\udcff"), "the value for `file.name` holds a lone surrogate"),
+        (lambda: fimql.field("file.\udcff"), "the field name holds a lone surrogate (U+DCFF) at index 5"),
+    ]
+    for make, message in cases:
+        with pytest.raises(fimql.FilterError) as info:
+            make()
+        err = info.value
+        assert not isinstance(err, UnicodeError)
+        [d] = err.diagnostics
+        assert d.message.startswith(message), d.message
+        assert d.message.endswith("which is not a character")
+        assert d.code == "unexpected-token" and d.help and "surrogate" in d.help
+        assert str(err) == f"error[unexpected-token]: {d.message}\n  = help: {d.help}"
+    # The two halves of a pair are two code points in a str: each is alone.
+    with pytest.raises(fimql.FilterError, match="U\\+D83D"):
+        f.eq("\ud83d\ude00")
+    assert f.eq("\U0001f600").build() == "file.name:\U0001f600"
+    # quote is no builder: a ValueError naming the value, as for its other mistakes.
+    with pytest.raises(ValueError) as quoted:
+        fimql.quote("a\udcff")
+    assert type(quoted.value) is ValueError
+    assert str(quoted.value).startswith("quote: the value: a lone surrogate (U+DCFF) at index 1 is not a character")

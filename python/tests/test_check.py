@@ -165,3 +165,29 @@ def test_lone_surrogates_are_filter_errors_with_a_caret() -> None:
         [d] = info.value.diagnostics
         assert (d.start, d.end) == (at, at + 1), text
         assert text[d.start] >= "\ud800"
+
+
+def stub_docstring(name: str) -> str:
+    """The docstring of the function `name` in the type stubs."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(fimql.__file__).parent / "_fimql.pyi").read_text())
+    [fn] = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    return ast.get_docstring(fn) or ""
+
+
+def test_parse_spans_are_utf8_byte_offsets_as_documented() -> None:
+    src = "file.name:日本 AND x:\"é\""
+    tree = fimql.parse(src)
+    terms = tree["expr"]["kind"]["and"]
+    spans = [t["kind"]["term"]["predicate"]["value"]["span"] for t in terms]
+    raw = src.encode()
+    assert [raw[s["start"] : s["end"]].decode() for s in spans] == ["日本", '"é"']
+    # Not indexes of the str: the second value is elsewhere there.
+    assert src[spans[1]["start"] : spans[1]["end"]] != '"é"'
+    # Both docstrings say so (the README does too).
+    for doc in (stub_docstring("parse"), fimql.parse.__doc__ or ""):
+        text = " ".join(doc.split())
+        assert "byte offsets into the UTF-8 encoding of the filter" in text, doc
+        assert "filter.encode()[start:end]" in text

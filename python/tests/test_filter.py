@@ -8,7 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -310,3 +310,151 @@ def test_an_int_beyond_the_floats_is_out_of_range_as_in_json_text() -> None:
             f.matches(event)
     # Beyond 64 bits but within a float: read as the float, as in JSON text.
     assert f.matches({"severity": 10**30}) == f.matches('{"severity": 1000000000000000000000000000000}')
+
+
+def test_record_and_filter_errors_say_where_once(cli: Cli, tmp_path: Path) -> None:
+    f = fimql.compile("action:Create")
+    # A record given alone: its position within the record, said once (not "line 3: ... at line
+    # 3 column 1 of the record"); `line` is that line.
+    cases: list[tuple[str | bytes, str, int | None]] = [
+        (b'{"action": "Create"', "EOF while parsing an object at line 1 column 19 of the record", 1),
+        ('{\n"action":\n}', "expected value at line 3 column 1 of the record", 3),
+        ("[1]", "invalid type: an array, expected a JSON object (an event)", None),
+    ]
+    for record, text, line in cases:
+        for method in (f.matches, f.explain):
+            with pytest.raises(fimql.RecordError) as info:
+                method(record)
+            err = info.value
+            assert (str(err), err.message, err.line, err.path) == (text, text, line, None)
+    # A file's record: the file and the line it starts on, then the message, as the command
+    # line prints it.
+    export = tmp_path / "export.ndjson"
+    export.write_text('{"action": "Create"}\n{"action":\n')
+    errors: list[fimql.RecordError | OSError] = []
+    assert f.count_file(export, errors=errors) == 1
+    [collected] = errors
+    assert isinstance(collected, fimql.RecordError)
+    want = f"{export}:2: EOF while parsing a value at line 1 column 10 of the record"
+    assert str(collected) == want
+    assert (collected.path, collected.line) == (str(export), 2)
+    assert cli("filter", "--count", "action:Create", str(export)).stderr.splitlines()[0] == want
+    with pytest.raises(fimql.RecordError) as info:
+        list(f.filter_file(export))
+    assert str(info.value) == want
+    # A filter: the caret rendering, where the line is said in the `-->` line and the margin.
+    with pytest.raises(fimql.FilterError) as bad:
+        fimql.compile("action:x AND\n(b:")
+    assert str(bad.value) == (
+        "error[expected-value]: expected a value in a term, found the end of the filter\n"
+        " --> 2:4\n"
+        "  |\n"
+        "2 | (b:\n"
+        "  |    ^\n"
+        "  = help: write a value after the `:`: `action:Create`; `field:*` tests that the field is present"
+    )
+
+
+def test_lone_surrogates_in_events_are_record_errors() -> None:
+    # serde_json refuses the escape of a lone surrogate in JSON text: a RecordError. The same
+    # string in a dict, or raw in JSON text given as str, is the same kind of error, not the
+    # UnicodeEncodeError of converting it.
+    f = fimql.compile("action:Create")
+    with pytest.raises(fimql.RecordError, match="lone leading surrogate"):
+        f.matches('{"action": "\\udcff"}')
+    value = "a string value in the event ('C\\udcff') holds a lone surrogate (U+DCFF) at index 1, which is not a character (JSON text is Unicode)"
+    key = "a key in the event ('\\udcffx') holds a lone surrogate (U+DCFF) at index 0, which is not a character (JSON text is Unicode)"
+    cases: list[tuple[fimql.Filter, Any, str]] = [
+        (f, {"action": "C\udcff"}, value),
+        (f, {"data": {"action": "C\udcff"}}, value),
+        (f, {"action": ["Create", "C\udcff"]}, value),
+        # A key inside a value the filter reads whole.
+        (f, {"action": {"\udcffx": 1}}, key),
+    ]
+    for flt, event, message in cases:
+        for method in (flt.matches, flt.explain):
+            with pytest.raises(fimql.RecordError) as info:
+                method(event)
+            err = info.value
+            assert (str(err), err.message, err.path, err.line, err.code) == (
+                message,
+                message,
+                None,
+                None,
+                "invalid-record",
+            )
+    # explain reads the whole event: a key anywhere.
+    with pytest.raises(fimql.RecordError, match="a key in the event"):
+        f.explain({"other": {"\udcffx": 1}, "action": "Create"})
+    # JSON text as str with a raw surrogate: its line and column (in bytes of the UTF-8 before
+    # it, as in serde_json's errors).
+    text = '{"action": "Create",\n "名": "x\udcff"}'
+    for method in (f.matches, f.explain):
+        with pytest.raises(fimql.RecordError) as info:
+            method(text)
+        err = info.value
+        want = "lone surrogate U+DCFF, which is not a character (JSON text is Unicode), at line 2 column 11 of the record"
+        assert (str(err), err.line, err.code) == (want, 2, "invalid-record")
+
+
+def test_lone_surrogates_in_other_arguments_are_value_errors(tmp_path: Path) -> None:
+    export = tmp_path / "export.ndjson"
+    export.write_text('{"action": "Create"}\n')
+    f = fimql.compile("action:Create")
+    cases: list[tuple[Callable[[], object], str]] = [
+        (lambda: fimql.compile("action:x", now="2024\udcff"), "now: a lone surrogate (U+DCFF) at index 4"),
+        (lambda: fimql.check_request({}, kind="event\udcff"), "kind: a lone surrogate (U+DCFF) at index 5"),
+        (lambda: f.group_by(export, ["platform", "\udcff"]), "group_by: a token: a lone surrogate (U+DCFF) at index 0"),
+        (lambda: fimql.check_request('{"filter": "\udcff"}'), "the body is not Unicode text: a lone surrogate (U+DCFF) at index 12"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert type(info.value) is ValueError, info.value
+        assert str(info.value).startswith(message), str(info.value)
+    # A dict body is JSON through json.dumps, which escapes the surrogate: invalid JSON, found.
+    report = fimql.check_request({"filter": "\udcff"})
+    assert [f.code for f in report.errors] == ["invalid-json"]
+
+
+def nested(value: Any, lists: int) -> Any:
+    for _ in range(lists):
+        value = [value]
+    return value
+
+
+def test_a_dict_nests_as_deep_as_json_text_along_the_filters_paths() -> None:
+    f = fimql.compile("action:Create")
+
+    def outcome(call: Callable[[], object]) -> object:
+        try:
+            return call()
+        except fimql.RecordError:
+            return fimql.RecordError
+
+    for lists in range(124, 130):
+        for event in (
+            {"action": nested("Create", lists)},
+            {"data": {"action": nested("Create", lists)}},
+            {"action": nested([], lists)},
+        ):
+            text = json.dumps(event)
+            want = outcome(lambda: f.matches(text))
+            assert outcome(lambda: f.matches(event)) == want, (lists, event)
+            # explain reads the whole event, whatever the filter reads.
+            assert outcome(lambda: f.explain(text)["matched"]) == want
+            assert outcome(lambda: f.explain(event)["matched"]) == want
+        assert outcome(lambda: f.explain({"action": "Create", "data": [1], "x": nested(1, lists)})) == outcome(
+            lambda: f.explain(json.dumps({"action": "Create", "data": [1], "x": nested(1, lists)}))
+        )
+    # Off the filter's paths, `matches` does not read a dict at all (as documented): the depth
+    # there is not checked, where JSON text is refused.
+    deep = {"action": "Create", "other": nested(1, 200)}
+    assert f.matches(deep) is True
+    with pytest.raises(fimql.RecordError, match="recursion limit"):
+        f.matches(json.dumps(deep))
+    with pytest.raises(fimql.RecordError) as info:
+        f.explain(deep)
+    assert str(info.value) == (
+        "the event nests lists and dicts deeper than 127 levels (or one holds itself), deeper than JSON text is read"
+    )

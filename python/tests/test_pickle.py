@@ -7,7 +7,7 @@ import copy
 import json
 import multiprocessing
 import pickle
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -159,3 +159,94 @@ def test_diagnostics_and_reports_compare_by_value() -> None:
     assert fimql.check("actoin:x AND", "incidents", now=now) != a
     assert fimql.check(" actoin:x AND", now=now).diagnostics[0] != a.diagnostics[0]
     assert a != "actoin:x AND"
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_errors_made_by_hand_have_the_attributes_of_raised_ones(protocol: int) -> None:
+    # What a script raises itself (or a test double) reads like what the package raises.
+    err = fimql.FilterError("no filter given")
+    assert (err.diagnostics, str(err), err.args) == ([], "no filter given", ("no filter given",))
+    err.diagnostics.append(fimql.check("actoin:x").diagnostics[0])
+    assert fimql.FilterError("other").diagnostics == []  # a fresh list each time
+    rec = fimql.RecordError("bad record")
+    assert (rec.path, rec.line, rec.code, rec.message, str(rec)) == (
+        None,
+        None,
+        "invalid-record",
+        "bad record",
+        "bad record",
+    )
+    # Set attributes win over the defaults, and both survive pickling.
+    rec.path, rec.line = "export.ndjson", 7
+    back = pickle.loads(pickle.dumps(rec, protocol=protocol))
+    assert type(back) is fimql.RecordError
+    assert (back.path, back.line, back.code, back.message, str(back)) == (
+        "export.ndjson",
+        7,
+        "invalid-record",
+        "bad record",
+        "bad record",
+    )
+    plain = pickle.loads(pickle.dumps(fimql.FilterError("x"), protocol=protocol))
+    assert type(plain) is fimql.FilterError and (plain.diagnostics, str(plain)) == ([], "x")
+    # A subclass reads the same.
+    class MyError(fimql.FilterError):
+        pass
+
+    assert MyError("y").diagnostics == []
+
+
+def conditions() -> list[fimql.Condition]:
+    """Conditions made with every builder call, values the language treats specially among them."""
+    f = fimql.field
+    since = datetime(2023, 6, 1, 2, 0, 0, 123000, tzinfo=timezone.utc)
+    return [
+        f("action").eq("Create"),
+        f("file.fullPath").eq("C:\\temp\\*.exe (1) AND x:y"),
+        f("file.name").exact("it's `tick` 日本語"),
+        f("file.fullPath").phrase('\\windows\\ "system32"'),
+        f("asset.name").wildcard("DESKTOP-?7*"),
+        f("file.attribute.hidden").is_(False),
+        f("asset.tags").present(),
+        f("action").any_of(["Create", "a b", "*"]),
+        f("action").exact_any_of(("Create", "Content")),
+        f("severity").range(3, None) & f("severity").range(None, -1),
+        f("dateTime").range(since, date(2024, 1, 9)) | f("dateTime").range("now-7d", "now"),
+        f("dateTime").gt(since) & f("dateTime").le("2024-01-01") & f("severity").lt(5),
+        f("severity").ge(4) | ~f("platform").eq("WINDOWS"),
+        fimql.not_(fimql.and_(f("a").eq("x"), fimql.or_(f("b").eq("y"), ~~f("c").eq("'z'")))),
+        f("custom.path").range("a'b", "c\\d"),
+    ]
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_a_condition_pickles_and_copies(protocol: int) -> None:
+    for cond in conditions():
+        back = pickle.loads(pickle.dumps(cond, protocol=protocol))
+        assert type(back) is fimql.Condition
+        assert back == cond and hash(back) == hash(cond), cond
+        assert back.build() == cond.build()
+        # Still a condition to build on.
+        assert (back & fimql.field("x").present()) == (cond & fimql.field("x").present())
+        assert copy.copy(cond) == cond and copy.deepcopy(cond) == cond
+        assert copy.deepcopy([cond, cond])[0] == cond
+    # Several in one pickle, and inside other objects.
+    many = conditions()
+    assert pickle.loads(pickle.dumps({"conds": many}, protocol=protocol)) == {"conds": many}
+
+
+def test_a_long_condition_pickles() -> None:
+    # Longer than a filter the parser takes by default (1 MiB): a chain built in a loop.
+    cond = fimql.or_(*(fimql.field("asset.name").eq(f"host-{i:04d}-" + "x" * 600) for i in range(2_000)))
+    assert len(cond.build()) > 1 << 20
+    assert pickle.loads(pickle.dumps(cond)) == cond
+
+
+def test_a_condition_that_cannot_be_written_does_not_pickle() -> None:
+    # Its FilterError, as build() raises it, rather than a condition that stands for nothing.
+    for cond in (fimql.field("action").eq(""), fimql.field("a b").present(), fimql.and_()):
+        with pytest.raises(fimql.FilterError) as info:
+            pickle.dumps(cond)
+        with pytest.raises(fimql.FilterError) as built:
+            cond.build()
+        assert str(info.value) == str(built.value)

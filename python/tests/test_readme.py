@@ -106,3 +106,11 @@ def test_the_offline_script_reports_a_malformed_record(
     assert out.out.splitlines()[-1].endswith("}")
     assert f"{damaged}:4:" in out.err
     assert len(out.err.splitlines()) == 1
+
+
+def test_the_package_readme_examples_run() -> None:
+    text = (ROOT / "python" / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    for code in blocks:
+        exec(compile(code, "python/README.md", "exec"), {"__name__": "__main__"})

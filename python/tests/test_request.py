@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +75,18 @@ def test_the_rendering_is_what_the_command_line_prints(cli: Cli, tmp_path: Path,
     assert str(report) == run.stdout
     out = json.loads(cli("request", "check", "--format", "json", str(path)).stdout)
     assert [(f.path, f.code) for f in report.findings] == [(j["path"], j["code"]) for j in out["findings"]]
+
+
+def test_a_body_too_deep_for_json_dumps_is_a_value_error() -> None:
+    body: Any = 1
+    for _ in range(5000):
+        body = [body]
+    with pytest.raises(ValueError) as info:
+        fimql.check_request(body)
+    assert type(info.value) is ValueError
+    assert str(info.value).startswith("the body nests too deep to write as JSON text")
+    # Deep, but within what json.dumps writes: invalid JSON, found like any other.
+    body = 1
+    for _ in range(300):
+        body = [body]
+    assert [f.code for f in fimql.check_request(body).errors] == ["invalid-json"]
