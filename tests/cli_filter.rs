@@ -669,6 +669,25 @@ fn two_values_on_a_line_point_to_the_json_input_format() {
 }
 
 #[test]
+fn a_file_given_where_the_filter_goes_is_named() {
+    let dir = TempDir::new("swapped");
+    let file = dir.write("events.ndjson", "{\"action\":\"Create\"}\n");
+    let o = filter(&[&file, "action:Create"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.ends_with(&format!(
+            "note: `{file}` is a file: the filter comes first (fimql filter FILTER FILE...)\n"
+        )),
+        "{err}"
+    );
+    // Not for a filter that is no file.
+    let o = filter(&["no-such-file.ndjson", &file]);
+    assert_eq!(code(&o), 2);
+    assert!(!stderr(&o).contains("note:"), "{}", stderr(&o));
+}
+
+#[test]
 fn a_text_file_that_is_not_json_is_one_error() {
     // CSV (as `--format csv` writes): one message for the file, not one for each word.
     let dir = TempDir::new("not-json");

@@ -254,6 +254,13 @@ pub fn run(args: FilterArgs) -> u8 {
                 "{}",
                 e.name_allow_unknown(crate::ALLOW_UNKNOWN).render(&src)
             );
+            if args.filter != "-" && is_file(&args.filter) {
+                // `fimql filter events.ndjson 'action:Create'`: the arguments swapped.
+                eprintln!(
+                    "note: `{}` is a file: the filter comes first (fimql filter FILTER FILE...)",
+                    args.filter.escape_debug()
+                );
+            }
             return 2;
         }
     };
@@ -294,6 +301,13 @@ pub fn run(args: FilterArgs) -> u8 {
         .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let files: Vec<String> = if args.files.is_empty() {
+        if io::stdin().is_terminal() {
+            // Not a mistake (events may be pasted), but nothing else would say what it waits for.
+            eprintln!(
+                "fimql: reading events from standard input (a terminal; end with Ctrl-D), as \
+                 no FILE is given"
+            );
+        }
         vec!["-".to_string()]
     } else {
         args.files.clone()
@@ -818,6 +832,11 @@ fn open_input(name: &str) -> io::Result<OpenedInput> {
             None => e,
         }
     })
+}
+
+/// Whether `name` names a file (of any kind but a directory).
+fn is_file(name: &str) -> bool {
+    std::fs::metadata(name).is_ok_and(|m| !m.is_dir())
 }
 
 fn open_any(name: &str) -> io::Result<OpenedInput> {
