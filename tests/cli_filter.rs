@@ -688,6 +688,53 @@ fn a_file_given_where_the_filter_goes_is_named() {
 }
 
 #[test]
+fn events_wrapped_in_an_object_are_warned_of() {
+    let dir = TempDir::new("wrapped");
+    let event = "{\"action\":\"Create\"}";
+    let wrapped = dir.write(
+        "wrapped.json",
+        format!("{{\"count\":3,\"data\":[{event},{event},{event}]}}\n"),
+    );
+    let o = filter(&["--count", "action:Create", &wrapped]);
+    assert_eq!((code(&o), stdout(&o).trim()), (1, "0"));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "fimql: {wrapped}:1: warning: the record's `data` is an array of 3 objects; each \
+             record is read as one event, so they are not events here: take them out first \
+             (`jq -c '.data[]' FILE | fimql filter FILTER`)\n"
+        )
+    );
+    // Pretty-printed: the first record is looked at in every layout.
+    let pretty = dir.write(
+        "pretty.json",
+        format!("{{\n  \"data\": [\n    {event}\n  ]\n}}\n"),
+    );
+    let o = filter(&["--count", "action:Create", &pretty]);
+    assert!(
+        stderr(&o).contains("`data` is an array of 1 objects"),
+        "{}",
+        stderr(&o)
+    );
+    // A search-response element (its `data` an object), an array of scalars or of mixed
+    // values, and an event's own arrays of objects: no warning.
+    for (i, record) in [
+        format!("{{\"sortValues\":[1],\"data\":{event}}}"),
+        "{\"data\":[1,2]}".to_string(),
+        format!("{{\"data\":[{event},1]}}"),
+        "{\"data\":[]}".to_string(),
+        "{\"profiles\":[{\"rules\":[]}],\"action\":\"Create\"}".to_string(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = dir.write(&format!("plain{i}.ndjson"), format!("{record}\n{event}\n"));
+        let o = filter(&["--count", "action:Create", &file]);
+        assert_eq!(stderr(&o), "", "{record}");
+    }
+}
+
+#[test]
 fn a_text_file_that_is_not_json_is_one_error() {
     // CSV (as `--format csv` writes): one message for the file, not one for each word.
     let dir = TempDir::new("not-json");
