@@ -265,6 +265,8 @@ fn explain_events(args: &ExplainArgs, file: &str, opts: &Options) -> u8 {
     let mut matcher = filter.matcher();
     let mut out = io::BufWriter::new(io::stdout().lock());
     let (mut matched, mut errors, mut found) = (false, false, false);
+    // Records read (well-formed or not), for the message when there are none.
+    let mut records = 0u64;
     // The record start lines on either side of --line, for the message when none starts there.
     let (mut before, mut after) = (None, None);
     'read: loop {
@@ -281,6 +283,7 @@ fn explain_events(args: &ExplainArgs, file: &str, opts: &Options) -> u8 {
             let line = match item {
                 Item::Record { line, .. } | Item::Error { line, .. } => *line,
             };
+            records += 1;
             if let Some(want) = args.line {
                 if line < want {
                     // The record's last line, to tell a line inside a record from one between.
@@ -341,6 +344,10 @@ fn explain_events(args: &ExplainArgs, file: &str, opts: &Options) -> u8 {
         };
         eprintln!("fimql: {name}: no record starts on line {want}{near}");
         return 2;
+    }
+    if records == 0 && !errors {
+        // Nothing printed otherwise: say why.
+        eprintln!("fimql: {name}: no records (the input is empty or blank)");
     }
     if errors {
         2
