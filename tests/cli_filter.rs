@@ -735,6 +735,31 @@ fn events_wrapped_in_an_object_are_warned_of() {
 }
 
 #[test]
+fn control_characters_in_file_names_are_escaped_in_messages() {
+    let dir = TempDir::new("odd-names");
+    let escape = dir.write("bad\u{1b}[31mname.ndjson", "{\"a\":\n");
+    let bidi = dir.write("x\u{202e}y.ndjson", "{\"a\":\n");
+    let missing = format!("{escape}.missing");
+    let o = filter(&["--count", "action:Create", &escape, &bidi, &missing]);
+    let shown = |name: &str| {
+        name.replace('\u{1b}', "\\u{1b}")
+            .replace('\u{202e}', "\\u{202e}")
+    };
+    let err = stderr(&o);
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{202e}'),
+        "{err}"
+    );
+    for line in [
+        format!("{}:1: EOF while parsing", shown(&escape)),
+        format!("{}:1: EOF while parsing", shown(&bidi)),
+        format!("fimql: {}: ", shown(&missing)),
+    ] {
+        assert!(err.contains(&line), "{line} in {err}");
+    }
+}
+
+#[test]
 fn a_text_file_that_is_not_json_is_one_error() {
     // CSV (as `--format csv` writes): one message for the file, not one for each word.
     let dir = TempDir::new("not-json");

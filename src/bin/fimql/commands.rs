@@ -235,7 +235,9 @@ fn explain_events(args: &ExplainArgs, file: &str, opts: &Options) -> u8 {
     if !filter.warnings().is_empty() {
         eprint!("{}", render_all(filter.warnings(), &src));
     }
-    let name = if file == "-" { "<stdin>" } else { file };
+    let name = crate::shown_name(file);
+    // In JSON output, the name as it is (JSON escapes what needs it).
+    let json_name = if file == "-" { "<stdin>" } else { file };
     let opened = if file == "-" {
         crate::live::stdin_file()
     } else {
@@ -309,8 +311,8 @@ fn explain_events(args: &ExplainArgs, file: &str, opts: &Options) -> u8 {
                 Ok(why) => {
                     matched |= why.matched();
                     let text = match args.format {
-                        Format::Human => human(name, line, &why),
-                        Format::Json => json_line(name, line, &why),
+                        Format::Human => human(&name, line, &why),
+                        Format::Json => json_line(json_name, line, &why),
                     };
                     if let Err(e) = out.write_all(text.as_bytes()) {
                         return write_failed(&e);

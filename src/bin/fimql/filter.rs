@@ -258,7 +258,7 @@ pub fn run(args: FilterArgs) -> u8 {
                 // `fimql filter events.ndjson 'action:Create'`: the arguments swapped.
                 eprintln!(
                     "note: `{}` is a file: the filter comes first (fimql filter FILTER FILE...)",
-                    args.filter.escape_debug()
+                    crate::shown_name(&args.filter)
                 );
             }
             return 2;
@@ -1556,7 +1556,7 @@ impl Sink<'_> {
                         batch,
                         outcomes,
                         *layout,
-                        display_name(&self.files[*file]),
+                        &display_name(&self.files[*file]),
                         self.args,
                         self.group,
                         self.rows.as_mut(),
@@ -1661,8 +1661,8 @@ fn wrapped(record: &[u8]) -> Option<usize> {
     }
 }
 
-fn display_name(name: &str) -> &str {
-    if name == "-" { "<stdin>" } else { name }
+fn display_name(name: &str) -> std::borrow::Cow<'_, str> {
+    crate::shown_name(name)
 }
 
 /// Writes the selected records of a batch, reports malformed ones. `Ok(true)` when the limit is

@@ -322,6 +322,29 @@ pub(crate) fn jobs_parser() -> clap::builder::RangedU64ValueParser<usize> {
 }
 
 /// Reads the filter argument, or standard input for `-` (one trailing newline removed).
+/// A file's name as messages show it: `<stdin>` for `-`, and control characters and
+/// bidirectional controls escaped (`\u{1b}`), so that a name cannot move the cursor or reorder
+/// the message it is in.
+pub(crate) fn shown_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if name == "-" {
+        return "<stdin>".into();
+    }
+    let odd = |c: char| c.is_control() || output::is_bidi_control(c);
+    if !name.chars().any(odd) {
+        return name.into();
+    }
+    name.chars()
+        .map(|c| {
+            if odd(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 pub(crate) fn filter_text(arg: &str) -> Result<String, u8> {
     if arg != "-" {
         return Ok(arg.to_string());

@@ -698,7 +698,7 @@ fn is_separator(c: char) -> bool {
 }
 
 /// The bidirectional formatting characters (marks, embeddings, overrides, isolates).
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(
         c,
         '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'

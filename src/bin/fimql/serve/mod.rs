@@ -187,7 +187,8 @@ pub fn run(args: ServeArgs) -> u8 {
         match source(path) {
             Ok(s) => sources.push(s),
             Err(e) => {
-                eprintln!("fimql serve: {}: {e}", path.display());
+                let name = path.display().to_string();
+                eprintln!("fimql serve: {}: {e}", crate::shown_name(&name));
                 return 2;
             }
         }
