@@ -607,17 +607,17 @@ impl Table {
         let widths = if self.fields.is_some() {
             // An event table: the columns that do not fit are left out, from the right.
             let kept = columns_that_fit(&natural, &self.flexible, self.width);
-            if let (Some(width), Some(left)) = (self.width, self.header.get(kept..)) {
-                if !left.is_empty() {
-                    // Said once, on standard error, so that no asked-for field goes unsaid.
-                    eprintln!(
-                        "fimql: {} of {} fields left out to fit {width} columns: {} \
-                         (--format csv shows all)",
-                        left.len(),
-                        self.header.len(),
-                        left.join(", ")
-                    );
-                }
+            if let (Some(width), Some(left)) = (self.width, self.header.get(kept..))
+                && !left.is_empty()
+            {
+                // Said once, on standard error, so that no asked-for field goes unsaid.
+                eprintln!(
+                    "fimql: {} of {} fields left out to fit {width} columns: {} \
+                     (--format csv shows all)",
+                    left.len(),
+                    self.header.len(),
+                    left.join(", ")
+                );
             }
             fit(&natural[..kept], &self.flexible[..kept], self.width)
         } else {
