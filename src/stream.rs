@@ -1304,15 +1304,36 @@ impl<R: Read> RecordReader<R> {
                         if b == b'[' {
                             s.in_array = true;
                             s.sep = Some(Sep::Open);
+                        } else if buf[at..].starts_with("\u{feff}".as_bytes()) {
+                            // Arrays joined from files that each start with a byte order mark:
+                            // the mark is reported and skipped, and the next array read.
+                            errors.push((
+                                items.len(),
+                                Item::invalid(
+                                    s.pos_line,
+                                    "a byte order mark (U+FEFF) before an array, as when files \
+                                     that each start with one are joined (`cat a b`): skipped"
+                                        .to_string(),
+                                ),
+                            ));
+                            s.pos = at + 3;
                         } else {
                             errors.push((
                                 items.len(),
                                 Item::invalid(
                                     s.pos_line,
-                                    format!(
-                                        "expected `[` to start an array of events, found `{}`",
-                                        b as char
-                                    ),
+                                    if b.is_ascii_graphic() {
+                                        format!(
+                                            "expected `[` to start an array of events, found \
+                                             `{}`",
+                                            b as char
+                                        )
+                                    } else {
+                                        format!(
+                                            "expected `[` to start an array of events, found the \
+                                             byte 0x{b:02X}"
+                                        )
+                                    },
                                 ),
                             ));
                             // Treat the rest as concatenated values.
@@ -1655,6 +1676,39 @@ mod tests {
                 "{input}"
             );
         }
+    }
+
+    #[test]
+    fn arrays_joined_with_byte_order_marks_are_all_read() {
+        let one = "\u{feff}[\n  {\"a\": 1},\n  {\"a\": 2}\n]\n";
+        let items = read_all(RecordReader::new(format!("{one}{one}").as_bytes()));
+        assert_eq!(
+            items,
+            vec![
+                (2, Ok("{\"a\": 1}".to_string())),
+                (3, Ok("{\"a\": 2}".to_string())),
+                (
+                    5,
+                    Err(
+                        "a byte order mark (U+FEFF) before an array, as when files that each \
+                         start with one are joined (`cat a b`): skipped"
+                            .to_string()
+                    )
+                ),
+                (6, Ok("{\"a\": 1}".to_string())),
+                (7, Ok("{\"a\": 2}".to_string())),
+            ]
+        );
+        // Another byte that is not `[` is named by its value.
+        let items = read_all(RecordReader::with_layout(
+            &b"[{\"a\":1}]\n\x01"[..],
+            Layout::Array,
+        ));
+        assert!(
+            items.iter().any(|(_, r)| r
+                == &Err("expected `[` to start an array of events, found the byte 0x01".into())),
+            "{items:?}"
+        );
     }
 
     #[test]
