@@ -542,10 +542,14 @@ impl Table {
         }
     }
 
-    /// Aligns the last column to the right.
+    /// Aligns the last column (the counts) to the right, and keeps it whole while the others
+    /// can shrink.
     pub fn last_right(mut self) -> Table {
         if let Some(r) = self.right.last_mut() {
             *r = true;
+        }
+        if let Some(f) = self.flexible.last_mut() {
+            *f = false;
         }
         self
     }
@@ -962,6 +966,26 @@ mod tests {
         t.finish(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text, "a       long\nx y     01234…\né�[31m\np q     r�s�\n");
+    }
+
+    #[test]
+    fn a_count_column_is_kept_whole_while_the_keys_can_shrink() {
+        let styles = vec![ColumnStyle::Plain; 3];
+        let header = vec!["action".into(), "asset.name".into(), "count".into()];
+        let mut out = Vec::new();
+        let mut t = Table::new(header, styles, Some(23), false).last_right();
+        t.push(
+            vec![
+                "Create".into(),
+                "a-very-long-asset-name".into(),
+                "1000000".into(),
+            ],
+            &mut out,
+        )
+        .unwrap();
+        t.finish(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, "action  asset…    count\nCreate  a-ver…  1000000\n");
     }
 
     #[test]
