@@ -135,7 +135,9 @@ pub fn bars(
     let count_width = max.to_string().len();
     let labels: Vec<String> = buckets.iter().map(|b| bucket.label(b.0)).collect();
     let label_width = labels.iter().map(|l| l.width()).max().unwrap_or(0);
-    let room = width.saturating_sub(label_width + count_width + 3).max(10);
+    // At least one column of bar: a line is wider than `width` only when its label and count
+    // alone are.
+    let room = width.saturating_sub(label_width + count_width + 3).max(1);
     let style = if color {
         AnsiColor::Cyan.on_default()
     } else {
@@ -182,5 +184,10 @@ mod tests {
         // 19 / 4 = 4.75 columns.
         assert_eq!(lines[2], "2023-03 1  ████▊");
         assert!(lines.iter().all(|l| l.width() <= 30));
+        // A narrow terminal: the bars shrink to fit (2 columns here, then 1).
+        let text = bars(&b, Bucket::Month, 13, false);
+        assert_eq!(text, "2023-01 4  ██\n2023-02 0\n2023-03 1  ▌\n");
+        let text = bars(&b, Bucket::Month, 8, false);
+        assert_eq!(text, "2023-01 4  █\n2023-02 0\n2023-03 1  ▎\n");
     }
 }
