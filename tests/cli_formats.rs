@@ -1277,3 +1277,28 @@ fn a_narrow_terminal_leaves_out_the_last_columns() {
     assert!(shown.lines().all(|l| l.chars().count() <= 20), "{shown}");
     assert!(shown.lines().skip(1).all(|l| l.ends_with('…')), "{shown}");
 }
+
+#[test]
+fn columns_is_another_name_for_fields() {
+    let dir = TempDir::new("columns-alias");
+    let file = fixture(&dir);
+    let fields = filter(&[
+        "--format",
+        "csv",
+        "--fields",
+        "action,severity",
+        "action:*",
+        &file,
+    ]);
+    let columns = filter(&[
+        "--format",
+        "csv",
+        "--columns",
+        "action,severity",
+        "action:*",
+        &file,
+    ]);
+    assert_eq!(code(&columns), 0, "{}", stderr(&columns));
+    assert!(stdout(&fields).starts_with("action,severity\n"));
+    assert_eq!(stdout(&columns), stdout(&fields));
+}

@@ -104,6 +104,7 @@ pub struct FilterArgs {
     /// createdDate,name,status,approvalStatus,type (incidents).
     #[arg(
         long,
+        alias = "columns",
         value_name = "FIELD,...",
         conflicts_with_all = ["count", "group_by", "histogram"]
     )]
