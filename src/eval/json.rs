@@ -109,9 +109,10 @@ impl<'r> Record<'r> {
                     if p < next {
                         continue;
                     }
+                    // Only a quote before this escape closes the string of the escape before:
+                    // the search stops at `p`, so that a run of escapes costs linear time.
                     if let Some(from) = pending
-                        && let Some(end) = next_bit(quotes, from)
-                        && end < p
+                        && let Some(end) = next_bit_before(quotes, from, p)
                     {
                         escaped[end / 64] |= 1 << (end % 64);
                     }
@@ -439,6 +440,25 @@ fn next_bit(words: &[u64], i: usize) -> Option<usize> {
         m = *words.get(w)?;
     }
     Some(w * 64 + m.trailing_zeros() as usize)
+}
+
+/// The first set bit at or after `i` and before `limit`, searching no word past `limit`'s.
+fn next_bit_before(words: &[u64], i: usize, limit: usize) -> Option<usize> {
+    if i >= limit {
+        return None;
+    }
+    let last = (limit - 1) / 64;
+    let mut w = i / 64;
+    let mut m = *words.get(w)? & (!0u64 << (i % 64));
+    while m == 0 {
+        w += 1;
+        if w > last {
+            return None;
+        }
+        m = *words.get(w)?;
+    }
+    let bit = w * 64 + m.trailing_zeros() as usize;
+    (bit < limit).then_some(bit)
 }
 
 /// Whether the bytes at `i` start with `lit`.
@@ -815,6 +835,22 @@ mod tests {
             i += 1;
         }
         out
+    }
+
+    #[test]
+    fn the_quote_search_between_escapes_stops_at_its_limit() {
+        let words = [0u64, 1 << 3, 0, 1 << 63];
+        assert_eq!(next_bit_before(&words, 0, 68), Some(67));
+        assert_eq!(next_bit_before(&words, 0, 67), None);
+        assert_eq!(next_bit_before(&words, 68, 256), Some(255));
+        assert_eq!(next_bit_before(&words, 68, 255), None);
+        assert_eq!(next_bit_before(&words, 70, 70), None);
+        assert_eq!(next_bit_before(&words, 0, 1000), Some(67));
+        // A run of escaped backslashes with the string's closing quote at the far end: each
+        // escape's search stops at the next, and the record is read whole.
+        let record = format!("{{\"a\":\"{}\"}}", "\\\\".repeat(5000));
+        let mut bitmaps = Bitmaps::default();
+        assert!(Record::index(record.as_bytes(), &mut bitmaps).is_some());
     }
 
     /// The index finds every string's closing quote and whether it has escapes, for strings of
