@@ -10,9 +10,8 @@
 //!
 //! Gzip and zstd input (by their magic bytes, see [`Codec`]) is decompressed on the fly, and a UTF-8 byte order mark at the
 //! start is skipped; input compressed otherwise (xz, bzip2, zip, LZ4) or not text is refused
-//! with one error ([`UnreadInput`]), and so is text none of whose first lines starts a JSON object
-//! or array (CSV, a log: [`RecordReader::next_batch`] returns an error of kind
-//! [`io::ErrorKind::InvalidData`]). Records are handed out in batches of about [`BATCH_BYTES`]; a batch owns its
+//! with one error ([`UnreadInput`]), and so is text with no `{` in its first lines (CSV, a log:
+//! [`RecordReader::next_batch`] returns an error of kind [`io::ErrorKind::InvalidData`]). Records are handed out in batches of about [`BATCH_BYTES`]; a batch owns its
 //! bytes, so memory stays bounded by the batch size plus the largest single record (capped at
 //! [`MAX_RECORD_BYTES`]). The reader only splits: it does not parse records, so a malformed record
 //! is found by whoever parses it, with its line number.
@@ -467,8 +466,8 @@ fn one_line_object(line: &[u8]) -> bool {
 /// Of the first [`DETECT_LINES`] complete non-blank lines in `bytes` (at the end of the input, the
 /// last line is complete without its newline): how many there are, and how many are objects on one
 /// line.
-fn line_shapes(bytes: &[u8], eof: bool) -> (usize, usize, usize) {
-    let (mut seen, mut objects, mut opens) = (0, 0, 0);
+fn line_shapes(bytes: &[u8], eof: bool) -> (usize, usize) {
+    let (mut seen, mut objects) = (0, 0);
     let mut rest = bytes;
     while seen < DETECT_LINES {
         let Some(nl) = memchr(b'\n', rest) else {
@@ -481,36 +480,36 @@ fn line_shapes(bytes: &[u8], eof: bool) -> (usize, usize, usize) {
         }
         seen += 1;
         objects += usize::from(one_line_object(line));
-        opens += usize::from(opens_json(line));
     }
     if eof && seen < DETECT_LINES && !rest.trim_ascii().is_empty() {
         seen += 1;
         objects += usize::from(one_line_object(rest));
-        opens += usize::from(opens_json(rest));
     }
-    (seen, objects, opens)
+    (seen, objects)
 }
 
-/// Whether a line starts an object or an array (after whitespace).
-fn opens_json(line: &[u8]) -> bool {
-    matches!(line.trim_ascii_start().first(), Some(b'{' | b'['))
-}
-
-/// The error for an input whose first lines hold no JSON object or array: text of another kind
-/// (CSV, a log), read as JSON it would give an error for every word.
+/// The error for an input whose first lines hold no `{`: text of another kind (CSV, a log),
+/// which read as JSON would give an error for every word.
 fn not_json(first: &[u8]) -> io::Error {
     let line = first.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = String::from_utf8_lossy(line.trim_ascii());
-    let mut shown: String = line.chars().take(40).flat_map(char::escape_debug).collect();
+    let mut shown: String = line
+        .chars()
+        .take(40)
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect();
     if line.chars().count() > 40 {
         shown.push('…');
     }
     io::Error::new(
         io::ErrorKind::InvalidData,
         format!(
-            "not JSON events: none of the first lines starts a JSON object or array (the first \
-             is `{shown}`); events are read as NDJSON, a JSON array or JSON objects one after \
-             another"
+            "not JSON events: no `{{` in the first lines, which start `{shown}`; events are read \
+             as NDJSON, a JSON array or JSON objects one after another"
         ),
     )
 }
@@ -988,12 +987,14 @@ impl<R: Read> RecordReader<R> {
                     // Not an object on one line: a pretty-printed object, or NDJSON whose first
                     // line is damaged (a file cut at the front, a line of something else). The
                     // next lines tell them apart.
-                    let (seen, objects, opens) = line_shapes(&self.pending[i + nl + 1..], self.eof);
+                    let (seen, objects) = line_shapes(&self.pending[i + nl + 1..], self.eof);
                     if seen >= DETECT_LINES || self.eof || self.pending.len() >= 2 * BATCH_BYTES {
                         if objects * 2 > seen {
                             return Ok(Layout::Ndjson);
                         }
-                        if self.pending[i] != b'{' && opens == 0 {
+                        // Events are objects: text with no `{` in all that was read (a whole
+                        // line after the first at least) is something else.
+                        if (seen > 0 || self.eof) && memchr(b'{', &self.pending).is_none() {
                             return Err(not_json(&self.pending[i..]));
                         }
                         return Ok(Layout::Concatenated);
@@ -1008,10 +1009,7 @@ impl<R: Read> RecordReader<R> {
                     Ok(Layout::Array)
                 } else if one_line_object(rest) {
                     Ok(Layout::Ndjson)
-                } else if !rest.is_empty()
-                    && !rest.starts_with(b"{")
-                    && !rest.split(|&b| b == b'\n').any(opens_json)
-                {
+                } else if !rest.is_empty() && memchr(b'{', rest).is_none() {
                     Err(not_json(rest))
                 } else {
                     Ok(Layout::Concatenated)
@@ -1641,18 +1639,18 @@ mod tests {
                 "dateTime,action",
             ),
             ("hello world", "hello world"),
-            ("  \"quoted\"\n42\n", "\\\"quoted\\\""),
-            ("Name:\tState\n", "Name:\\tState"),
+            ("  \"quoted\"\n42\n", "\"quoted\""),
+            ("Name:\tState\n", "Name: State"),
         ] {
             let mut r = RecordReader::new(input.as_bytes());
             let e = r.next_batch().expect_err(input);
             assert_eq!(e.kind(), io::ErrorKind::InvalidData);
-            assert!(
-                e.to_string().starts_with(&format!(
-                    "not JSON events: none of the first lines starts a JSON object or array \
-                     (the first is `{first}`)"
-                )),
-                "{e}"
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "not JSON events: no `{{` in the first lines, which start `{first}`; events \
+                     are read as NDJSON, a JSON array or JSON objects one after another"
+                ),
             );
         }
         let long = format!("{}\n", "x".repeat(100));
@@ -1663,19 +1661,29 @@ mod tests {
             e.to_string().contains(&format!("`{}…`", "x".repeat(40))),
             "{e}"
         );
-        // A line that starts an object or an array among the first lines: read, the rest
-        // reported record by record.
+        // A `{` among what was read: read, the rest reported record by record. Pretty-printed
+        // events cut at the front (`tail -n +5`), NDJSON whose first lines lost their start.
+        let cut_ndjson = format!(
+            "{}{{\"a\":1}}\n",
+            "ion\": \"Create\", \"n\": 0}\n".repeat(DETECT_LINES + 1)
+        );
         for input in [
             "x\n{\n\"a\":1}\n",
             "x\ny\n{\"a\":1}\nz\n",
-            "x [1]\n[2]\n",
+            "  \"name\": \"h\",\n    \"id\": 1\n  },\n  \"file\": {\n    \"type\": \"f\"\n  }\n}\n",
+            &cut_ndjson,
             "",
         ] {
-            assert!(
-                RecordReader::new(input.as_bytes()).next_batch().is_ok(),
-                "{input}"
-            );
+            let items = read_all(RecordReader::new(input.as_bytes()));
+            assert!(!items.is_empty() || input.is_empty(), "{input}");
         }
+        // A first line longer than two batches, cut at the front, with no line after it yet:
+        // not refused before a line after it has been seen.
+        let first = format!("\"blob\": \"{}\"}}\n", "y".repeat(3 << 20));
+        let input = format!("{first}{{\"a\":1}}\n");
+        let items = read_all(RecordReader::new(input.as_bytes()));
+        assert_eq!(items.len(), 2, "{:?}", items.get(1));
+        assert_eq!(items[1], (2, Ok("{\"a\":1}".to_string())));
     }
 
     #[test]

@@ -773,9 +773,9 @@ fn a_text_file_that_is_not_json_is_one_error() {
     assert_eq!(
         stderr(&o),
         format!(
-            "fimql: {csv}: not JSON events: none of the first lines starts a JSON object or \
-             array (the first is `dateTime,action`); events are read as NDJSON, a JSON array or \
-             JSON objects one after another\n"
+            "fimql: {csv}: not JSON events: no `{{` in the first lines, which start \
+             `dateTime,action`; events are read as NDJSON, a JSON array or JSON objects one \
+             after another\n"
         )
     );
 }
