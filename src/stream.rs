@@ -1262,6 +1262,7 @@ impl<R: Read> RecordReader<R> {
         items: &mut Vec<(usize, usize, u64)>,
         errors: &mut Vec<(usize, Item)>,
     ) {
+        let eof = self.eof;
         let s = &mut self.scan;
         let buf = &self.pending;
         let max_record = self.max_record;
@@ -1388,13 +1389,20 @@ impl<R: Read> RecordReader<R> {
                         } else if b == b'\\' {
                             s.escape = true;
                         } else if b == b'"' {
-                            if buf
-                                .get(s.pos)
-                                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-                            {
-                                // A string cannot be followed by a letter or a digit: this quote
-                                // opens one, and the string before it on the line was left
-                                // open. Its bytes are scanned again as if outside it (their
+                            if s.pos == buf.len() && !eof {
+                                // What follows the quote decides what it is: read on first.
+                                s.pos = at;
+                                break;
+                            }
+                            if buf.get(s.pos).is_some_and(|c| {
+                                !matches!(
+                                    c,
+                                    b' ' | b'\t' | b'\r' | b'\n' | b':' | b',' | b'}' | b']'
+                                )
+                            }) {
+                                // A string can only be followed by whitespace, `:`, `,` or a
+                                // closer: this quote opens one, and the string before it on the
+                                // line was left open. Its bytes are scanned again as if outside it (their
                                 // quotes as ordinary bytes), so that the brackets and commas in
                                 // them count: on an array written on one line, `{"a":"x},{"b":1}`
                                 // is a malformed element and the next one, not one record.
@@ -2083,6 +2091,27 @@ mod tests {
             out.push(items_of(&batch));
         }
         out
+    }
+
+    #[test]
+    fn a_string_left_open_costs_its_element_alone_across_reads() {
+        // The quote that opens the next element's key is the last byte of a read: what follows
+        // it is waited for. Keys that start with other characters than letters count too.
+        for key in ["a", "@t", "\u{e9}"] {
+            let first = "[{\"n\":0},{\"n\":1,\"p\":\"x},{\"";
+            let rest = format!("{key}\":2}},{{\"n\":3}}]\n");
+            for live in [false, true] {
+                let items: Items = batches(&[first, &rest], live).concat();
+                let ok: Vec<&str> = items
+                    .iter()
+                    .filter_map(|(_, r)| r.as_deref().ok())
+                    .filter(|r| serde_json::from_str::<serde_json::Value>(r).is_ok())
+                    .collect();
+                let second = format!("{{\"{key}\":2}}");
+                assert_eq!(ok, ["{\"n\":0}", &second, "{\"n\":3}"], "{items:?}");
+                assert_eq!(items.len(), 4, "{items:?}");
+            }
+        }
     }
 
     #[test]
