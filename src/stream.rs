@@ -326,7 +326,7 @@ pub fn open_detected(
         #[cfg(feature = "gzip")]
         Codec::Gzip => Box::new(Decoded::new(
             codec,
-            flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(256 << 10, whole)),
+            GzipMembers::new(io::BufReader::with_capacity(256 << 10, whole)),
         )),
         #[cfg(feature = "zstd")]
         Codec::Zstd => Box::new(Decoded::new(
@@ -354,13 +354,19 @@ pub fn open_detected(
     // What it decompresses to must be text too: its first bytes are checked as a plain input's.
     let mut input = input;
     let mut first = Vec::with_capacity(Codec::HEAD);
+    // An error after the first bytes comes after them (a tiny file followed by other bytes).
+    let mut failed = None;
     while first.len() < Codec::HEAD {
         let mut byte = [0u8; Codec::HEAD];
         match input.read(&mut byte[..Codec::HEAD - first.len()]) {
             Ok(0) => break,
             Ok(n) => first.extend_from_slice(&byte[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) if first.is_empty() => return Err(e),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
         }
     }
     if looks_binary(&first) {
@@ -378,7 +384,22 @@ pub fn open_detected(
         };
         return Err(io::Error::new(io::ErrorKind::InvalidData, message));
     }
+    if let Some(e) = failed {
+        return Ok((
+            Box::new(io::Cursor::new(first).chain(Failed(Some(e)))),
+            codec,
+        ));
+    }
     Ok((Box::new(io::Cursor::new(first).chain(input)), codec))
+}
+
+/// A reader that fails once with its error, then is at its end.
+struct Failed(Option<io::Error>);
+
+impl Read for Failed {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
+    }
 }
 
 /// What to say of an input whose first bytes are UTF-16 text (a byte order mark and an ASCII
@@ -398,6 +419,70 @@ fn utf16(head: &[u8]) -> Option<String> {
          (`iconv -f {iconv} -t UTF-8`)"
     ))
 }
+
+/// Gzip members one after another, each inflated by flate2, and what follows the last one
+/// checked: zero bytes (padding, as tape archives write) are ignored, as `gzip` does, and other
+/// bytes are an error that says so.
+#[cfg(feature = "gzip")]
+enum GzipMembers<R: io::BufRead> {
+    Member(flate2::bufread::GzDecoder<R>),
+    Between(R),
+    Done,
+}
+
+#[cfg(feature = "gzip")]
+impl<R: io::BufRead> GzipMembers<R> {
+    fn new(inner: R) -> Self {
+        GzipMembers::Member(flate2::bufread::GzDecoder::new(inner))
+    }
+}
+
+#[cfg(feature = "gzip")]
+impl<R: io::BufRead> Read for GzipMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match std::mem::replace(self, GzipMembers::Done) {
+                GzipMembers::Member(mut member) => match member.read(buf) {
+                    Ok(0) => *self = GzipMembers::Between(member.into_inner()),
+                    other => {
+                        *self = GzipMembers::Member(member);
+                        return other;
+                    }
+                },
+                GzipMembers::Between(mut inner) => {
+                    let head = match inner.fill_buf() {
+                        Ok(head) => head,
+                        Err(e) => {
+                            *self = GzipMembers::Between(inner);
+                            return Err(e);
+                        }
+                    };
+                    if head.is_empty() {
+                        return Ok(0);
+                    }
+                    if head[0] == 0x1f {
+                        // The next member (a cut-off one says so as it is read).
+                        *self = GzipMembers::new(inner);
+                        continue;
+                    }
+                    let zeros = head.iter().take_while(|&&b| b == 0).count();
+                    if zeros == 0 {
+                        return Err(io::Error::new(io::ErrorKind::InvalidData, TRAILING_GZIP));
+                    }
+                    inner.consume(zeros);
+                    *self = GzipMembers::Between(inner);
+                }
+                GzipMembers::Done => return Ok(0),
+            }
+        }
+    }
+}
+
+/// The message of [`GzipMembers`] for bytes after the gzip data that are not gzip.
+const TRAILING_GZIP: &str = "bytes that are not gzip after the end of the gzip data";
 
 /// A decoder's output, whose errors say what they mean for the input: data after the end of the
 /// compressed stream, or a stream that ends early (a file cut off).
@@ -430,20 +515,25 @@ impl<R: Read> Read for Decoded<R> {
                 let codec = self.codec.name();
                 let out = self.out;
                 let detail = e.to_string();
-                // The first member's (frame's) magic bytes were checked: once it decompressed to
-                // something, a header that is not one comes after the end of a complete member.
+                // Gzip's members are checked one by one (see `GzipMembers`); the first zstd
+                // frame's magic bytes were checked: once it decompressed to something, a frame
+                // that is not one comes after the end of a complete frame.
                 let message = if e.kind() == io::ErrorKind::UnexpectedEof {
                     format!(
                         "the {codec} data ends early, after {out} decompressed bytes: the file \
                          may be cut off ({detail})"
                     )
-                } else if out > 0
-                    && (detail == "invalid gzip header" || detail == "Unknown frame descriptor")
+                } else if detail == TRAILING_GZIP
+                    || (out > 0 && detail == "Unknown frame descriptor")
                 {
+                    let why = if detail == TRAILING_GZIP {
+                        String::new()
+                    } else {
+                        format!(" ({detail})")
+                    };
                     format!(
                         "the file goes on after the end of its {codec} data with bytes that are \
-                         not {codec} ({detail}); the {out} bytes decompressed before them were \
-                         read"
+                         not {codec}{why}; the {out} bytes decompressed before them were read"
                     )
                 } else {
                     format!("the {codec} data is damaged after {out} decompressed bytes ({detail})")
@@ -2429,13 +2519,32 @@ mod tests {
             let e = input.read_to_end(&mut out).expect_err("an error");
             (out, e)
         };
-        // Bytes after the end of the gzip data: everything before them is read.
+        // Bytes after the end of the gzip data: everything before them is read, however little.
         let (out, e) = read([&gz[..], b"trailing garbage\n"].concat());
         assert_eq!(out, text);
+        let mut e2 = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e2.write_all(b"{}\n").expect("gzip");
+        let tiny = e2.finish().expect("gzip");
+        let (out, e) = read([&tiny[..], b"junk\n"].concat());
+        assert_eq!(out, b"{}\n");
+        assert!(e.to_string().starts_with("the file goes on"), "{e}");
+        // Zero bytes after the gzip data (padding, as tape archives write) are ignored, as
+        // `gzip` does; after them, other bytes are not.
+        for bytes in [
+            [&gz[..], &[0u8; 1000][..]].concat(),
+            [&gz[..], &[0u8; 3][..], &gz[..]].concat(),
+        ] {
+            let (mut input, _) = open_detected(io::Cursor::new(bytes)).expect("open");
+            let mut out = Vec::new();
+            input.read_to_end(&mut out).expect("read");
+            assert!(out == text || out == [&text[..], &text[..]].concat());
+        }
+        let (_, e) = read([&gz[..], &[0u8; 3][..], b"x"].concat());
+        assert!(e.to_string().starts_with("the file goes on"), "{e}");
         assert!(
             e.to_string().starts_with(
-                "the file goes on after the end of its gzip data with bytes that are not gzip \
-                 (invalid gzip header); the 16 bytes decompressed before them were read"
+                "the file goes on after the end of its gzip data with bytes that are not gzip; \
+                 the 16 bytes decompressed before them were read"
             ),
             "{e}"
         );

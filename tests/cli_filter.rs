@@ -818,8 +818,7 @@ fn gzip_data_followed_by_other_bytes_is_read_and_reported() {
             "{\"action\":\"Create\"}\n".to_string(),
             format!(
                 "fimql: {file}: the file goes on after the end of its gzip data with bytes that \
-                 are not gzip (invalid gzip header); the 40 bytes decompressed before them were \
-                 read\n"
+                 are not gzip; the 40 bytes decompressed before them were read\n"
             )
         )
     );
