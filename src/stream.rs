@@ -425,7 +425,7 @@ fn utf16(head: &[u8]) -> Option<String> {
 /// bytes are an error that says so.
 #[cfg(feature = "gzip")]
 enum GzipMembers<R: io::BufRead> {
-    Member(flate2::bufread::GzDecoder<R>),
+    Member(Box<flate2::bufread::GzDecoder<R>>),
     Between(R),
     Done,
 }
@@ -433,7 +433,7 @@ enum GzipMembers<R: io::BufRead> {
 #[cfg(feature = "gzip")]
 impl<R: io::BufRead> GzipMembers<R> {
     fn new(inner: R) -> Self {
-        GzipMembers::Member(flate2::bufread::GzDecoder::new(inner))
+        GzipMembers::Member(Box::new(flate2::bufread::GzDecoder::new(inner)))
     }
 }
 
