@@ -2520,7 +2520,7 @@ mod tests {
             (out, e)
         };
         // Bytes after the end of the gzip data: everything before them is read, however little.
-        let (out, e) = read([&gz[..], b"trailing garbage\n"].concat());
+        let (out, trailing) = read([&gz[..], b"trailing garbage\n"].concat());
         assert_eq!(out, text);
         let mut e2 = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         e2.write_all(b"{}\n").expect("gzip");
@@ -2542,11 +2542,11 @@ mod tests {
         let (_, e) = read([&gz[..], &[0u8; 3][..], b"x"].concat());
         assert!(e.to_string().starts_with("the file goes on"), "{e}");
         assert!(
-            e.to_string().starts_with(
+            trailing.to_string().starts_with(
                 "the file goes on after the end of its gzip data with bytes that are not gzip; \
                  the 16 bytes decompressed before them were read"
             ),
-            "{e}"
+            "{trailing}"
         );
         // Cut off: said to be cut off, as an unexpected end.
         let (out, e) = read(gz[..gz.len() - 12].to_vec());
