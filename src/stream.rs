@@ -33,9 +33,9 @@ pub const BATCH_BYTES: usize = 1 << 20;
 const LIVE_READ: usize = 256 << 10;
 /// The largest record accepted, in bytes (64 MiB): a longer one is reported as a
 /// `record-too-long` [`Item::Error`] on the line where it starts and skipped, in every layout, and
-/// the records after it are read. Whitespace before a record is not counted (a line of spaces of
-/// any length is blank), nor the `\r` of a CRLF line end. A reader holds at most one record of
-/// this size in memory (plus a batch); [`RecordReader::with_max_record`] sets another cap.
+/// the records after it are read. The `\r` of a CRLF line end is not counted. A reader holds at
+/// most one record of this size in memory (plus a batch); [`RecordReader::with_max_record`] sets
+/// another cap.
 pub const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// How an input is laid out.
@@ -636,19 +636,7 @@ pub fn split_lines(
             end
         };
         if e - start > max_record {
-            // JSON whitespace around a record is not part of it (a line of spaces is blank).
-            let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
-            let s = start + bytes[start..e].iter().take_while(|b| ws(b)).count();
-            let t = e - bytes[s..e].iter().rev().take_while(|b| ws(b)).count();
-            if t - s > max_record {
-                items.push(Item::record_too_long(line, max_record));
-            } else if s < t {
-                items.push(Item::Record {
-                    start: s,
-                    end: t,
-                    line,
-                });
-            }
+            items.push(Item::record_too_long(line, max_record));
         } else if !bytes[start..e].trim_ascii().is_empty() {
             items.push(Item::Record {
                 start,
@@ -1174,19 +1162,6 @@ impl<R: Read> RecordReader<R> {
             }
             // (One byte more than the cap may be the `\r` of a CRLF line end still to come.)
             if have_line.is_none() && self.pending.len() > self.max_record + 1 {
-                let blank = self
-                    .pending
-                    .iter()
-                    .take_while(|b| matches!(b, b' ' | b'\t' | b'\r'))
-                    .count();
-                if blank > 0 {
-                    // Whitespace before a record is not part of it: a line of spaces longer
-                    // than the cap is blank, not over-long. Drop it and look again.
-                    self.untracked = true;
-                    self.pending.drain(..blank);
-                    self.forget_newlines();
-                    continue;
-                }
                 // One line longer than the cap: report it and drop it up to its newline.
                 let line = self.line;
                 self.untracked = true;
@@ -2706,24 +2681,6 @@ mod tests {
             );
             assert_eq!(items[2], (3, Ok("{}".to_string())), "{end:?}");
         }
-    }
-
-    #[test]
-    fn whitespace_longer_than_the_cap_is_blank_not_over_long() {
-        let spaces = " \t".repeat(100_000);
-        let input = format!(
-            "{{\"a\":1}}\n{spaces}\n{spaces}{{\"b\":2}}\n{spaces}{{\"c\":\"{}\"}}\n{{\"d\":4}}\n",
-            "x".repeat(150_000)
-        );
-        let items = read_all(capped(input.as_bytes(), 100_000));
-        assert_eq!(items.len(), 4, "{:?}", &items[..items.len().min(5)]);
-        assert_eq!(items[0], (1, Ok("{\"a\":1}".to_string())));
-        // The line of spaces is skipped as blank; spaces before a record are not counted.
-        assert_eq!(items[1], (3, Ok("{\"b\":2}".to_string())));
-        // A record over the cap after them is, and reported on its line.
-        assert_eq!(items[2].0, 4);
-        assert!(items[2].1.is_err());
-        assert_eq!(items[3], (5, Ok("{\"d\":4}".to_string())));
     }
 
     #[test]
