@@ -1040,8 +1040,32 @@ impl<R: Read> RecordReader<R> {
         // How far `pending` has been searched for the end of the first line (it only grows
         // here), so that a long first line is searched once.
         let mut searched = 0;
+        // `pending[..blank]` is whitespace: searched once.
+        let mut blank = 0;
         loop {
-            let first = self.pending.iter().position(|b| !b.is_ascii_whitespace());
+            let first = self.pending[blank..]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .map(|i| blank + i);
+            self.work += (first.unwrap_or(self.pending.len()) - blank) as u64;
+            blank = first.unwrap_or(self.pending.len());
+            if first.is_none() && self.pending.len() >= BATCH_BYTES {
+                // A long blank start: its whole lines are dropped and counted, so that they
+                // cost no memory (what is left is on the line of the first record).
+                if let Some(last) = memchr::memrchr(b'\n', &self.pending) {
+                    let lines = memchr::memchr_iter(b'\n', &self.pending).count() as u64;
+                    self.line += lines;
+                    self.scan.pos_line += lines;
+                    self.pending.drain(..=last);
+                    self.forget_newlines();
+                    self.untracked = true;
+                    blank = self.pending.len();
+                }
+                if self.pending.len() > self.max_record {
+                    // One blank line longer than any record: NDJSON's reading reports it.
+                    return Ok(Layout::Ndjson);
+                }
+            }
             if let Some(i) = first {
                 if self.pending[i] == b'[' {
                     return Ok(Layout::Array);
@@ -2259,6 +2283,34 @@ mod tests {
         assert_eq!(reader.layout(), Some(layout));
         assert_eq!(reader.inner.bytes, input.len() as u64);
         (reader.work, reader.inner.calls)
+    }
+
+    #[test]
+    fn a_long_blank_start_costs_linear_work_and_no_memory() {
+        let read = |blank: &str, n: usize| {
+            let input = format!("{}{{\"a\":1}}\n{{\"a\":2}}\n", blank.repeat(n));
+            let mut reader = RecordReader::new(input.as_bytes());
+            let mut items = Vec::new();
+            let mut most = 0;
+            while let Some(batch) = reader.next_batch().expect("read") {
+                most = most.max(reader.pending.capacity());
+                items.extend(items_of(&batch));
+            }
+            (items, reader.work, most)
+        };
+        for blank in [" ", "\n"] {
+            let (items, small, _) = read(blank, 2 << 20);
+            let (big, large, most) = read(blank, 8 << 20);
+            let line = if blank == "\n" { (8 << 20) + 1 } else { 1 };
+            assert_eq!(big[0].0, line);
+            // The spaces on its line are the record's, as written.
+            assert_eq!(big[0].1.as_deref().map(str::trim_start), Ok("{\"a\":1}"));
+            assert_eq!(items.len(), 2);
+            assert!(large * 2 <= small * 9, "{blank:?}: {small} then {large}");
+            if blank == "\n" {
+                assert!(most < 4 * BATCH_BYTES, "{blank:?}: {most} bytes held");
+            }
+        }
     }
 
     #[test]
