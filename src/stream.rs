@@ -1042,6 +1042,7 @@ impl<R: Read> RecordReader<R> {
         let mut searched = 0;
         // `pending[..blank]` is whitespace: searched once.
         let mut blank = 0;
+        let mut blank_lines = 0;
         loop {
             let first = self.pending[blank..]
                 .iter()
@@ -1052,14 +1053,19 @@ impl<R: Read> RecordReader<R> {
             if first.is_none() && self.pending.len() >= BATCH_BYTES {
                 // A long blank start: its whole lines are dropped and counted, so that they
                 // cost no memory (what is left is on the line of the first record).
-                if let Some(last) = memchr::memrchr(b'\n', &self.pending) {
-                    let lines = memchr::memchr_iter(b'\n', &self.pending).count() as u64;
+                // `pending[..blank_lines]` has no newline: searched once too.
+                let from = blank_lines;
+                blank_lines = self.pending.len();
+                if let Some(last) = memchr::memrchr(b'\n', &self.pending[from..]).map(|i| from + i)
+                {
+                    let lines = memchr::memchr_iter(b'\n', &self.pending[from..]).count() as u64;
                     self.line += lines;
                     self.scan.pos_line += lines;
                     self.pending.drain(..=last);
                     self.forget_newlines();
                     self.untracked = true;
                     blank = self.pending.len();
+                    blank_lines = blank;
                 }
                 if self.pending.len() > self.max_record {
                     // One blank line longer than any record: NDJSON's reading reports it.
