@@ -402,20 +402,24 @@ impl Read for Failed {
     }
 }
 
-/// What to say of an input whose first bytes are UTF-16 text (a byte order mark and an ASCII
-/// character, or an ASCII character that can start JSON text followed or preceded by a zero
-/// byte), which fimql does not read.
+/// What to say of an input whose first bytes are UTF-16 or UTF-32 text (a byte order mark and an
+/// ASCII character, or an ASCII character that can start JSON text followed or preceded by zero
+/// bytes), which fimql does not read.
 fn utf16(head: &[u8]) -> Option<String> {
     // With a byte order mark, `iconv -f UTF-16` reads the order from it and drops it.
-    let (order, iconv) = match head {
-        [0xff, 0xfe, c, 0, ..] if c.is_ascii() => ("little-endian", "UTF-16"),
-        [0xfe, 0xff, 0, c, ..] if c.is_ascii() => ("big-endian", "UTF-16"),
-        [b'{' | b'[' | b' ' | b'\n' | b'\r', 0, ..] => ("little-endian", "UTF-16LE"),
-        [0, b'{' | b'[' | b' ' | b'\n' | b'\r', ..] => ("big-endian", "UTF-16BE"),
+    let (bits, order, iconv) = match head {
+        [0xff, 0xfe, 0, 0, ..] | [0, 0, 0xfe, 0xff, ..] => ("32", "", "UTF-32"),
+        [0xff, 0xfe, c, 0, ..] if c.is_ascii() => ("16", " (little-endian)", "UTF-16"),
+        [0xfe, 0xff, 0, c, ..] if c.is_ascii() => ("16", " (big-endian)", "UTF-16"),
+        [b'{' | b'[' | b' ' | b'\t' | b'\n' | b'\r', 0, 0, 0, ..] => ("32", "", "UTF-32LE"),
+        [b'{' | b'[' | b' ' | b'\t' | b'\n' | b'\r', 0, ..] => {
+            ("16", " (little-endian)", "UTF-16LE")
+        }
+        [0, b'{' | b'[' | b' ' | b'\t' | b'\n' | b'\r', ..] => ("16", " (big-endian)", "UTF-16BE"),
         _ => return None,
     };
     Some(format!(
-        "UTF-16 text ({order}), not UTF-8: JSON text is read as UTF-8; convert it first \
+        "UTF-{bits} text{order}, not UTF-8: JSON text is read as UTF-8; convert it first \
          (`iconv -f {iconv} -t UTF-8`)"
     ))
 }
@@ -2521,6 +2525,24 @@ mod tests {
             (be.clone(), "UTF-16 text (big-endian), not UTF-8"),
             (bom([0xff, 0xfe], &le), "(`iconv -f UTF-16 -t UTF-8`)"),
             (bom([0xfe, 0xff], &be), "(`iconv -f UTF-16 -t UTF-8`)"),
+            (
+                "\t{}".encode_utf16().flat_map(u16::to_le_bytes).collect(),
+                "UTF-16 text (little-endian)",
+            ),
+            (
+                "\u{feff}{}"
+                    .chars()
+                    .flat_map(|c| (c as u32).to_le_bytes())
+                    .collect(),
+                "UTF-32 text, not UTF-8: JSON text is read as UTF-8; convert it first \
+                 (`iconv -f UTF-32 -t UTF-8`)",
+            ),
+            (
+                "{}".chars()
+                    .flat_map(|c| (c as u32).to_le_bytes())
+                    .collect(),
+                "(`iconv -f UTF-32LE -t UTF-8`)",
+            ),
         ] {
             let Err(e) = open_detected(io::Cursor::new(bytes)) else {
                 panic!("opened: {says}");

@@ -677,7 +677,9 @@ fn a_file_given_where_the_filter_goes_is_named() {
     let err = stderr(&o);
     assert!(
         err.ends_with(&format!(
-            "note: `{file}` is a file: the filter comes first (fimql filter FILTER FILE...)\n"
+            "note: `{file}` is a file: the filter comes first (fimql filter FILTER FILE...); \
+             to read the filter from a file, give `-` for it (fimql filter - FILE... < \
+             FILTER-FILE)\n"
         )),
         "{err}"
     );
@@ -712,7 +714,15 @@ fn events_wrapped_in_an_object_are_warned_of() {
     );
     let o = filter(&["--count", "action:Create", &pretty]);
     assert!(
-        stderr(&o).contains("`data` is an array of 1 objects"),
+        stderr(&o).contains("`data` is an array of 1 object;"),
+        "{}",
+        stderr(&o)
+    );
+    // In an array, the path to the events says so.
+    let array = dir.write("array.json", format!("[{{\"data\":[{event},{event}]}}]\n"));
+    let o = filter(&["--count", "action:Create", &array]);
+    assert!(
+        stderr(&o).contains("(`jq -c '.[].data[]' FILE"),
         "{}",
         stderr(&o)
     );

@@ -349,7 +349,7 @@ fn explain_events(args: &ExplainArgs, file: &str, opts: &Options) -> u8 {
     }
     if records == 0 && !errors {
         // Nothing printed otherwise: say why.
-        eprintln!("fimql: {name}: no records (the input is empty or blank)");
+        eprintln!("fimql: {name}: no records");
     }
     if errors {
         2

@@ -258,7 +258,9 @@ pub fn run(args: FilterArgs) -> u8 {
             if args.filter != "-" && is_file(&args.filter) {
                 // `fimql filter events.ndjson 'action:Create'`: the arguments swapped.
                 eprintln!(
-                    "note: `{}` is a file: the filter comes first (fimql filter FILTER FILE...)",
+                    "note: `{}` is a file: the filter comes first (fimql filter FILTER FILE...); \
+                     to read the filter from a file, give `-` for it (fimql filter - FILE... < \
+                     FILTER-FILE)",
                     crate::shown_name(&args.filter)
                 );
             }
@@ -1531,10 +1533,16 @@ impl Sink<'_> {
                         self.looked[*file] = true;
                         if let Some(n) = wrapped(bytes) {
                             let name = display_name(&self.files[*file]);
+                            let objects = if n == 1 { "object" } else { "objects" };
+                            let path = if *layout == Layout::Array {
+                                ".[].data[]"
+                            } else {
+                                ".data[]"
+                            };
                             eprintln!(
                                 "fimql: {name}:{line}: warning: the record's `data` is an array \
-                                 of {n} objects; each record is read as one event, so they are \
-                                 not events here: take them out first (`jq -c '.data[]' FILE | \
+                                 of {n} {objects}; each record is read as one event, so they are \
+                                 not events here: take them out first (`jq -c '{path}' FILE | \
                                  fimql filter FILTER`)"
                             );
                         }
