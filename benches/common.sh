@@ -34,6 +34,7 @@ duck() {
 import duckdb, sys
 con = duckdb.connect()
 con.execute('SET threads=1')
+con.execute('SET enable_progress_bar=false')
 n = con.execute(r\"SELECT count(*) FROM read_json($1, format='newline_delimited', columns=$DUCK_COLS) WHERE $2\").fetchone()[0]
 print(n)"
 }
