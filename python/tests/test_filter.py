@@ -360,7 +360,7 @@ def test_lone_surrogates_in_events_are_record_errors() -> None:
     # string in a dict, or raw in JSON text given as str, is the same kind of error, not the
     # UnicodeEncodeError of converting it.
     f = fimql.compile("action:Create")
-    with pytest.raises(fimql.RecordError, match="lone leading surrogate"):
+    with pytest.raises(fimql.RecordError, match="an unpaired UTF-16 surrogate escape"):
         f.matches('{"action": "\\udcff"}')
     value = "a string value in the event ('C\\udcff') holds a lone surrogate (U+DCFF) at index 1, which is not a character (JSON text is Unicode)"
     key = "a key in the event ('\\udcffx') holds a lone surrogate (U+DCFF) at index 0, which is not a character (JSON text is Unicode)"

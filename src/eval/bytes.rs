@@ -80,7 +80,16 @@ impl RecordError {
         });
         let another =
             message == "trailing characters" && matches!(record.get(at), Some(b'{' | b'['));
-        let message = if another {
+        let message = if matches!(
+            message.as_str(),
+            "unexpected end of hex escape" | "lone leading surrogate in hex escape"
+        ) {
+            // serde_json's words for `\ud800` not followed by a low surrogate, and for a low
+            // surrogate alone.
+            "an unpaired UTF-16 surrogate escape (`\\uD800` to `\\uDFFF` outside a high-low \
+             pair), which is no character"
+                .to_string()
+        } else if another {
             // `{..}{..}` on one line of NDJSON: say what the layout is for it.
             "another JSON value follows the record on its line, where NDJSON holds one (the \
              `json` input format reads values one after another)"
@@ -740,6 +749,28 @@ mod tests {
         let exact = m.exact(record.as_bytes());
         assert_eq!(m.matches_json(record.as_bytes()), exact, "{record}");
         m.state.decided
+    }
+
+    #[test]
+    fn unpaired_surrogate_escapes_are_named() {
+        let f = compile("action:Create", &Options::new(Scope::Events)).unwrap();
+        let mut m = f.matcher();
+        for record in [
+            r#"{"a":"\ud800 x"}"#,
+            r#"{"a":"\udc00"}"#,
+            r#"{"a":"\ud800\u0041"}"#,
+        ] {
+            let e = m.matches_json(record.as_bytes()).expect_err(record);
+            assert!(
+                e.message()
+                    .starts_with("an unpaired UTF-16 surrogate escape"),
+                "{record}: {e}"
+            );
+        }
+        // A pair is a character; a short escape keeps serde_json's word.
+        assert_eq!(m.matches_json(br#"{"a":"\ud83d\ude00"}"#), Ok(false));
+        let e = m.matches_json(br#"{"a":"\u12"}"#).expect_err("short");
+        assert_eq!(e.message(), "invalid escape");
     }
 
     #[test]
