@@ -444,21 +444,23 @@ impl Checker<'_> {
     }
 
     fn unknown_token(&mut self, t: &Term) {
-        let name = t.field.name.as_str();
+        let full = t.field.name.as_str();
+        // A long name is cut in the messages (its span shows where it is).
+        let name = &*shortened(full);
         let scope = self.opts.scope;
         let elsewhere = Scope::ALL
             .into_iter()
-            .find(|&s| s != scope && self.catalog.lookup(s, name).is_some());
+            .find(|&s| s != scope && self.catalog.lookup(s, full).is_some());
         let help = match elsewhere {
             // "an events token", "an incidents token"
             Some(other) => format!("`{name}` is an {other} token; use scope {other}"),
             None => {
-                let near = closest(name, self.catalog.names(scope), 3);
+                let near = closest(full, self.catalog.names(scope), 3);
                 match near.as_slice() {
                     [] => format!(
                         "no {scope} token has a similar name (see `fimql tokens`); to read `{name}` as a raw JSON path, allow unknown tokens"
                     ),
-                    [one] if one.eq_ignore_ascii_case(name) => {
+                    [one] if one.eq_ignore_ascii_case(full) => {
                         format!("token names are case-sensitive: did you mean `{one}`?")
                     }
                     _ => format!("did you mean {}?", one_of(&near)),
@@ -952,6 +954,17 @@ fn glob(pattern: &[Glob], text: &str) -> bool {
     }
     pattern[p..].iter().all(|g| *g == Glob::Star)
 }
+
+/// `name` as messages quote it: cut after [`QUOTED_NAME`] characters, with `…`.
+fn shortened(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.char_indices().nth(QUOTED_NAME) {
+        Some((at, _)) => format!("{}…", &name[..at]).into(),
+        None => name.into(),
+    }
+}
+
+/// How many characters of a token's name a message quotes.
+const QUOTED_NAME: usize = 60;
 
 #[cfg(test)]
 mod tests {

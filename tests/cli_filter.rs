@@ -655,9 +655,8 @@ fn two_values_on_a_line_point_to_the_json_input_format() {
     assert_eq!(
         stderr(&o),
         format!(
-            "{file}:1: another JSON value follows the record on its line, where NDJSON holds \
-             one (the `json` input format reads values one after another) at line 1 column 20 \
-             of the record\n\
+            "{file}:1: another JSON value follows the record, which is one value (the `json` \
+             input format reads values one after another) at line 1 column 20 of the record\n\
              {file}:2: trailing characters at line 1 column 20 of the record\n\
              fimql: 2 of 2 records skipped because they are malformed (see above)\n"
         )

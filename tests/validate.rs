@@ -711,3 +711,23 @@ fn quote_spaced_values_quotes_multi_word_values() {
     assert_eq!(v.text(), "windows profile*");
     assert!(validate(&fixed, Scope::Events).unwrap().warnings.is_empty());
 }
+
+#[test]
+fn a_long_unknown_token_is_cut_in_its_message() {
+    let name = "a".repeat(100_000);
+    let d = diags(&format!("{name}:x"))
+        .into_iter()
+        .find(|d| d.code == fimql::Code::UnknownToken)
+        .expect("unknown-token");
+    assert_eq!(
+        d.message,
+        format!("unknown token `{}…` in scope events", "a".repeat(60))
+    );
+    assert!(
+        d.help.as_deref().is_some_and(|h| h.len() < 300),
+        "{:?}",
+        d.help
+    );
+    // The span still covers the whole name.
+    assert_eq!((d.span.start, d.span.end), (0, 100_000));
+}

@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from typing import Any, Iterable, Iterator, Literal, NoReturn, Optional, Union, final
+from typing import Any, Iterable, Iterator, Literal, Mapping, NoReturn, Optional, Union, final
 
 __all__ = [
     "Condition",
@@ -33,7 +33,17 @@ __version__: str
 _Scope = Literal["events", "incidents"]
 _Now = Union[str, datetime.datetime, None]
 _Path = Union[str, "os.PathLike[str]"]
-_Event = Union[dict[str, Any], str, bytes, bytearray]
+# A `Mapping` so that a TypedDict type checks; at run time the event must be a dict.
+_Event = Union[Mapping[str, Any], str, bytes, bytearray]
+_Kind = Literal[
+    "incident-approve",
+    "incident-create",
+    "correlation-rule-create",
+    "correlation-rule-update",
+    "event-search",
+    "event-count",
+    "incident-search",
+]
 _Point = Union[int, datetime.datetime, datetime.date, str]
 # Where file methods put malformed records (``RecordError``) and a read error that ends the
 # reading (``OSError``: a truncated or corrupt compressed file): a list that can hold both
@@ -241,6 +251,8 @@ class Condition:
 
     def build(self) -> str:
         """The filter text; raises ``FilterError`` when it cannot be written."""
+    def __str__(self) -> str:
+        """The filter text, or what ``repr`` shows when it cannot be written (never raises)."""
     def __and__(self, other: Condition, /) -> Condition: ...
     def __rand__(self, other: Condition, /) -> Condition: ...
     def __or__(self, other: Condition, /) -> Condition: ...
@@ -324,8 +336,8 @@ def compile(
     """Compiles a filter for matching; ``FilterError`` when it cannot be used."""
 
 def check_request(
-    body: Union[dict[str, Any], list[Any], str, bytes],
-    kind: Optional[str] = None,
+    body: Union[Mapping[str, Any], list[Any], str, bytes],
+    kind: Optional[_Kind] = None,
     *,
     allow_unknown: bool = False,
 ) -> RequestReport:

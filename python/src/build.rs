@@ -235,8 +235,10 @@ impl PyCondition {
         cond(builder::not(self.condition()))
     }
 
-    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
-        self.build(py)
+    /// The filter text, or for a condition that cannot be written (an empty value) what
+    /// `repr` shows: printing and logging never raise; `build()` does.
+    fn __str__(&self, py: Python<'_>) -> String {
+        self.build(py).unwrap_or_else(|_| self.__repr__(py))
     }
 
     /// Equal when they make the same filter (the same tree: `a & b` is not `b & a`).

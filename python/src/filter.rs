@@ -178,7 +178,7 @@ impl PyFilter {
         hit: &mut (dyn FnMut(&[u8]) + Send),
     ) -> PyResult<()> {
         let name = path.display().to_string();
-        let mut reader = open(py, path)?;
+        let mut reader = open(py, path, errors)?;
         let mut owned = Owned::of(&self.filter);
         let mut bad = Vec::new();
         loop {
@@ -289,18 +289,31 @@ fn io_error(e: &io::Error, name: &str) -> PyErr {
 
 type Reader = RecordReader<Box<dyn Read + Send>>;
 
-/// Opens an exported file (decompressing gzip and zstd) for reading by records.
-fn open(py: Python<'_>, path: &PathBuf) -> PyResult<Reader> {
+/// Opens an exported file (decompressing gzip and zstd) for reading by records. An error of
+/// the file's data found on opening it (a damaged gzip header, binary data) goes to `errors`
+/// when given, as the read errors after it do, and the file then reads as empty; an error of
+/// the system (no such file, no permission) raises.
+fn open(py: Python<'_>, path: &PathBuf, errors: Option<&Bound<'_, PyList>>) -> PyResult<Reader> {
     let name = path.display().to_string();
-    py.detach(|| {
+    let opened = py.detach(|| {
         let f = File::open(path)?;
         if f.metadata()?.is_dir() {
             return Ok(None);
         }
         fimql::stream::open(f).map(|input| Some(RecordReader::new(input)))
-    })
-    .map_err(|e| io_error(&e, &name))?
-    .ok_or_else(|| PyIsADirectoryError::new_err((21, "Is a directory", name)))
+    });
+    match opened {
+        Ok(Some(reader)) => Ok(reader),
+        Ok(None) => Err(PyIsADirectoryError::new_err((21, "Is a directory", name))),
+        Err(e) => match errors {
+            Some(list) if e.raw_os_error().is_none() => {
+                collect(py, list, io_error(&e, &name))?;
+                let empty: Box<dyn Read + Send> = Box::new(io::empty());
+                Ok(RecordReader::new(empty))
+            }
+            _ => Err(io_error(&e, &name)),
+        },
+    }
 }
 
 #[pymethods]
@@ -382,7 +395,7 @@ impl PyFilter {
         errors: Option<Bound<'_, PyList>>,
     ) -> PyResult<Events> {
         let name = path.display().to_string();
-        let reader = open(py, &path)?;
+        let reader = open(py, &path, errors.as_ref())?;
         let loads = py.import("json")?.getattr("loads")?.unbind();
         Ok(Events {
             state: Mutex::new(EventsState {

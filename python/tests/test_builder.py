@@ -205,3 +205,28 @@ def test_lone_surrogates_in_builder_values_are_filter_errors() -> None:
         fimql.quote("a\udcff")
     assert type(quoted.value) is ValueError
     assert str(quoted.value).startswith("quote: the value: a lone surrogate (U+DCFF) at index 1 is not a character")
+
+
+def test_a_condition_that_cannot_be_written_prints_without_raising() -> None:
+    c = fimql.field("action").eq("") | fimql.field("action").eq("x")
+    assert str(c) == repr(c)
+    assert f"{c}".startswith("Condition(")
+    with pytest.raises(fimql.FilterError):
+        c.build()
+    ok = fimql.field("action").eq("Create")
+    assert str(ok) == ok.build() == "action:Create"
+
+
+def test_typed_dict_events_and_bodies_are_accepted() -> None:
+    from typing import TypedDict
+
+    class Data(TypedDict):
+        action: str
+
+    class Element(TypedDict):
+        data: Data
+
+    e: Element = {"data": {"action": "Create"}}
+    assert fimql.compile("action:Create").matches(e)
+    report = fimql.check_request({"filter": "action:Create"}, kind="event-search")
+    assert report.valid

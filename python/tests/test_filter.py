@@ -403,7 +403,8 @@ def test_lone_surrogates_in_other_arguments_are_value_errors(tmp_path: Path) -> 
     f = fimql.compile("action:Create")
     cases: list[tuple[Callable[[], object], str]] = [
         (lambda: fimql.compile("action:x", now="2024\udcff"), "now: a lone surrogate (U+DCFF) at index 4"),
-        (lambda: fimql.check_request({}, kind="event\udcff"), "kind: a lone surrogate (U+DCFF) at index 5"),
+        (lambda: fimql.check_request({}, kind="event\udcff"),  # type: ignore[arg-type]
+         "kind: a lone surrogate (U+DCFF) at index 5"),
         (lambda: f.group_by(export, ["platform", "\udcff"]), "group_by: a token: a lone surrogate (U+DCFF) at index 0"),
         (lambda: fimql.check_request('{"filter": "\udcff"}'), "the body is not Unicode text: a lone surrogate (U+DCFF) at index 12"),
     ]
@@ -458,3 +459,24 @@ def test_a_dict_nests_as_deep_as_json_text_along_the_filters_paths() -> None:
     assert str(info.value) == (
         "the event nests lists and dicts deeper than 127 levels (or one holds itself), deeper than JSON text is read"
     )
+
+
+def test_a_damaged_gzip_header_goes_to_errors_as_other_read_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "fake.json.gz"
+    bad.write_bytes(b"\x1f\x8b\x08garbage that is no gzip")
+    f = fimql.compile("action:Create")
+    for call in (
+        lambda errors: f.count_file(bad, errors=errors),
+        lambda errors: f.group_by(bad, ["action"], errors=errors),
+        lambda errors: list(f.filter_file(bad, errors=errors)),
+    ):
+        errors: list[Exception] = []
+        call(errors)
+        assert len(errors) == 1 and type(errors[0]) is OSError, errors
+        assert str(errors[0]).startswith(f"{bad}: the gzip data is damaged"), errors
+        # Without `errors`, it raises.
+        with pytest.raises(OSError, match="the gzip data is damaged"):
+            call(None)
+    # A missing file raises either way.
+    with pytest.raises(FileNotFoundError):
+        f.count_file(tmp_path / "missing.ndjson", errors=[])

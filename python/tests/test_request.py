@@ -52,7 +52,7 @@ def test_invalid_json_points_into_the_body() -> None:
 
 def test_bad_kinds_and_bodies() -> None:
     with pytest.raises(ValueError, match="event-search"):
-        fimql.check_request({"filter": "action:Create"}, kind="event-serch")
+        fimql.check_request({"filter": "action:Create"}, kind="event-serch")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         fimql.check_request({"filter": object()})
     assert not fimql.check_request([]).valid

@@ -90,9 +90,10 @@ impl RecordError {
              pair), which is no character"
                 .to_string()
         } else if another {
-            // `{..}{..}` on one line of NDJSON: say what the layout is for it.
-            "another JSON value follows the record on its line, where NDJSON holds one (the \
-             `json` input format reads values one after another)"
+            // `{..}{..}` on one line of NDJSON (or given as one record): say what the layout
+            // is for it.
+            "another JSON value follows the record, which is one value (the `json` input \
+             format reads values one after another)"
                 .to_string()
         } else {
             message
