@@ -548,6 +548,89 @@ impl<R: Read> Read for Decoded<R> {
     }
 }
 
+/// Whether `record` wraps events rather than being one: an object whose member `data` is an
+/// array of objects (as `{"count": 100, "data": [...]}`, an export saved in a shape of its own);
+/// how many objects then. An event's (or a search-response element's) `data` is an object. A
+/// record that is not JSON is not one. Each record is read as one event, so readers check a
+/// file's first record with this to warn that its events are not read (`fimql filter` does).
+///
+/// ```
+/// use fimql::stream::wrapped_events;
+/// assert_eq!(wrapped_events(br#"{"count":2,"data":[{"action":"Create"},{}]}"#), Some(2));
+/// assert_eq!(wrapped_events(br#"{"sortValues":[],"data":{"action":"Create"}}"#), None);
+/// assert_eq!(wrapped_events(br#"{"data":[1,2]}"#), None);
+/// ```
+pub fn wrapped_events(record: &[u8]) -> Option<usize> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    /// The shape of a value: an object, an array of objects (how many), or something else.
+    enum Shape {
+        Object,
+        Objects(usize),
+        Other,
+    }
+    impl<'de> serde::Deserialize<'de> for Shape {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Shape;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
+                    let (mut n, mut all) = (0, true);
+                    while let Some(shape) = seq.next_element::<Shape>()? {
+                        n += 1;
+                        all &= matches!(shape, Shape::Object);
+                    }
+                    Ok(if all && n > 0 {
+                        Shape::Objects(n)
+                    } else {
+                        Shape::Other
+                    })
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(Shape::Object)
+                }
+                fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
+                    Ok(Shape::Other)
+                }
+                fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
+                    Ok(Shape::Other)
+                }
+                fn visit_u64<E>(self, _: u64) -> Result<Shape, E> {
+                    Ok(Shape::Other)
+                }
+                fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
+                    Ok(Shape::Other)
+                }
+                fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
+                    Ok(Shape::Other)
+                }
+                fn visit_unit<E>(self) -> Result<Shape, E> {
+                    Ok(Shape::Other)
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Wrapper {
+        data: Option<Shape>,
+    }
+
+    if !record.trim_ascii_start().starts_with(b"{") {
+        return None;
+    }
+    match serde_json::from_slice::<Wrapper>(record).ok()?.data? {
+        Shape::Objects(n) => Some(n),
+        Shape::Object | Shape::Other => None,
+    }
+}
+
 /// How many lines after a first line that is not an object on one line decide the layout.
 const DETECT_LINES: usize = 8;
 

@@ -12,7 +12,7 @@ use fimql::fields::{Field, Projection};
 use fimql::group::GroupBy;
 use fimql::stream::{Batch, Item, RecordReader};
 use fimql::{Filter, Matcher, Options, Scope};
-use pyo3::exceptions::{PyIsADirectoryError, PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyIsADirectoryError, PyOSError, PyTypeError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use self_cell::self_cell;
@@ -181,11 +181,14 @@ impl PyFilter {
         let mut reader = open(py, path, errors)?;
         let mut owned = Owned::of(&self.filter);
         let mut bad = Vec::new();
+        let mut looked = false;
+        let mut wraps = None;
         loop {
             let step = py.detach(|| -> io::Result<bool> {
                 let Some(batch) = reader.next_batch()? else {
                     return Ok(false);
                 };
+                wraps = wraps.or(first_record_wraps(&batch, &mut looked));
                 owned.with_dependent_mut(|_, m| {
                     for item in &batch.items {
                         match evaluate(m, &batch, item) {
@@ -198,6 +201,9 @@ impl PyFilter {
                 reader.recycle(batch.bytes);
                 Ok(true)
             });
+            if let Some((line, n)) = wraps.take() {
+                warn_wrapped(py, &name, line, n)?;
+            }
             let more = match step {
                 Ok(more) => more,
                 // A read error (a truncated or corrupt compressed file) ends the reading: with
@@ -288,6 +294,33 @@ fn io_error(e: &io::Error, name: &str) -> PyErr {
 }
 
 type Reader = RecordReader<Box<dyn Read + Send>>;
+
+/// The first record of a file, when `batch` holds it (`looked` is false until then): its line
+/// and how many events it wraps, if it wraps events (see `fimql::stream::wrapped_events`).
+fn first_record_wraps(batch: &Batch, looked: &mut bool) -> Option<(u64, usize)> {
+    if *looked {
+        return None;
+    }
+    let (item, line) = batch.items.iter().find_map(|i| match i {
+        Item::Record { line, .. } => Some((i, *line)),
+        Item::Error { .. } => None,
+    })?;
+    *looked = true;
+    fimql::stream::wrapped_events(batch.record(item)?).map(|n| (line, n))
+}
+
+/// A `UserWarning` that the first record of `name` wraps `n` events, which are not read as
+/// events (as `fimql filter` warns).
+fn warn_wrapped(py: Python<'_>, name: &str, line: u64, n: usize) -> PyResult<()> {
+    let objects = if n == 1 { "object" } else { "objects" };
+    let message = format!(
+        "{name}:{line}: the record's `data` is an array of {n} {objects}; each record is read as \
+         one event, so they are not events here: take them out first (each one given to \
+         `Filter.matches`, say)"
+    );
+    let message = std::ffi::CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    PyErr::warn(py, &py.get_type::<PyUserWarning>(), &message, 1)
+}
 
 /// Opens an exported file (decompressing gzip and zstd) for reading by records. An error of
 /// the file's data found on opening it (a damaged gzip header, binary data) goes to `errors`
@@ -400,6 +433,8 @@ impl PyFilter {
         Ok(Events {
             state: Mutex::new(EventsState {
                 reader,
+                looked: false,
+                wraps: None,
                 matcher: Owned::of(&self.filter),
                 batch: None,
                 queue: VecDeque::new(),
@@ -562,6 +597,10 @@ pub struct Events {
 
 struct EventsState {
     reader: Reader,
+    /// Whether the file's first record was looked at for a wrapper of events, and what was
+    /// found, to warn of.
+    looked: bool,
+    wraps: Option<(u64, usize)>,
     matcher: Owned,
     /// The batch the queue refers to.
     batch: Option<Batch>,
@@ -581,6 +620,7 @@ impl EventsState {
         let Some(batch) = self.reader.next_batch()? else {
             return Ok(false);
         };
+        self.wraps = self.wraps.or(first_record_wraps(&batch, &mut self.looked));
         let queue = &mut self.queue;
         self.matcher.with_dependent_mut(|_, m| {
             for item in &batch.items {
@@ -630,6 +670,9 @@ impl Events {
                 None if st.done => return Ok(None),
                 None => {
                     let filled = py.detach(|| st.fill());
+                    if let Some((line, n)) = st.wraps.take() {
+                        warn_wrapped(py, &st.name, line, n)?;
+                    }
                     match filled {
                         Ok(true) => {}
                         Ok(false) => st.done = true,

@@ -480,3 +480,31 @@ def test_a_damaged_gzip_header_goes_to_errors_as_other_read_errors(tmp_path: Pat
     # A missing file raises either way.
     with pytest.raises(FileNotFoundError):
         f.count_file(tmp_path / "missing.ndjson", errors=[])
+
+
+def test_a_file_whose_first_record_wraps_events_is_warned_of(tmp_path: Path) -> None:
+    event = {"action": "Create"}
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(json.dumps({"count": 2, "data": [event, event]}) + "\n")
+    f = fimql.compile("action:Create")
+    message = (
+        f"{wrapped}:1: the record's `data` is an array of 2 objects; each record is read as one "
+        "event, so they are not events here: take them out first (each one given to "
+        "`Filter.matches`, say)"
+    )
+    for call in (
+        lambda: f.count_file(wrapped),
+        lambda: f.group_by(wrapped, ["action"]),
+        lambda: list(f.filter_file(wrapped)),
+    ):
+        with pytest.warns(UserWarning) as caught:
+            call()
+        assert [str(w.message) for w in caught] == [message]
+    # An export of search-response elements: no warning.
+    plain = tmp_path / "plain.ndjson"
+    plain.write_text(json.dumps({"sortValues": [], "data": event}) + "\n")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f.count_file(plain) == 1

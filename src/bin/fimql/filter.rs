@@ -1472,7 +1472,8 @@ struct Sink<'a> {
     out: Out,
     totals: Totals,
     progress: Progress,
-    /// The files whose first record was looked at for a wrapper of events (see [`wrapped`]).
+    /// The files whose first record was looked at for a wrapper of events (see
+    /// [`fimql::stream::wrapped_events`]).
     looked: Vec<bool>,
 }
 
@@ -1531,7 +1532,7 @@ impl Sink<'_> {
                     });
                     if let Some((Some(bytes), line)) = first {
                         self.looked[*file] = true;
-                        if let Some(n) = wrapped(bytes) {
+                        if let Some(n) = fimql::stream::wrapped_events(bytes) {
                             let name = display_name(&self.files[*file]);
                             let objects = if n == 1 { "object" } else { "objects" };
                             let path = if *layout == Layout::Array {
@@ -1593,80 +1594,6 @@ impl Sink<'_> {
                 }
             }
         }
-    }
-}
-
-/// Whether `record` wraps events rather than being one: an object whose member `data` is an
-/// array of objects (as `{"count": 100, "data": [...]}`); how many objects then. An event's (or
-/// a search-response element's) `data` is an object. A record that is not JSON is not one.
-fn wrapped(record: &[u8]) -> Option<usize> {
-    use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-    use std::fmt;
-
-    /// The shape of a value: an object, an array of objects (how many), or something else.
-    enum Shape {
-        Object,
-        Objects(usize),
-        Other,
-    }
-    impl<'de> serde::Deserialize<'de> for Shape {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Shape;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("any JSON value")
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
-                    let (mut n, mut all) = (0, true);
-                    while let Some(shape) = seq.next_element::<Shape>()? {
-                        n += 1;
-                        all &= matches!(shape, Shape::Object);
-                    }
-                    Ok(if all && n > 0 {
-                        Shape::Objects(n)
-                    } else {
-                        Shape::Other
-                    })
-                }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
-                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                    Ok(Shape::Object)
-                }
-                fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
-                    Ok(Shape::Other)
-                }
-                fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
-                    Ok(Shape::Other)
-                }
-                fn visit_u64<E>(self, _: u64) -> Result<Shape, E> {
-                    Ok(Shape::Other)
-                }
-                fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
-                    Ok(Shape::Other)
-                }
-                fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
-                    Ok(Shape::Other)
-                }
-                fn visit_unit<E>(self) -> Result<Shape, E> {
-                    Ok(Shape::Other)
-                }
-            }
-            d.deserialize_any(V)
-        }
-    }
-
-    #[derive(serde::Deserialize)]
-    struct Wrapper {
-        data: Option<Shape>,
-    }
-
-    if !record.trim_ascii_start().starts_with(b"{") {
-        return None;
-    }
-    match serde_json::from_slice::<Wrapper>(record).ok()?.data? {
-        Shape::Objects(n) => Some(n),
-        Shape::Object | Shape::Other => None,
     }
 }
 
