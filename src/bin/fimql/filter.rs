@@ -1525,6 +1525,9 @@ impl Sink<'_> {
                 layout,
                 lines,
             } => {
+                // The warning for a file whose first record wraps events, written with the
+                // batch's messages.
+                let mut warning = None;
                 if !self.looked[*file] {
                     let first = batch.items.iter().find_map(|i| match i {
                         Item::Record { line, .. } => Some((batch.record(i), *line)),
@@ -1540,12 +1543,12 @@ impl Sink<'_> {
                             } else {
                                 ".data[]"
                             };
-                            eprintln!(
+                            warning = Some(format!(
                                 "fimql: {name}:{line}: warning: the record's `data` is an array \
                                  of {n} {objects}; each record is read as one event, so they are \
                                  not events here: take them out first (`jq -c '{path}' FILE | \
                                  fimql filter FILTER`)"
-                            );
+                            ));
                         }
                     }
                 }
@@ -1558,10 +1561,14 @@ impl Sink<'_> {
                     Outcome::Selected(_) => rows_now,
                     Outcome::Error(_) => true,
                     Outcome::Rejected => false,
-                }) || batch.items.iter().any(|i| matches!(i, Item::Error { .. }));
+                }) || batch.items.iter().any(|i| matches!(i, Item::Error { .. }))
+                    || warning.is_some();
                 let bar = self.progress.shared_terminal().filter(|_| writes).cloned();
                 let shared = bar.is_some();
                 let mut write = || {
+                    if let Some(w) = warning.take() {
+                        eprintln!("{w}");
+                    }
                     let limit = emit(
                         batch,
                         outcomes,
