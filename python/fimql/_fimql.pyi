@@ -105,8 +105,13 @@ class Diagnostic:
     @property
     def column(self) -> int:
         """1-based column of the span's start, in code points."""
+    @property
+    def labels(self) -> list[tuple[int, int, str]]:
+        """Other places the problem points at (an unclosed ``(``, say), as ``(start, end,
+        message)`` in code points, as ``str(d)`` draws them."""
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a dict."""
+        """The fields as a dict; ``labels`` as a list of dicts (``start``, ``end``,
+        ``message``)."""
 
 @final
 class Report:
@@ -223,6 +228,8 @@ class Finding:
     @property
     def column(self) -> Optional[int]:
         """1-based column of the span's start, in code points."""
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict."""
 
 @final
 class RequestReport:

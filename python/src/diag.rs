@@ -115,6 +115,10 @@ pub struct PyDiagnostic {
     /// 1-based column of the span's start, in code points.
     #[pyo3(get)]
     column: usize,
+    /// Other places the problem points at (an unclosed `(`, say), as `(start, end, message)`
+    /// in code points, as `str(d)` draws them.
+    #[pyo3(get)]
+    labels: Vec<(usize, usize, String)>,
     /// The caret rendering, drawn from `source` when first asked for: a long filter can have
     /// many problems, and drawing each against the whole text up front would take time in the
     /// square of the filter's length.
@@ -125,9 +129,21 @@ pub struct PyDiagnostic {
 
 impl PyDiagnostic {
     /// The diagnostic `d` of the filter `src`, whose span starts at `start` and ends at
-    /// `end_chars` code points.
-    fn at(d: &Diagnostic, src: &Arc<str>, start: Location, end_chars: usize) -> PyDiagnostic {
+    /// `end_chars` code points, and whose labels' spans are at `labels` (code points, in order).
+    fn at(
+        d: &Diagnostic,
+        src: &Arc<str>,
+        start: Location,
+        end_chars: usize,
+        labels: &[Location],
+    ) -> PyDiagnostic {
         PyDiagnostic {
+            labels: d
+                .labels
+                .iter()
+                .zip(labels.chunks_exact(2))
+                .map(|(l, at)| (at[0].char_offset, at[1].char_offset, l.message.clone()))
+                .collect(),
             code: d.code.as_str().to_string(),
             severity: d.severity.to_string(),
             message: d.message.clone(),
@@ -168,6 +184,15 @@ impl PyDiagnostic {
         d.set_item("end", self.end)?;
         d.set_item("line", self.line)?;
         d.set_item("column", self.column)?;
+        let labels = PyList::empty(py);
+        for (start, end, message) in &self.labels {
+            let l = PyDict::new(py);
+            l.set_item("start", start)?;
+            l.set_item("end", end)?;
+            l.set_item("message", message)?;
+            labels.append(l)?;
+        }
+        d.set_item("labels", labels)?;
         Ok(d)
     }
 
@@ -185,8 +210,10 @@ impl PyDiagnostic {
         line: usize,
         column: usize,
         rendered: String,
+        labels: Vec<(usize, usize, String)>,
     ) -> PyDiagnostic {
         PyDiagnostic {
+            labels,
             code,
             severity,
             message,
@@ -215,6 +242,7 @@ impl PyDiagnostic {
                 self.line,
                 self.column,
                 self.rendered(),
+                self.labels.clone(),
             ),
         ))
     }
@@ -253,7 +281,18 @@ impl PyDiagnostic {
     }
 
     /// What equality and the hash go by.
-    fn key(&self) -> (&str, &str, &str, Option<&str>, [usize; 4], &str) {
+    #[allow(clippy::type_complexity)]
+    fn key(
+        &self,
+    ) -> (
+        &str,
+        &str,
+        &str,
+        Option<&str>,
+        [usize; 4],
+        &str,
+        &[(usize, usize, String)],
+    ) {
         (
             &self.code,
             &self.severity,
@@ -261,6 +300,7 @@ impl PyDiagnostic {
             self.help.as_deref(),
             [self.start, self.end, self.line, self.column],
             self.rendered(),
+            &self.labels,
         )
     }
 }
@@ -279,6 +319,7 @@ type DiagnosticState<'a> = (
     usize,
     usize,
     &'a str,
+    Vec<(usize, usize, String)>,
 );
 
 /// `s` as Python writes it in a repr: `'text'`.
@@ -294,17 +335,32 @@ pub fn diagnostics(
     diags: &[Diagnostic],
     src: &str,
 ) -> PyResult<Vec<Py<PyDiagnostic>>> {
-    // Every span's ends located in one pass over the filter.
+    // Every span's ends (the labels' after the diagnostics') located in one pass over the
+    // filter.
     let ends: Vec<usize> = diags
         .iter()
         .flat_map(|d| [d.span.start, d.span.end])
+        .chain(
+            diags
+                .iter()
+                .flat_map(|d| &d.labels)
+                .flat_map(|l| [l.span.start, l.span.end]),
+        )
         .collect();
     let at = Span::locate_all(src, &ends);
+    let (spans, mut labels) = at.split_at(2 * diags.len());
     let src: Arc<str> = Arc::from(src);
     diags
         .iter()
-        .zip(at.chunks_exact(2))
-        .map(|(d, ends)| Py::new(py, PyDiagnostic::at(d, &src, ends[0], ends[1].char_offset)))
+        .zip(spans.chunks_exact(2))
+        .map(|(d, ends)| {
+            let (mine, rest) = labels.split_at(2 * d.labels.len());
+            labels = rest;
+            Py::new(
+                py,
+                PyDiagnostic::at(d, &src, ends[0], ends[1].char_offset, mine),
+            )
+        })
         .collect()
 }
 

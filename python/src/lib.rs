@@ -388,6 +388,24 @@ impl Finding {
         &self.rendered
     }
 
+    /// The finding as a dict of its fields (`path`, `code`, `severity`, `message`, `help`,
+    /// `source`, `scope`, `start`, `end`, `line`, `column`), e.g. for a JSON log.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("path", &self.path)?;
+        d.set_item("code", &self.code)?;
+        d.set_item("severity", &self.severity)?;
+        d.set_item("message", &self.message)?;
+        d.set_item("help", &self.help)?;
+        d.set_item("source", &self.source)?;
+        d.set_item("scope", self.scope)?;
+        d.set_item("start", self.start)?;
+        d.set_item("end", self.end)?;
+        d.set_item("line", self.line)?;
+        d.set_item("column", self.column)?;
+        Ok(d)
+    }
+
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "Finding(path={}, code={}, severity={}, message={})",

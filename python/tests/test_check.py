@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import pickle
 
 import pytest
 
@@ -91,6 +92,31 @@ def test_the_diagnostics_agree_with_the_command_lines_json(cli: Cli) -> None:
         assert len(src[: d.start].encode()) == j["span"]["start"]
         assert len(src[: d.end].encode()) == j["span"]["end"]
         assert src[d.start : d.end].encode() == b[j["span"]["start"] : j["span"]["end"]]
+
+
+def test_labels_agree_with_the_command_lines_json(cli: Cli) -> None:
+    src = "(sévérité:4 AND (action:Create"
+    out = json.loads(cli("check", "--format", "json", src).stdout)
+    ours = fimql.check(src).diagnostics
+    assert len(ours) == len(out["diagnostics"])
+    found = 0
+    for d, j in zip(ours, out["diagnostics"]):
+        theirs = j.get("labels", [])
+        assert len(d.labels) == len(theirs)
+        for (start, end, message), label in zip(d.labels, theirs):
+            found += 1
+            # Code points here, bytes there.
+            assert len(src[:start].encode()) == label["span"]["start"]
+            assert len(src[:end].encode()) == label["span"]["end"]
+            assert message == label["message"]
+            assert message in str(d)
+        assert d.to_dict()["labels"] == [
+            {"start": s, "end": e, "message": m} for s, e, m in d.labels
+        ]
+    assert found > 0, out
+    # Labels survive pickling, and count in equality.
+    d = next(d for d in ours if d.labels)
+    assert pickle.loads(pickle.dumps(d)).labels == d.labels
 
 
 def test_scope_and_clock() -> None:

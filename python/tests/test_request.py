@@ -90,3 +90,24 @@ def test_a_body_too_deep_for_json_dumps_is_a_value_error() -> None:
     for _ in range(300):
         body = [body]
     assert [f.code for f in fimql.check_request(body).errors] == ["invalid-json"]
+
+
+def test_a_finding_as_a_dict() -> None:
+    report = fimql.check_request({"filter": "actoin:Create", "pageSize": 10}, kind="event-search")
+    f = report.findings[0]
+    d = f.to_dict()
+    assert d == {
+        "path": f.path,
+        "code": f.code,
+        "severity": f.severity,
+        "message": f.message,
+        "help": f.help,
+        "source": f.source,
+        "scope": f.scope,
+        "start": f.start,
+        "end": f.end,
+        "line": f.line,
+        "column": f.column,
+    }
+    assert d["code"] == "unknown-token" and d["path"] == "filter"
+    json.dumps(d)
