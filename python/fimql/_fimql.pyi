@@ -32,7 +32,7 @@ __version__: str
 
 _Scope = Literal["events", "incidents"]
 _Now = Union[str, datetime.datetime, None]
-_Path = Union[str, "os.PathLike[str]"]
+_Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 # A `Mapping` so that a TypedDict type checks; at run time the event must be a dict.
 _Event = Union[Mapping[str, Any], str, bytes, bytearray]
 _Kind = Literal[

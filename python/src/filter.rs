@@ -295,6 +295,17 @@ fn io_error(e: &io::Error, name: &str) -> PyErr {
 
 type Reader = RecordReader<Box<dyn Read + Send>>;
 
+/// A file's path as `open()` takes it: `str`, `bytes` or an `os.PathLike` of either (decoded by
+/// `os.fsdecode`); a NUL in it is a `ValueError`, as `open()` has it.
+fn file_path(path: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+    let decoded = path.py().import("os")?.call_method1("fsdecode", (path,))?;
+    let path: PathBuf = decoded.extract()?;
+    if path.as_os_str().as_encoded_bytes().contains(&0) {
+        return Err(PyValueError::new_err("embedded null byte"));
+    }
+    Ok(path)
+}
+
 /// The first record of a file, when `batch` holds it (`looked` is false until then): its line
 /// and how many events it wraps, if it wraps events (see `fimql::stream::wrapped_events`).
 fn first_record_wraps(batch: &Batch, looked: &mut bool) -> Option<(u64, usize)> {
@@ -424,9 +435,10 @@ impl PyFilter {
     fn filter_file(
         &self,
         py: Python<'_>,
-        path: PathBuf,
+        path: &Bound<'_, PyAny>,
         errors: Option<Bound<'_, PyList>>,
     ) -> PyResult<Events> {
+        let path = file_path(path)?;
         let name = path.display().to_string();
         let reader = open(py, &path, errors.as_ref())?;
         let loads = py.import("json")?.getattr("loads")?.unbind();
@@ -454,9 +466,10 @@ impl PyFilter {
     fn count_file(
         &self,
         py: Python<'_>,
-        path: PathBuf,
+        path: &Bound<'_, PyAny>,
         errors: Option<Bound<'_, PyList>>,
     ) -> PyResult<u64> {
+        let path = file_path(path)?;
         let mut n = 0u64;
         self.scan(py, &path, errors.as_ref(), &mut |_| n += 1)?;
         Ok(n)
@@ -471,10 +484,11 @@ impl PyFilter {
     fn group_by<'py>(
         &self,
         py: Python<'py>,
-        path: PathBuf,
+        path: &Bound<'py, PyAny>,
         tokens: &Bound<'py, PyAny>,
         errors: Option<Bound<'py, PyList>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let path = file_path(path)?;
         let tokens = strings(tokens, "group_by: tokens", |s| {
             argument_text(s, "group_by: a token")
         })?;

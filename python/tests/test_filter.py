@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 import time
@@ -508,3 +509,17 @@ def test_a_file_whose_first_record_wraps_events_is_warned_of(tmp_path: Path) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert f.count_file(plain) == 1
+
+
+def test_paths_are_taken_as_open_takes_them(tmp_path: Path) -> None:
+    export = tmp_path / "events.ndjson"
+    export.write_text('{"action":"Create"}\n{"action":"Delete"}\n')
+    f = fimql.compile("action:Create")
+    for path in (export, str(export), bytes(export), os.fsencode(export)):
+        assert f.count_file(path) == 1
+        assert f.group_by(path, ["action"]) == {"Create": 1}
+        assert len(list(f.filter_file(path))) == 1
+    with pytest.raises(ValueError, match="embedded null byte"):
+        f.count_file(str(export) + "\0x", errors=[])
+    with pytest.raises(TypeError, match="str, bytes or os.PathLike"):
+        f.count_file(3)  # type: ignore[arg-type]
