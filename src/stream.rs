@@ -125,6 +125,14 @@ impl Batch {
             Item::Error { .. } => None,
         }
     }
+
+    /// The first record of the batch: its bytes and the line where it starts.
+    pub fn first_record(&self) -> Option<(&[u8], u64)> {
+        self.items.iter().find_map(|item| match item {
+            Item::Record { line, .. } => Some((self.record(item)?, *line)),
+            Item::Error { .. } => None,
+        })
+    }
 }
 
 /// How an input is compressed, as told by its first bytes (see [`Codec::detect`]).

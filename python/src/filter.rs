@@ -312,12 +312,9 @@ fn first_record_wraps(batch: &Batch, looked: &mut bool) -> Option<(u64, usize)> 
     if *looked {
         return None;
     }
-    let (item, line) = batch.items.iter().find_map(|i| match i {
-        Item::Record { line, .. } => Some((i, *line)),
-        Item::Error { .. } => None,
-    })?;
+    let (record, line) = batch.first_record()?;
     *looked = true;
-    fimql::stream::wrapped_events(batch.record(item)?).map(|n| (line, n))
+    fimql::stream::wrapped_events(record).map(|n| (line, n))
 }
 
 /// A `UserWarning` that the first record of `name` wraps `n` events, which are not read as

@@ -1515,7 +1515,7 @@ impl Sink<'_> {
     fn take(&mut self, msg: &Msg, outcomes: &[Outcome]) -> Flow {
         match msg {
             Msg::FileError { file, error } => {
-                eprintln!("fimql: {}: {error}", display_name(&self.files[*file]));
+                eprintln!("fimql: {}: {error}", crate::shown_name(&self.files[*file]));
                 self.totals.errors = true;
                 Flow::Continue
             }
@@ -1528,28 +1528,24 @@ impl Sink<'_> {
                 // The warning for a file whose first record wraps events, written with the
                 // batch's messages.
                 let mut warning = None;
-                if !self.looked[*file] {
-                    let first = batch.items.iter().find_map(|i| match i {
-                        Item::Record { line, .. } => Some((batch.record(i), *line)),
-                        Item::Error { .. } => None,
-                    });
-                    if let Some((Some(bytes), line)) = first {
-                        self.looked[*file] = true;
-                        if let Some(n) = fimql::stream::wrapped_events(bytes) {
-                            let name = display_name(&self.files[*file]);
-                            let objects = if n == 1 { "object" } else { "objects" };
-                            let path = if *layout == Layout::Array {
-                                ".[].data[]"
-                            } else {
-                                ".data[]"
-                            };
-                            warning = Some(format!(
-                                "fimql: {name}:{line}: warning: the record's `data` is an array \
-                                 of {n} {objects}; each record is read as one event, so they are \
-                                 not events here: take them out first (`jq -c '{path}' FILE | \
-                                 fimql filter FILTER`)"
-                            ));
-                        }
+                if !self.looked[*file]
+                    && let Some((bytes, line)) = batch.first_record()
+                {
+                    self.looked[*file] = true;
+                    if let Some(n) = fimql::stream::wrapped_events(bytes) {
+                        let name = crate::shown_name(&self.files[*file]);
+                        let objects = if n == 1 { "object" } else { "objects" };
+                        let path = if *layout == Layout::Array {
+                            ".[].data[]"
+                        } else {
+                            ".data[]"
+                        };
+                        warning = Some(format!(
+                            "fimql: {name}:{line}: warning: the record's `data` is an array of \
+                             {n} {objects}; each record is read as one event, so they are not \
+                             events here: take them out first (`jq -c '{path}' FILE | fimql \
+                             filter FILTER`)"
+                        ));
                     }
                 }
                 // Whether the batch writes anything to the terminal: rows (not counts, which
@@ -1573,7 +1569,7 @@ impl Sink<'_> {
                         batch,
                         outcomes,
                         *layout,
-                        &display_name(&self.files[*file]),
+                        &crate::shown_name(&self.files[*file]),
                         self.args,
                         self.group,
                         self.rows.as_mut(),
@@ -1602,10 +1598,6 @@ impl Sink<'_> {
             }
         }
     }
-}
-
-fn display_name(name: &str) -> std::borrow::Cow<'_, str> {
-    crate::shown_name(name)
 }
 
 /// Writes the selected records of a batch, reports malformed ones. `Ok(true)` when the limit is
